@@ -1,0 +1,105 @@
+// The domain records shared by the store, the pipeline and the API: documents, jobs,
+// chunks, vectors and events. Plain structs; times are Unix milliseconds (UTC).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ingestd {
+
+// Pipeline position, in order (DESIGN.md §4). kAwaitingUpload precedes the pipeline: the
+// two-step upload has created the job but its bytes have not arrived; workers never claim it.
+enum class JobStatus {
+  kAwaitingUpload,
+  kUploaded,
+  kParseQueued,
+  kParsed,
+  kParseValidated,
+  kChunking,
+  kChunksStored,
+  kEmbeddingQueued,
+  kEmbeddingInProgress,
+  kEmbeddingsStored,
+  kComplete,
+};
+
+// Queue state: who may touch the job now.
+enum class QueueState { kQueued, kWorking, kRetryable, kDone, kDeadletter };
+
+std::string_view ToString(JobStatus s);
+std::string_view ToString(QueueState s);
+std::optional<JobStatus> ParseJobStatus(std::string_view s);
+std::optional<QueueState> ParseQueueState(std::string_view s);
+
+struct LastError {
+  std::string code;
+  std::string message;
+  std::string stage;
+  int64_t at_ms = 0;
+};
+
+struct Document {
+  std::string id;
+  std::string user_id;
+  std::string filename;  // sanitized display name; never used as a path
+  std::string mime;
+  int64_t size_bytes = 0;
+  std::string sha256;    // lower-case hex
+  std::string blob_key;  // empty until the bytes are stored
+  int page_count = -1;   // -1 until known
+  int64_t created_at_ms = 0;
+};
+
+struct Job {
+  std::string id;
+  std::string document_id;
+  std::string user_id;
+  JobStatus status = JobStatus::kAwaitingUpload;
+  QueueState state = QueueState::kQueued;
+  int retry_count = 0;
+  std::optional<LastError> last_error;
+  std::string correlation_id;
+  std::string service_mode;  // e.g. "mock"
+  std::string claimed_by;    // worker id while working
+  int64_t lease_expires_at_ms = 0;
+  int64_t retry_at_ms = 0;   // earliest claim time while retryable
+  int stage_pct = 0;         // progress within the current stage
+  nlohmann::json timings = nlohmann::json::object();  // {"parse":{"started_at","ms"},…}
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+
+struct Chunk {
+  std::string id;  // UUIDv5(document_id, chunker@version + ":" + ord)
+  std::string document_id;
+  int ord = 0;
+  std::string text;
+  std::string heading_path;  // "Intro > Setup"
+  int token_count = 0;
+  int64_t char_start = 0;  // offsets into the parsed markdown
+  int64_t char_end = 0;
+};
+
+struct VectorRecord {
+  std::string chunk_id;
+  std::string document_id;
+  std::string model;  // e.g. "mock-embed-1536"; vectors of different models never mix
+  std::vector<float> values;
+};
+
+struct Event {
+  int64_t id = 0;  // assigned by the store
+  std::string job_id;
+  std::string correlation_id;
+  std::string type;   // stage_started | stage_done | retry | error | finalized | upload
+  std::string code;   // UPLOAD_ACCEPTED, PARSE_STORED, …
+  std::string stage;  // may be empty
+  nlohmann::json payload = nlohmann::json::object();
+  int64_t at_ms = 0;
+};
+
+}  // namespace ingestd

@@ -1,0 +1,33 @@
+// Embedder: turns chunk texts into vectors. Implementations: mock (deterministic, offline),
+// later real (OpenAI).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "services/parser.h"
+
+namespace ingestd {
+
+struct EmbedOutput {
+  std::vector<std::vector<float>> vectors;  // vectors[i] embeds texts[i]
+  std::string model;                        // tag stored with every vector
+  int64_t total_tokens = 0;                 // provider-reported usage
+  std::string implementation;
+  double cost_usd = 0;
+};
+
+class Embedder {
+ public:
+  virtual ~Embedder() = default;
+  virtual std::string name() const = 0;
+  virtual std::string model() const = 0;
+  virtual int dimensions() const = 0;
+  // Same contract for errors and threads as Parser::Parse.
+  virtual Result<EmbedOutput> Embed(const std::vector<std::string>& texts,
+                                    const CallContext& ctx) = 0;
+};
+
+}  // namespace ingestd

@@ -1,0 +1,41 @@
+// Parser: turns a stored PDF into markdown. Implementations: mock (deterministic, offline),
+// later local (MuPDF helper) and real (LlamaParse).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace ingestd {
+
+// Identifies the call for logs, outbound headers and cost records.
+struct CallContext {
+  std::string correlation_id;
+  std::string job_id;
+  std::string user_id;
+};
+
+struct ParseInput {
+  std::string pdf_path;  // a readable local file (BlobStore::LocalPath)
+  int64_t size_bytes = 0;
+  std::string document_id;
+};
+
+struct ParseOutput {
+  std::string markdown;
+  int page_count = 0;
+  std::string implementation;  // e.g. "mock"
+  double cost_usd = 0;
+};
+
+class Parser {
+ public:
+  virtual ~Parser() = default;
+  virtual std::string name() const = 0;
+  // Transient failures come back with status.retryable() set; permanent ones (a corrupt
+  // PDF) without. Thread-safe: workers call it concurrently.
+  virtual Result<ParseOutput> Parse(const ParseInput& in, const CallContext& ctx) = 0;
+};
+
+}  // namespace ingestd

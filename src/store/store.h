@@ -1,0 +1,119 @@
+// Store: durable documents, jobs, chunks, vectors and events.
+//
+// Contract, for every backend (the conformance suite in store_conformance.h checks it):
+// - Methods taking a user_id are scoped to that user: another user's row is kNotFound.
+// - Every method that changes a job does so in one transaction together with the rows
+//   the change implies (chunks, vectors, events), so a crash leaves either all or none.
+// - Worker-side changes (CommitStage, ScheduleRetry, DeadLetter, ReleaseClaim, ExtendLease)
+//   succeed only while the caller holds the lease: state working, claimed_by == worker_id.
+//   Otherwise they fail with kConflict / "LEASE_LOST" and change nothing.
+// - Writing chunks and vectors is idempotent: chunks are keyed by id, vectors by
+//   (chunk_id, model); a re-run stage replaces instead of duplicating.
+// - Implementations are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+#include "core/status.h"
+
+namespace ingestd {
+
+struct CreateUploadResult {
+  Document document;
+  Job job;
+  bool duplicate = false;  // the user already had these bytes: existing rows returned
+};
+
+struct JobFilter {
+  std::optional<QueueState> state;
+  std::optional<JobStatus> status;
+  int limit = 50;
+  int offset = 0;
+};
+
+// One stage's durable effect, applied atomically by CommitStage.
+struct StageCommit {
+  std::string job_id;
+  std::string worker_id;
+  JobStatus to = JobStatus::kUploaded;         // the new status
+  QueueState next_state = QueueState::kQueued;  // kQueued to continue, kDone when complete
+  // When set, replaces all chunks (and their vectors) of the job's document.
+  std::optional<std::vector<Chunk>> chunks;
+  std::vector<VectorRecord> vectors;  // upserted by (chunk_id, model)
+  std::optional<int> page_count;      // stored on the document when set
+  std::vector<Event> events;
+  nlohmann::json timings_patch = nlohmann::json::object();  // merged into job.timings
+  int64_t now_ms = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Creates or upgrades the schema; safe to call on every start.
+  virtual Status Migrate() = 0;
+  // Cheap round trip, for readiness checks.
+  virtual Status Ping() = 0;
+
+  // Inserts the document, its job and an UPLOAD_ACCEPTED event in one transaction. When
+  // the same user already has a document with the same sha256, inserts nothing but an
+  // UPLOAD_DEDUP_HIT event on the existing job and returns the existing rows (duplicate).
+  virtual Result<CreateUploadResult> CreateUpload(const Document& doc, const Job& job,
+                                                  int64_t now_ms) = 0;
+  // Two-step upload: the bytes are stored under blob_key. Moves the job from
+  // awaiting_upload to uploaded/queued. kConflict ("UPLOAD_ALREADY_COMPLETED") otherwise.
+  virtual Status CompleteUpload(std::string_view job_id, std::string_view blob_key,
+                                int64_t now_ms) = 0;
+
+  virtual Result<Job> GetJob(std::string_view user_id, std::string_view job_id) = 0;
+  virtual Result<Job> GetJobUnscoped(std::string_view job_id) = 0;
+  virtual Result<std::vector<Job>> ListJobs(std::string_view user_id, const JobFilter& f) = 0;
+  virtual Result<Document> GetDocument(std::string_view user_id, std::string_view doc_id) = 0;
+  virtual Result<Document> GetDocumentUnscoped(std::string_view doc_id) = 0;
+  virtual Result<std::vector<Chunk>> ListChunks(std::string_view user_id, std::string_view doc_id,
+                                                int limit, int offset) = 0;
+  // All chunks of a document in ordinal order (worker side, unscoped).
+  virtual Result<std::vector<Chunk>> GetChunks(std::string_view doc_id) = 0;
+  virtual Result<int64_t> CountVectors(std::string_view doc_id) = 0;
+  virtual Result<std::vector<Event>> ListEvents(std::string_view user_id,
+                                                std::string_view job_id) = 0;
+  virtual Status AppendEvent(const Event& e) = 0;
+
+  // Deletes the document with its jobs, chunks, vectors and events. Returns the blob keys
+  // the caller must now remove (the document's and the parsed markdown's).
+  virtual Result<std::vector<std::string>> DeleteDocument(std::string_view user_id,
+                                                          std::string_view doc_id) = 0;
+
+  // Claims the next runnable job, in one atomic statement: state queued (and not
+  // awaiting_upload), retryable with retry_at <= now, or working with an expired lease.
+  // Sets state working, claimed_by, lease_expires_at = now + lease_ms. nullopt if none.
+  virtual Result<std::optional<Job>> ClaimNext(std::string_view worker_id, int64_t now_ms,
+                                               int64_t lease_ms) = 0;
+  virtual Status ExtendLease(std::string_view job_id, std::string_view worker_id,
+                             int64_t until_ms) = 0;
+  virtual Status CommitStage(const StageCommit& c) = 0;
+  // state retryable, retry_count + 1, retry_at, last_error, a RETRY_SCHEDULED event.
+  virtual Status ScheduleRetry(std::string_view job_id, std::string_view worker_id,
+                               int64_t retry_at_ms, const LastError& err, int64_t now_ms) = 0;
+  // state deadletter, last_error, a DLQ_MOVED event.
+  virtual Status DeadLetter(std::string_view job_id, std::string_view worker_id,
+                            const LastError& err, int64_t now_ms) = 0;
+  // Gives the job back (state queued, no lease) without changing its status: shutdown.
+  virtual Status ReleaseClaim(std::string_view job_id, std::string_view worker_id,
+                              int64_t now_ms) = 0;
+  // User-requested retry: deadletter/retryable → queued now, retry_count reset, a
+  // RETRY_REQUESTED event. kConflict ("JOB_NOT_RETRYABLE") from any other state.
+  virtual Result<Job> RequeueJob(std::string_view user_id, std::string_view job_id,
+                                 int64_t now_ms) = 0;
+};
+
+// Opens the backend named by url: "sqlite:///path/to/db.sqlite" or a plain file path.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+
+}  // namespace ingestd
