@@ -1,0 +1,32 @@
+#include "services/service_factory.h"
+
+#include <string>
+
+#include "services/mock_embedder.h"
+#include "services/mock_parser.h"
+
+namespace ingestd {
+namespace {
+
+Status UnknownMode(std::string_view service, std::string_view mode) {
+  return Status::InvalidArgument(
+      "SERVICE_MODE_UNKNOWN",
+      "unknown " + std::string(service) + " mode '" + std::string(mode) + "' (expected: mock)");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Parser>> MakeParser(std::string_view mode, const ServiceOptions& options) {
+  if (mode == "mock") return std::unique_ptr<Parser>(std::make_unique<MockParser>(options.faults));
+  return UnknownMode("parse", mode);
+}
+
+Result<std::unique_ptr<Embedder>> MakeEmbedder(std::string_view mode,
+                                               const ServiceOptions& options) {
+  if (mode == "mock") {
+    return std::unique_ptr<Embedder>(std::make_unique<MockEmbedder>(options.faults));
+  }
+  return UnknownMode("embed", mode);
+}
+
+}  // namespace ingestd

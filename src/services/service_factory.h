@@ -1,0 +1,26 @@
+// Builds the parser and embedder for a service mode. Only "mock" exists so far; later modes
+// ("local", "real", "hybrid") arrive as new implementation files registered here.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "core/status.h"
+#include "services/embedder.h"
+#include "services/fault_injector.h"
+#include "services/parser.h"
+
+namespace ingestd {
+
+struct ServiceOptions {
+  // Injected into mock implementations (main reads INGESTD_MOCK_PARSE_FAULTS /
+  // INGESTD_MOCK_EMBED_FAULTS through ParseFaultSpec). Ignored by real ones.
+  FaultOptions faults;
+};
+
+// Unknown mode → kInvalidArgument / "SERVICE_MODE_UNKNOWN".
+Result<std::unique_ptr<Parser>> MakeParser(std::string_view mode, const ServiceOptions& options);
+Result<std::unique_ptr<Embedder>> MakeEmbedder(std::string_view mode,
+                                               const ServiceOptions& options);
+
+}  // namespace ingestd
