@@ -1,0 +1,37 @@
+// What request handlers work with: the store, the blob store, the clock, and options.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "blob/blob_store.h"
+#include "core/clock.h"
+#include "store/store.h"
+
+namespace ingestd::api {
+
+struct ApiOptions {
+  int64_t max_upload_bytes = 100 * 1024 * 1024;
+  int64_t upload_url_ttl_s = 900;  // lifetime of a signed upload URL
+  std::string public_url;          // base of signed URLs, e.g. "http://127.0.0.1:8080"
+  std::string jwt_secret;          // HS256 key for bearer tokens
+  std::string upload_secret;       // HMAC key for upload URLs
+  std::string service_mode = "mock";
+  size_t max_json_body = 64 * 1024;  // non-upload request bodies
+};
+
+struct ApiContext {
+  Store* store = nullptr;
+  BlobStore* blobs = nullptr;
+  Clock* clock = nullptr;
+  ApiOptions options;
+  // Wakes idle workers when a job becomes runnable; may be empty.
+  std::function<void()> on_job_queued;
+
+  void NotifyQueued() const {
+    if (on_job_queued) on_job_queued();
+  }
+};
+
+}  // namespace ingestd::api

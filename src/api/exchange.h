@@ -1,0 +1,69 @@
+// The seam between HTTP I/O (http_server) and request handling (router, handlers).
+//
+// For each request the server reads the header, asks the Dispatcher for an Exchange, feeds
+// it the body as it arrives (never holding a whole upload in memory), then calls Finish()
+// on the handler thread pool — so blocking work (SQLite, fsync) never runs on an I/O thread.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/jwt.h"
+#include "core/status.h"
+
+namespace ingestd::api {
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// A request as handlers see it: plain values, no Beast types.
+struct ApiRequest {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> params;   // from the route pattern, e.g. {id}
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string correlation_id;
+  std::optional<JwtClaims> caller;  // set on authenticated routes
+  std::string body;                 // buffered routes only
+
+  std::string Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+  // Called on an I/O thread with each piece of the body. A non-OK status ends the request
+  // with that error at once (the connection then closes, the rest of the body unread).
+  // Must be quick: append to a file at most.
+  virtual Status OnBody(std::string_view data) = 0;
+  // Called once on a handler thread after the whole body arrived.
+  virtual ApiResponse Finish() = 0;
+};
+
+using RequestHeader = boost::beast::http::request_header<>;
+
+class Dispatcher {
+ public:
+  virtual ~Dispatcher() = default;
+  // Returns the exchange for this request, or nullptr after filling *early with the
+  // response to send without reading the body (unknown route, bad token, too large…).
+  virtual std::unique_ptr<Exchange> Begin(const RequestHeader& head,
+                                          const std::string& correlation_id,
+                                          ApiResponse* early) = 0;
+};
+
+}  // namespace ingestd::api

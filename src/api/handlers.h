@@ -1,0 +1,34 @@
+// Request handlers of the v1 API, grouped by resource. Each is thin: parse and validate
+// the request, call the store, map the result to a response.
+#pragma once
+
+#include <memory>
+
+#include "api/api_context.h"
+#include "api/exchange.h"
+
+namespace ingestd::api {
+
+// uploads (upload_handlers.cpp)
+ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req);
+Result<std::unique_ptr<Exchange>> BeginBlobPut(ApiContext& ctx, ApiRequest&& req);
+Result<std::unique_ptr<Exchange>> BeginDocumentPost(ApiContext& ctx, ApiRequest&& req);
+
+// jobs (job_handlers.cpp)
+ApiResponse HandleGetJob(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleListJobs(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleRetryJob(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleJobEvents(ApiContext& ctx, const ApiRequest& req);
+
+// documents (document_handlers.cpp)
+ApiResponse HandleGetDocument(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleDocumentChunks(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleDeleteDocument(ApiContext& ctx, const ApiRequest& req);
+
+// service (system_handlers.cpp)
+ApiResponse HandleHealth(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleReady(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleUploadLimits(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleDashboard(ApiContext& ctx, const ApiRequest& req);
+
+}  // namespace ingestd::api

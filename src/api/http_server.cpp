@@ -1,0 +1,284 @@
+#include "api/http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "api/correlation.h"
+#include "api/errors.h"
+#include "core/clock.h"
+#include "core/log.h"
+
+namespace ingestd::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr size_t kBodyBufferBytes = 64 * 1024;
+
+// Shared by the listener and every session.
+struct ServerState {
+  HttpServerOptions options;
+  Dispatcher* dispatcher;
+  asio::thread_pool* handler_pool;
+  std::atomic<int> connections{0};
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerState* state) : stream_(std::move(socket)), state_(state) {
+    state_->connections.fetch_add(1);
+  }
+  ~Session() { state_->connections.fetch_sub(1); }
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+
+  // Answers 503 and closes: used when the server is at its connection cap.
+  void RejectBusy() {
+    ApiResponse r = ErrorResponse(
+        Status::Unavailable("SERVER_BUSY", "too many open connections, retry shortly"),
+        NewCorrelationId());
+    Send(std::move(r), /*keep_alive=*/false);
+  }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(state_->options.header_limit);
+    parser_->body_limit(boost::none);  // exchanges enforce their own limits while streaming
+    // The first read of a request may wait as long as a keep-alive connection may idle.
+    stream_.expires_after(first_request_ ? state_->options.read_timeout
+                                         : state_->options.idle_timeout);
+    first_request_ = false;
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) {
+      if (ec == http::error::header_limit) {
+        return Send(ErrorResponse(Status::Error(Kind::kPayloadTooLarge, "HEADER_TOO_LARGE",
+                                                "request header exceeds the limit"),
+                                  NewCorrelationId()),
+                    false);
+      }
+      // A parse error deserves an answer; a closed, reset or timed-out connection does not.
+      if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+          ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        return Send(ErrorResponse(Status::InvalidArgument("BAD_REQUEST", "malformed HTTP request"),
+                                  NewCorrelationId()),
+                    false);
+      }
+      return Close();
+    }
+    started_ms_ = SystemClock::Default()->MonotonicMillis();
+    const auto& head = parser_->get().base();
+    method_ = std::string(head.method_string());
+    target_ = std::string(head.target());
+    correlation_id_ = CorrelationIdFrom(head);
+    ApiResponse early;
+    exchange_ = state_->dispatcher->Begin(head, correlation_id_, &early);
+    if (!exchange_) {
+      // Keep the connection only when no unread body is pending.
+      return Send(std::move(early), parser_->is_done() && parser_->keep_alive());
+    }
+    if (head[http::field::expect] == "100-continue" && !parser_->is_done()) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      stream_.expires_after(state_->options.write_timeout);
+      return http::async_write(stream_, *cont,
+                               [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+                                 if (ec) return self->Close();
+                                 self->ReadBody();
+                               });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    if (parser_->is_done()) return Finish();
+    parser_->get().body().data = body_buffer_;
+    parser_->get().body().size = kBodyBufferBytes;
+    stream_.expires_after(state_->options.read_timeout);
+    http::async_read_some(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            self->OnBody(ec);
+                          });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      // Client gone or stalled: dropping the exchange discards any partial upload.
+      log::Info("request body aborted",
+                {{"correlation_id", correlation_id_}, {"path", target_}, {"error", ec.message()}});
+      exchange_.reset();
+      return Close();
+    }
+    size_t got = kBodyBufferBytes - parser_->get().body().size;
+    if (got > 0) {
+      Status s = exchange_->OnBody(std::string_view(body_buffer_, got));
+      if (!s.ok()) {
+        exchange_.reset();
+        return Send(ErrorResponse(s, correlation_id_), false);
+      }
+    }
+    ReadBody();
+  }
+
+  void Finish() {
+    keep_alive_ = parser_->keep_alive();
+    asio::post(*state_->handler_pool, [self = shared_from_this()] {
+      ApiResponse response = RunFinish(*self->exchange_, self->correlation_id_);
+      self->exchange_.reset();
+      asio::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable {
+        self->Send(std::move(r), self->keep_alive_);
+      });
+    });
+  }
+
+  static ApiResponse RunFinish(Exchange& exchange, const std::string& correlation_id) {
+    try {
+      return exchange.Finish();
+    } catch (const std::exception& e) {
+      log::Error("handler threw", {{"correlation_id", correlation_id}, {"error", e.what()}});
+      return ErrorResponse(Status::Internal("INTERNAL", "internal error"), correlation_id);
+    }
+  }
+
+  void Send(ApiResponse r, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), 11);
+    res->set(http::field::server, "ingestd");
+    res->set(http::field::content_type, r.content_type);
+    if (!correlation_id_.empty()) res->set("X-Correlation-ID", correlation_id_);
+    for (auto& [name, value] : r.headers) res->set(name, value);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    if (!method_.empty()) {
+      log::Info("http request", {{"correlation_id", correlation_id_},
+                                 {"method", method_},
+                                 {"path", target_.substr(0, target_.find('?'))},
+                                 {"status", r.status},
+                                 {"ms", SystemClock::Default()->MonotonicMillis() - started_ms_}});
+    }
+    stream_.expires_after(state_->options.write_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (ec || !res->keep_alive()) return self->Close();
+                        self->method_.clear();
+                        self->correlation_id_.clear();
+                        self->ReadHeader();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  ServerState* state_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::buffer_body>> parser_;
+  std::unique_ptr<Exchange> exchange_;
+  std::string method_, target_, correlation_id_;
+  int64_t started_ms_ = 0;
+  bool keep_alive_ = false;
+  bool first_request_ = true;
+  char body_buffer_[kBodyBufferBytes];
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  explicit Impl(HttpServerOptions o, Dispatcher* d)
+      : ioc(o.io_threads),
+        acceptor(asio::make_strand(ioc)),
+        handler_pool(static_cast<size_t>(o.handler_threads)),
+        state{std::move(o), d, &handler_pool} {}
+
+  void Accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        s.set_option(tcp::no_delay(true), ec);
+        auto session = std::make_shared<Session>(std::move(s), &state);
+        if (state.connections.load() > state.options.max_connections) {
+          session->RejectBusy();
+        } else {
+          session->Start();
+        }
+      }
+      Accept();
+    });
+  }
+
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::thread_pool handler_pool;
+  ServerState state;
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+  bool stopped = false;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, Dispatcher* dispatcher)
+    : impl_(std::make_unique<Impl>(std::move(options), dispatcher)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Listen() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->state.options.host, ec);
+  if (ec) return Status::InvalidArgument("BAD_HOST", "cannot parse listen address");
+  tcp::endpoint endpoint(address, impl_->state.options.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Unavailable("LISTEN_FAILED", "cannot listen: " + ec.message());
+  impl_->port = acc.local_endpoint().port();
+  return Status();
+}
+
+void HttpServer::Start() {
+  impl_->Accept();
+  for (int i = 0; i < impl_->state.options.io_threads; ++i) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+}
+
+uint16_t HttpServer::port() const { return impl_->port; }
+
+void HttpServer::Stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  asio::post(impl_->acceptor.get_executor(), [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  // Let handlers already running finish so their responses and commits are not cut.
+  impl_->handler_pool.join();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace ingestd::api

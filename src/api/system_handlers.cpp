@@ -1,0 +1,64 @@
+// GET /health, GET /ready, GET /api/v1/upload/limits, GET / (dashboard).
+#include <nlohmann/json.hpp>
+
+#include "api/dashboard.h"
+#include "api/handlers.h"
+#include "api/router.h"
+#include "api/validation.h"
+
+namespace ingestd::api {
+
+ApiResponse HandleHealth(ApiContext&, const ApiRequest&) {
+  return JsonResponse(200, {{"status", "ok"}});
+}
+
+ApiResponse HandleReady(ApiContext& ctx, const ApiRequest&) {
+  Status store = ctx.store->Ping();
+  Status blobs = ctx.blobs->Ping();
+  bool ready = store.ok() && blobs.ok();
+  return JsonResponse(ready ? 200 : 503, {{"status", ready ? "ready" : "not_ready"},
+                                          {"store", store.ok() ? "ok" : store.code()},
+                                          {"blobs", blobs.ok() ? "ok" : blobs.code()}});
+}
+
+ApiResponse HandleUploadLimits(ApiContext& ctx, const ApiRequest&) {
+  return JsonResponse(200, {{"max_upload_bytes", ctx.options.max_upload_bytes},
+                            {"allowed_mime_types", {kPdfMime}},
+                            {"max_filename_bytes", kMaxFilenameBytes},
+                            {"upload_url_ttl_seconds", ctx.options.upload_url_ttl_s}});
+}
+
+ApiResponse HandleDashboard(ApiContext&, const ApiRequest&) {
+  ApiResponse r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::string(kDashboardHtml);
+  return r;
+}
+
+std::vector<Route> ApiRoutes() {
+  auto open = [](std::string method, std::string pattern, Handler h) {
+    return Route{std::move(method), std::move(pattern), false, std::move(h), nullptr};
+  };
+  auto authed = [](std::string method, std::string pattern, Handler h) {
+    return Route{std::move(method), std::move(pattern), true, std::move(h), nullptr};
+  };
+  return {
+      open("GET", "/", HandleDashboard),
+      open("GET", "/health", HandleHealth),
+      open("GET", "/ready", HandleReady),
+      open("GET", "/api/v1/upload/limits", HandleUploadLimits),
+      authed("POST", "/api/v1/upload", HandleCreateUpload),
+      // The signed token in the URL is the credential of the PUT.
+      Route{"PUT", "/api/v1/blobs/{token}", false, nullptr, BeginBlobPut},
+      Route{"POST", "/api/v1/documents", true, nullptr, BeginDocumentPost},
+      authed("GET", "/api/v1/documents/{id}", HandleGetDocument),
+      authed("DELETE", "/api/v1/documents/{id}", HandleDeleteDocument),
+      authed("GET", "/api/v1/documents/{id}/chunks", HandleDocumentChunks),
+      authed("GET", "/api/v1/jobs", HandleListJobs),
+      authed("GET", "/api/v1/jobs/{id}", HandleGetJob),
+      authed("POST", "/api/v1/jobs/{id}/retry", HandleRetryJob),
+      authed("GET", "/api/v1/jobs/{id}/events", HandleJobEvents),
+  };
+}
+
+}  // namespace ingestd::api

@@ -1,0 +1,79 @@
+#include "api/views.h"
+
+#include "core/clock.h"
+
+namespace ingestd::api {
+
+int TotalPercent(JobStatus status) {
+  // uploaded is 0%, complete is 100%, the stages in between evenly spaced.
+  int index = static_cast<int>(status) - static_cast<int>(JobStatus::kUploaded);
+  int last = static_cast<int>(JobStatus::kComplete) - static_cast<int>(JobStatus::kUploaded);
+  if (index <= 0) return 0;
+  return index * 100 / last;
+}
+
+nlohmann::json JobJson(const Job& job) {
+  nlohmann::json last_error = nullptr;
+  if (job.last_error) {
+    last_error = {{"code", job.last_error->code},
+                  {"message", job.last_error->message},
+                  {"stage", job.last_error->stage},
+                  {"at", FormatRfc3339(job.last_error->at_ms)}};
+  }
+  nlohmann::json timings = nlohmann::json::object();
+  for (auto& [stage, t] : job.timings.items()) {
+    nlohmann::json out = t;
+    for (const char* key : {"started_at", "finished_at"}) {
+      if (t.contains(key) && t[key].is_number()) out[key] = FormatRfc3339(t[key].get<int64_t>());
+    }
+    timings[stage] = out;
+  }
+  bool done = job.status == JobStatus::kComplete;
+  return {{"job_id", job.id},
+          {"document_id", job.document_id},
+          {"status", ToString(job.status)},
+          {"state", ToString(job.state)},
+          {"progress", {{"stage_pct", done ? 100 : job.stage_pct},
+                        {"total_pct", TotalPercent(job.status)}}},
+          {"retry_count", job.retry_count},
+          {"last_error", last_error},
+          {"correlation_id", job.correlation_id},
+          {"service_mode", job.service_mode},
+          {"timings", timings},
+          {"retry_at", job.state == QueueState::kRetryable
+                           ? nlohmann::json(FormatRfc3339(job.retry_at_ms))
+                           : nlohmann::json(nullptr)},
+          {"created_at", FormatRfc3339(job.created_at_ms)},
+          {"updated_at", FormatRfc3339(job.updated_at_ms)}};
+}
+
+nlohmann::json DocumentJson(const Document& doc, const std::string& job_id, int64_t chunk_count,
+                            int64_t vector_count) {
+  return {{"document_id", doc.id},
+          {"job_id", job_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(job_id)},
+          {"filename", doc.filename},
+          {"mime", doc.mime},
+          {"size_bytes", doc.size_bytes},
+          {"sha256", doc.sha256},
+          {"page_count", doc.page_count < 0 ? nlohmann::json(nullptr)
+                                            : nlohmann::json(doc.page_count)},
+          {"chunk_count", chunk_count},
+          {"vector_count", vector_count},
+          {"created_at", FormatRfc3339(doc.created_at_ms)}};
+}
+
+nlohmann::json ChunkJson(const Chunk& c) {
+  return {{"chunk_id", c.id},          {"ord", c.ord},
+          {"text", c.text},            {"heading_path", c.heading_path},
+          {"token_count", c.token_count}, {"char_start", c.char_start},
+          {"char_end", c.char_end}};
+}
+
+nlohmann::json EventJson(const Event& e) {
+  return {{"id", e.id},          {"type", e.type},
+          {"code", e.code},      {"stage", e.stage},
+          {"correlation_id", e.correlation_id}, {"payload", e.payload},
+          {"at", FormatRfc3339(e.at_ms)}};
+}
+
+}  // namespace ingestd::api

@@ -1,0 +1,20 @@
+// JSON representations of domain records in API responses.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/model.h"
+
+namespace ingestd::api {
+
+nlohmann::json JobJson(const Job& job);
+nlohmann::json DocumentJson(const Document& doc, const std::string& job_id, int64_t chunk_count,
+                            int64_t vector_count);
+nlohmann::json ChunkJson(const Chunk& chunk);
+nlohmann::json EventJson(const Event& event);
+// Overall progress 0..100 from the pipeline position.
+int TotalPercent(JobStatus status);
+
+}  // namespace ingestd::api
