@@ -17,7 +17,8 @@ class Chunker {
   virtual std::string name() const = 0;
   // Deterministic: the same (document_id, markdown) gives the same chunks and ids, with
   // id = UuidV5(document_id, name() + ":" + ord). Chunks come back in ordinal order.
-  virtual std::vector<Chunk> Split(std::string_view document_id, std::string_view markdown) const = 0;
+  virtual std::vector<Chunk> Split(std::string_view document_id,
+                                   std::string_view markdown) const = 0;
 };
 
 }  // namespace ingestd

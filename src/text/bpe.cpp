@@ -1,0 +1,104 @@
+#include "text/bpe.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <queue>
+
+namespace ingestd {
+namespace {
+
+// Above this many bytes the array algorithm's O(n^2) scan loses to the heap.
+constexpr size_t kSmallPieceMax = 128;
+constexpr int kNoRank = INT_MAX;
+
+int PairRank(std::string_view piece, size_t start, size_t end, const RankTable& ranks) {
+  int r = ranks.Find(piece.substr(start, end - start));
+  return r == RankTable::kNotFound ? kNoRank : r;
+}
+
+void EncodeSmall(std::string_view piece, const RankTable& ranks, std::vector<int>* out) {
+  const size_t n = piece.size();
+  // parts[i] starts a current token; rank[i] ranks merging the tokens at i and i+1.
+  uint32_t start[kSmallPieceMax + 1];
+  int rank[kSmallPieceMax + 1];
+  size_t count = n + 1;  // boundaries, including the end
+  for (size_t i = 0; i <= n; ++i) start[i] = static_cast<uint32_t>(i);
+  for (size_t i = 0; i + 1 < n; ++i) rank[i] = PairRank(piece, i, i + 2, ranks);
+  rank[n - 1] = kNoRank;
+  rank[n] = kNoRank;
+  while (count > 2) {
+    int best = kNoRank;
+    size_t at = 0;
+    for (size_t i = 0; i + 2 < count; ++i) {
+      if (rank[i] < best) {
+        best = rank[i];
+        at = i;
+      }
+    }
+    if (best == kNoRank) break;
+    // Drop boundary at+1, then re-rank the pairs that now touch the merged token.
+    std::copy(start + at + 2, start + count, start + at + 1);
+    std::copy(rank + at + 2, rank + count, rank + at + 1);
+    --count;
+    rank[at] = at + 2 < count ? PairRank(piece, start[at], start[at + 2], ranks) : kNoRank;
+    if (at > 0) rank[at - 1] = PairRank(piece, start[at - 1], start[at + 1], ranks);
+  }
+  for (size_t i = 0; i + 1 < count; ++i) {
+    out->push_back(ranks.Find(piece.substr(start[i], start[i + 1] - start[i])));
+  }
+}
+
+}  // namespace
+
+void BytePairEncodeLarge(std::string_view piece, const RankTable& ranks, std::vector<int>* out) {
+  const size_t n = piece.size();
+  // Token i spans [i, next[i]); prev/next link the live tokens; dead ones have next == 0.
+  std::vector<uint32_t> next(n), prev(n);
+  for (size_t i = 0; i < n; ++i) {
+    next[i] = static_cast<uint32_t>(i + 1);
+    prev[i] = i == 0 ? UINT32_MAX : static_cast<uint32_t>(i - 1);
+  }
+  std::vector<int> rank(n, kNoRank);  // rank of merging token i with its successor
+  struct Candidate {
+    int rank;
+    uint32_t pos;
+    bool operator>(const Candidate& o) const {
+      return rank != o.rank ? rank > o.rank : pos > o.pos;  // lowest rank, then leftmost
+    }
+  };
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
+  auto rerank = [&](uint32_t i) {
+    uint32_t j = next[i];
+    rank[i] = j < n ? PairRank(piece, i, next[j], ranks) : kNoRank;
+    if (rank[i] != kNoRank) heap.push({rank[i], i});
+  };
+  for (uint32_t i = 0; i + 1 < n; ++i) rerank(i);
+  while (!heap.empty()) {
+    Candidate c = heap.top();
+    heap.pop();
+    if (next[c.pos] == 0 || rank[c.pos] != c.rank) continue;  // stale entry
+    uint32_t j = next[c.pos];                                 // absorbed into c.pos
+    next[c.pos] = next[j];
+    if (next[j] < n) prev[next[j]] = c.pos;
+    next[j] = 0;
+    rank[j] = kNoRank;
+    rerank(c.pos);
+    if (prev[c.pos] != UINT32_MAX) rerank(prev[c.pos]);
+  }
+  for (uint32_t i = 0; i < n; i = next[i]) {
+    out->push_back(ranks.Find(piece.substr(i, next[i] - i)));
+  }
+}
+
+void BytePairEncode(std::string_view piece, const RankTable& ranks, std::vector<int>* out) {
+  if (piece.size() == 1) {
+    out->push_back(ranks.Find(piece));
+  } else if (piece.size() <= kSmallPieceMax) {
+    EncodeSmall(piece, ranks, out);
+  } else {
+    BytePairEncodeLarge(piece, ranks, out);
+  }
+}
+
+}  // namespace ingestd

@@ -1,0 +1,86 @@
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "text/pretokenizer.h"
+
+#include <pcre2.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+namespace ingestd {
+namespace {
+
+constexpr char kPattern[] =
+    R"('(?:[sS]|[tT]|[rR][eE]|[vV][eE]|[mM]|[lL][lL]|[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|)"
+    R"( ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
+// JIT stack bounds: the pattern's repeats are single-character, so backtracking needs only a
+// few frames whatever the input length; the ceiling is generous headroom.
+constexpr size_t kJitStackStart = 32 * 1024;
+constexpr size_t kJitStackMax = 4 * 1024 * 1024;
+
+[[noreturn]] void Die(const char* what, int code) {
+  PCRE2_UCHAR msg[256];
+  pcre2_get_error_message(code, msg, sizeof msg);
+  std::fprintf(stderr, "ingestd pretokenizer: %s: %s\n", what, reinterpret_cast<char*>(msg));
+  std::abort();
+}
+
+// PCRE2 match state cannot be shared between threads: one set per thread.
+struct MatchState {
+  pcre2_match_data* data = nullptr;
+  pcre2_match_context* context = nullptr;
+  pcre2_jit_stack* stack = nullptr;
+
+  explicit MatchState(const pcre2_code* code) {
+    data = pcre2_match_data_create_from_pattern(code, nullptr);
+    context = pcre2_match_context_create(nullptr);
+    stack = pcre2_jit_stack_create(kJitStackStart, kJitStackMax, nullptr);
+    if (!data || !context || !stack) {
+      std::fprintf(stderr, "ingestd pretokenizer: out of memory\n");
+      std::abort();
+    }
+    pcre2_jit_stack_assign(context, nullptr, stack);
+  }
+  ~MatchState() {
+    pcre2_jit_stack_free(stack);
+    pcre2_match_context_free(context);
+    pcre2_match_data_free(data);
+  }
+  MatchState(const MatchState&) = delete;
+  MatchState& operator=(const MatchState&) = delete;
+};
+
+}  // namespace
+
+const Pretokenizer& Pretokenizer::Get() {
+  static const Pretokenizer* instance = new Pretokenizer();
+  return *instance;
+}
+
+Pretokenizer::Pretokenizer() {
+  int err = 0;
+  PCRE2_SIZE err_offset = 0;
+  // Anchored: every character starts some alternative, so each piece starts where the last
+  // ended; anchoring saves the search and makes a gap impossible.
+  pcre2_code* code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(kPattern), PCRE2_ZERO_TERMINATED,
+                    PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED, &err, &err_offset, nullptr);
+  if (!code) Die("compile", err);
+  err = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+  if (err != 0) Die("jit compile", err);
+  code_ = code;
+}
+
+size_t Pretokenizer::NextPieceEnd(std::string_view text, size_t pos) const {
+  const auto* code = static_cast<const pcre2_code*>(code_);
+  thread_local MatchState state(code);
+  int rc = pcre2_jit_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), pos, 0,
+                           state.data, state.context);
+  if (rc < 0) Die("match", rc);
+  const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(state.data);
+  if (ovector[1] <= pos) Die("empty match", PCRE2_ERROR_INTERNAL);
+  return ovector[1];
+}
+
+}  // namespace ingestd
