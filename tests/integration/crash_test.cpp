@@ -1,0 +1,135 @@
+// Crash safety: the server is SIGKILLed twice while ten jobs run; after restarts every job
+// completes exactly once, with no duplicate chunks or vectors (checked in SQL).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "harness/db_inspector.h"
+#include "harness/test_support.h"
+
+namespace ingestd::itest {
+namespace {
+
+constexpr int kDocs = 10;
+
+class CrashTest : public ServerTest {
+ protected:
+  // Slow stages so that the kills land mid-run; a short lease so that restarts reclaim
+  // the killed workers' jobs quickly.
+  std::map<std::string, std::string> ServerEnv() const override {
+    return {{"INGESTD_LEASE_MS", "1500"},
+            {"INGESTD_MOCK_PARSE_FAULTS", "latency:150"},
+            {"INGESTD_MOCK_EMBED_FAULTS", "latency:150"}};
+  }
+
+  int CountDone() {
+    HttpResponse r = client_->Get("/api/v1/jobs?state=done&limit=500", token_);
+    return r.status == 200 ? static_cast<int>(r.Json()["jobs"].size()) : -1;
+  }
+
+  // Waits until more than `than` jobs are done, then SIGKILLs the server mid-run.
+  void KillOnceMoreThanDone(int than) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    int done = CountDone();
+    while (done <= than && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      done = CountDone();
+    }
+    ASSERT_GT(done, than) << server_->StderrTail();
+    ASSERT_LT(done, kDocs) << "every job finished before the kill: nothing was tested";
+    server_->Kill();
+  }
+};
+
+std::vector<std::string> Sources() {
+  std::vector<std::string> docs;
+  for (const char* path :
+       {kRFaqPdf, kRDataPdf, kRLangPdf, kRIntsPdf, kRAdminPdf, kRIntroPdf, kRExtsPdf}) {
+    docs.push_back(ReadFile(path));
+  }
+  for (const char* path : {kRFaqPdf, kRDataPdf, kRLangPdf}) {
+    docs.push_back(TaggedPdf(path, "crash-copy"));
+  }
+  return docs;
+}
+
+TEST_F(CrashTest, KilledServerCompletesEveryJobExactlyOnceAfterRestart) {
+  std::vector<std::string> job_ids;
+  std::vector<std::string> docs = Sources();
+  ASSERT_EQ(docs.size(), size_t{kDocs});
+  for (int i = 0; i < kDocs; ++i) {
+    std::string name = "doc" + std::to_string(i) + ".pdf";
+    if (i % 2 == 0) {
+      HttpResponse r = UploadOneShot(*client_, token_, name, docs[i]);
+      ASSERT_EQ(r.status, 202) << r.Describe();
+      job_ids.push_back(r.Json()["job_id"]);
+    } else {
+      HttpResponse r = RequestUpload(*client_, token_, name, docs[i]);
+      ASSERT_EQ(r.status, 200) << r.Describe();
+      ASSERT_EQ(PutBlob(*client_, r.Json()["signed_url"], docs[i]).status, 200);
+      job_ids.push_back(r.Json()["job_id"]);
+    }
+  }
+
+  ASSERT_NO_FATAL_FAILURE(KillOnceMoreThanDone(0));
+  Restart();  // still slow: the second kill also lands mid-run
+  ASSERT_NO_FATAL_FAILURE(KillOnceMoreThanDone(CountDone()));
+  server_->UnsetEnv("INGESTD_MOCK_PARSE_FAULTS");
+  server_->UnsetEnv("INGESTD_MOCK_EMBED_FAULTS");
+  Restart();
+
+  for (auto& id : job_ids) {
+    WaitResult w = WaitForJob(*client_, token_, id, IsSettled, 60000);
+    ASSERT_TRUE(IsComplete(w.view)) << w.view.dump() << "\n" << server_->StderrTail();
+    json doc = client_->Get("/api/v1/documents/" + w.view["document_id"].get<std::string>(), token_)
+                   .Json();
+    EXPECT_GT(doc.value("chunk_count", 0), 0) << doc.dump();
+    EXPECT_EQ(doc["chunk_count"], doc["vector_count"]) << doc.dump();
+    auto codes = EventCodes(GetEvents(*client_, token_, id));
+    EXPECT_EQ(std::count(codes.begin(), codes.end(), "JOB_COMPLETED"), 1) << Join(codes);
+  }
+  ASSERT_EQ(server_->Stop(), 0) << server_->StderrTail();
+
+  DbInspector db(server_->db_path());
+  ASSERT_TRUE(db.ok()) << db.error();
+  EXPECT_EQ(db.Count("documents"), kDocs) << db.error();
+  EXPECT_EQ(db.Count("jobs"), kDocs) << db.error();
+  EXPECT_EQ(db.Count("jobs", "status = 'complete' AND state = 'done'"), kDocs) << db.error();
+  // Chunks: one row per (document, ordinal), ordinals 0..n-1.
+  EXPECT_EQ(db.Scalar("SELECT COUNT(*) FROM (SELECT 1 FROM chunks GROUP BY document_id, ord "
+                      "HAVING COUNT(*) > 1)"),
+            0)
+      << db.error();
+  EXPECT_EQ(db.Scalar("SELECT COUNT(*) FROM (SELECT document_id FROM chunks GROUP BY document_id "
+                      "HAVING MAX(ord) + 1 != COUNT(*) OR MIN(ord) != 0)"),
+            0)
+      << db.error();
+  EXPECT_EQ(db.Scalar("SELECT COUNT(DISTINCT document_id) FROM chunks"), kDocs) << db.error();
+  // Vectors: one per (chunk, model), each for an existing chunk, as many as chunks.
+  EXPECT_EQ(db.Scalar("SELECT COUNT(*) FROM (SELECT 1 FROM vectors GROUP BY chunk_id, model "
+                      "HAVING COUNT(*) > 1)"),
+            0)
+      << db.error();
+  EXPECT_EQ(db.Scalar("SELECT COUNT(*) FROM vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)"),
+            0)
+      << db.error();
+  EXPECT_EQ(db.Scalar("SELECT COUNT(*) FROM documents d WHERE "
+                      "(SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) != "
+                      "(SELECT COUNT(*) FROM vectors v WHERE v.document_id = d.id)"),
+            0)
+      << db.error();
+  EXPECT_EQ(db.Count("vectors"), db.Count("chunks")) << db.error();
+  // Events: JOB_COMPLETED exactly once for every job.
+  EXPECT_EQ(db.Count("events", "code = 'JOB_COMPLETED'"), kDocs) << db.error();
+  EXPECT_EQ(db.Scalar("SELECT COUNT(DISTINCT job_id) FROM events WHERE code = 'JOB_COMPLETED'"),
+            kDocs)
+      << db.error();
+
+  // Blobs: exactly one original and one markdown per document.
+  EXPECT_EQ(ListFiles(server_->blobs_dir() + "/documents").size(), size_t{kDocs});
+  EXPECT_EQ(ListFiles(server_->blobs_dir() + "/markdown").size(), size_t{kDocs});
+}
+
+}  // namespace
+}  // namespace ingestd::itest
