@@ -1,0 +1,61 @@
+// Knobs and collaborators of the pipeline workers. Only main reads env/config; it fills
+// these structs and validates them once with ValidatePipelineOptions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "blob/blob_store.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "pipeline/backoff.h"
+#include "services/embedder.h"
+#include "services/parser.h"
+#include "store/store.h"
+#include "text/chunker.h"
+
+namespace ingestd {
+
+struct PipelineOptions {
+  // Worker threads in a WorkerPool. Stages are mostly CPU and SQLite-bound in mock mode, so
+  // more threads than cores only help when stages wait on remote services.
+  int workers = 2;
+  // How long a claim stays valid without a heartbeat. Longer delays the pickup of jobs whose
+  // process died; shorter risks a slow (but alive) stage losing its job to another worker.
+  int64_t lease_ms = 30000;
+  // How often in-flight leases are extended; 0 means lease_ms / 3 (two missed beats fit).
+  int64_t heartbeat_interval_ms = 0;
+  // Delay before a retry (1 s doubling to 60 s, equal jitter by default).
+  BackoffPolicy backoff;
+  // Failed attempts a job may make before it is dead-lettered. Counted over the job's life
+  // (job.retry_count + 1, which only a user retry resets), not per stage.
+  int max_attempts = 5;
+  // Idle workers poll the store this often; WorkerPool::Notify wakes them sooner.
+  int64_t idle_poll_ms = 100;
+  // Chunk texts per Embedder call. Bigger batches mean fewer round trips to a provider but
+  // a larger request to redo when one fails.
+  size_t embed_batch_size = 64;
+  // WorkerPool::Stop waits this long for in-flight stages, then releases their claims so
+  // another process can take the jobs at once.
+  int64_t stop_grace_ms = 10000;
+
+  int64_t EffectiveHeartbeatMs() const {
+    return heartbeat_interval_ms > 0 ? heartbeat_interval_ms : lease_ms / 3;
+  }
+};
+
+// kInvalidArgument / "PIPELINE_OPTIONS_INVALID" naming the first bad field.
+Status ValidatePipelineOptions(const PipelineOptions& options);
+
+// What the workers use. Not owned: every pointer must outlive the workers using it, and
+// each object must be thread-safe (they are shared by all threads of a pool).
+struct PipelineDeps {
+  Store* store = nullptr;
+  BlobStore* blobs = nullptr;
+  Parser* parser = nullptr;
+  Embedder* embedder = nullptr;
+  const Chunker* chunker = nullptr;
+  const Clock* clock = nullptr;
+};
+
+}  // namespace ingestd

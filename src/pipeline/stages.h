@@ -1,0 +1,67 @@
+// The pipeline stages: which status runs which stage, and the stage bodies. A stage reads
+// what it needs, calls the services, writes only idempotent side data (blobs under keys
+// made from ids) and returns its durable effect for the worker to commit atomically with
+// the status change. Running a stage twice gives the same result.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+#include "core/status.h"
+#include "pipeline/pipeline_options.h"
+
+namespace ingestd {
+
+enum class Stage { kParse, kValidate, kChunk, kEmbed, kFinalize };
+
+struct StageInfo {
+  std::string_view name;        // "parse"; used in events, logs, timings and last_error
+  std::string_view start_code;  // stage_started event code, e.g. "PARSE_STARTED"
+  std::string_view done_code;   // e.g. "PARSE_STORED"
+  // Status set (keeping the claim) as the stage begins, when the stage has one.
+  std::optional<JobStatus> entry_status;
+  JobStatus done_status;
+};
+
+// The stage a job in `status` runs next: uploaded/parse_queued → parse; parsed → validate;
+// parse_validated/chunking → chunk; chunks_stored/embedding_queued/embedding_in_progress →
+// embed (embedding_queued is not produced yet: it is for jobs deferred by a budget);
+// embeddings_stored → finalize. nullopt for awaiting_upload and complete.
+std::optional<Stage> StageFor(JobStatus status);
+const StageInfo& Info(Stage stage);
+
+// A stage's durable effect (see StageCommit).
+struct StageOutput {
+  std::optional<std::vector<Chunk>> chunks;
+  std::vector<VectorRecord> vectors;
+  std::optional<int> page_count;
+  nlohmann::json payload = nlohmann::json::object();  // for the stage_done event
+};
+
+// Normalizes parsed markdown: drops NUL bytes, turns CRLF and lone CR into LF, trims
+// surrounding whitespace.
+std::string NormalizeMarkdown(std::string_view markdown);
+
+// Runs stage bodies. Thread-safe as long as the deps are.
+class StageRunner {
+ public:
+  StageRunner(const PipelineDeps& deps, const PipelineOptions& options)
+      : deps_(deps), options_(options) {}
+
+  Result<StageOutput> Run(Stage stage, const Job& job, const Document& doc) const;
+
+ private:
+  Result<StageOutput> Parse(const Job& job, const Document& doc) const;
+  Result<StageOutput> Validate(const Document& doc) const;
+  Result<StageOutput> ChunkMarkdown(const Document& doc) const;
+  Result<StageOutput> Embed(const Job& job, const Document& doc) const;
+  Result<StageOutput> Finalize(const Document& doc) const;
+
+  PipelineDeps deps_;
+  PipelineOptions options_;
+};
+
+}  // namespace ingestd

@@ -1,0 +1,191 @@
+#include "pipeline/worker.h"
+
+#include "core/log.h"
+
+namespace ingestd {
+namespace {
+
+bool IsLeaseLost(const Status& s) {
+  return s.kind() == Kind::kConflict && s.code() == "LEASE_LOST";
+}
+
+nlohmann::json JobFields(const Job& job, std::string_view stage, const std::string& worker) {
+  return {{"correlation_id", job.correlation_id},
+          {"job_id", job.id},
+          {"stage", stage},
+          {"worker_id", worker}};
+}
+
+Event StageEvent(const Job& job, const StageInfo& info, std::string_view type,
+                 std::string_view code, nlohmann::json payload, int64_t at_ms) {
+  Event e;
+  e.job_id = job.id;
+  e.correlation_id = job.correlation_id;
+  e.type = std::string(type);
+  e.code = std::string(code);
+  e.stage = std::string(info.name);
+  e.payload = std::move(payload);
+  e.at_ms = at_ms;
+  return e;
+}
+
+}  // namespace
+
+Worker::Worker(PipelineDeps deps, PipelineOptions options, std::string worker_id)
+    : deps_(deps),
+      options_(options),
+      id_(std::move(worker_id)),
+      runner_(deps_, options_),
+      rng_(std::random_device{}()) {}
+
+bool Worker::RunOnce() {
+  Result<std::optional<Job>> claimed =
+      deps_.store->ClaimNext(id_, deps_.clock->NowMillis(), options_.lease_ms);
+  if (!claimed.ok()) {
+    log::Warn("claim failed", {{"worker_id", id_},
+                               {"code", claimed.status().code()},
+                               {"error", claimed.status().message()}});
+    return false;
+  }
+  if (!claimed->has_value()) return false;
+  const Job job = std::move(**claimed);
+  SetInFlight(job.id, job.correlation_id);
+  RunStage(job);
+  SetInFlight("", "");
+  return true;
+}
+
+void Worker::RunStage(const Job& job) {
+  const std::optional<Stage> stage = StageFor(job.status);
+  if (!stage) {
+    HandleFailure(job, "pipeline",
+                  Status::Internal("NO_STAGE_FOR_STATUS", "no stage runs from status " +
+                                                              std::string(ToString(job.status))));
+    return;
+  }
+  const StageInfo& info = Info(*stage);
+  const int64_t started_at = deps_.clock->NowMillis();
+  const int64_t t0 = deps_.clock->MonotonicMillis();
+  log::Debug("stage started", JobFields(job, info.name, id_));
+
+  Result<Document> doc = deps_.store->GetDocumentUnscoped(job.document_id);
+  if (!doc.ok()) return HandleFailure(job, info.name, doc.status());
+  if (Status s = BeginStage(job, *stage, started_at); !s.ok()) {
+    return HandleFailure(job, info.name, s);
+  }
+  Result<StageOutput> out = runner_.Run(*stage, job, *doc);
+  if (!out.ok()) return HandleFailure(job, info.name, out.status());
+
+  const int64_t finished_at = deps_.clock->NowMillis();
+  const int64_t ms = deps_.clock->MonotonicMillis() - t0;
+  const bool final_stage = info.done_status == JobStatus::kComplete;
+  StageCommit c;
+  c.job_id = job.id;
+  c.worker_id = id_;
+  c.to = info.done_status;
+  c.next_state = final_stage ? QueueState::kDone : QueueState::kQueued;
+  c.chunks = std::move(out->chunks);
+  c.vectors = std::move(out->vectors);
+  c.page_count = out->page_count;
+  out->payload["ms"] = ms;
+  c.events.push_back(StageEvent(job, info, final_stage ? "finalized" : "stage_done", info.done_code,
+                                std::move(out->payload), finished_at));
+  c.timings_patch = {
+      {info.name, {{"started_at", started_at}, {"finished_at", finished_at}, {"ms", ms}}}};
+  c.now_ms = finished_at;
+  if (Status s = deps_.store->CommitStage(c); !s.ok()) return HandleFailure(job, info.name, s);
+
+  nlohmann::json fields = JobFields(job, info.name, id_);
+  fields["code"] = info.done_code;
+  fields["ms"] = ms;
+  fields["status"] = ToString(info.done_status);
+  log::Info(final_stage ? "job complete" : "stage done", fields);
+}
+
+Status Worker::BeginStage(const Job& job, Stage stage, int64_t started_at) {
+  const StageInfo& info = Info(stage);
+  Event started = StageEvent(job, info, "stage_started", info.start_code,
+                             {{"attempt", job.retry_count + 1}}, started_at);
+  if (!info.entry_status || job.status == *info.entry_status) {
+    return deps_.store->AppendEvent(started);
+  }
+  StageCommit c;
+  c.job_id = job.id;
+  c.worker_id = id_;
+  c.to = *info.entry_status;
+  c.next_state = QueueState::kWorking;  // keep the claim: the stage runs now
+  c.events.push_back(std::move(started));
+  c.now_ms = started_at;
+  return deps_.store->CommitStage(c);
+}
+
+void Worker::HandleFailure(const Job& job, std::string_view stage, const Status& error) {
+  nlohmann::json fields = JobFields(job, stage, id_);
+  fields["code"] = error.code();
+  fields["error"] = error.message();
+  if (IsLeaseLost(error)) {
+    log::Warn("lease lost; another worker owns the job now", fields);
+    return;
+  }
+  const int64_t now = deps_.clock->NowMillis();
+  const LastError last{error.code(), error.message(), std::string(stage), now};
+  const int attempt = job.retry_count + 1;
+  fields["attempt"] = attempt;
+  Status s;
+  if (error.retryable() && attempt < options_.max_attempts) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    // Status carries no provider Retry-After yet; pass it here once it does.
+    const int64_t delay = BackoffDelayMs(options_.backoff, attempt, unit(rng_));
+    fields["retry_in_ms"] = delay;
+    log::Warn("stage failed; retry scheduled", fields);
+    s = deps_.store->ScheduleRetry(job.id, id_, now + delay, last, now);
+  } else {
+    log::Error("stage failed; job dead-lettered", fields);
+    s = deps_.store->DeadLetter(job.id, id_, last, now);
+  }
+  if (!s.ok()) {
+    // The lease will expire and the job will be claimed again; nothing is lost.
+    fields["record_error"] = s.ToString();
+    log::Error("could not record the failure", fields);
+  }
+}
+
+void Worker::Heartbeat() {
+  std::lock_guard lock(mu_);
+  if (in_flight_.empty()) return;
+  Status s =
+      deps_.store->ExtendLease(in_flight_, id_, deps_.clock->NowMillis() + options_.lease_ms);
+  if (!s.ok()) {
+    // LEASE_LOST here usually means the stage committed a moment ago; a real loss is
+    // logged by the stage's own commit.
+    log::Write(IsLeaseLost(s) ? log::Level::kDebug : log::Level::kWarn, "lease extension failed",
+               {{"correlation_id", in_flight_correlation_},
+                {"job_id", in_flight_},
+                {"worker_id", id_},
+                {"code", s.code()}});
+  }
+}
+
+void Worker::ReleaseInFlight() {
+  std::lock_guard lock(mu_);
+  if (in_flight_.empty()) return;
+  Status s = deps_.store->ReleaseClaim(in_flight_, id_, deps_.clock->NowMillis());
+  log::Warn("released an unfinished job at shutdown", {{"correlation_id", in_flight_correlation_},
+                                                       {"job_id", in_flight_},
+                                                       {"worker_id", id_},
+                                                       {"result", s.ToString()}});
+  in_flight_.clear();
+}
+
+bool Worker::busy() const {
+  std::lock_guard lock(mu_);
+  return !in_flight_.empty();
+}
+
+void Worker::SetInFlight(const std::string& job_id, const std::string& correlation_id) {
+  std::lock_guard lock(mu_);
+  in_flight_ = job_id;
+  in_flight_correlation_ = correlation_id;
+}
+
+}  // namespace ingestd

@@ -1,0 +1,60 @@
+// Worker: claims one job at a time and runs one stage of it.
+//
+// RunOnce(): ClaimNext (lease) → stage_started event (inside a small commit that sets the
+// stage's entry status and keeps the claim, when the stage has one) → the stage body →
+// CommitStage, which advances the status, writes the stage's rows, the stage_done event and
+// the stage timings in one transaction, and releases the claim (state queued, or done after
+// finalize). On failure: retryable errors are rescheduled with backoff until max_attempts,
+// then dead-lettered; permanent errors are dead-lettered at once; LEASE_LOST means another
+// worker owns the job now, so the result is dropped.
+//
+// Thread safety: RunOnce is called by one thread at a time; Heartbeat and ReleaseInFlight
+// may be called from another thread (the pool's) concurrently with it.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include "core/status.h"
+#include "pipeline/pipeline_options.h"
+#include "pipeline/stages.h"
+
+namespace ingestd {
+
+class Worker {
+ public:
+  // worker_id must be unique among all live workers of every process sharing the store.
+  Worker(PipelineDeps deps, PipelineOptions options, std::string worker_id);
+
+  // Returns true when a job was claimed (whatever became of it), false when nothing was
+  // runnable or the store could not be reached.
+  bool RunOnce();
+
+  // Extends the lease of the job being worked on, if any, to now + lease_ms.
+  void Heartbeat();
+  // Gives the in-flight job (if any) back to the queue; the stage still running will then
+  // find its lease lost and drop its result. For shutdown past its grace period.
+  void ReleaseInFlight();
+  bool busy() const;
+  const std::string& id() const { return id_; }
+
+ private:
+  void RunStage(const Job& job);
+  Status BeginStage(const Job& job, Stage stage, int64_t started_at);
+  void HandleFailure(const Job& job, std::string_view stage, const Status& error);
+  void SetInFlight(const std::string& job_id, const std::string& correlation_id);
+
+  const PipelineDeps deps_;
+  const PipelineOptions options_;
+  const std::string id_;
+  const StageRunner runner_;
+  std::mt19937_64 rng_;  // jitter; used by the RunOnce thread only
+
+  mutable std::mutex mu_;
+  std::string in_flight_;              // guarded by mu_; the claimed job's id, or empty
+  std::string in_flight_correlation_;  // guarded by mu_
+};
+
+}  // namespace ingestd

@@ -1,0 +1,89 @@
+#include "pipeline/worker_pool.h"
+
+#include <chrono>
+
+#include "core/ids.h"
+#include "core/log.h"
+
+namespace ingestd {
+
+WorkerPool::WorkerPool(PipelineDeps deps, PipelineOptions options, std::string id_prefix)
+    : options_(options) {
+  if (id_prefix.empty()) id_prefix = "w-" + NewUuidV4().substr(0, 8);
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_.push_back(
+        std::make_unique<Worker>(deps, options_, id_prefix + "-" + std::to_string(i)));
+  }
+}
+
+WorkerPool::~WorkerPool() { Stop(); }
+
+void WorkerPool::Start() {
+  {
+    std::lock_guard lock(mu_);
+    if (started_) return;
+    started_ = true;
+  }
+  for (auto& w : workers_) threads_.emplace_back([this, &w] { RunLoop(*w); });
+  heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+  log::Info("worker pool started", {{"workers", workers_.size()}, {"lease_ms", options_.lease_ms}});
+}
+
+void WorkerPool::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    ++generation_;
+  }
+  wake_.notify_one();
+}
+
+void WorkerPool::RunLoop(Worker& worker) {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    const uint64_t seen = generation_;
+    ++running_stages_;
+    lock.unlock();
+    const bool worked = worker.RunOnce();
+    lock.lock();
+    if (--running_stages_ == 0 && stopping_) drained_.notify_all();
+    if (worked) continue;
+    // A Notify between RunOnce and here bumped generation_: no lost wake-up.
+    wake_.wait_for(lock, std::chrono::milliseconds(options_.idle_poll_ms),
+                   [&] { return stopping_ || generation_ != seen; });
+  }
+}
+
+void WorkerPool::HeartbeatLoop() {
+  const auto interval = std::chrono::milliseconds(options_.EffectiveHeartbeatMs());
+  std::unique_lock lock(mu_);
+  while (!stopping_ || running_stages_ > 0) {
+    lock.unlock();
+    for (auto& w : workers_) w->Heartbeat();
+    lock.lock();
+    // Keeps beating after Stop until the in-flight stages are done.
+    beat_wake_.wait_for(lock, interval);
+  }
+}
+
+void WorkerPool::Stop() {
+  std::unique_lock lock(mu_);
+  if (!started_ || stopping_) return;
+  stopping_ = true;
+  wake_.notify_all();
+  const bool drained = drained_.wait_for(lock, std::chrono::milliseconds(options_.stop_grace_ms),
+                                         [&] { return running_stages_ == 0; });
+  lock.unlock();
+  if (!drained) {
+    for (auto& w : workers_) w->ReleaseInFlight();
+  }
+  for (auto& t : threads_) t.join();
+  {
+    std::lock_guard relock(mu_);
+    beat_wake_.notify_all();
+  }
+  heartbeat_.join();
+  threads_.clear();
+  log::Info("worker pool stopped", {{"released_in_flight", !drained}});
+}
+
+}  // namespace ingestd

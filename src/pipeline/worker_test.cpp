@@ -1,0 +1,292 @@
+#include "pipeline/worker.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "pipeline/pipeline_test_env.h"
+
+namespace ingestd {
+namespace {
+
+using testing::PipelineTestEnv;
+using testing::SyntheticPdf;
+
+class WorkerTest : public PipelineTestEnv {
+ protected:
+  // Runs RunOnce until it finds nothing to do; returns how many stages ran.
+  int Drain(Worker& w) {
+    int n = 0;
+    while (w.RunOnce()) ++n;
+    return n;
+  }
+
+  void ExpectCompleteWithoutDuplicates(const Job& job) {
+    Job done = GetJob(job.id);
+    EXPECT_EQ(done.status, JobStatus::kComplete);
+    EXPECT_EQ(done.state, QueueState::kDone);
+    auto chunks = store_->GetChunks(job.document_id);
+    ASSERT_TRUE(chunks.ok());
+    EXPECT_GT(chunks->size(), 0u);
+    EXPECT_EQ(*store_->CountChunks(job.document_id), static_cast<int64_t>(chunks->size()));
+    EXPECT_EQ(*store_->CountVectors(job.document_id), static_cast<int64_t>(chunks->size()));
+  }
+};
+
+TEST_F(WorkerTest, RunsEveryStageToCompleteWithEvents) {
+  Job job = Upload(SyntheticPdf(3, "happy"));
+  Worker w(Deps(), options_, "w-1");
+  const std::vector<JobStatus> expected = {JobStatus::kParsed, JobStatus::kParseValidated,
+                                           JobStatus::kChunksStored, JobStatus::kEmbeddingsStored,
+                                           JobStatus::kComplete};
+  for (JobStatus status : expected) {
+    ASSERT_TRUE(w.RunOnce());
+    Job now = GetJob(job.id);
+    EXPECT_EQ(now.status, status);
+    EXPECT_TRUE(now.claimed_by.empty());
+  }
+  EXPECT_FALSE(w.RunOnce());
+  ExpectCompleteWithoutDuplicates(job);
+
+  EXPECT_EQ(EventCodes(job),
+            (std::vector<std::string>{"UPLOAD_ACCEPTED", "UPLOAD_COMPLETED", "PARSE_STARTED",
+                                      "PARSE_STORED", "VALIDATE_STARTED", "PARSE_VALIDATED",
+                                      "CHUNK_STARTED", "CHUNKS_STORED", "EMBED_STARTED",
+                                      "EMBEDDINGS_STORED", "FINALIZE_STARTED", "JOB_COMPLETED"}));
+  auto events = store_->ListEvents(job.user_id, job.id);
+  ASSERT_TRUE(events.ok());
+  for (const Event& e : *events) EXPECT_EQ(e.correlation_id, job.correlation_id) << e.code;
+  EXPECT_EQ(events->back().type, "finalized");
+
+  Job done = GetJob(job.id);
+  for (const char* stage : {"parse", "validate", "chunk", "embed", "finalize"}) {
+    ASSERT_TRUE(done.timings.contains(stage)) << stage;
+    EXPECT_TRUE(done.timings[stage].contains("started_at"));
+    EXPECT_TRUE(done.timings[stage].contains("finished_at"));
+    EXPECT_TRUE(done.timings[stage].contains("ms"));
+  }
+  auto doc = store_->GetDocumentUnscoped(job.document_id);
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(doc->page_count, 3);
+}
+
+TEST_F(WorkerTest, StoresNormalizedMarkdownChunksAndTextSeededVectors) {
+  const std::string pdf = SyntheticPdf(5, "content");
+  Job job = Upload(pdf);
+  Worker w(Deps(), options_, "w-1");
+  EXPECT_EQ(Drain(w), 5);
+  auto md = blobs_->Get(MarkdownBlobKey(job.document_id));
+  ASSERT_TRUE(md.ok());
+  EXPECT_EQ(*md, NormalizeMarkdown(MockParser::ParseBytes(pdf)->markdown));
+
+  auto chunks = store_->GetChunks(job.document_id);
+  ASSERT_TRUE(chunks.ok());
+  auto expected = chunker_.Split(job.document_id, *md);
+  ASSERT_EQ(chunks->size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ((*chunks)[i].id, expected[i].id);
+    EXPECT_EQ((*chunks)[i].text, expected[i].text);
+  }
+  auto vectors = store_->GetVectors(job.document_id);
+  ASSERT_TRUE(vectors.ok());
+  ASSERT_EQ(vectors->size(), chunks->size());
+  for (size_t i = 0; i < vectors->size(); ++i) {
+    EXPECT_EQ((*vectors)[i].chunk_id, (*chunks)[i].id);
+    EXPECT_EQ((*vectors)[i].model, "mock-embed-1536");
+    EXPECT_EQ((*vectors)[i].values, MockEmbedder::VectorFor((*chunks)[i].text));
+  }
+}
+
+TEST_F(WorkerTest, CompletesARealManualInSmallEmbedBatches) {
+  const std::string pdf = testing::ReadFileOrEmpty("/usr/share/R/doc/manual/R-FAQ.pdf");
+  if (pdf.empty()) GTEST_SKIP() << "r-doc-pdf not installed";
+  options_.embed_batch_size = 7;
+  Job job = Upload(pdf);
+  Worker w(Deps(), options_, "w-1");
+  EXPECT_EQ(Drain(w), 5);
+  ExpectCompleteWithoutDuplicates(job);
+  EXPECT_EQ(store_->GetDocumentUnscoped(job.document_id)->page_count, 52);
+}
+
+TEST_F(WorkerTest, TransientFaultRetriesAfterBackoff) {
+  MockParser flaky({.fail_first_n = 1});
+  PipelineDeps deps = Deps();
+  deps.parser = &flaky;
+  Job job = Upload(SyntheticPdf(1, "flaky"));
+  Worker w(deps, options_, "w-1");
+  const int64_t t0 = clock_.NowMillis();
+
+  ASSERT_TRUE(w.RunOnce());
+  Job failed = GetJob(job.id);
+  EXPECT_EQ(failed.state, QueueState::kRetryable);
+  EXPECT_EQ(failed.retry_count, 1);
+  // Equal jitter on a 1 s base: between 0.5 s and 1 s from now.
+  EXPECT_GE(failed.retry_at_ms, t0 + 500);
+  EXPECT_LE(failed.retry_at_ms, t0 + 1000);
+  ASSERT_TRUE(failed.last_error.has_value());
+  EXPECT_EQ(failed.last_error->code, "UPSTREAM_TRANSIENT");
+  EXPECT_EQ(failed.last_error->stage, "parse");
+
+  clock_.Set(failed.retry_at_ms - 1);
+  EXPECT_FALSE(w.RunOnce()) << "claimed before retry_at";
+  clock_.Set(failed.retry_at_ms);
+  ASSERT_TRUE(w.RunOnce());
+  EXPECT_EQ(GetJob(job.id).status, JobStatus::kParsed);
+  Drain(w);
+  ExpectCompleteWithoutDuplicates(job);
+  auto codes = EventCodes(job);
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "RETRY_SCHEDULED"), codes.end());
+}
+
+TEST_F(WorkerTest, ExhaustedAttemptsDeadLetter) {
+  MockEmbedder broken({.fail_first_n = 1000});
+  PipelineDeps deps = Deps();
+  deps.embedder = &broken;
+  options_.max_attempts = 3;
+  Job job = Upload(SyntheticPdf(1, "exhaust"));
+  Worker w(deps, options_, "w-1");
+  for (int i = 0; i < 10 && w.RunOnce(); ++i) clock_.Advance(options_.backoff.max_delay_ms);
+  Job dead = GetJob(job.id);
+  EXPECT_EQ(dead.state, QueueState::kDeadletter);
+  EXPECT_EQ(dead.status, JobStatus::kEmbeddingInProgress);
+  EXPECT_EQ(dead.retry_count, 2);  // attempts 1 and 2 were retried, attempt 3 was final
+  ASSERT_TRUE(dead.last_error.has_value());
+  EXPECT_EQ(dead.last_error->code, "UPSTREAM_TRANSIENT");
+  EXPECT_EQ(dead.last_error->stage, "embed");
+  EXPECT_EQ(EventCodes(job).back(), "DLQ_MOVED");
+  EXPECT_EQ(*store_->CountVectors(job.document_id), 0);
+}
+
+TEST_F(WorkerTest, PermanentFaultDeadLettersAtOnce) {
+  MockParser broken({.permanent = true});
+  PipelineDeps deps = Deps();
+  deps.parser = &broken;
+  Job job = Upload(SyntheticPdf(1, "permanent"));
+  Worker w(deps, options_, "w-1");
+  ASSERT_TRUE(w.RunOnce());
+  Job dead = GetJob(job.id);
+  EXPECT_EQ(dead.state, QueueState::kDeadletter);
+  EXPECT_EQ(dead.retry_count, 0);
+  EXPECT_EQ(dead.last_error->code, "UPSTREAM_PERMANENT");
+  EXPECT_EQ(dead.last_error->stage, "parse");
+  EXPECT_EQ(dead.last_error->at_ms, clock_.NowMillis());
+  EXPECT_FALSE(w.RunOnce());
+}
+
+TEST_F(WorkerTest, NotAPdfDeadLetters) {
+  Job job = Upload("%PDF");  // too short to be "%PDF-"
+  Worker w(Deps(), options_, "w-1");
+  ASSERT_TRUE(w.RunOnce());
+  EXPECT_EQ(GetJob(job.id).last_error->code, "PARSE_NOT_A_PDF");
+  EXPECT_EQ(GetJob(job.id).state, QueueState::kDeadletter);
+}
+
+// A parser that finds no text at all.
+class BlankParser final : public Parser {
+ public:
+  std::string name() const override { return "blank"; }
+  Result<ParseOutput> Parse(const ParseInput&, const CallContext&) override {
+    ParseOutput out;
+    out.markdown = std::string(" \r\n\t", 4) + std::string(1, '\0') + "\r\n";
+    out.page_count = 1;
+    return out;
+  }
+};
+
+TEST_F(WorkerTest, EmptyMarkdownFailsValidation) {
+  BlankParser blank;
+  PipelineDeps deps = Deps();
+  deps.parser = &blank;
+  Job job = Upload(SyntheticPdf(1, "blank"));
+  Worker w(deps, options_, "w-1");
+  ASSERT_TRUE(w.RunOnce());
+  ASSERT_TRUE(w.RunOnce());
+  Job dead = GetJob(job.id);
+  EXPECT_EQ(dead.state, QueueState::kDeadletter);
+  EXPECT_EQ(dead.status, JobStatus::kParsed);
+  EXPECT_EQ(dead.last_error->code, "PARSE_EMPTY");
+  EXPECT_EQ(dead.last_error->stage, "validate");
+}
+
+TEST_F(WorkerTest, ExpiredLeaseIsReclaimedWithoutDuplicates) {
+  Job job = Upload(SyntheticPdf(4, "crash"));
+  Worker w(Deps(), options_, "w-live");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(w.RunOnce());  // up to chunks_stored
+  // Another worker claims the embed stage, enters it and dies without committing.
+  auto claimed = store_->ClaimNext("w-dead", clock_.NowMillis(), options_.lease_ms);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  StageCommit enter;
+  enter.job_id = job.id;
+  enter.worker_id = "w-dead";
+  enter.to = JobStatus::kEmbeddingInProgress;
+  enter.next_state = QueueState::kWorking;
+  enter.now_ms = clock_.NowMillis();
+  ASSERT_TRUE(store_->CommitStage(enter).ok());
+
+  EXPECT_FALSE(w.RunOnce()) << "a live lease must not be stolen";
+  clock_.Advance(options_.lease_ms + 1);
+  EXPECT_EQ(Drain(w), 2);  // embed, finalize
+  ExpectCompleteWithoutDuplicates(job);
+  EXPECT_EQ(GetJob(job.id).retry_count, 0);
+}
+
+// Runs `hook` inside the first Embed call, as if this worker stalled there.
+class StallingEmbedder final : public Embedder {
+ public:
+  explicit StallingEmbedder(std::function<void()> hook) : hook_(std::move(hook)) {}
+  std::string name() const override { return inner_.name(); }
+  std::string model() const override { return inner_.model(); }
+  int dimensions() const override { return inner_.dimensions(); }
+  Result<EmbedOutput> Embed(const std::vector<std::string>& texts,
+                            const CallContext& ctx) override {
+    if (hook_) std::exchange(hook_, nullptr)();
+    return inner_.Embed(texts, ctx);
+  }
+
+ private:
+  std::function<void()> hook_;
+  MockEmbedder inner_;
+};
+
+TEST_F(WorkerTest, StalledWorkerDropsItsResultWhenTheLeaseWasTakenOver) {
+  Job job = Upload(SyntheticPdf(2, "stall"));
+  PipelineDeps deps = Deps();
+  Worker rescuer(deps, options_, "w-rescuer");
+  StallingEmbedder stalling([&] {
+    clock_.Advance(options_.lease_ms + 1);
+    EXPECT_TRUE(rescuer.RunOnce());  // takes the expired lease and embeds
+  });
+  deps.embedder = &stalling;
+  Worker stalled(deps, options_, "w-stalled");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(stalled.RunOnce());
+  ASSERT_TRUE(stalled.RunOnce());  // embed: stalls, the rescuer finishes it, LEASE_LOST
+
+  Job after = GetJob(job.id);
+  EXPECT_EQ(after.status, JobStatus::kEmbeddingsStored);
+  EXPECT_EQ(after.state, QueueState::kQueued);
+  EXPECT_EQ(after.retry_count, 0);
+  EXPECT_FALSE(after.last_error.has_value());
+  EXPECT_EQ(Drain(rescuer), 1);
+  ExpectCompleteWithoutDuplicates(job);
+}
+
+TEST_F(WorkerTest, HeartbeatExtendsTheLease) {
+  Job job = Upload(SyntheticPdf(1, "beat"));
+  PipelineDeps deps = Deps();
+  Worker* self = nullptr;
+  int64_t lease_after_beat = 0;
+  StallingEmbedder beating([&] {
+    clock_.Advance(1000);
+    self->Heartbeat();
+    lease_after_beat = GetJob(job.id).lease_expires_at_ms;
+  });
+  deps.embedder = &beating;
+  Worker w(deps, options_, "w-1");
+  self = &w;
+  Drain(w);
+  EXPECT_EQ(lease_after_beat, clock_.NowMillis() + options_.lease_ms);
+  ExpectCompleteWithoutDuplicates(job);
+}
+
+}  // namespace
+}  // namespace ingestd
