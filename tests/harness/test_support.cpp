@@ -52,23 +52,6 @@ std::string TaggedPdf(const std::string& path, const std::string& tag) {
   return ReadFile(path) + "\n%itest " + tag + "\n";
 }
 
-Multipart BuildMultipart(const std::string& field, const std::string& filename,
-                         const std::string& bytes, const std::string& mime,
-                         const std::map<std::string, std::string>& more_fields) {
-  const std::string boundary = "----itest-boundary-7d9f0c2e5b";
-  Multipart m;
-  m.content_type = "multipart/form-data; boundary=" + boundary;
-  for (auto& [name, value] : more_fields) {
-    m.body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name +
-              "\"\r\n\r\n" + value + "\r\n";
-  }
-  m.body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field +
-            "\"; filename=\"" + filename + "\"\r\nContent-Type: " + mime + "\r\n\r\n";
-  m.body += bytes;
-  m.body += "\r\n--" + boundary + "--\r\n";
-  return m;
-}
-
 HttpResponse RequestUpload(HttpClient& client, const std::string& token,
                            const std::string& filename, const std::string& bytes,
                            const Headers& headers) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "harness/http_client.h"
+#include "harness/multipart_body.h"
 #include "harness/server_process.h"
 
 namespace ingestd::itest {
@@ -37,15 +38,6 @@ std::string Sha256OfFile(const std::string& path);
 // The PDF at path with a trailing "%itest <tag>" comment line after %%EOF: still a valid PDF,
 // but different bytes (and sha256) per tag, so uploads are not deduplicated.
 std::string TaggedPdf(const std::string& path, const std::string& tag);
-
-struct Multipart {
-  std::string content_type;  // multipart/form-data; boundary=…
-  std::string body;
-};
-// One file part named field; more_fields adds plain text parts before it.
-Multipart BuildMultipart(const std::string& field, const std::string& filename,
-                         const std::string& bytes, const std::string& mime = "application/pdf",
-                         const std::map<std::string, std::string>& more_fields = {});
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
