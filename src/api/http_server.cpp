@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <atomic>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -57,7 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(state_->options.header_limit);
-    parser_->body_limit(boost::none);  // exchanges enforce their own limits while streaming
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // exchanges enforce limits
     // The first read of a request may wait as long as a keep-alive connection may idle.
     stream_.expires_after(first_request_ ? state_->options.read_timeout
                                          : state_->options.idle_timeout);
@@ -79,6 +80,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // A parse error deserves an answer; a closed, reset or timed-out connection does not.
       if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
           ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        log::Info("malformed request", {{"error", ec.message()}});
         return Send(ErrorResponse(Status::InvalidArgument("BAD_REQUEST", "malformed HTTP request"),
                                   NewCorrelationId()),
                     false);

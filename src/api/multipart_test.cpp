@@ -5,6 +5,8 @@
 namespace ingestd::api {
 namespace {
 
+using namespace std::string_literals;
+
 struct Collected {
   std::vector<PartHeaders> heads;
   std::vector<std::string> bodies;
@@ -32,7 +34,7 @@ const std::string kBody =
     "Content-Disposition: form-data; name=\"file\"; filename=\"a \\\"q\\\".pdf\"\r\n"
     "Content-Type: application/pdf\r\n\r\n"
     "%PDF-1.4\r\n--XyNotTheBoundary\r\nbinary\x00\xff"
-    "\r\n--XyZ--\r\nepilogue";
+    "\r\n--XyZ--\r\nepilogue"s;
 
 TEST(Multipart, ParsesFieldsAndFileWhateverTheChunking) {
   for (size_t step : {size_t(1), size_t(2), size_t(3), size_t(7), size_t(64), kBody.size()}) {

@@ -1,0 +1,14 @@
+// The subcommands of the `ingestd` binary. Each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ingestd::cli {
+
+using Args = std::vector<std::string>;  // after the subcommand name
+
+int RunServe(const Args& args);
+int RunToken(const Args& args);
+
+}  // namespace ingestd::cli

@@ -1,0 +1,130 @@
+#include "cli/config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/crypto.h"
+
+namespace ingestd::cli {
+namespace {
+
+template <typename T>
+Status ReadInt(const EnvLookup& env, const std::string& name, T lo, T hi, T* out) {
+  auto v = env(name);
+  if (!v || v->empty()) return Status();
+  T parsed{};
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), parsed);
+  if (ec != std::errc() || p != v->data() + v->size() || parsed < lo || parsed > hi) {
+    return Status::InvalidArgument("BAD_CONFIG", name + " must be an integer in [" +
+                                                     std::to_string(lo) + ", " +
+                                                     std::to_string(hi) + "]");
+  }
+  *out = parsed;
+  return Status();
+}
+
+void ReadString(const EnvLookup& env, const std::string& name, std::string* out) {
+  if (auto v = env(name); v && !v->empty()) *out = *v;
+}
+
+Result<std::string> SecretFromFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) return Status::Internal("SECRET_DIR", "cannot create " + path.parent_path().string());
+  // O_EXCL: of two processes starting at once, one creates and both then read its value.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd >= 0) {
+    std::string secret = HexEncode(RandomBytes(32));
+    bool ok = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) &&
+              ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) return Status::Internal("SECRET_WRITE", "cannot write " + path.string());
+    return secret;
+  }
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    std::ifstream in(path);
+    std::string secret;
+    std::getline(in, secret);
+    if (secret.size() >= 32) return secret;
+    usleep(20'000);  // the creating process has not finished writing yet
+  }
+  return Status::Internal("SECRET_READ", "cannot read " + path.string());
+}
+
+}  // namespace
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+Result<Config> LoadConfig(const EnvLookup& env) {
+  Config c;
+  ReadString(env, "INGESTD_DATA_DIR", &c.data_dir);
+  c.database_url = "sqlite://" + (std::filesystem::absolute(c.data_dir) / "ingestd.db").string();
+  ReadString(env, "DATABASE_URL", &c.database_url);
+  ReadString(env, "INGESTD_LOG_LEVEL", &c.log_level);
+  ReadString(env, "INGESTD_HOST", &c.http.host);
+  ReadString(env, "INGESTD_MOCK_PARSE_FAULTS", &c.parse_faults);
+  ReadString(env, "INGESTD_MOCK_EMBED_FAULTS", &c.embed_faults);
+  ReadString(env, "SERVICE_MODE", &c.api.service_mode);
+  ReadString(env, "INGESTD_PUBLIC_URL", &c.api.public_url);
+
+  int64_t read_timeout = c.http.read_timeout.count(), idle = c.http.idle_timeout.count();
+  Status s = ReadInt<uint16_t>(env, "INGESTD_PORT", 0, 65535, &c.http.port);
+  if (s.ok()) s = ReadInt(env, "INGESTD_IO_THREADS", 1, 64, &c.http.io_threads);
+  if (s.ok()) s = ReadInt(env, "INGESTD_HANDLER_THREADS", 1, 256, &c.http.handler_threads);
+  if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_READ_TIMEOUT_MS", 100, 3'600'000, &read_timeout);
+  if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_IDLE_TIMEOUT_MS", 100, 3'600'000, &idle);
+  if (s.ok()) s = ReadInt(env, "INGESTD_MAX_CONNECTIONS", 1, 1'000'000, &c.http.max_connections);
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_MAX_UPLOAD_BYTES", 1, int64_t{1} << 40,
+                         &c.api.max_upload_bytes);
+  }
+  if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_UPLOAD_URL_TTL_S", 1, 604'800,
+                                   &c.api.upload_url_ttl_s);
+  if (s.ok()) s = ReadInt(env, "INGESTD_WORKERS", 0, 256, &c.workers);
+  if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_LEASE_MS", 100, 86'400'000, &c.lease_ms);
+  if (s.ok()) s = ReadInt(env, "INGESTD_MAX_ATTEMPTS", 1, 1000, &c.max_attempts);
+  if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_RETRY_BASE_MS", 1, 86'400'000, &c.retry_base_ms);
+  if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_RETRY_MAX_MS", 1, 86'400'000, &c.retry_max_ms);
+  if (!s.ok()) return s;
+  if (c.api.service_mode != "mock") {
+    return Status::InvalidArgument("BAD_CONFIG",
+                                   "SERVICE_MODE must be 'mock' (real providers are not built yet)");
+  }
+  c.http.read_timeout = std::chrono::milliseconds(read_timeout);
+  c.http.idle_timeout = std::chrono::milliseconds(idle);
+  return c;
+}
+
+Status ResolveSecrets(const EnvLookup& env, Config* c) {
+  const std::filesystem::path dir = std::filesystem::path(c->data_dir) / "secrets";
+  struct {
+    const char* var;
+    const char* file;
+    std::string* out;
+  } secrets[] = {{"INGESTD_JWT_SECRET", "jwt_secret", &c->api.jwt_secret},
+                 {"INGESTD_UPLOAD_SECRET", "upload_secret", &c->api.upload_secret}};
+  for (auto& s : secrets) {
+    if (auto v = env(s.var); v && !v->empty()) {
+      *s.out = *v;
+      continue;
+    }
+    auto secret = SecretFromFile(dir / s.file);
+    if (!secret.ok()) return secret.status();
+    *s.out = std::move(secret.value());
+  }
+  return Status();
+}
+
+}  // namespace ingestd::cli

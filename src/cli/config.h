@@ -1,0 +1,42 @@
+// Configuration of `ingestd serve` from environment variables (only main reads the
+// environment; every module gets a plain options struct). Validated once, at start-up.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "api/api_context.h"
+#include "api/http_server.h"
+#include "core/status.h"
+
+namespace ingestd::cli {
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup ProcessEnv();
+
+struct Config {
+  std::string data_dir = "./data";  // INGESTD_DATA_DIR
+  std::string database_url;         // DATABASE_URL; default sqlite in data_dir
+  std::string log_level = "info";   // INGESTD_LOG_LEVEL
+  api::HttpServerOptions http;
+  api::ApiOptions api;  // secrets filled by ResolveSecrets
+  int workers = 2;                  // INGESTD_WORKERS
+  int64_t lease_ms = 30'000;        // INGESTD_LEASE_MS
+  int max_attempts = 5;             // INGESTD_MAX_ATTEMPTS
+  int64_t retry_base_ms = 1'000;    // INGESTD_RETRY_BASE_MS
+  int64_t retry_max_ms = 60'000;    // INGESTD_RETRY_MAX_MS
+  std::string parse_faults;         // INGESTD_MOCK_PARSE_FAULTS
+  std::string embed_faults;         // INGESTD_MOCK_EMBED_FAULTS
+};
+
+// Reads every INGESTD_* variable (see README), with defaults for the unset ones.
+// Malformed values are kInvalidArgument naming the variable.
+Result<Config> LoadConfig(const EnvLookup& env);
+
+// INGESTD_JWT_SECRET / INGESTD_UPLOAD_SECRET when set; otherwise a random secret created
+// once under <data_dir>/secrets/ (mode 0600) and reused, so tokens survive restarts.
+Status ResolveSecrets(const EnvLookup& env, Config* config);
+
+}  // namespace ingestd::cli

@@ -1,0 +1,40 @@
+// ingestd: document ingestion for retrieval pipelines. See README.md.
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: ingestd <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve                          run the HTTP API and pipeline workers\n"
+    "  token --user U [--role R] [--ttl-s N]\n"
+    "                                 print a development bearer token\n"
+    "\n"
+    "Configuration comes from INGESTD_* environment variables; see README.md.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using ingestd::cli::Args;
+  const std::map<std::string, std::function<int(const Args&)>> commands = {
+      {"serve", ingestd::cli::RunServe},
+      {"token", ingestd::cli::RunToken},
+  };
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  auto it = commands.find(argv[1]);
+  if (it == commands.end()) {
+    std::fprintf(stderr, "ingestd: unknown command '%s'\n\n%s", argv[1], kUsage);
+    return 2;
+  }
+  return it->second(Args(argv + 2, argv + argc));
+}
