@@ -139,7 +139,7 @@ std::unique_ptr<Exchange> ApiRouter::Begin(const RequestHeader& head,
     std::map<std::string, std::string> params;
     if (!Match(r.pattern, req.path, &params)) continue;
     path_known = true;
-    if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
+    if (r.method == req.method) {
       route = &r;
       req.params = std::move(params);
       break;

@@ -1,0 +1,78 @@
+#include "cli/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace ingestd::cli {
+namespace {
+
+EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(Config, DefaultsWhenUnset) {
+  auto c = LoadConfig(FakeEnv({}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.port, 8080);
+  EXPECT_EQ(c->http.host, "127.0.0.1");
+  EXPECT_EQ(c->api.max_upload_bytes, 100 * 1024 * 1024);
+  EXPECT_EQ(c->workers, 2);
+  EXPECT_EQ(c->database_url.rfind("sqlite://", 0), 0u);
+}
+
+TEST(Config, ReadsVariables) {
+  auto c = LoadConfig(FakeEnv({{"INGESTD_PORT", "0"},
+                               {"INGESTD_DATA_DIR", "/tmp/x"},
+                               {"INGESTD_MAX_UPLOAD_BYTES", "1000"},
+                               {"INGESTD_READ_TIMEOUT_MS", "250"},
+                               {"INGESTD_WORKERS", "4"}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.port, 0);
+  EXPECT_EQ(c->database_url, "sqlite:///tmp/x/ingestd.db");
+  EXPECT_EQ(c->api.max_upload_bytes, 1000);
+  EXPECT_EQ(c->http.read_timeout.count(), 250);
+  EXPECT_EQ(c->workers, 4);
+}
+
+TEST(Config, RejectsMalformedValuesNamingTheVariable) {
+  for (auto [name, value] : {std::pair<std::string, std::string>{"INGESTD_PORT", "70000"},
+                             {"INGESTD_PORT", "80x"},
+                             {"INGESTD_WORKERS", "-1"},
+                             {"INGESTD_MAX_UPLOAD_BYTES", "0"},
+                             {"SERVICE_MODE", "bogus"}}) {
+    auto c = LoadConfig(FakeEnv({{name, value}}));
+    ASSERT_FALSE(c.ok()) << name << "=" << value;
+    EXPECT_EQ(c.status().code(), "BAD_CONFIG");
+    EXPECT_NE(c.status().message().find(name), std::string::npos) << c.status().message();
+  }
+}
+
+TEST(Secrets, GeneratedOnceAndReused) {
+  auto dir = std::filesystem::temp_directory_path() / ("ingestd-secrets-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  auto env = FakeEnv({{"INGESTD_DATA_DIR", dir.string()}});
+  auto a = LoadConfig(env), b = LoadConfig(env);
+  ASSERT_TRUE(ResolveSecrets(env, &a.value()).ok());
+  ASSERT_TRUE(ResolveSecrets(env, &b.value()).ok());
+  EXPECT_GE(a->api.jwt_secret.size(), 32u);
+  EXPECT_EQ(a->api.jwt_secret, b->api.jwt_secret);
+  EXPECT_NE(a->api.jwt_secret, a->api.upload_secret);
+  auto perms = std::filesystem::status(dir / "secrets" / "jwt_secret").permissions();
+  EXPECT_EQ(perms & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto env_set = FakeEnv({{"INGESTD_DATA_DIR", dir.string()}, {"INGESTD_JWT_SECRET", "given"}});
+  auto c = LoadConfig(env_set);
+  ASSERT_TRUE(ResolveSecrets(env_set, &c.value()).ok());
+  EXPECT_EQ(c->api.jwt_secret, "given");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ingestd::cli
