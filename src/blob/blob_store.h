@@ -1,7 +1,13 @@
 // BlobStore: document bytes and parsed markdown, keyed by strings made from ids only
 // ("documents/<uuid>.pdf"). Keys never come from user input such as filenames.
+//
+// Failures: kInvalidArgument "INVALID_BLOB_KEY" (key fails IsValidBlobKey), kNotFound
+// "BLOB_NOT_FOUND", kUnavailable "BLOB_STORE_FULL" (out of space; retryable), kInternal
+// "BLOB_IO_ERROR" (anything else), kConflict "BLOB_WRITER_CLOSED" (writer used after Commit or
+// after a failure). Implementations are thread-safe; a BlobWriter is used by one thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,13 +43,17 @@ class BlobStore {
   virtual Status Ping() = 0;
 };
 
-// Keys are [A-Za-z0-9._-] segments joined by '/', with no "." or ".." segment.
+// Keys are [A-Za-z0-9._-] segments joined by '/', with no empty, "." or ".." segment, at
+// most kMaxBlobKeyLength bytes, and no segment containing kBlobTempMarker (reserved for
+// in-flight writes).
+inline constexpr size_t kMaxBlobKeyLength = 512;
+inline constexpr std::string_view kBlobTempMarker = ".tmp.";
 bool IsValidBlobKey(std::string_view key);
 
 std::string DocumentBlobKey(std::string_view document_id);  // documents/<id>.pdf
 std::string MarkdownBlobKey(std::string_view document_id);  // markdown/<id>.md
 
-// Filesystem backend rooted at dir (created if missing).
+// Filesystem backend rooted at dir (created if missing); see fs_blob_store.h.
 Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::string& dir);
 
 }  // namespace ingestd

@@ -6,9 +6,15 @@
 //   the change implies (chunks, vectors, events), so a crash leaves either all or none.
 // - Worker-side changes (CommitStage, ScheduleRetry, DeadLetter, ReleaseClaim, ExtendLease)
 //   succeed only while the caller holds the lease: state working, claimed_by == worker_id.
-//   Otherwise they fail with kConflict / "LEASE_LOST" and change nothing.
+//   Otherwise (including when the job no longer exists) they fail with kConflict /
+//   "LEASE_LOST" and change nothing.
 // - Writing chunks and vectors is idempotent: chunks are keyed by id, vectors by
 //   (chunk_id, model); a re-run stage replaces instead of duplicating.
+// - Events get their id from the store; ListEvents returns them in id order.
+// - Times are the now_ms the caller passes (the store never reads a clock); created_at and
+//   updated_at columns take that value.
+// - Database failures are kUnavailable ("DB_BUSY", retryable) when the database stayed
+//   locked past the busy timeout, kInternal ("DB_ERROR") otherwise.
 // - Implementations are thread-safe.
 #pragma once
 
@@ -41,13 +47,17 @@ struct JobFilter {
 struct StageCommit {
   std::string job_id;
   std::string worker_id;
-  JobStatus to = JobStatus::kUploaded;         // the new status
-  QueueState next_state = QueueState::kQueued;  // kQueued to continue, kDone when complete
-  // When set, replaces all chunks (and their vectors) of the job's document.
+  JobStatus to = JobStatus::kUploaded;  // the new status
+  // kQueued to continue (the claim is released), kDone when complete (released too),
+  // kWorking to keep the claim and lease and go on with the next stage.
+  QueueState next_state = QueueState::kQueued;
+  // When set, replaces all chunks (and their vectors) of the job's document. Chunk and
+  // vector document_id may be left empty: the job's document is used.
   std::optional<std::vector<Chunk>> chunks;
   std::vector<VectorRecord> vectors;  // upserted by (chunk_id, model)
   std::optional<int> page_count;      // stored on the document when set
-  std::vector<Event> events;
+  std::vector<Event> events;          // empty job_id/correlation_id default to the job's
+  int stage_pct = 0;                  // progress within the new status, 0-100
   nlohmann::json timings_patch = nlohmann::json::object();  // merged into job.timings
   int64_t now_ms = 0;
 };
@@ -67,12 +77,15 @@ class Store {
   virtual Result<CreateUploadResult> CreateUpload(const Document& doc, const Job& job,
                                                   int64_t now_ms) = 0;
   // Two-step upload: the bytes are stored under blob_key. Moves the job from
-  // awaiting_upload to uploaded/queued. kConflict ("UPLOAD_ALREADY_COMPLETED") otherwise.
+  // awaiting_upload to uploaded/queued, sets the document's blob_key and appends an
+  // UPLOAD_COMPLETED event. kConflict ("UPLOAD_ALREADY_COMPLETED") from any other status,
+  // kNotFound ("JOB_NOT_FOUND") for an unknown job.
   virtual Status CompleteUpload(std::string_view job_id, std::string_view blob_key,
                                 int64_t now_ms) = 0;
 
   virtual Result<Job> GetJob(std::string_view user_id, std::string_view job_id) = 0;
   virtual Result<Job> GetJobUnscoped(std::string_view job_id) = 0;
+  // Newest first (created_at, then id, descending). limit is clamped to [0, 1000].
   virtual Result<std::vector<Job>> ListJobs(std::string_view user_id, const JobFilter& f) = 0;
   virtual Result<Document> GetDocument(std::string_view user_id, std::string_view doc_id) = 0;
   virtual Result<Document> GetDocumentUnscoped(std::string_view doc_id) = 0;
@@ -80,7 +93,12 @@ class Store {
                                                 int limit, int offset) = 0;
   // All chunks of a document in ordinal order (worker side, unscoped).
   virtual Result<std::vector<Chunk>> GetChunks(std::string_view doc_id) = 0;
+  virtual Result<int64_t> CountChunks(std::string_view doc_id) = 0;
   virtual Result<int64_t> CountVectors(std::string_view doc_id) = 0;
+  // All vectors of a document, ordered by chunk ordinal then model (worker side, unscoped).
+  virtual Result<std::vector<VectorRecord>> GetVectors(std::string_view doc_id) = 0;
+  // The newest job of a document, nullopt when it has none (unscoped).
+  virtual Result<std::optional<Job>> FindJobForDocument(std::string_view doc_id) = 0;
   virtual Result<std::vector<Event>> ListEvents(std::string_view user_id,
                                                 std::string_view job_id) = 0;
   virtual Status AppendEvent(const Event& e) = 0;
@@ -108,12 +126,15 @@ class Store {
   virtual Status ReleaseClaim(std::string_view job_id, std::string_view worker_id,
                               int64_t now_ms) = 0;
   // User-requested retry: deadletter/retryable → queued now, retry_count reset, a
-  // RETRY_REQUESTED event. kConflict ("JOB_NOT_RETRYABLE") from any other state.
+  // RETRY_REQUESTED event; last_error is cleared (the events keep it). kConflict
+  // ("JOB_NOT_RETRYABLE") from any other state.
   virtual Result<Job> RequeueJob(std::string_view user_id, std::string_view job_id,
                                  int64_t now_ms) = 0;
 };
 
-// Opens the backend named by url: "sqlite:///path/to/db.sqlite" or a plain file path.
+// Opens the backend named by url: "sqlite:///abs/path.db", "sqlite://relative.db" or a plain
+// file path (SQLite; the parent directory is created). Other schemes: kInvalidArgument
+// ("UNSUPPORTED_DATABASE_URL"). Call Migrate() before use.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
 
 }  // namespace ingestd

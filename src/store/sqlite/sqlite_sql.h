@@ -1,0 +1,131 @@
+// Every SQL statement of the SQLite store, as named constants. The statement cache keys
+// on these addresses, so they are inline (one address per program).
+//
+// Column lists are shared with the row readers in sqlite_rows.h: change both together.
+// State literals in the claim query must equal core/model.h ToString(QueueState) (a test
+// checks) and match the partial index jobs_claimable (migrations.cpp) word for word.
+#pragma once
+
+namespace ingestd::sqlite::sql {
+
+#define INGESTD_JOB_COLUMNS                                                                \
+  "id, document_id, user_id, status, state, retry_count, last_error, correlation_id, "     \
+  "service_mode, claimed_by, lease_expires_at, retry_at, stage_pct, timings, created_at, " \
+  "updated_at"
+#define INGESTD_DOCUMENT_COLUMNS \
+  "id, user_id, filename, mime, size_bytes, sha256, blob_key, page_count, created_at"
+#define INGESTD_CHUNK_COLUMNS \
+  "id, document_id, ord, text, heading_path, token_count, char_start, char_end"
+#define INGESTD_EVENT_COLUMNS "id, job_id, correlation_id, type, code, stage, payload, at"
+
+// ---- documents ----
+inline constexpr char kInsertDocument[] =
+    "INSERT INTO documents (" INGESTD_DOCUMENT_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)";
+inline constexpr char kSelectDocument[] =
+    "SELECT " INGESTD_DOCUMENT_COLUMNS " FROM documents WHERE id = ?1";
+inline constexpr char kSelectDocumentScoped[] =
+    "SELECT " INGESTD_DOCUMENT_COLUMNS " FROM documents WHERE id = ?1 AND user_id = ?2";
+inline constexpr char kSelectDocumentByHash[] =
+    "SELECT " INGESTD_DOCUMENT_COLUMNS " FROM documents WHERE user_id = ?1 AND sha256 = ?2";
+inline constexpr char kSetDocumentBlobKey[] = "UPDATE documents SET blob_key = ?2 WHERE id = ?1";
+inline constexpr char kSetPageCount[] = "UPDATE documents SET page_count = ?2 WHERE id = ?1";
+inline constexpr char kDeleteDocument[] = "DELETE FROM documents WHERE id = ?1";
+
+// ---- jobs ----
+inline constexpr char kInsertJob[] =
+    "INSERT INTO jobs (" INGESTD_JOB_COLUMNS
+    ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)";
+inline constexpr char kSelectJob[] = "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = ?1";
+inline constexpr char kSelectJobScoped[] =
+    "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = ?1 AND user_id = ?2";
+inline constexpr char kSelectNewestJobForDocument[] =
+    "SELECT " INGESTD_JOB_COLUMNS
+    " FROM jobs WHERE document_id = ?1 ORDER BY created_at DESC, id DESC LIMIT 1";
+// ?2/?3 are NULL when the filter is unset.
+inline constexpr char kListJobs[] =
+    "SELECT " INGESTD_JOB_COLUMNS
+    " FROM jobs WHERE user_id = ?1 AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR status = ?3)"
+    " ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5";
+inline constexpr char kMarkUploaded[] =
+    "UPDATE jobs SET status = ?2, state = 'queued', updated_at = ?3 WHERE id = ?1";
+inline constexpr char kDeleteDocumentJobs[] = "DELETE FROM jobs WHERE document_id = ?1";
+inline constexpr char kRequeueJob[] =
+    "UPDATE jobs SET state = 'queued', retry_count = 0, retry_at = 0, last_error = NULL,"
+    " claimed_by = '', lease_expires_at = 0, updated_at = ?2 WHERE id = ?1"
+    " RETURNING " INGESTD_JOB_COLUMNS;
+
+// Claimable: queued (and its bytes have arrived), retryable and due, or working with an
+// expired lease. One statement, so two workers can never claim the same job.
+// ?1 worker, ?2 now, ?3 lease_ms.
+inline constexpr char kClaimNext[] =
+    "UPDATE jobs SET state = 'working', claimed_by = ?1, lease_expires_at = ?2 + ?3,"
+    " updated_at = ?2"
+    " WHERE id = (SELECT id FROM jobs"
+    "   WHERE state IN ('queued', 'retryable', 'working')"
+    "     AND ((state = 'queued' AND status <> 'awaiting_upload')"
+    "       OR (state = 'retryable' AND retry_at <= ?2)"
+    "       OR (state = 'working' AND lease_expires_at < ?2))"
+    "   ORDER BY created_at, id LIMIT 1)"
+    " RETURNING " INGESTD_JOB_COLUMNS;
+
+// Worker-side statements: all guarded by the lease (?1 job, ?2 worker).
+#define INGESTD_LEASE_HELD " WHERE id = ?1 AND state = 'working' AND claimed_by = ?2"
+inline constexpr char kSelectLeasedJob[] =
+    "SELECT " INGESTD_JOB_COLUMNS " FROM jobs" INGESTD_LEASE_HELD;
+inline constexpr char kExtendLease[] = "UPDATE jobs SET lease_expires_at = ?3" INGESTD_LEASE_HELD;
+// ?3 status, ?4 next state, ?5 stage_pct, ?6 timings, ?7 now. The claim stays only when
+// the job goes on working.
+inline constexpr char kFinishStage[] =
+    "UPDATE jobs SET status = ?3, state = ?4, stage_pct = ?5, timings = ?6, updated_at = ?7,"
+    " claimed_by = CASE WHEN ?4 = 'working' THEN claimed_by ELSE '' END,"
+    " lease_expires_at = CASE WHEN ?4 = 'working' THEN lease_expires_at ELSE 0 "
+    "END" INGESTD_LEASE_HELD;
+// ?3 retry_at, ?4 last_error, ?5 now.
+inline constexpr char kScheduleRetry[] =
+    "UPDATE jobs SET state = 'retryable', retry_count = retry_count + 1, retry_at = ?3,"
+    " last_error = ?4, claimed_by = '', lease_expires_at = 0, updated_at = ?5" INGESTD_LEASE_HELD;
+// ?3 last_error, ?4 now.
+inline constexpr char kDeadLetter[] =
+    "UPDATE jobs SET state = 'deadletter', last_error = ?3, claimed_by = '',"
+    " lease_expires_at = 0, updated_at = ?4" INGESTD_LEASE_HELD;
+// ?3 now.
+inline constexpr char kReleaseClaim[] =
+    "UPDATE jobs SET state = 'queued', claimed_by = '', lease_expires_at = 0, updated_at = "
+    "?3" INGESTD_LEASE_HELD;
+#undef INGESTD_LEASE_HELD
+
+// ---- chunks and vectors ----
+inline constexpr char kInsertChunk[] =
+    "INSERT INTO chunks (" INGESTD_CHUNK_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8)";
+inline constexpr char kListChunks[] =
+    "SELECT " INGESTD_CHUNK_COLUMNS
+    " FROM chunks WHERE document_id = ?1 ORDER BY ord LIMIT ?2 OFFSET ?3";
+inline constexpr char kCountChunks[] = "SELECT count(*) FROM chunks WHERE document_id = ?1";
+inline constexpr char kDeleteDocumentChunks[] = "DELETE FROM chunks WHERE document_id = ?1";
+inline constexpr char kUpsertVector[] =
+    "INSERT INTO vectors (chunk_id, model, document_id, dims, data) VALUES (?1,?2,?3,?4,?5)"
+    " ON CONFLICT (chunk_id, model) DO UPDATE SET document_id = excluded.document_id,"
+    " dims = excluded.dims, data = excluded.data";
+inline constexpr char kGetVectors[] =
+    "SELECT v.chunk_id, v.document_id, v.model, v.data FROM vectors v"
+    " JOIN chunks c ON c.id = v.chunk_id WHERE v.document_id = ?1 ORDER BY c.ord, v.model";
+inline constexpr char kCountVectors[] = "SELECT count(*) FROM vectors WHERE document_id = ?1";
+inline constexpr char kDeleteDocumentVectors[] = "DELETE FROM vectors WHERE document_id = ?1";
+
+// ---- events ----
+inline constexpr char kInsertEvent[] =
+    "INSERT INTO events (job_id, correlation_id, type, code, stage, payload, at)"
+    " VALUES (?1,?2,?3,?4,?5,?6,?7)";
+inline constexpr char kListEvents[] =
+    "SELECT " INGESTD_EVENT_COLUMNS " FROM events WHERE job_id = ?1 ORDER BY id";
+inline constexpr char kDeleteDocumentEvents[] =
+    "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE document_id = ?1)";
+
+inline constexpr char kPing[] = "SELECT 1";
+
+#undef INGESTD_JOB_COLUMNS
+#undef INGESTD_DOCUMENT_COLUMNS
+#undef INGESTD_CHUNK_COLUMNS
+#undef INGESTD_EVENT_COLUMNS
+
+}  // namespace ingestd::sqlite::sql

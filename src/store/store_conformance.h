@@ -1,0 +1,64 @@
+// The Store conformance suite: the contract of store.h as value-parameterized tests that
+// every backend runs. A backend's test file instantiates it with a StoreBackend:
+//
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
+//                            ::testing::Values(StoreBackend{"sqlite", NewUrl, DropUrl}),
+//                            StoreBackendName);
+//
+// and links the ingestd_store_conformance object library (CMakeLists.txt).
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace ingestd {
+
+struct StoreBackend {
+  std::string name;
+  // The URL (for OpenStore) of a new, empty database used by one test.
+  std::function<std::string()> new_database_url;
+  // Removes what new_database_url created.
+  std::function<void(const std::string& url)> drop_database;
+};
+
+std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info);
+
+class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  static constexpr int64_t kT0 = 1'700'000'000'000;
+  static constexpr int64_t kLeaseMs = 30'000;
+
+  void SetUp() override;
+  void TearDown() override;
+
+  // Another handle on the same database: a restarted server or a second process.
+  std::unique_ptr<Store> OpenAgain();
+
+  // A document of user with random ids and hash (or the given hash).
+  static Document MakeDocument(const std::string& user, const std::string& sha256 = "");
+  static Job MakeJob(const Document& doc, JobStatus status = JobStatus::kUploaded);
+  // CreateUpload of a fresh document; fails the test on error.
+  CreateUploadResult Upload(const std::string& user, int64_t now_ms,
+                            JobStatus status = JobStatus::kUploaded);
+  // ClaimNext that must return a job.
+  Job MustClaim(const std::string& worker, int64_t now_ms, int64_t lease_ms = kLeaseMs);
+  // n chunks of doc with deterministic ids.
+  static std::vector<Chunk> MakeChunks(const std::string& doc_id, int n,
+                                       const std::string& text_prefix = "chunk");
+  static VectorRecord MakeVector(const Chunk& chunk, const std::string& model,
+                                 std::vector<float> values);
+  // Codes of the job's events, in order.
+  std::vector<std::string> EventCodes(const std::string& user, const std::string& job_id);
+
+  std::string url_;
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace ingestd
