@@ -1,0 +1,20 @@
+// Reading order of the text blocks on one page, by recursive XY-cut: split the page at
+// horizontal whitespace bands (top to bottom) first, then at vertical gutters (left to right),
+// and recurse. Single-column pages come out top to bottom; multi-column pages column by
+// column; a full-width title above two columns comes first.
+#pragma once
+
+#include <vector>
+
+#include "pdf/layout.h"
+
+namespace ingestd::pdf {
+
+// Reorders `blocks` in place. Stable for blocks that cannot be separated by a cut.
+void OrderBlocks(std::vector<TextBlock>* blocks);
+
+// Joins consecutive lines of `block` that share a baseline ("1.1" and "The R environment",
+// which MuPDF splits at a wide gap) into one line, with one space between them.
+void MergeBaselines(TextBlock* block);
+
+}  // namespace ingestd::pdf

@@ -1,0 +1,27 @@
+// Test-only: builds small PDFs from object bodies, valid or deliberately hostile, so tests
+// need no checked-in binaries.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ingestd::pdf::testing {
+
+// A PDF whose object i+1 is `objects[i]` (the text between "N 0 obj" and "endobj"), with a
+// correct xref table; `trailer_extra` is added to the trailer dictionary (root is object 1).
+std::string BuildPdf(const std::vector<std::string>& objects,
+                     const std::string& trailer_extra = "");
+
+// A stream object body with /Length and `extra` dictionary entries.
+std::string StreamObject(const std::string& data, const std::string& extra = "");
+
+// zlib-compressed `count` repetitions of `unit` (decompression bombs without the memory).
+std::string DeflateRepeated(const std::string& unit, size_t count);
+
+// A valid one-font document; page i shows the lines `pages[i]` (PDF string syntax escaped).
+std::string TextPdf(const std::vector<std::vector<std::string>>& pages, double font_size = 11);
+
+// Writes `data` to `path`; returns false on failure.
+bool WriteFile(const std::string& path, const std::string& data);
+
+}  // namespace ingestd::pdf::testing
