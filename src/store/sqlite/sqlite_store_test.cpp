@@ -3,13 +3,18 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "core/crypto.h"
+#include "core/ids.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_sql.h"
 #include "store/store_conformance.h"
@@ -154,6 +159,98 @@ TEST_F(SqliteStoreTest, ClaimQueryUsesThePartialIndex) {
   sqlite3_close(db);
   EXPECT_NE(plan.find("jobs_claimable"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;  // no sort step
+}
+
+// Seeds n runnable jobs (user "u") into a migrated database at path.
+void SeedJobs(const std::string& path, int n) {
+  auto store = OpenStore(path);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Migrate().ok());
+  for (int i = 0; i < n; ++i) {
+    Document d;
+    d.id = NewUuidV4();
+    d.user_id = "u";
+    d.sha256 = Sha256Hex(d.id);
+    Job j;
+    j.id = NewUuidV4();
+    j.status = JobStatus::kUploaded;
+    j.correlation_id = NewUuidV4();
+    ASSERT_TRUE((*store)->CreateUpload(d, j, 1000 + i).ok());
+  }
+}
+
+TEST_F(SqliteStoreTest, ProcessesClaimingFromOneFileNeverShareAJob) {
+  constexpr int kJobs = 60;
+  constexpr int kProcesses = 4;
+  const std::string path = dir_ + "/procs.db";
+  SeedJobs(path, kJobs);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {  // child: its own store on the same file, like a second server
+      close(fds[0]);
+      auto store = OpenStore(path);
+      for (;;) {
+        std::string line = "ERR\n";
+        if (store.ok()) {
+          auto r = (*store)->ClaimNext("proc" + std::to_string(p), 10'000, 60'000);
+          if (r.ok() && !r->has_value()) break;
+          if (r.ok()) line = (*r)->id + "\n";
+        }
+        // One write below PIPE_BUF: lines from different processes never interleave.
+        if (write(fds[1], line.data(), line.size()) < 0 || line == "ERR\n") break;
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  std::multiset<std::string> ids;
+  for (size_t start = 0, nl; (nl = out.find('\n', start)) != std::string::npos; start = nl + 1) {
+    ids.insert(out.substr(start, nl - start));
+  }
+  EXPECT_EQ(ids.count("ERR"), 0u);
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kJobs));
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), static_cast<size_t>(kJobs));
+}
+
+TEST_F(SqliteStoreTest, ReadsDoNotWaitForAnotherProcessesWriteLock) {
+  const std::string path = dir_ + "/locked.db";
+  SeedJobs(path, 1);
+  sqlite::SqliteStoreOptions options;
+  options.busy_timeout_ms = 200;
+  auto store = sqlite::SqliteStore::Open(path, options);
+  ASSERT_TRUE(store.ok());
+  auto jobs = (*store)->ListJobs("u", {});
+  ASSERT_EQ(jobs->size(), 1u);
+
+  sqlite3* other = RawOpen(path);  // another process holding the write lock
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_TRUE((*store)->GetJob("u", (*jobs)[0].id).ok());
+  EXPECT_EQ((*store)->ListJobs("u", {})->size(), 1u);
+  auto claim = (*store)->ClaimNext("w", 10'000, 1000);
+  ASSERT_FALSE(claim.ok());
+  EXPECT_EQ(claim.status().code(), "DB_BUSY");
+  EXPECT_EQ(claim.status().kind(), Kind::kUnavailable);
+  EXPECT_TRUE(claim.status().retryable());
+
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  auto retried = (*store)->ClaimNext("w", 10'000, 1000);
+  ASSERT_TRUE(retried.ok());
+  EXPECT_TRUE(retried->has_value());
 }
 
 TEST_F(SqliteStoreTest, StateLiteralsInSqlMatchTheModel) {

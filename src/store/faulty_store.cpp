@@ -1,0 +1,134 @@
+#include "store/faulty_store.h"
+
+namespace ingestd {
+
+void FaultyStore::FailNthCall(int64_t n, When when, Status status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  faults_.push_back(Fault{"", calls_ + n, 1, when, std::move(status)});
+}
+
+void FaultyStore::FailNext(std::string method, int times, When when, Status status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  faults_.push_back(Fault{std::move(method), 0, times, when, std::move(status)});
+}
+
+void FaultyStore::Reset() {
+  std::lock_guard<std::mutex> lock(mu_);
+  faults_.clear();
+  calls_ = 0;
+  injected_ = 0;
+}
+
+int64_t FaultyStore::calls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return calls_;
+}
+
+int64_t FaultyStore::faults_injected() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return injected_;
+}
+
+std::optional<FaultyStore::Taken> FaultyStore::Take(std::string_view method) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++calls_;
+  for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+    bool match = it->method.empty() ? it->at_call == calls_ : it->method == method;
+    if (!match) continue;
+    Taken taken{it->when, it->status};
+    if (--it->remaining <= 0) faults_.erase(it);
+    ++injected_;
+    return taken;
+  }
+  return std::nullopt;
+}
+
+Status FaultyStore::Migrate() {
+  return Call("Migrate", [&] { return inner_->Migrate(); });
+}
+Status FaultyStore::Ping() {
+  return Call("Ping", [&] { return inner_->Ping(); });
+}
+Result<CreateUploadResult> FaultyStore::CreateUpload(const Document& doc, const Job& job,
+                                                     int64_t now_ms) {
+  return Call("CreateUpload", [&] { return inner_->CreateUpload(doc, job, now_ms); });
+}
+Status FaultyStore::CompleteUpload(std::string_view job_id, std::string_view blob_key,
+                                   int64_t now_ms) {
+  return Call("CompleteUpload", [&] { return inner_->CompleteUpload(job_id, blob_key, now_ms); });
+}
+Result<Job> FaultyStore::GetJob(std::string_view user_id, std::string_view job_id) {
+  return Call("GetJob", [&] { return inner_->GetJob(user_id, job_id); });
+}
+Result<Job> FaultyStore::GetJobUnscoped(std::string_view job_id) {
+  return Call("GetJobUnscoped", [&] { return inner_->GetJobUnscoped(job_id); });
+}
+Result<std::vector<Job>> FaultyStore::ListJobs(std::string_view user_id, const JobFilter& f) {
+  return Call("ListJobs", [&] { return inner_->ListJobs(user_id, f); });
+}
+Result<Document> FaultyStore::GetDocument(std::string_view user_id, std::string_view doc_id) {
+  return Call("GetDocument", [&] { return inner_->GetDocument(user_id, doc_id); });
+}
+Result<Document> FaultyStore::GetDocumentUnscoped(std::string_view doc_id) {
+  return Call("GetDocumentUnscoped", [&] { return inner_->GetDocumentUnscoped(doc_id); });
+}
+Result<std::vector<Chunk>> FaultyStore::ListChunks(std::string_view user_id,
+                                                   std::string_view doc_id, int limit, int offset) {
+  return Call("ListChunks", [&] { return inner_->ListChunks(user_id, doc_id, limit, offset); });
+}
+Result<std::vector<Chunk>> FaultyStore::GetChunks(std::string_view doc_id) {
+  return Call("GetChunks", [&] { return inner_->GetChunks(doc_id); });
+}
+Result<int64_t> FaultyStore::CountChunks(std::string_view doc_id) {
+  return Call("CountChunks", [&] { return inner_->CountChunks(doc_id); });
+}
+Result<int64_t> FaultyStore::CountVectors(std::string_view doc_id) {
+  return Call("CountVectors", [&] { return inner_->CountVectors(doc_id); });
+}
+Result<std::vector<VectorRecord>> FaultyStore::GetVectors(std::string_view doc_id) {
+  return Call("GetVectors", [&] { return inner_->GetVectors(doc_id); });
+}
+Result<std::optional<Job>> FaultyStore::FindJobForDocument(std::string_view doc_id) {
+  return Call("FindJobForDocument", [&] { return inner_->FindJobForDocument(doc_id); });
+}
+Result<std::vector<Event>> FaultyStore::ListEvents(std::string_view user_id,
+                                                   std::string_view job_id) {
+  return Call("ListEvents", [&] { return inner_->ListEvents(user_id, job_id); });
+}
+Status FaultyStore::AppendEvent(const Event& e) {
+  return Call("AppendEvent", [&] { return inner_->AppendEvent(e); });
+}
+Result<std::vector<std::string>> FaultyStore::DeleteDocument(std::string_view user_id,
+                                                             std::string_view doc_id) {
+  return Call("DeleteDocument", [&] { return inner_->DeleteDocument(user_id, doc_id); });
+}
+Result<std::optional<Job>> FaultyStore::ClaimNext(std::string_view worker_id, int64_t now_ms,
+                                                  int64_t lease_ms) {
+  return Call("ClaimNext", [&] { return inner_->ClaimNext(worker_id, now_ms, lease_ms); });
+}
+Status FaultyStore::ExtendLease(std::string_view job_id, std::string_view worker_id,
+                                int64_t until_ms) {
+  return Call("ExtendLease", [&] { return inner_->ExtendLease(job_id, worker_id, until_ms); });
+}
+Status FaultyStore::CommitStage(const StageCommit& c) {
+  return Call("CommitStage", [&] { return inner_->CommitStage(c); });
+}
+Status FaultyStore::ScheduleRetry(std::string_view job_id, std::string_view worker_id,
+                                  int64_t retry_at_ms, const LastError& err, int64_t now_ms) {
+  return Call("ScheduleRetry",
+              [&] { return inner_->ScheduleRetry(job_id, worker_id, retry_at_ms, err, now_ms); });
+}
+Status FaultyStore::DeadLetter(std::string_view job_id, std::string_view worker_id,
+                               const LastError& err, int64_t now_ms) {
+  return Call("DeadLetter", [&] { return inner_->DeadLetter(job_id, worker_id, err, now_ms); });
+}
+Status FaultyStore::ReleaseClaim(std::string_view job_id, std::string_view worker_id,
+                                 int64_t now_ms) {
+  return Call("ReleaseClaim", [&] { return inner_->ReleaseClaim(job_id, worker_id, now_ms); });
+}
+Result<Job> FaultyStore::RequeueJob(std::string_view user_id, std::string_view job_id,
+                                    int64_t now_ms) {
+  return Call("RequeueJob", [&] { return inner_->RequeueJob(user_id, job_id, now_ms); });
+}
+
+}  // namespace ingestd
