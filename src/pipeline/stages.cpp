@@ -97,11 +97,14 @@ Result<StageOutput> StageRunner::Parse(const Job& job, const Document& doc) cons
   ParseInput in{*path, doc.size_bytes, doc.id};
   Result<ParseOutput> parsed = deps_.parser->Parse(in, ContextOf(job));
   if (!parsed.ok()) return parsed.status();
-  if (Status s = deps_.blobs->Put(MarkdownBlobKey(doc.id), parsed->markdown); !s.ok()) return s;
+  // Stored already normalized, so validate need not rewrite it (a blob write costs two
+  // fsyncs); validate still normalizes whatever it finds, so this is only a shortcut.
+  const std::string markdown = NormalizeMarkdown(parsed->markdown);
+  if (Status s = deps_.blobs->Put(MarkdownBlobKey(doc.id), markdown); !s.ok()) return s;
   StageOutput out;
   out.page_count = parsed->page_count;
   out.payload = {{"page_count", parsed->page_count},
-                 {"markdown_bytes", parsed->markdown.size()},
+                 {"markdown_bytes", markdown.size()},
                  {"implementation", parsed->implementation},
                  {"cost_usd", parsed->cost_usd}};
   return out;

@@ -181,6 +181,18 @@ TEST_F(WorkerTest, NotAPdfDeadLetters) {
   EXPECT_EQ(GetJob(job.id).state, QueueState::kDeadletter);
 }
 
+TEST_F(WorkerTest, ValidateNormalizesMarkdownStoredByOtherMeans) {
+  Job job = Upload(SyntheticPdf(1, "raw"));
+  Worker w(Deps(), options_, "w-1");
+  ASSERT_TRUE(w.RunOnce());  // parse stores normalized markdown
+  // Markdown that arrived some other way (an older version, a provider callback).
+  const std::string key = MarkdownBlobKey(job.document_id);
+  ASSERT_TRUE(blobs_->Put(key, std::string("\r\n# Page 1\r\n\r\nText\0.\r\n", 22)).ok());
+  ASSERT_TRUE(w.RunOnce());
+  EXPECT_EQ(GetJob(job.id).status, JobStatus::kParseValidated);
+  EXPECT_EQ(*blobs_->Get(key), "# Page 1\n\nText.");
+}
+
 // A parser that finds no text at all.
 class BlankParser final : public Parser {
  public:
