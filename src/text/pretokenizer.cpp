@@ -1,6 +1,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "text/pretokenizer.h"
 
+#include "text/ascii_pretokenizer.h"
+
 #include <pcre2.h>
 
 #include <cstdio>
@@ -10,9 +12,15 @@
 namespace ingestd {
 namespace {
 
+// \s spelled out as Unicode White_Space (what tiktoken's Rust regex uses): PCRE2's own \s
+// would also take U+180E, which Unicode stopped calling a space in 6.3.
+#define INGESTD_WS \
+  R"(\t\n\x0B\f\r\x20\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000})"
 constexpr char kPattern[] =
     R"('(?:[sS]|[tT]|[rR][eE]|[vV][eE]|[mM]|[lL][lL]|[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|)"
-    R"( ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+    R"( ?[^)" INGESTD_WS R"(\p{L}\p{N}]+[\r\n]*|[)" INGESTD_WS R"(]*[\r\n]+|)"
+    R"([)" INGESTD_WS R"(]+(?![^)" INGESTD_WS R"(])|[)" INGESTD_WS R"(]+)";
+#undef INGESTD_WS
 
 // JIT stack bounds: the pattern's repeats are single-character, so backtracking needs only a
 // few frames whatever the input length; the ceiling is generous headroom.
@@ -73,6 +81,11 @@ Pretokenizer::Pretokenizer() {
 }
 
 size_t Pretokenizer::NextPieceEnd(std::string_view text, size_t pos) const {
+  size_t end = AsciiPieceEnd(text, pos);
+  return end != kNeedRegex ? end : NextPieceEndRegex(text, pos);
+}
+
+size_t Pretokenizer::NextPieceEndRegex(std::string_view text, size_t pos) const {
   const auto* code = static_cast<const pcre2_code*>(code_);
   thread_local MatchState state(code);
   int rc = pcre2_jit_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), pos, 0,

@@ -2,12 +2,17 @@
 // cl100k_base pattern compiled by PCRE2 (UTF + Unicode properties, JIT):
 //
 //   '(?:[sS]|[tT]|[rR][eE]|[vV][eE]|[mM]|[lL][lL]|[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
-//   ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+//    ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 //
-// The contraction alternative spells out its cases as gpt-tokenizer does instead of tiktoken's
-// (?i:…), which would also accept U+017F (long s) under Unicode case folding.
-// Unicode properties come from PCRE2's tables (Unicode 14 for Debian 12's 10.42): code points
-// assigned after Unicode 14 may be split differently from tokenizers with newer tables.
+// with \s meaning Unicode White_Space, as in tiktoken (OpenAI's reference, Rust regex). Known,
+// deliberate differences from other implementations:
+//  - npm gpt-tokenizer uses JavaScript's \s, which lacks U+0085 (NEL) and adds U+FEFF; it also
+//    mis-encodes U+FEFF (its lookups go through TextDecoder, which drops a leading BOM). On
+//    text with U+0085 or U+FEFF we follow tiktoken, not gpt-tokenizer.
+//  - The contraction alternative spells out its cases as gpt-tokenizer does instead of
+//    tiktoken's (?i:…), which also accepts U+017F (long s); no difference in ids was found.
+//  - \p{L} and \p{N} come from PCRE2's tables (Unicode 14 for Debian 12's 10.42): code points
+//    assigned after Unicode 14 may be split differently from tokenizers with newer tables.
 //
 // The compiled pattern is shared read-only; per-thread match state is created on first use.
 #pragma once
@@ -35,8 +40,11 @@ class Pretokenizer {
     }
   }
 
-  // End offset of the piece starting at pos (pos < text.size()).
+  // End offset of the piece starting at pos (pos < text.size()). ASCII pieces are found by a
+  // hand-written matcher (ascii_pretokenizer.h), everything else by PCRE2.
   size_t NextPieceEnd(std::string_view text, size_t pos) const;
+  // The same by PCRE2 alone; tests hold the ASCII matcher to it.
+  size_t NextPieceEndRegex(std::string_view text, size_t pos) const;
 
  private:
   Pretokenizer();

@@ -1,7 +1,6 @@
 #include "text/rank_table.h"
 
 #include <charconv>
-#include <cstring>
 
 namespace ingestd {
 namespace {
@@ -35,23 +34,6 @@ bool DecodeBase64(std::string_view in, std::string* out) {
   return true;
 }
 
-uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
-uint32_t Load32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-uint64_t Mix(uint64_t a, uint64_t b) {
-  __uint128_t r = static_cast<__uint128_t>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-
 Status Invalid(std::string_view why, size_t line) {
   return Status::Internal("RANK_DATA_INVALID",
                           "rank data line " + std::to_string(line) + ": " + std::string(why));
@@ -59,47 +41,18 @@ Status Invalid(std::string_view why, size_t line) {
 
 }  // namespace
 
-// wyhash-style: reads the first and last 8 (or 4) bytes plus, for long keys, every 16-byte
-// block, so short pieces (most words) hash in a few instructions.
-uint64_t RankTable::Hash(const char* p, size_t n) {
-  constexpr uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull,
-                     k2 = 0x8ebc6af09c88c6e3ull;
-  uint64_t a, b;
-  uint64_t seed = k2 ^ n;
-  if (n <= 16) {
-    if (n >= 8) {
-      a = Load64(p);
-      b = Load64(p + n - 8);
-    } else if (n >= 4) {
-      a = Load32(p);
-      b = Load32(p + n - 4);
-    } else if (n > 0) {
-      a = static_cast<uint64_t>(static_cast<unsigned char>(p[0])) << 16 |
-          static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
-          static_cast<unsigned char>(p[n - 1]);
-      b = 0;
-    } else {
-      a = b = 0;
-    }
-  } else {
-    size_t i = 0;
-    for (; i + 16 < n; i += 16) seed = Mix(Load64(p + i) ^ k0, Load64(p + i + 8) ^ seed);
-    a = Load64(p + n - 16);
-    b = Load64(p + n - 8);
-  }
-  return Mix(k1 ^ n, Mix(a ^ k0, b ^ seed));
-}
-
 bool RankTable::Insert(int rank) {
-  std::string_view bytes = Bytes(rank);
-  const uint64_t h = Hash(bytes.data(), bytes.size());
+  const Entry& e = entries_[rank];
+  const char* p = arena_.data() + e.offset;
+  const uint64_t head = Head(p, e.size);
+  const uint64_t h = Hash(head, p, e.size);
   for (size_t i = h & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
     if (slot.rank < 0) {
-      slot = Slot{static_cast<uint32_t>(h >> 32), rank};
+      slot = Slot{head, rank, e.size, e.offset, 0};
       return true;
     }
-    if (Bytes(slot.rank) == bytes) return false;
+    if (Bytes(slot.rank) == Bytes(rank)) return false;
   }
 }
 

@@ -6,7 +6,9 @@
 // threads.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,18 +26,17 @@ class RankTable {
 
   // Rank of exactly these bytes, or kNotFound.
   int Find(std::string_view bytes) const {
-    const uint64_t h = Hash(bytes.data(), bytes.size());
-    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    const char* p = bytes.data();
+    const size_t n = bytes.size();
+    const uint64_t head = Head(p, n);
+    const uint64_t h = Hash(head, p, n);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
       if (slot.rank < 0) return kNotFound;
-      if (slot.tag == tag) {
-        const Entry& e = entries_[slot.rank];
-        if (e.size == bytes.size() &&
-            std::char_traits<char>::compare(arena_.data() + e.offset, bytes.data(), bytes.size()) ==
-                0) {
-          return slot.rank;
-        }
+      if (slot.head == head && slot.size == n &&
+          (n <= 8 ||
+           std::char_traits<char>::compare(arena_.data() + slot.offset + 8, p + 8, n - 8) == 0)) {
+        return slot.rank;
       }
     }
   }
@@ -55,12 +56,44 @@ class RankTable {
     uint32_t offset = 0;
     uint32_t size = 0;  // 0: no token has this rank
   };
+  // Tokens of up to 8 bytes (most of them) compare inside the slot, one cache line per probe.
   struct Slot {
-    uint32_t tag = 0;  // high half of the hash, to skip most byte compares
-    int32_t rank = -1;
+    uint64_t head = 0;  // the first min(size, 8) bytes, zero-padded (little-endian)
+    int32_t rank = -1;  // -1: empty
+    uint32_t size = 0;
+    uint32_t offset = 0;  // into arena_
+    uint32_t unused = 0;
   };
 
-  static uint64_t Hash(const char* p, size_t n);
+  static uint64_t Load64(const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  static uint64_t Load32(const char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  // First min(n, 8) bytes as a little-endian integer, without reading past p + n.
+  static uint64_t Head(const char* p, size_t n) {
+    if (n >= 8) return Load64(p);
+    if (n >= 4) return Load32(p) | Load32(p + n - 4) << ((n - 4) * 8);
+    if (n == 0) return 0;
+    auto byte = [p](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])); };
+    return byte(0) | byte(n / 2) << (n / 2 * 8) | byte(n - 1) << ((n - 1) * 8);
+  }
+  static uint64_t Mix(uint64_t a, uint64_t b) {
+    __uint128_t r = static_cast<__uint128_t>(a) * b;
+    return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+  }
+  // wyhash-style; keys longer than 8 bytes also mix every further 8-byte block.
+  static uint64_t Hash(uint64_t head, const char* p, size_t n) {
+    constexpr uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
+    uint64_t h = Mix(head ^ k0, n ^ k1);
+    for (size_t i = 8; i < n; i += 8) h = Mix(h ^ k0, Load64(p + std::min(i, n - 8)) ^ k1);
+    return h;
+  }
   bool Insert(int rank);
 
   std::string arena_;
