@@ -82,6 +82,8 @@ struct Chunk {
   int token_count = 0;
   int64_t char_start = 0;  // offsets into the parsed markdown
   int64_t char_end = 0;
+  int page_start = 0;  // pages of the chunk's text; 0 when the markdown has no page markers
+  int page_end = 0;
 };
 
 struct VectorRecord {
