@@ -4,6 +4,7 @@
 
 #include "core/ids.h"
 #include "services/token_estimate.h"
+#include "text/markdown_blocks.h"
 
 namespace ingestd {
 namespace {
@@ -12,82 +13,29 @@ constexpr size_t kMinCap = 16;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-// A heading line or a paragraph (one fenced code block counts as a paragraph).
-struct Block {
-  size_t begin = 0;  // first non-blank byte
-  size_t end = 0;    // one past the last non-blank byte
-  int level = 0;     // 1..6 for headings, 0 for paragraphs
-  std::string_view title;
-};
-
-std::string_view TrimView(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// "### Title ##" → level 3, "Title"; 0 when the line is not an ATX heading.
-int HeadingLevel(std::string_view line, std::string_view* title) {
-  size_t hashes = 0;
-  while (hashes < line.size() && line[hashes] == '#') ++hashes;
-  if (hashes == 0 || hashes > 6) return 0;
-  if (hashes < line.size() && line[hashes] != ' ' && line[hashes] != '\t') return 0;
-  std::string_view t = TrimView(line.substr(hashes));
-  while (!t.empty() && t.back() == '#') t.remove_suffix(1);
-  *title = TrimView(t);
-  return static_cast<int>(hashes);
-}
-
-bool IsFence(std::string_view line) {
-  return line.substr(0, 3) == "```" || line.substr(0, 3) == "~~~";
-}
-
-std::vector<Block> ScanBlocks(std::string_view md) {
-  std::vector<Block> blocks;
-  bool in_para = false, in_fence = false;
-  for (size_t ls = 0; ls < md.size();) {
-    size_t le = std::min(md.find('\n', ls), md.size());
-    std::string_view raw = md.substr(ls, le - ls);
-    std::string_view line = TrimView(raw);
-    const size_t content_begin = ls + (line.empty() ? 0 : line.data() - raw.data());
-    const size_t content_end = content_begin + line.size();
-    std::string_view title;
-    if (in_fence) {
-      blocks.back().end = content_end > ls ? content_end : blocks.back().end;
-      if (IsFence(line)) in_fence = false;
-    } else if (line.empty()) {
-      in_para = false;
-    } else if (int level = HeadingLevel(line, &title); level > 0) {
-      blocks.push_back({content_begin, content_end, level, title});
-      in_para = false;
-    } else if (in_para && !IsFence(line)) {
-      blocks.back().end = content_end;
-    } else {
-      blocks.push_back({content_begin, content_end, 0, {}});
-      in_fence = IsFence(line);
-      in_para = !in_fence;
-    }
-    ls = le + 1;
-  }
-  return blocks;
-}
-
 // Packs blocks into chunks; see the rules in simple_chunker.h.
 class Packer {
  public:
   Packer(std::string_view doc_id, std::string_view md, size_t cap)
       : doc_id_(doc_id), md_(md), cap_(cap) {}
 
-  void AddHeading(const Block& b) {
-    if (has_body_ || (!empty() && b.end - begin_ > cap_)) Flush();
+  // [begin, end) is the block without surrounding whitespace.
+  void AddHeading(const MarkdownBlock& b, size_t begin, size_t end) {
+    if (has_body_ || (!empty() && end - begin_ > cap_)) Flush();
     while (!path_.empty() && path_.back().first >= b.level) path_.pop_back();
     path_.emplace_back(b.level, b.title);
-    Append(b.begin, b.end, /*body=*/false);
+    Append(begin, end, b.page, /*body=*/false);
   }
 
-  void AddParagraph(const Block& b) {
-    if (!empty() && b.end - begin_ > cap_ && b.end - b.begin <= cap_) Flush();
-    Append(b.begin, b.end, /*body=*/true);
+  // A page marker rides along with whatever surrounds it.
+  void AddPageMarker(const MarkdownBlock& b, size_t begin, size_t end) {
+    if (!empty() && end - begin_ > cap_) Flush();
+    Append(begin, end, b.page, /*body=*/false);
+  }
+
+  void AddParagraph(const MarkdownBlock& b, size_t begin, size_t end) {
+    if (!empty() && end - begin_ > cap_ && end - begin <= cap_) Flush();
+    Append(begin, end, b.page, /*body=*/true);
   }
 
   std::vector<Chunk> Finish() {
@@ -99,7 +47,7 @@ class Packer {
   bool empty() const { return end_ == 0; }
 
   // Extends the current chunk with md[from, to), splitting where the cap forces it.
-  void Append(size_t from, size_t to, bool body) {
+  void Append(size_t from, size_t to, int page, bool body) {
     size_t pos = from;
     while (pos < to) {
       const size_t limit = (empty() ? pos : begin_) + cap_;
@@ -108,8 +56,12 @@ class Packer {
         Flush();
         continue;
       }
-      if (empty()) begin_ = pos;
+      if (empty()) {
+        begin_ = pos;
+        page_start_ = page;
+      }
       end_ = cut;
+      page_end_ = page;
       has_body_ = has_body_ || body;
       if (cut == to) return;
       Flush();
@@ -148,6 +100,8 @@ class Packer {
     c.token_count = static_cast<int>(EstimateTokens(c.text));
     c.char_start = static_cast<int64_t>(begin_);
     c.char_end = static_cast<int64_t>(end_);
+    c.page_start = page_start_;
+    c.page_end = page_end_;
     chunks_.push_back(std::move(c));
     begin_ = end_ = 0;
     has_body_ = false;
@@ -157,6 +111,7 @@ class Packer {
   std::string_view md_;
   size_t cap_;
   size_t begin_ = 0, end_ = 0;  // the current chunk; end_ == 0 means none
+  int page_start_ = 0, page_end_ = 0;
   bool has_body_ = false;
   std::vector<std::pair<int, std::string_view>> path_;  // (level, title)
   std::vector<Chunk> chunks_;
@@ -169,11 +124,21 @@ SimpleChunker::SimpleChunker(size_t max_chunk_bytes) : cap_(std::max(max_chunk_b
 std::vector<Chunk> SimpleChunker::Split(std::string_view document_id,
                                         std::string_view markdown) const {
   Packer packer(document_id, markdown, cap_);
-  for (const Block& b : ScanBlocks(markdown)) {
-    if (b.level > 0) {
-      packer.AddHeading(b);
-    } else {
-      packer.AddParagraph(b);
+  for (const MarkdownBlock& b : ScanMarkdownBlocks(markdown)) {
+    size_t begin = b.begin, end = b.end;
+    while (begin < end && IsSpace(markdown[begin])) ++begin;
+    while (end > begin && IsSpace(markdown[end - 1])) --end;
+    if (begin == end) continue;
+    switch (b.kind) {
+      case BlockKind::kHeading:
+        packer.AddHeading(b, begin, end);
+        break;
+      case BlockKind::kPageMarker:
+        packer.AddPageMarker(b, begin, end);
+        break;
+      default:
+        packer.AddParagraph(b, begin, end);
+        break;  // lists, code, tables too
     }
   }
   return packer.Finish();

@@ -2,15 +2,17 @@
 // size cap. Replaced by a token-aware chunker later; its chunk ids stay distinct because the
 // name@version is part of every id.
 //
-// Rules:
+// Rules (blocks come from ScanMarkdownBlocks, shared with the token-aware chunker):
 // - A heading line (#..######) starts a new chunk, except that a chunk holding only headings
-//   so far keeps collecting ("# Page 1" + "## Intro" + text is one chunk).
-// - heading_path is the heading hierarchy at the chunk's first body text: "Page 1 > Intro".
-// - Paragraphs (blank-line separated; a fenced ``` block counts as one) are packed into a
-//   chunk while it stays within max_chunk_bytes; a paragraph is split only if it cannot fit
-//   in a chunk of its own, at the last whitespace before the cap (or at a UTF-8 boundary).
+//   and page markers so far keeps collecting ("# Page 1" + "## Intro" + text is one chunk).
+// - heading_path is the heading hierarchy at the chunk's end: "Page 1 > Intro".
+// - Paragraphs, list items, fenced code blocks and tables are packed into a chunk while it
+//   stays within max_chunk_bytes; one is split only if it cannot fit in a chunk of its own,
+//   at the last whitespace before the cap (or at a UTF-8 boundary).
 // - Chunk text is exactly markdown[char_start, char_end): offsets and the cap are in bytes
 //   of UTF-8 (equal to characters for ASCII).
+// - page_start/page_end: the page in effect at the chunk's first and last block, from
+//   "# Page N" headings or "<!-- page: N -->" lines; 0 before any marker.
 // - token_count = EstimateTokens(text); id = UuidV5(document_id, "markdown-simple@1:" + ord).
 // - Empty or whitespace-only markdown gives no chunks.
 // Stateless after construction; thread-safe.

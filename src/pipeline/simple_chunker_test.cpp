@@ -111,6 +111,28 @@ TEST(SimpleChunker, HandlesCrlf) {
   EXPECT_EQ(chunks[1].heading_path, "B");
 }
 
+TEST(SimpleChunker, TracksPagesFromHeadingsAndMarkers) {
+  std::string md = "Cover.\n\n# Page 1\n\nOne.\n\n# Page 2\n\nTwo.\n\n<!-- page: 3 -->\n\nThree.\n";
+  auto chunks = SimpleChunker().Split(kDoc, md);
+  ASSERT_EQ(chunks.size(), 3u);
+  ExpectWellFormed(chunks, md, 2000);
+  EXPECT_EQ(chunks[0].page_start, 0);
+  EXPECT_EQ(chunks[0].page_end, 0);
+  EXPECT_EQ(chunks[1].page_start, 1);
+  EXPECT_EQ(chunks[1].page_end, 1);
+  // A page marker does not start a chunk: page 2's text runs on into page 3.
+  EXPECT_EQ(chunks[2].text, "# Page 2\n\nTwo.\n\n<!-- page: 3 -->\n\nThree.");
+  EXPECT_EQ(chunks[2].page_start, 2);
+  EXPECT_EQ(chunks[2].page_end, 3);
+}
+
+TEST(SimpleChunker, ListItemsPackLikeParagraphs) {
+  std::string md = "# L\n\n- one\n- two\n- three\n\nAfter.";
+  auto chunks = SimpleChunker().Split(kDoc, md);
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_EQ(chunks[0].text, md);
+}
+
 TEST(SimpleChunker, DeterministicAndDocumentScopedIds) {
   std::string md = "# P\n\nsome text\n\n# Q\n\nmore text\n";
   SimpleChunker chunker;
