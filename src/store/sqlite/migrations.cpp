@@ -92,6 +92,17 @@ CREATE TABLE events (
 CREATE INDEX events_by_job ON events (job_id, id);
 )sql";
 
+// v2: v1's single claim index made every claim walk past live leases and not-yet-due
+// retries (a retry backlog during an outage cost milliseconds per claim under the write
+// lock). One partial index per claim branch instead; see kClaimNext.
+constexpr char kV2ClaimIndexes[] = R"sql(
+DROP INDEX jobs_claimable;
+CREATE INDEX jobs_claim_queued ON jobs (created_at, id)
+  WHERE state = 'queued' AND status <> 'awaiting_upload';
+CREATE INDEX jobs_claim_retryable ON jobs (retry_at) WHERE state = 'retryable';
+CREATE INDEX jobs_claim_leased ON jobs (lease_expires_at) WHERE state = 'working';
+)sql";
+
 Status ApplyOne(SqliteConn& conn, const Migration& m) {
   Result<Txn> txn = Txn::Begin(conn, Txn::Mode::kImmediate);
   if (!txn.ok()) return txn.status();
@@ -121,6 +132,7 @@ Status ApplyOne(SqliteConn& conn, const Migration& m) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, "initial_schema", kV1InitialSchema},
+      {2, "claim_indexes", kV2ClaimIndexes},
   };
   return kAll;
 }

@@ -3,7 +3,7 @@
 //
 // Column lists are shared with the row readers in sqlite_rows.h: change both together.
 // State literals in the claim query must equal core/model.h ToString(QueueState) (a test
-// checks) and match the partial index jobs_claimable (migrations.cpp) word for word.
+// checks) and match the partial claim indexes (migrations.cpp, v2) word for word.
 #pragma once
 
 namespace ingestd::sqlite::sql {
@@ -55,17 +55,24 @@ inline constexpr char kRequeueJob[] =
     " RETURNING " INGESTD_JOB_COLUMNS;
 
 // Claimable: queued (and its bytes have arrived), retryable and due, or working with an
-// expired lease. One statement, so two workers can never claim the same job.
+// expired lease; the oldest by created_at wins. One statement, so two workers can never
+// claim the same job. Each branch is an index lookup on its own partial index (migration
+// v2), so a backlog of not-yet-due retries or of live leases costs nothing per claim.
 // ?1 worker, ?2 now, ?3 lease_ms.
 inline constexpr char kClaimNext[] =
     "UPDATE jobs SET state = 'working', claimed_by = ?1, lease_expires_at = ?2 + ?3,"
     " updated_at = ?2"
-    " WHERE id = (SELECT id FROM jobs"
-    "   WHERE state IN ('queued', 'retryable', 'working')"
-    "     AND ((state = 'queued' AND status <> 'awaiting_upload')"
-    "       OR (state = 'retryable' AND retry_at <= ?2)"
-    "       OR (state = 'working' AND lease_expires_at < ?2))"
-    "   ORDER BY created_at, id LIMIT 1)"
+    " WHERE id = (SELECT id FROM ("
+    "   SELECT * FROM (SELECT id, created_at FROM jobs"
+    "     WHERE state = 'queued' AND status <> 'awaiting_upload'"
+    "     ORDER BY created_at, id LIMIT 1)"
+    "   UNION ALL"
+    "   SELECT * FROM (SELECT id, created_at FROM jobs"
+    "     WHERE state = 'retryable' AND retry_at <= ?2 ORDER BY created_at, id LIMIT 1)"
+    "   UNION ALL"
+    "   SELECT * FROM (SELECT id, created_at FROM jobs"
+    "     WHERE state = 'working' AND lease_expires_at < ?2 ORDER BY created_at, id LIMIT 1))"
+    "  ORDER BY created_at, id LIMIT 1)"
     " RETURNING " INGESTD_JOB_COLUMNS;
 
 // Worker-side statements: all guarded by the lease (?1 job, ?2 worker).
