@@ -146,7 +146,9 @@ Result<Txn> Txn::Begin(SqliteConn& conn, Mode mode) {
 }
 
 Txn::~Txn() {
-  if (open_) conn_.Exec("ROLLBACK");
+  // SQLite may already have rolled back by itself (disk full, I/O error); then there is
+  // nothing left to undo and ROLLBACK would only fail.
+  if (open_ && !sqlite3_get_autocommit(conn_.raw())) conn_.Exec("ROLLBACK");
 }
 
 Status Txn::Commit() {

@@ -29,7 +29,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
       SqliteConn::Open(path, /*read_only=*/false, options.busy_timeout_ms);
   if (!writer.ok()) return writer.status();
   // WAL persists in the file; readers then never block on the writer and vice versa.
-  Status s = (*writer)->Exec("PRAGMA journal_mode=WAL");
+  // journal_size_limit truncates the WAL after a checkpoint instead of keeping it at its
+  // largest size forever (after a burst of big vector commits).
+  Status s = (*writer)->Exec("PRAGMA journal_mode=WAL; PRAGMA journal_size_limit=67108864;");
   if (!s.ok()) return s;
   return std::unique_ptr<SqliteStore>(new SqliteStore(path, options, std::move(*writer)));
 }

@@ -2,11 +2,13 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -230,6 +232,52 @@ TEST_F(SqliteStoreTest, ProcessesClaimingFromOneFileNeverShareAJob) {
   EXPECT_EQ(ids.count("ERR"), 0u);
   EXPECT_EQ(ids.size(), static_cast<size_t>(kJobs));
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), static_cast<size_t>(kJobs));
+}
+
+TEST_F(SqliteStoreTest, AProcessKilledMidWriteLeavesWholeUploadsOnly) {
+  const std::string path = dir_ + "/killed.db";
+  SeedJobs(path, 1);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {  // child: uploads as fast as it can until killed
+    auto store = OpenStore(path);
+    for (int i = 0; store.ok(); ++i) {
+      Document d;
+      d.id = NewUuidV4();
+      d.user_id = "u";
+      d.sha256 = Sha256Hex(d.id);
+      Job j;
+      j.id = NewUuidV4();
+      j.status = JobStatus::kUploaded;
+      if (!(*store)->CreateUpload(d, j, 2000 + i).ok()) break;
+    }
+    _exit(1);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status));  // it was still writing
+
+  auto store = OpenStore(path);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Migrate().ok());
+  sqlite3* db = RawOpen(path);
+  EXPECT_EQ(QueryText(db, "PRAGMA integrity_check"), "ok");
+  const int64_t docs = QueryInt(db, "SELECT count(*) FROM documents");
+  EXPECT_GT(docs, 1);
+  // Every upload is whole: one job and one UPLOAD_ACCEPTED event per document.
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM jobs"), docs);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM events WHERE code = 'UPLOAD_ACCEPTED'"), docs);
+  EXPECT_EQ(QueryInt(db,
+                     "SELECT count(*) FROM documents d WHERE NOT EXISTS"
+                     " (SELECT 1 FROM jobs j WHERE j.document_id = d.id)"),
+            0);
+  sqlite3_close(db);
+  // And the store keeps working on the file.
+  auto claimed = (*store)->ClaimNext("w", 1'000'000, 1000);
+  ASSERT_TRUE(claimed.ok());
+  EXPECT_TRUE(claimed->has_value());
 }
 
 TEST_F(SqliteStoreTest, ReadsDoNotWaitForAnotherProcessesWriteLock) {
