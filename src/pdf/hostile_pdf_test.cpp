@@ -46,11 +46,12 @@ class HostilePdfTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Parses `data` in both modes; returns the markdown-mode status (OK or typed error).
-  Status Parse(const std::string& name, const std::string& data) {
+  Status Parse(const std::string& name, const std::string& data,
+               const HelperLimits& limits = Tight()) {
     std::string path = (dir_ / name).string();
     EXPECT_TRUE(testing::WriteFile(path, data));
     for (HelperMode mode : {HelperMode::kPages, HelperMode::kMarkdown}) {
-      Result<HelperResult> r = RunHelper(mode, path, Tight());
+      Result<HelperResult> r = RunHelper(mode, path, limits);
       if (r.ok()) {
         EXPECT_GT(r->page_count, 0) << name;
       } else {
@@ -152,15 +153,17 @@ TEST_F(HostilePdfTest, GiantXrefTableIsCorrupt) {
 }
 
 TEST_F(HostilePdfTest, TextBombHitsTheMemoryLimit) {
-  // One 64 MB string shown on a page: cheap to read, but billions of bytes of layout.
-  std::string bomb = "BT /F1 1 Tf (" + std::string(64 << 20, 'a') + ") Tj ET";
+  // One 32 MB string shown on a page: cheap to read, but gigabytes of layout. Generous time
+  // limits, so that only memory can stop it even on a loaded machine.
+  std::string bomb = "BT /F1 1 Tf (" + std::string(32 << 20, 'a') + ") Tj ET";
   std::string pdf = BuildPdf(
       {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << "
        "/Font << /F1 5 0 R >> >> >>",
        StreamObject(testing::DeflateRepeated(bomb, 1), "/Filter /FlateDecode"),
        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
-  EXPECT_EQ(Parse("text-bomb.pdf", pdf).code(), kPdfMemoryLimit);
+  HelperLimits limits = {.cpu_seconds = 30, .memory_mb = 256, .wall_millis = 60'000};
+  EXPECT_EQ(Parse("text-bomb.pdf", pdf, limits).code(), kPdfMemoryLimit);
 }
 
 }  // namespace

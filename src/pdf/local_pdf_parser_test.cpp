@@ -46,6 +46,45 @@ TEST_F(LocalPdfParserTest, ParsesToMarkdownWithPageCountAndNoCost) {
             "<!-- page: 1 -->\n\nFirst page text\n\n<!-- page: 2 -->\n\nSecond page text\n\n");
 }
 
+TEST_F(LocalPdfParserTest, TwoColumnPageReadsColumnByColumn) {
+  std::vector<testing::PlacedText> page = {{72, 740, 18, "A Two Column Title"}};
+  const char* left[] = {"Left column first line of text that is long enough",
+                        "continues in the left column with more words",
+                        "until the end of the left column here."};
+  const char* right[] = {"Right column begins with this sentence that",
+                         "goes on in the right column for some words,",
+                         "finishing the text of the second column."};
+  for (int i = 0; i < 3; ++i) {
+    page.push_back({72, 700.0 - 13 * i, 10, left[i]});
+    page.push_back({320, 700.0 - 13 * i, 10, right[i]});
+  }
+  Result<ParseOutput> out =
+      LocalPdfParser().Parse(Input("columns.pdf", testing::PlacedTextPdf({page})), ctx_);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->markdown,
+            "<!-- page: 1 -->\n\n# A Two Column Title\n\n"
+            "Left column first line of text that is long enough continues in the left column "
+            "with more words until the end of the left column here.\n\n"
+            "Right column begins with this sentence that goes on in the right column for some "
+            "words, finishing the text of the second column.\n\n");
+}
+
+TEST_F(LocalPdfParserTest, RunningHeadsAndPageNumbersAreDropped) {
+  std::vector<std::vector<testing::PlacedText>> pages;
+  for (int i = 1; i <= 4; ++i) {
+    pages.push_back({{72, 760, 9, "Chapter 1: Getting Started"},
+                     {72, 600, 11, "Body of page " + std::to_string(i) + "."},
+                     {300, 40, 9, std::to_string(i)}});
+  }
+  Result<ParseOutput> out =
+      LocalPdfParser().Parse(Input("heads.pdf", testing::PlacedTextPdf(pages)), ctx_);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->markdown.find("Getting Started"), std::string::npos) << out->markdown;
+  EXPECT_NE(out->markdown.find("<!-- page: 3 -->\n\nBody of page 3.\n\n<!-- page: 4"),
+            std::string::npos)
+      << out->markdown;
+}
+
 TEST_F(LocalPdfParserTest, CorruptPdfIsAPermanentUnprocessableError) {
   LocalPdfParser parser;
   Result<ParseOutput> out = parser.Parse(Input("bad.pdf", "%PDF-1.7\nnothing here"), ctx_);

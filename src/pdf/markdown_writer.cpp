@@ -12,8 +12,15 @@ namespace ingestd::pdf {
 
 namespace {
 
-constexpr float kParagraphGap = 1.6f;  // line pitches: a larger gap starts a new paragraph
-constexpr int kMaxIndent = 40;         // spaces of code indentation kept
+constexpr float kParagraphGap = 1.6f;        // line pitches: a larger gap starts a new paragraph
+constexpr int kMaxIndent = 40;               // spaces of code indentation kept
+constexpr float kContinuationPitch = 1.35f;  // line heights: "one ordinary line below"
+constexpr float kSameMargin = 2.0f;          // points
+
+// "Introduction . . . . . 2": one entry per line, never run together.
+bool IsContentsEntry(const TextLine& l) {
+  return l.text.find(". . .") != std::string::npos || l.text.find("....") != std::string::npos;
+}
 
 class Writer {
  public:
@@ -38,6 +45,7 @@ class Writer {
     }
     CloseCode();
     if (int level = HeadingLevel(block, scale_); level > 0) {
+      FlushParagraph();
       std::string text;
       for (const TextLine* l : lines) JoinLine(&text, l->text);
       out_.append(level, '#');
@@ -81,9 +89,19 @@ class Writer {
     in_code_ = false;
   }
 
+  // Whether `l`, the first line of a block, continues the open paragraph: MuPDF splits a
+  // paragraph into blocks at column and some font changes, so a line at the same margin, in
+  // the same size, one ordinary line below the paragraph's last line, belongs to it.
+  bool Continues(const TextLine& l) const {
+    if (paragraph_.empty() || IsContentsEntry(l) || IsContentsEntry(last_)) return false;
+    float drop = l.bbox.y0 - last_.bbox.y0;
+    return drop > 0 && drop <= last_.bbox.height() * kContinuationPitch &&
+           std::fabs(l.bbox.x0 - last_.bbox.x0) <= kSameMargin &&
+           std::fabs(l.size - last_.size) < 0.5f;
+  }
+
   void Prose(const std::vector<const TextLine*>& lines) {
     float pitch = MedianPitch(lines);
-    float item_left = 0;
     for (size_t i = 0; i < lines.size(); ++i) {
       const TextLine* l = lines[i];
       std::string_view text = Trim(l->text);
@@ -95,14 +113,17 @@ class Writer {
         std::string_view mark = Trim(text.substr(0, marker));
         paragraph_prefix_ = ordered ? std::string(mark) + " " : "- ";
         text.remove_prefix(marker);
-        item_left = l->bbox.x0;
-      } else if (i == 0 || gap || (!paragraph_prefix_.empty() && l->bbox.x0 < item_left - 1)) {
-        // A new block, a gap, or text back at the margin after a list item.
+        item_left_ = l->bbox.x0;
+      } else if ((i == 0 && !Continues(*l)) || gap ||
+                 (i > 0 && (IsContentsEntry(*l) || IsContentsEntry(*lines[i - 1]))) ||
+                 (!paragraph_prefix_.empty() && l->bbox.x0 < item_left_ - 1)) {
+        // A new paragraph, a gap, a contents entry, or text back at the margin after a list
+        // item.
         FlushParagraph();
       }
       JoinLine(&paragraph_, text);
+      last_ = *l;
     }
-    FlushParagraph();
   }
 
   void FlushParagraph() {
@@ -130,6 +151,8 @@ class Writer {
   std::string out_;
   std::string paragraph_;
   std::string paragraph_prefix_;  // "- " or "3. " while a list item is open
+  TextLine last_;                 // the open paragraph's last line (geometry and size)
+  float item_left_ = 0;           // left edge of the open list item's marker
   bool in_code_ = false;
   float code_left_ = 0;
 };
@@ -140,6 +163,7 @@ std::string PageMarker(int number) { return "<!-- page: " + std::to_string(numbe
 
 std::string WriteMarkdown(std::vector<PageLayout> pages) {
   for (PageLayout& p : pages) {
+    SplitColumns(&p.blocks, p.width);
     for (TextBlock& b : p.blocks) MergeBaselines(&b);
     OrderBlocks(&p.blocks);
   }

@@ -35,7 +35,13 @@ class PageBuilder {
     }
     b.bbox = {x, b.lines.front().bbox.y0, x + 400, y_};
     y_ += size;
+    gap_ = size;
     page_.blocks.push_back(std::move(b));
+    return *this;
+  }
+  // Removes the gap after the last block: the next one starts one line below it.
+  PageBuilder& NoGap() {
+    y_ -= gap_;
     return *this;
   }
   PageLayout Build() { return page_; }
@@ -43,6 +49,7 @@ class PageBuilder {
  private:
   PageLayout page_;
   float y_ = 120;
+  float gap_ = 0;
 };
 
 const std::vector<std::string> kBody = {"Body text that runs on for a while and wraps",
@@ -78,6 +85,17 @@ TEST(WriteMarkdownTest, ParagraphsAreRejoinedAndDehyphenated) {
   p.Text({"The assignment opera-", "tor points to the object."});
   EXPECT_THAT(WriteMarkdown({p.Build()}),
               HasSubstr("\nThe assignment operator points to the object.\n"));
+}
+
+TEST(WriteMarkdownTest, ParagraphsContinueAcrossBlocksOnlyAtOrdinaryLinePitch) {
+  PageBuilder p(1);
+  p.Text({"A paragraph that MuPDF split"}).NoGap().Text({"into two blocks."});
+  p.Text({"A separate paragraph."});
+  std::string md = WriteMarkdown({p.Build()});
+  EXPECT_THAT(md, HasSubstr("\nA paragraph that MuPDF split into two blocks.\n\nA separate"));
+  PageBuilder contents(1);
+  contents.Text({"1.1 First . . . . 2"}).NoGap().Text({"1.2 Second . . . . 3"});
+  EXPECT_THAT(WriteMarkdown({contents.Build()}), HasSubstr("2\n\n1.2 Second"));
 }
 
 TEST(WriteMarkdownTest, ListItemsBecomeMarkdownItems) {
@@ -123,6 +141,35 @@ TEST(OrderBlocksTest, ReadsTwoColumnsColumnByColumnAfterAFullWidthTitle) {
   std::vector<std::string> order;
   for (const TextBlock& b : blocks) order.push_back(b.lines[0].text);
   EXPECT_EQ(order, (std::vector<std::string>{"title", "left-1", "left-2", "right-1", "right-2"}));
+}
+
+TextLine At(std::string text, float x0, float y0, float x1) {
+  TextLine l;
+  l.text = std::move(text);
+  l.bbox = {x0, y0, x1, y0 + 11};
+  l.size = 10;
+  return l;
+}
+
+TEST(SplitColumnsTest, SplitsABlockBuiltAcrossAGutter) {
+  TextBlock b;
+  b.lines = {At("left one", 72, 100, 290), At("right one", 320, 100, 540),
+             At("left two", 72, 113, 288), At("right two", 320, 113, 536)};
+  std::vector<TextBlock> blocks = {b};
+  SplitColumns(&blocks, 612);
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0].lines[1].text, "left two");
+  EXPECT_EQ(blocks[1].lines[0].text, "right one");
+  EXPECT_FLOAT_EQ(blocks[1].bbox.x0, 320);
+}
+
+TEST(SplitColumnsTest, KeepsDefinitionListsWhole) {
+  TextBlock b;
+  b.lines = {At("pattern", 118, 100, 153), At("a non-empty character string to be", 195, 100, 512),
+             At("matched.", 195, 113, 239)};
+  std::vector<TextBlock> blocks = {b};
+  SplitColumns(&blocks, 612);
+  EXPECT_EQ(blocks.size(), 1u);
 }
 
 TEST(MergeBaselinesTest, JoinsFragmentsOfOneBaseline) {

@@ -78,6 +78,48 @@ void Order(const std::vector<TextBlock>& blocks, std::vector<int> idx, int depth
   for (auto& g : groups) Order(blocks, std::move(g), depth + 1, out);
 }
 
+constexpr float kMinColumnShare = 0.25f;  // of the page width, on each side of a gutter
+
+TextBlock BlockOf(std::vector<TextLine> lines) {
+  TextBlock b;
+  b.bbox = lines.front().bbox;
+  for (const TextLine& l : lines) {
+    b.bbox = {std::min(b.bbox.x0, l.bbox.x0), std::min(b.bbox.y0, l.bbox.y0),
+              std::max(b.bbox.x1, l.bbox.x1), std::max(b.bbox.y1, l.bbox.y1)};
+  }
+  b.lines = std::move(lines);
+  return b;
+}
+
+// Splits one block at its widest qualifying gutter, recursively (three columns work too).
+void SplitBlock(TextBlock block, float page_width, std::vector<TextBlock>* out) {
+  std::vector<std::pair<float, float>> spans;  // x0, x1 of each line
+  for (const TextLine& l : block.lines) spans.emplace_back(l.bbox.x0, l.bbox.x1);
+  std::sort(spans.begin(), spans.end());
+  float best_gap = 0, cut = 0, reach = spans.empty() ? 0 : spans.front().second;
+  const float left_edge = spans.empty() ? 0 : spans.front().first;
+  float right_edge = left_edge;
+  for (const auto& span : spans) right_edge = std::max(right_edge, span.second);
+  for (const auto& [x0, x1] : spans) {
+    float gap = x0 - reach;
+    bool wide_sides = reach - left_edge >= page_width * kMinColumnShare &&
+                      right_edge - x0 >= page_width * kMinColumnShare;
+    if (gap >= kMinGutter && gap > best_gap && wide_sides) {
+      best_gap = gap;
+      cut = x0;
+    }
+    reach = std::max(reach, x1);
+  }
+  if (best_gap == 0) {
+    out->push_back(std::move(block));
+    return;
+  }
+  std::vector<TextLine> left, right;
+  for (TextLine& l : block.lines) (l.bbox.x0 < cut ? left : right).push_back(std::move(l));
+  SplitBlock(BlockOf(std::move(left)), page_width, out);
+  SplitBlock(BlockOf(std::move(right)), page_width, out);
+}
+
 bool SameBaseline(const TextLine& a, const TextLine& b) {
   float overlap = std::min(a.bbox.y1, b.bbox.y1) - std::max(a.bbox.y0, b.bbox.y0);
   float smaller = std::min(a.bbox.height(), b.bbox.height());
@@ -85,6 +127,19 @@ bool SameBaseline(const TextLine& a, const TextLine& b) {
 }
 
 }  // namespace
+
+void SplitColumns(std::vector<TextBlock>* blocks, float page_width) {
+  std::vector<TextBlock> out;
+  out.reserve(blocks->size());
+  for (TextBlock& b : *blocks) {
+    if (b.lines.size() < 2) {
+      out.push_back(std::move(b));
+    } else {
+      SplitBlock(std::move(b), page_width, &out);
+    }
+  }
+  *blocks = std::move(out);
+}
 
 void MergeBaselines(TextBlock* block) {
   std::vector<TextLine> merged;

@@ -56,18 +56,19 @@ std::string DeflateRepeated(const std::string& unit, size_t count) {
   return out;
 }
 
-std::string TextPdf(const std::vector<std::vector<std::string>>& pages, double font_size) {
+std::string PlacedTextPdf(const std::vector<std::vector<PlacedText>>& pages) {
   // 1 catalog, 2 pages, 3 font, then (page, contents) pairs.
   std::vector<std::string> objects = {"<< /Type /Catalog /Pages 2 0 R >>", "",
                                       "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
   std::string kids;
-  for (size_t i = 0; i < pages.size(); ++i) {
+  for (const std::vector<PlacedText>& page : pages) {
     int page_obj = static_cast<int>(objects.size()) + 1;
     kids += std::to_string(page_obj) + " 0 R ";
-    std::string content = "BT /F1 " + std::to_string(font_size) + " Tf 72 720 Td " +
-                          std::to_string(font_size * 1.3) + " TL\n";
-    for (const std::string& line : pages[i]) content += "(" + line + ") Tj T*\n";
-    content += "ET";
+    std::string content;
+    for (const PlacedText& t : page) {
+      content += "BT /F1 " + std::to_string(t.size) + " Tf " + std::to_string(t.x) + " " +
+                 std::to_string(t.y) + " Td (" + t.text + ") Tj ET\n";
+    }
     objects.push_back(
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font "
         "<< /F1 3 0 R >> >> /Contents " +
@@ -77,6 +78,19 @@ std::string TextPdf(const std::vector<std::vector<std::string>>& pages, double f
   objects[1] =
       "<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(pages.size()) + " >>";
   return BuildPdf(objects);
+}
+
+std::string TextPdf(const std::vector<std::vector<std::string>>& pages, double font_size) {
+  std::vector<std::vector<PlacedText>> placed;
+  for (const std::vector<std::string>& lines : pages) {
+    placed.emplace_back();
+    double y = 720;
+    for (const std::string& line : lines) {
+      placed.back().push_back({72, y, font_size, line});
+      y -= font_size * 1.3;
+    }
+  }
+  return PlacedTextPdf(placed);
 }
 
 bool WriteFile(const std::string& path, const std::string& data) {

@@ -18,7 +18,16 @@ std::string StreamObject(const std::string& data, const std::string& extra = "")
 // zlib-compressed `count` repetitions of `unit` (decompression bombs without the memory).
 std::string DeflateRepeated(const std::string& unit, size_t count);
 
-// A valid one-font document; page i shows the lines `pages[i]` (PDF string syntax escaped).
+// One run of Helvetica text at (x, y), PDF coordinates (y up), in PDF string syntax.
+struct PlacedText {
+  double x = 72, y = 720, size = 11;
+  std::string text;
+};
+
+// A valid one-font, US-letter document; page i shows `pages[i]`.
+std::string PlacedTextPdf(const std::vector<std::vector<PlacedText>>& pages);
+
+// Page i shows the lines `pages[i]` from the top-left margin down.
 std::string TextPdf(const std::vector<std::vector<std::string>>& pages, double font_size = 11);
 
 // Writes `data` to `path`; returns false on failure.
