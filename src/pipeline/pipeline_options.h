@@ -35,6 +35,9 @@ struct PipelineOptions {
   // Chunk texts per Embedder call. Bigger batches mean fewer round trips to a provider but
   // a larger request to redo when one fails.
   size_t embed_batch_size = 64;
+  // A long stage records its progress (job.stage_pct) at most this often; each record is a
+  // small write and also notices a lost lease early, before more upstream calls are spent.
+  int64_t progress_interval_ms = 1000;
   // WorkerPool::Stop waits this long for in-flight stages, then releases their claims so
   // another process can take the jobs at once.
   int64_t stop_grace_ms = 10000;

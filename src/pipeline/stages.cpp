@@ -74,7 +74,8 @@ std::string NormalizeMarkdown(std::string_view in) {
   return out.substr(b, e - b);
 }
 
-Result<StageOutput> StageRunner::Run(Stage stage, const Job& job, const Document& doc) const {
+Result<StageOutput> StageRunner::Run(Stage stage, const Job& job, const Document& doc,
+                                     const ProgressFn& progress) const {
   switch (stage) {
     case Stage::kParse:
       return Parse(job, doc);
@@ -83,7 +84,7 @@ Result<StageOutput> StageRunner::Run(Stage stage, const Job& job, const Document
     case Stage::kChunk:
       return ChunkMarkdown(doc);
     case Stage::kEmbed:
-      return Embed(job, doc);
+      return Embed(job, doc, progress);
     case Stage::kFinalize:
       return Finalize(doc);
   }
@@ -137,7 +138,8 @@ Result<StageOutput> StageRunner::ChunkMarkdown(const Document& doc) const {
   return out;
 }
 
-Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc) const {
+Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc,
+                                       const ProgressFn& progress) const {
   Result<std::vector<Chunk>> chunks = deps_.store->GetChunks(doc.id);
   if (!chunks.ok()) return chunks.status();
   StageOutput out;
@@ -170,6 +172,9 @@ Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc) cons
     tokens += batch->total_tokens;
     cost += batch->cost_usd;
     ++batches;
+    if (end < chunks->size()) {
+      if (Status s = progress(static_cast<int>(end * 100 / chunks->size())); !s.ok()) return s;
+    }
   }
   out.payload = {{"vectors", out.vectors.size()},
                  {"model", deps_.embedder->model()},

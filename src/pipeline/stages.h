@@ -4,6 +4,7 @@
 // the status change. Running a stage twice gives the same result.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,19 +46,25 @@ struct StageOutput {
 // surrounding whitespace.
 std::string NormalizeMarkdown(std::string_view markdown);
 
+// Reports progress within a running stage, 0-100. A non-OK return (LEASE_LOST: another
+// worker owns the job now) aborts the stage with that status.
+using ProgressFn = std::function<Status(int stage_pct)>;
+
 // Runs stage bodies. Thread-safe as long as the deps are.
 class StageRunner {
  public:
   StageRunner(const PipelineDeps& deps, const PipelineOptions& options)
       : deps_(deps), options_(options) {}
 
-  Result<StageOutput> Run(Stage stage, const Job& job, const Document& doc) const;
+  // Only long stages report progress (embed, between batches).
+  Result<StageOutput> Run(Stage stage, const Job& job, const Document& doc,
+                          const ProgressFn& progress) const;
 
  private:
   Result<StageOutput> Parse(const Job& job, const Document& doc) const;
   Result<StageOutput> Validate(const Document& doc) const;
   Result<StageOutput> ChunkMarkdown(const Document& doc) const;
-  Result<StageOutput> Embed(const Job& job, const Document& doc) const;
+  Result<StageOutput> Embed(const Job& job, const Document& doc, const ProgressFn& progress) const;
   Result<StageOutput> Finalize(const Document& doc) const;
 
   PipelineDeps deps_;

@@ -73,7 +73,9 @@ void Worker::RunStage(const Job& job) {
   if (Status s = BeginStage(job, *stage, started_at); !s.ok()) {
     return HandleFailure(job, info.name, s);
   }
-  Result<StageOutput> out = runner_.Run(*stage, job, *doc);
+  int64_t last_report = t0;
+  Result<StageOutput> out = runner_.Run(
+      *stage, job, *doc, [&](int pct) { return ReportProgress(job, *stage, pct, &last_report); });
   if (!out.ok()) return HandleFailure(job, info.name, out.status());
 
   const int64_t finished_at = deps_.clock->NowMillis();
@@ -116,6 +118,20 @@ Status Worker::BeginStage(const Job& job, Stage stage, int64_t started_at) {
   c.next_state = QueueState::kWorking;  // keep the claim: the stage runs now
   c.events.push_back(std::move(started));
   c.now_ms = started_at;
+  return deps_.store->CommitStage(c);
+}
+
+Status Worker::ReportProgress(const Job& job, Stage stage, int pct, int64_t* last_report_mono) {
+  const int64_t now_mono = deps_.clock->MonotonicMillis();
+  if (now_mono - *last_report_mono < options_.progress_interval_ms) return Status();
+  *last_report_mono = now_mono;
+  StageCommit c;
+  c.job_id = job.id;
+  c.worker_id = id_;
+  c.to = Info(stage).entry_status.value_or(job.status);
+  c.next_state = QueueState::kWorking;
+  c.stage_pct = pct;
+  c.now_ms = deps_.clock->NowMillis();
   return deps_.store->CommitStage(c);
 }
 

@@ -43,6 +43,8 @@ class Worker {
  private:
   void RunStage(const Job& job);
   Status BeginStage(const Job& job, Stage stage, int64_t started_at);
+  // Records stage_pct (throttled by options.progress_interval_ms) while keeping the claim.
+  Status ReportProgress(const Job& job, Stage stage, int pct, int64_t* last_report_mono);
   void HandleFailure(const Job& job, std::string_view stage, const Status& error);
   void SetInFlight(const std::string& job_id, const std::string& correlation_id);
 

@@ -242,21 +242,23 @@ TEST_F(WorkerTest, ExpiredLeaseIsReclaimedWithoutDuplicates) {
   EXPECT_EQ(GetJob(job.id).retry_count, 0);
 }
 
-// Runs `hook` inside the first Embed call, as if this worker stalled there.
-class StallingEmbedder final : public Embedder {
+// Runs hook(n) inside the n-th Embed call (1-based), as if the call took that long.
+class HookedEmbedder final : public Embedder {
  public:
-  explicit StallingEmbedder(std::function<void()> hook) : hook_(std::move(hook)) {}
+  explicit HookedEmbedder(std::function<void(int)> hook) : hook_(std::move(hook)) {}
   std::string name() const override { return inner_.name(); }
   std::string model() const override { return inner_.model(); }
   int dimensions() const override { return inner_.dimensions(); }
   Result<EmbedOutput> Embed(const std::vector<std::string>& texts,
                             const CallContext& ctx) override {
-    if (hook_) std::exchange(hook_, nullptr)();
+    hook_(++calls_);
     return inner_.Embed(texts, ctx);
   }
+  int calls() const { return calls_; }
 
  private:
-  std::function<void()> hook_;
+  std::function<void(int)> hook_;
+  int calls_ = 0;
   MockEmbedder inner_;
 };
 
@@ -264,7 +266,8 @@ TEST_F(WorkerTest, StalledWorkerDropsItsResultWhenTheLeaseWasTakenOver) {
   Job job = Upload(SyntheticPdf(2, "stall"));
   PipelineDeps deps = Deps();
   Worker rescuer(deps, options_, "w-rescuer");
-  StallingEmbedder stalling([&] {
+  HookedEmbedder stalling([&](int call) {
+    if (call > 1) return;
     clock_.Advance(options_.lease_ms + 1);
     EXPECT_TRUE(rescuer.RunOnce());  // takes the expired lease and embeds
   });
@@ -287,7 +290,8 @@ TEST_F(WorkerTest, HeartbeatExtendsTheLease) {
   PipelineDeps deps = Deps();
   Worker* self = nullptr;
   int64_t lease_after_beat = 0;
-  StallingEmbedder beating([&] {
+  HookedEmbedder beating([&](int call) {
+    if (call > 1) return;
     clock_.Advance(1000);
     self->Heartbeat();
     lease_after_beat = GetJob(job.id).lease_expires_at_ms;
@@ -298,6 +302,54 @@ TEST_F(WorkerTest, HeartbeatExtendsTheLease) {
   Drain(w);
   EXPECT_EQ(lease_after_beat, clock_.NowMillis() + options_.lease_ms);
   ExpectCompleteWithoutDuplicates(job);
+}
+
+TEST_F(WorkerTest, LongEmbedStageRecordsProgress) {
+  Job job = Upload(SyntheticPdf(6, "progress"));
+  Worker w(Deps(), options_, "w-1");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(w.RunOnce());
+  const int64_t chunks = *store_->CountChunks(job.document_id);
+  ASSERT_GE(chunks, 4);
+
+  PipelineDeps deps = Deps();
+  std::vector<int> seen;
+  HookedEmbedder slow([&](int) {
+    seen.push_back(GetJob(job.id).stage_pct);
+    clock_.Advance(options_.progress_interval_ms);
+  });
+  deps.embedder = &slow;
+  options_.embed_batch_size = 1;
+  Worker embedding(deps, options_, "w-2");
+  ASSERT_TRUE(embedding.RunOnce());
+  ASSERT_EQ(seen.size(), static_cast<size_t>(chunks));
+  EXPECT_EQ(seen.front(), 0);
+  EXPECT_GT(seen.back(), 50);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  Job after = GetJob(job.id);
+  EXPECT_EQ(after.status, JobStatus::kEmbeddingsStored);
+  EXPECT_EQ(after.stage_pct, 0);  // progress is per status
+}
+
+TEST_F(WorkerTest, ProgressNoticesALostLeaseAndStopsCallingTheEmbedder) {
+  Job job = Upload(SyntheticPdf(6, "abort"));
+  Worker w(Deps(), options_, "w-1");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(w.RunOnce());
+  PipelineDeps deps = Deps();
+  HookedEmbedder stalling([&](int call) {
+    if (call > 1) return;
+    clock_.Advance(options_.lease_ms + 1);
+    auto stolen = store_->ClaimNext("w-other", clock_.NowMillis(), options_.lease_ms);
+    EXPECT_TRUE(stolen.ok() && stolen->has_value());
+  });
+  deps.embedder = &stalling;
+  options_.embed_batch_size = 1;
+  Worker stalled(deps, options_, "w-stalled");
+  ASSERT_TRUE(stalled.RunOnce());
+  EXPECT_EQ(stalling.calls(), 1);
+  Job after = GetJob(job.id);
+  EXPECT_EQ(after.claimed_by, "w-other");
+  EXPECT_EQ(after.retry_count, 0);
+  EXPECT_EQ(*store_->CountVectors(job.document_id), 0);
 }
 
 }  // namespace
