@@ -1,5 +1,6 @@
-# Tokenizer: English text for the tokenizer's reference corpus (tests/text, bench/tokenizer).
-APT_PACKAGES += dict-devil fortunes
+# Tokenizer: English text (and the tools that render it) for the tokenizer's reference corpus
+# (tools/build_corpus.sh, used by tests/text and bench/tokenizer).
+APT_PACKAGES += dict-devil fortunes man-db groff-base bsdextrautils
 
 # npm packages from the lockfile: tiktoken (cl100k_base rank data, read by the build) and the
 # reference tokenizers the tests and the benchmark compare against. This prerequisite runs

@@ -11,19 +11,24 @@ namespace {
 // Above this many bytes the array algorithm's O(n^2) scan loses to the heap.
 constexpr size_t kSmallPieceMax = 128;
 constexpr int kNoRank = INT_MAX;
+constexpr int kSingleByte = -1;
 
 int PairRank(std::string_view piece, size_t start, size_t end, const RankTable& ranks) {
-  int r = ranks.Find(piece.substr(start, end - start));
+  int r = end - start == 2 ? ranks.FindPair(piece[start], piece[start + 1])
+                           : ranks.Find(piece.substr(start, end - start));
   return r == RankTable::kNotFound ? kNoRank : r;
 }
 
 void EncodeSmall(std::string_view piece, const RankTable& ranks, std::vector<int>* out) {
   const size_t n = piece.size();
-  // parts[i] starts a current token; rank[i] ranks merging the tokens at i and i+1.
+  // start[i] starts token i; rank[i] ranks merging tokens i and i+1; token[i] is token i's
+  // rank once it is a merge (single bytes are looked up at the end).
   uint32_t start[kSmallPieceMax + 1];
   int rank[kSmallPieceMax + 1];
+  int token[kSmallPieceMax];
   size_t count = n + 1;  // boundaries, including the end
   for (size_t i = 0; i <= n; ++i) start[i] = static_cast<uint32_t>(i);
+  std::fill(token, token + n, kSingleByte);
   for (size_t i = 0; i + 1 < n; ++i) rank[i] = PairRank(piece, i, i + 2, ranks);
   rank[n - 1] = kNoRank;
   rank[n] = kNoRank;
@@ -40,12 +45,14 @@ void EncodeSmall(std::string_view piece, const RankTable& ranks, std::vector<int
     // Drop boundary at+1, then re-rank the pairs that now touch the merged token.
     std::copy(start + at + 2, start + count, start + at + 1);
     std::copy(rank + at + 2, rank + count, rank + at + 1);
+    std::copy(token + at + 2, token + count - 1, token + at + 1);
+    token[at] = best;
     --count;
     rank[at] = at + 2 < count ? PairRank(piece, start[at], start[at + 2], ranks) : kNoRank;
     if (at > 0) rank[at - 1] = PairRank(piece, start[at - 1], start[at + 1], ranks);
   }
   for (size_t i = 0; i + 1 < count; ++i) {
-    out->push_back(ranks.Find(piece.substr(start[i], start[i + 1] - start[i])));
+    out->push_back(token[i] != kSingleByte ? token[i] : ranks.Find(piece.substr(start[i], 1)));
   }
 }
 
@@ -59,7 +66,8 @@ void BytePairEncodeLarge(std::string_view piece, const RankTable& ranks, std::ve
     next[i] = static_cast<uint32_t>(i + 1);
     prev[i] = i == 0 ? UINT32_MAX : static_cast<uint32_t>(i - 1);
   }
-  std::vector<int> rank(n, kNoRank);  // rank of merging token i with its successor
+  std::vector<int> rank(n, kNoRank);       // rank of merging token i with its successor
+  std::vector<int> token(n, kSingleByte);  // token i's rank once it is a merge
   struct Candidate {
     int rank;
     uint32_t pos;
@@ -83,11 +91,12 @@ void BytePairEncodeLarge(std::string_view piece, const RankTable& ranks, std::ve
     if (next[j] < n) prev[next[j]] = c.pos;
     next[j] = 0;
     rank[j] = kNoRank;
+    token[c.pos] = c.rank;
     rerank(c.pos);
     if (prev[c.pos] != UINT32_MAX) rerank(prev[c.pos]);
   }
   for (uint32_t i = 0; i < n; i = next[i]) {
-    out->push_back(ranks.Find(piece.substr(i, next[i] - i)));
+    out->push_back(token[i] != kSingleByte ? token[i] : ranks.Find(piece.substr(i, 1)));
   }
 }
 

@@ -48,8 +48,9 @@ bool RankTable::Insert(int rank) {
   const uint64_t h = Hash(head, p, e.size);
   for (size_t i = h & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
-    if (slot.rank < 0) {
+    if (tags_[i] == 0) {
       slot = Slot{head, rank, e.size, e.offset, 0};
+      tags_[i] = Tag(h);
       return true;
     }
     if (Bytes(slot.rank) == Bytes(rank)) return false;
@@ -84,10 +85,19 @@ Result<RankTable> RankTable::Parse(std::string_view text) {
   size_t slots = 1;
   while (slots < t.entries_.size() * 2) slots <<= 1;
   t.slots_.assign(slots, Slot{});
+  t.tags_.assign(slots, 0);
   t.mask_ = slots - 1;
   for (int rank = 0; rank < t.size(); ++rank) {
     if (t.entries_[rank].size == 0) return Invalid("missing rank " + std::to_string(rank), 0);
     if (!t.Insert(rank)) return Invalid("duplicate token of rank " + std::to_string(rank), 0);
+  }
+  t.pair_ranks_.assign(1 << 16, kNotFound);
+  for (int rank = 0; rank < t.size(); ++rank) {
+    std::string_view b = t.Bytes(rank);
+    if (b.size() == 2) {
+      t.pair_ranks_[static_cast<unsigned char>(b[0]) << 8 | static_cast<unsigned char>(b[1])] =
+          rank;
+    }
   }
   return t;
 }

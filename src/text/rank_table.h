@@ -30,9 +30,11 @@ class RankTable {
     const size_t n = bytes.size();
     const uint64_t head = Head(p, n);
     const uint64_t h = Hash(head, p, n);
+    const uint8_t tag = Tag(h);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (tags_[i] == 0) return kNotFound;
+      if (tags_[i] != tag) continue;
       const Slot& slot = slots_[i];
-      if (slot.rank < 0) return kNotFound;
       if (slot.head == head && slot.size == n &&
           (n <= 8 ||
            std::char_traits<char>::compare(arena_.data() + slot.offset + 8, p + 8, n - 8) == 0)) {
@@ -41,11 +43,21 @@ class RankTable {
     }
   }
 
+  // Find() for a two-byte string, by direct indexing (the first step of every merge).
+  int FindPair(char a, char b) const {
+    return pair_ranks_[static_cast<unsigned char>(a) << 8 | static_cast<unsigned char>(b)];
+  }
+
   // Bytes of a rank; empty for a rank that is not in the table.
   std::string_view Bytes(int rank) const {
     if (rank < 0 || static_cast<size_t>(rank) >= entries_.size()) return {};
     const Entry& e = entries_[rank];
     return std::string_view(arena_.data() + e.offset, e.size);
+  }
+
+  // The table's 64-bit hash of any byte string (also good for other caches of pieces).
+  static uint64_t HashBytes(std::string_view b) {
+    return Hash(Head(b.data(), b.size()), b.data(), b.size());
   }
 
   // One past the largest rank; every rank below it is present.
@@ -56,10 +68,12 @@ class RankTable {
     uint32_t offset = 0;
     uint32_t size = 0;  // 0: no token has this rank
   };
-  // Tokens of up to 8 bytes (most of them) compare inside the slot, one cache line per probe.
+  // Probing reads tags_ first (1 byte per slot, 256 KB: cache-resident), so most failed
+  // lookups, which byte-pair merging makes by the dozen, never touch slots_. Tokens of up to
+  // 8 bytes (most of them) then compare inside their slot.
   struct Slot {
     uint64_t head = 0;  // the first min(size, 8) bytes, zero-padded (little-endian)
-    int32_t rank = -1;  // -1: empty
+    int32_t rank = -1;
     uint32_t size = 0;
     uint32_t offset = 0;  // into arena_
     uint32_t unused = 0;
@@ -83,6 +97,8 @@ class RankTable {
     auto byte = [p](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])); };
     return byte(0) | byte(n / 2) << (n / 2 * 8) | byte(n - 1) << ((n - 1) * 8);
   }
+  // A slot's tag: 7 hash bits with the top bit set, so 0 marks an empty slot.
+  static uint8_t Tag(uint64_t h) { return static_cast<uint8_t>(h >> 57 | 0x80); }
   static uint64_t Mix(uint64_t a, uint64_t b) {
     __uint128_t r = static_cast<__uint128_t>(a) * b;
     return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
@@ -99,6 +115,8 @@ class RankTable {
   std::string arena_;
   std::vector<Entry> entries_;
   std::vector<Slot> slots_;
+  std::vector<uint8_t> tags_;    // parallel to slots_
+  std::vector<int> pair_ranks_;  // 65536 entries: rank of every two-byte token, else kNotFound
   size_t mask_ = 0;
 };
 

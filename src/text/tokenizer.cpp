@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "text/bpe.h"
+#include "text/bpe_cache.h"
 #include "text/cl100k_data.h"
 #include "text/pretokenizer.h"
 #include "text/utf8.h"
@@ -87,7 +87,7 @@ std::vector<int> Tokenizer::Encode(std::string_view text, SpecialTokens special)
       } else if (int r = ranks_.Find(item); r != RankTable::kNotFound) {
         ids.push_back(r);
       } else {
-        BytePairEncode(item, ranks_, &ids);
+        BytePairEncodeCached(item, ranks_, &ids);
       }
     });
     return ids;
@@ -105,7 +105,7 @@ size_t Tokenizer::Count(std::string_view text, SpecialTokens special) const {
         ++count;
       } else {
         scratch.clear();
-        BytePairEncode(item, ranks_, &scratch);
+        BytePairEncodeCached(item, ranks_, &scratch);
         count += scratch.size();
       }
     });
