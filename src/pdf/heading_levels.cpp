@@ -38,7 +38,8 @@ Shape ShapeOf(const TextBlock& block, float body, float* size) {
   }
   if (lines == 0 || chars > kMaxChars || !any_letter) return Shape::kNone;
   for (const TextLine& l : block.lines) {  // a table-of-contents entry, not a heading
-    if (l.text.find(". . .") != std::string::npos || l.text.find("....") != std::string::npos) {
+    if (l.page_ref || l.text.find(". . .") != std::string::npos ||
+        l.text.find("....") != std::string::npos) {
       return Shape::kNone;
     }
   }

@@ -19,11 +19,12 @@ struct Box {
 struct TextLine {
   std::string text;  // UTF-8, ligatures already expanded, no trailing newline
   Box bbox;
-  float size = 0;        // font size that covers most of the line's characters
-  bool bold = false;     // most characters are in a bold font
-  bool mono = false;     // most characters are in a monospaced font
-  float char_width = 0;  // mean advance per character (code indentation)
-  bool removed = false;  // set by page-furniture removal (running head, page number)
+  float size = 0;         // font size that covers most of the line's characters
+  bool bold = false;      // most characters are in a bold font
+  bool mono = false;      // most characters are in a monospaced font
+  float char_width = 0;   // mean advance per character (code indentation)
+  bool removed = false;   // set by page-furniture removal (running head, page number)
+  bool page_ref = false;  // ends in a number set apart by a wide gap: a contents entry
 };
 
 // A run of lines MuPDF grouped together (usually a paragraph, a heading or a code block).

@@ -19,7 +19,8 @@ constexpr float kSameMargin = 2.0f;          // points
 
 // "Introduction . . . . . 2": one entry per line, never run together.
 bool IsContentsEntry(const TextLine& l) {
-  return l.text.find(". . .") != std::string::npos || l.text.find("....") != std::string::npos;
+  return l.page_ref || l.text.find(". . .") != std::string::npos ||
+         l.text.find("....") != std::string::npos;
 }
 
 class Writer {

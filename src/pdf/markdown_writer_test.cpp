@@ -80,6 +80,26 @@ TEST(WriteMarkdownTest, TableOfContentsEntriesAreNotHeadings) {
   EXPECT_THAT(WriteMarkdown({p.Build()}), Not(HasSubstr("# 1 Introduction")));
 }
 
+TEST(WriteMarkdownTest, ContentsEntriesWithPageNumbersAreNotHeadings) {
+  PageLayout page = PageBuilder(1).Text(kBody).Build();
+  TextBlock entry;
+  TextLine title, number;
+  title.text = "10 The stats package";
+  title.bbox = {100, 300, 197, 313};
+  number.text = "1403";
+  number.bbox = {492, 300, 512, 313};
+  for (TextLine* l : {&title, &number}) {
+    l->size = 10;
+    l->bold = true;
+    l->char_width = 5;
+  }
+  entry.lines = {title, number};
+  page.blocks.push_back(entry);
+  std::string md = WriteMarkdown({page});
+  EXPECT_THAT(md, HasSubstr("\n10 The stats package 1403\n"));
+  EXPECT_THAT(md, Not(HasSubstr("# 10 The stats")));
+}
+
 TEST(WriteMarkdownTest, ParagraphsAreRejoinedAndDehyphenated) {
   PageBuilder p(1);
   p.Text({"The assignment opera-", "tor points to the object."});

@@ -78,6 +78,7 @@ void Order(const std::vector<TextBlock>& blocks, std::vector<int> idx, int depth
   for (auto& g : groups) Order(blocks, std::move(g), depth + 1, out);
 }
 
+constexpr float kPageRefGap = 4.0f;       // character widths before a contents page number
 constexpr float kMinColumnShare = 0.25f;  // of the page width, on each side of a gutter
 
 TextBlock BlockOf(std::vector<TextLine> lines) {
@@ -155,6 +156,11 @@ void MergeBaselines(TextBlock* block) {
       a.bold = line.bold;
       a.mono = line.mono;
     }
+    // "10 The stats package        1403": a contents entry without dot leaders.
+    bool number =
+        !line.text.empty() && line.text.find_first_not_of("0123456789ivxlc ") == std::string::npos;
+    float gap = line.bbox.x0 - a.bbox.x1;
+    a.page_ref = number && gap > kPageRefGap * std::max(a.char_width, 1.0f);
     size_t chars = a.text.size() + line.text.size() + 1;
     a.char_width = (a.char_width * a.text.size() + line.char_width * line.text.size()) / chars;
     a.text += ' ' + line.text;
