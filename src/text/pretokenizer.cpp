@@ -75,8 +75,9 @@ Pretokenizer::Pretokenizer() {
       pcre2_compile(reinterpret_cast<PCRE2_SPTR>(kPattern), PCRE2_ZERO_TERMINATED,
                     PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED, &err, &err_offset, nullptr);
   if (!code) Die("compile", err);
-  err = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-  if (err != 0) Die("jit compile", err);
+  // Without JIT (a PCRE2 built without it, or a system that forbids executable memory) the
+  // interpreter gives the same pieces, only slower.
+  jit_ = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
   code_ = code;
 }
 
@@ -88,8 +89,11 @@ size_t Pretokenizer::NextPieceEnd(std::string_view text, size_t pos) const {
 size_t Pretokenizer::NextPieceEndRegex(std::string_view text, size_t pos) const {
   const auto* code = static_cast<const pcre2_code*>(code_);
   thread_local MatchState state(code);
-  int rc = pcre2_jit_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), pos, 0,
-                           state.data, state.context);
+  const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+  // Callers guarantee valid UTF-8 (pcre2_jit_match never checks; the interpreter is told not to).
+  int rc = jit_ ? pcre2_jit_match(code, subject, text.size(), pos, 0, state.data, state.context)
+                : pcre2_match(code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, state.data,
+                              state.context);
   if (rc < 0) Die("match", rc);
   const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(state.data);
   if (ovector[1] <= pos) Die("empty match", PCRE2_ERROR_INTERNAL);

@@ -25,7 +25,8 @@ namespace ingestd {
 class Pretokenizer {
  public:
   // The process-wide instance (compiled on first use; thread-safe). Aborts if the pattern
-  // cannot be compiled, which only a broken PCRE2 build could cause.
+  // cannot be compiled or a match fails, which only a broken PCRE2 build could cause: every
+  // character starts some alternative, and the repeats backtrack one character at a time.
   static const Pretokenizer& Get();
 
   // Calls fn(piece) for each piece of text, in order; the pieces concatenate to text.
@@ -49,6 +50,7 @@ class Pretokenizer {
  private:
   Pretokenizer();
   void* code_ = nullptr;  // pcre2_code_8*, never freed (lives for the process)
+  bool jit_ = false;
 };
 
 }  // namespace ingestd
