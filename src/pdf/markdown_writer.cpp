@@ -77,9 +77,7 @@ class Writer {
       float cw = l->char_width > 0 ? l->char_width : 5;
       int indent = static_cast<int>(std::lround((l->bbox.x0 - code_left_) / cw));
       out_.append(std::clamp(indent, 0, kMaxIndent), ' ');
-      std::string_view text = Trim(l->text);
-      // A fence inside code would close ours early.
-      out_ += text.substr(0, 3) == "```" ? "\\" + std::string(text) : std::string(text);
+      out_ += EscapeCode(Trim(l->text));
       out_ += '\n';
     }
   }

@@ -27,6 +27,22 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 
 bool IsAsciiLetter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 
+bool StartsWithFence(std::string_view text) {
+  return text.substr(0, 3) == "```" || text.substr(0, 3) == "~~~";
+}
+
+// Copies `text` to `out`, writing `replacement` for every "<!--".
+void ReplaceCommentOpen(std::string_view text, std::string_view replacement, std::string* out) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 4, "<!--") == 0) {
+      out->append(replacement);
+      i += 3;
+    } else {
+      out->push_back(text[i]);
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view Trim(std::string_view s) {
@@ -87,16 +103,18 @@ std::string EscapeText(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);
   if (!text.empty() && (text.front() == '#' || text.front() == '>' || text.front() == '=' ||
-                        text.substr(0, 3) == "```" || text.substr(0, 3) == "~~~")) {
+                        StartsWithFence(text))) {
     out.push_back('\\');
   }
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text.compare(i, 4, "<!--") == 0) {
-      out.append("&lt;");
-    } else {
-      out.push_back(text[i]);
-    }
-  }
+  ReplaceCommentOpen(text, "&lt;!--", &out);
+  return out;
+}
+
+std::string EscapeCode(std::string_view line) {
+  std::string out;
+  out.reserve(line.size() + 4);
+  if (StartsWithFence(line)) out.push_back('\\');
+  ReplaceCommentOpen(line, "<\\!--", &out);
   return out;
 }
 

@@ -24,4 +24,8 @@ size_t ListMarkerLength(std::string_view line, bool* ordered);
 // and "<!--" anywhere becomes "&lt;!--" so no text can forge a page marker.
 std::string EscapeText(std::string_view text);
 
+// The same for a line inside a code fence, where markdown escapes are shown literally: a
+// leading fence (which would close ours) gets a backslash, and "<!--" becomes "<\!--".
+std::string EscapeCode(std::string_view line);
+
 }  // namespace ingestd::pdf

@@ -54,5 +54,11 @@ TEST(EscapeTextTest, TextCannotForgePageMarkersOrHeadings) {
   EXPECT_EQ(EscapeText("plain <b> text"), "plain <b> text");
 }
 
+TEST(EscapeCodeTest, CodeCannotCloseTheFenceOrForgeAPageMarker) {
+  EXPECT_EQ(EscapeCode("```"), "\\```");
+  EXPECT_EQ(EscapeCode("<!-- page: 3 -->"), "<\\!-- page: 3 -->");
+  EXPECT_EQ(EscapeCode("x <- 1 # <-- fine"), "x <- 1 # <-- fine");
+}
+
 }  // namespace
 }  // namespace ingestd::pdf
