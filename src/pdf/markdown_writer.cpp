@@ -50,7 +50,7 @@ class Writer {
       std::string text;
       for (const TextLine* l : lines) JoinLine(&text, l->text);
       out_.append(level, '#');
-      out_ += ' ' + EscapeText(text) + "\n\n";
+      out_ += ' ' + EscapeHeading(text) + "\n\n";
       return;
     }
     Prose(lines);

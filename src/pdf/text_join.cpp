@@ -110,6 +110,15 @@ std::string EscapeText(std::string_view text) {
   return out;
 }
 
+std::string EscapeHeading(std::string_view text) {
+  std::string out = EscapeText(text);
+  if (out.starts_with("Page ") && out.size() > 5 &&
+      std::isdigit(static_cast<unsigned char>(out[5]))) {
+    out.replace(4, 1, "\xC2\xA0");
+  }
+  return out;
+}
+
 std::string EscapeCode(std::string_view line) {
   std::string out;
   out.reserve(line.size() + 4);

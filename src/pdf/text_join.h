@@ -24,6 +24,10 @@ size_t ListMarkerLength(std::string_view line, bool* ordered);
 // and "<!--" anywhere becomes "&lt;!--" so no text can forge a page marker.
 std::string EscapeText(std::string_view text);
 
+// EscapeText for a heading's text, and a heading "Page 12" keeps a no-break space after
+// "Page": the chunker reads `# Page N` headings as page markers, and only ours may be.
+std::string EscapeHeading(std::string_view text);
+
 // The same for a line inside a code fence, where markdown escapes are shown literally: a
 // leading fence (which would close ours) gets a backslash, and "<!--" becomes "<\!--".
 std::string EscapeCode(std::string_view line);

@@ -54,6 +54,14 @@ TEST(EscapeTextTest, TextCannotForgePageMarkersOrHeadings) {
   EXPECT_EQ(EscapeText("plain <b> text"), "plain <b> text");
 }
 
+TEST(EscapeHeadingTest, AHeadingCannotPassForAPageMarker) {
+  EXPECT_EQ(EscapeHeading("Page 12"),
+            "Page\xC2\xA0"
+            "12");
+  EXPECT_EQ(EscapeHeading("Pages of history"), "Pages of history");
+  EXPECT_EQ(EscapeHeading("# x"), "\\# x");
+}
+
 TEST(EscapeCodeTest, CodeCannotCloseTheFenceOrForgeAPageMarker) {
   EXPECT_EQ(EscapeCode("```"), "\\```");
   EXPECT_EQ(EscapeCode("<!-- page: 3 -->"), "<\\!-- page: 3 -->");
