@@ -10,7 +10,9 @@
 // calling process is never affected. A missing input file is kNotFound/PDF_UNREADABLE, a
 // missing helper kInternal/PDF_HELPER_MISSING, a failed spawn (EAGAIN) kUnavailable/
 // PDF_HELPER_SPAWN_FAILED (retryable).
-// Thread-safe: every call has its own child and pipes.
+// Thread-safe: every call has its own child and pipes. The call blocks its thread until the
+// child is reaped; the helper asks for SIGKILL when its spawning thread dies (PR_SET_PDEATHSIG
+// follows the thread), so a killed service never leaves helpers behind.
 #pragma once
 
 #include <cstdint>
