@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -101,8 +102,12 @@ WaitResult WaitForJob(HttpClient& client, const std::string& token, const std::s
                       const std::function<bool(const json&)>& pred, int timeout_ms) {
   WaitResult result;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  int transport_failures = 0;
   do {
     HttpResponse r = client.Get("/api/v1/jobs/" + job_id, token);
+    // A server that stopped answering will not finish the job: give up early.
+    transport_failures = r.status == 0 ? transport_failures + 1 : 0;
+    if (transport_failures >= 5) break;
     if (r.status == 200) {
       result.view = r.Json();
       if (result.view.is_object() && pred(result.view)) {
@@ -197,6 +202,13 @@ void ServerTest::SetUp() {
   ASSERT_EQ(server_->Start(), "");
   client_ = std::make_unique<HttpClient>(server_->base_url());
   token_ = MakeToken("alice");
+}
+
+void ServerTest::TearDown() {
+  // The server's own account of a failure is usually the quickest way to its cause.
+  if (HasFailure() && server_) {
+    std::cout << "---- server stderr (tail) ----\n" << server_->StderrTail() << "\n----\n";
+  }
 }
 
 void ServerTest::Restart() {

@@ -60,7 +60,8 @@ struct WaitResult {
   bool met = false;
   json view;  // the last job view seen (null if none could be read)
 };
-// Polls GET /api/v1/jobs/{job_id} until pred holds or timeout_ms passes.
+// Polls GET /api/v1/jobs/{job_id} until pred holds or timeout_ms passes (or the server
+// stops answering).
 WaitResult WaitForJob(HttpClient& client, const std::string& token, const std::string& job_id,
                       const std::function<bool(const json&)>& pred, int timeout_ms = 60000);
 
@@ -87,6 +88,8 @@ class ServerTest : public ::testing::Test {
   // Extra environment for the server; override per fixture.
   virtual std::map<std::string, std::string> ServerEnv() const { return {}; }
   void SetUp() override;
+  // Prints the tail of the server's stderr when the test failed.
+  void TearDown() override;
 
   // Starts (again) after a Kill()/Stop() and re-points client_ at the new port.
   void Restart();
