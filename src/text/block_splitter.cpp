@@ -1,5 +1,7 @@
 #include "text/block_splitter.h"
 
+#include <algorithm>
+
 #include "text/utf8.h"
 
 namespace ingestd {
@@ -27,19 +29,37 @@ std::vector<std::pair<size_t, size_t>> Sentences(std::string_view text, size_t b
   return out;
 }
 
-// Cuts text[begin, end) at token boundaries into pieces of at most max_tokens.
+// Cuts text[begin, end) at token boundaries into pieces of at most max_tokens. The span is
+// encoded once, so a megabyte-long piece costs O(n log n), not O(n^2 / max_tokens).
 void SplitAtTokens(const Tokenizer& tok, std::string_view text, size_t begin, size_t end,
                    size_t max_tokens, std::vector<TextPiece>* out) {
   while (begin < end) {
-    std::string_view rest = text.substr(begin, end - begin);
-    size_t len = tok.TruncatedLength(rest, max_tokens);
-    if (len == 0) {
-      // No token boundary within the limit falls between characters: take one character
-      // (at most 4 bytes, so at most 4 tokens).
-      len = 1;
-      while (!utf8::IsBoundary(rest, len)) ++len;
+    const std::vector<int> ids = tok.Encode(text.substr(begin, end - begin));
+    // Token boundaries as offsets into text.
+    std::vector<size_t> cuts(ids.size() + 1, begin);
+    for (size_t i = 0; i < ids.size(); ++i) cuts[i + 1] = cuts[i] + tok.TokenBytes(ids[i]).size();
+    size_t k = 0;  // index of the token at `begin`
+    while (k < ids.size()) {
+      // The furthest cut within max_tokens that falls between characters and whose piece,
+      // re-encoded on its own, still fits.
+      size_t j = std::min(k + max_tokens, ids.size());
+      size_t tokens = 0;
+      for (; j > k; --j) {
+        if (!utf8::IsBoundary(text, cuts[j])) continue;
+        tokens = tok.Count(text.substr(cuts[k], cuts[j] - cuts[k]));
+        if (tokens <= max_tokens) break;
+      }
+      if (j == k) break;  // no usable cut: fall back below, then re-encode the rest
+      out->push_back({cuts[k], cuts[j], tokens});
+      k = j;
     }
-    out->push_back({begin, begin + len, tok.Count(rest.substr(0, len))});
+    begin = cuts[k];
+    if (begin >= end) return;
+    // Tokens here straddle characters all the way to the limit: take one character (at most
+    // 4 bytes, so at most 4 tokens) and encode the rest again.
+    size_t len = 1;
+    while (!utf8::IsBoundary(text, begin + len)) ++len;
+    out->push_back({begin, begin + len, tok.Count(text.substr(begin, len))});
     begin += len;
   }
 }

@@ -186,8 +186,9 @@ std::vector<Chunk> MarkdownTokenChunker::Split(std::string_view document_id,
       units.push_back({b.begin, b.end, tokens, b.page, heading, body, paths.size() - 1});
       continue;
     }
-    for (const TextPiece& p :
-         SplitToTokenLimit(tok_, markdown, b.begin, b.end, options_.max_tokens)) {
+    // Pieces leave room for the overlap that the chunks after the first will carry.
+    const size_t piece_limit = options_.max_tokens - options_.overlap_tokens;
+    for (const TextPiece& p : SplitToTokenLimit(tok_, markdown, b.begin, b.end, piece_limit)) {
       units.push_back({p.begin, p.end, p.tokens, b.page, heading && p.begin == b.begin, body,
                        paths.size() - 1});
     }

@@ -6,7 +6,8 @@
 //   only headings and page markers so far keeps collecting ("# Page 1" + "## Intro" + text is
 //   one chunk). Paragraphs, list items, code fences and tables are never split unless one
 //   alone exceeds max_tokens; then it is cut at sentence ends / line breaks, and a sentence
-//   still too long at token boundaries (block_splitter.h).
+//   still too long at token boundaries (block_splitter.h), into pieces of at most
+//   max_tokens - overlap_tokens so that overlap still fits.
 // - Blocks are packed into a chunk while it stays within max_tokens. Every chunk's
 //   token_count is Tokenizer::Count(chunk.text) and is <= max_tokens.
 // - Overlap: when a section continues into the next chunk, that chunk starts with up to

@@ -119,6 +119,17 @@ TEST(MarkdownTokenChunkerTest, OversizedBlockSplitsAtSentencesThenTokensWithOver
   }
 }
 
+// Regression: cutting a long run without sentence ends re-encoded the rest after every cut.
+TEST(MarkdownTokenChunkerTest, HugeWordSplitsInOnePass) {
+  std::string word;
+  while (word.size() < 300'000) word += "pneumonoultramicroscopic";
+  const std::string md = "# W\n\n" + word + "\n";
+  std::vector<Chunk> chunks = Make(16, 4)->Split(kDoc, md);
+  ASSERT_GT(chunks.size(), 1000u);
+  ExpectValidChunks(chunks, md, 16, 4);
+  EXPECT_LT(chunks[2].char_start, chunks[1].char_end);  // pieces leave room for overlap
+}
+
 TEST(MarkdownTokenChunkerTest, NoOverlapAcrossHeadings) {
   std::string md;
   for (int s = 0; s < 4; ++s) {

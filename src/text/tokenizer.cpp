@@ -77,6 +77,14 @@ void Tokenizer::Walk(std::string_view text, SpecialTokens special, Sink&& sink) 
   }
 }
 
+void Tokenizer::AppendPieceIds(std::string_view piece, std::vector<int>* ids) const {
+  if (int r = ranks_.Find(piece); r != RankTable::kNotFound) {
+    ids->push_back(r);
+  } else {
+    BytePairEncodeCached(piece, ranks_, ids);
+  }
+}
+
 std::vector<int> Tokenizer::Encode(std::string_view text, SpecialTokens special) const {
   return WithValidUtf8(text, [&](std::string_view valid) {
     std::vector<int> ids;
@@ -84,10 +92,8 @@ std::vector<int> Tokenizer::Encode(std::string_view text, SpecialTokens special)
     Walk(valid, special, [&](auto item) {
       if constexpr (std::is_same_v<decltype(item), int>) {
         ids.push_back(item);
-      } else if (int r = ranks_.Find(item); r != RankTable::kNotFound) {
-        ids.push_back(r);
       } else {
-        BytePairEncodeCached(item, ranks_, &ids);
+        AppendPieceIds(item, &ids);
       }
     });
     return ids;
@@ -101,11 +107,9 @@ size_t Tokenizer::Count(std::string_view text, SpecialTokens special) const {
     Walk(valid, special, [&](auto item) {
       if constexpr (std::is_same_v<decltype(item), int>) {
         ++count;
-      } else if (ranks_.Find(item) != RankTable::kNotFound) {
-        ++count;
       } else {
         scratch.clear();
-        BytePairEncodeCached(item, ranks_, &scratch);
+        AppendPieceIds(item, &scratch);
         count += scratch.size();
       }
     });
@@ -136,11 +140,19 @@ Result<std::string> Tokenizer::Decode(std::span<const int> ids) const {
 }
 
 size_t Tokenizer::TruncatedLength(std::string_view text, size_t max_tokens) const {
-  std::vector<int> ids = Encode(text);
+  // Only the pieces up to the limit are encoded (each piece is cut as in the whole text).
+  const Pretokenizer& pre = Pretokenizer::Get();
+  std::vector<int> ids;
+  size_t pos = 0;
+  while (pos < text.size() && ids.size() <= max_tokens) {
+    const size_t end = pre.NextPieceEnd(text, pos);
+    AppendPieceIds(text.substr(pos, end - pos), &ids);
+    pos = end;
+  }
   if (ids.size() <= max_tokens) return text.size();
-  // Token boundaries of the whole text, as byte offsets; keep the last one that is also a
-  // character boundary and whose prefix re-encodes within the limit (re-encoding a prefix
-  // can split its final piece differently, so the count is checked, not assumed).
+  // Keep the last token boundary that is also a character boundary and whose prefix
+  // re-encodes within the limit (re-encoding a prefix can merge its final piece differently,
+  // so the count is checked, not assumed).
   std::vector<size_t> ends(max_tokens + 1, 0);
   for (size_t i = 0; i < max_tokens; ++i) ends[i + 1] = ends[i] + TokenBytes(ids[i]).size();
   for (size_t k = max_tokens; k > 0; --k) {

@@ -48,7 +48,8 @@ class Tokenizer {
   // repaired copy when text is not) and has at most max_tokens tokens by Count().
   std::string Truncate(std::string_view text, size_t max_tokens) const;
 
-  // For valid UTF-8 text: the byte length of the prefix Truncate() returns.
+  // For valid UTF-8 text: the byte length of the prefix Truncate() returns. Encodes only as
+  // far as the limit (plus the rest of the piece it falls in).
   size_t TruncatedLength(std::string_view valid_utf8, size_t max_tokens) const;
 
   // The bytes of one id (a special token's string for a special id); empty if unknown.
@@ -56,6 +57,9 @@ class Tokenizer {
 
  private:
   explicit Tokenizer(RankTable ranks);
+
+  // Appends the ids of one pre-tokenized piece.
+  void AppendPieceIds(std::string_view piece, std::vector<int>* ids) const;
 
   // Calls sink(piece) per pre-tokenized piece (or sink(id) for allowed special tokens) of
   // valid UTF-8 text.
