@@ -65,6 +65,7 @@ start_server() {  # $1: name of the phase (its own data dir)
   exit 1
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 TOKEN=$(INGESTD_DATA_DIR="$WORK/token" "$BIN" token --user bench)
 PDF_KB=$(( $(stat -c %s "$PDF") / 1024 ))
 
@@ -93,6 +94,7 @@ P99=$(field p99_ms "$WRK_LINE")
 VERDICT=$(awk -v p="$P99" 'BEGIN { print (p != "" && p < 20) ? "met" : "MISSED" }')
 echo
 echo "ingestd benchmarks ($(nproc) cores, Release, mock services, ${PDF_KB} KB PDF)"
+echo "load average before the runs: $LOAD_BEFORE (other processes share these cores)"
 printf '%-44s %14s\n' "metric" "value"
 printf '%-44s %14s\n' "--------------------------------------------" "--------------"
 printf '%-44s %14s\n' "upload acceptance throughput (req/s)" "$(field rps "$WRK_LINE")"
