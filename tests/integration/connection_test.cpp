@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -19,7 +20,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr int kReadTimeoutMs = 1000;
+constexpr int kReadTimeoutMs = 2000;  // long enough that a loaded machine is not "slow"
 
 // A raw loopback TCP connection, for clients that misbehave on purpose.
 class RawConnection {
@@ -137,6 +138,19 @@ TEST_F(ConnectionTest, SigtermAndSigintExitZero) {
   Restart();
   EXPECT_EQ(client_->Get("/health").status, 200);
   EXPECT_EQ(server_->Signal(SIGINT), 0);
+}
+
+TEST_F(ConnectionTest, ReadyIs503WhileTheBlobStoreIsUnreachable) {
+  ASSERT_EQ(client_->Get("/ready").status, 200);
+  const std::string blobs = server_->blobs_dir(), moved = blobs + ".away";
+  ASSERT_EQ(std::rename(blobs.c_str(), moved.c_str()), 0);
+  HttpResponse r = client_->Get("/ready");
+  EXPECT_EQ(r.status, 503) << r.Describe();
+  EXPECT_NE(r.Json().value("status", ""), "ready") << r.body;
+  EXPECT_NE(r.Json().value("blobs", ""), "ok") << r.body;
+  EXPECT_EQ(client_->Get("/health").status, 200) << "liveness does not depend on storage";
+  ASSERT_EQ(std::rename(moved.c_str(), blobs.c_str()), 0);
+  EXPECT_EQ(client_->Get("/ready").status, 200);
 }
 
 class GracefulShutdownTest : public ServerTest {

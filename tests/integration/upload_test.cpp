@@ -184,6 +184,11 @@ TEST_F(UploadTest, GeneratedCorrelationIdIsAUuidV4OnEveryResponse) {
     ASSERT_TRUE(IsUuid(id)) << target << ": '" << id << "'";
     EXPECT_EQ(id[14], '4') << id;
   }
+  // An invalid traceparent (here: the all-zero trace-id W3C forbids) is ignored.
+  HttpResponse zero = client_->Send(
+      {.target = "/health",
+       .headers = {{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}}});
+  EXPECT_TRUE(IsUuid(zero.Header("x-correlation-id"))) << zero.Header("x-correlation-id");
   HttpResponse err = client_->Get("/api/v1/jobs/" + NewUuidV4(), token_);
   EXPECT_EQ(err.Json()["error"]["correlation_id"], err.Header("x-correlation-id"));
 }
