@@ -14,11 +14,13 @@
 // - Times are the now_ms the caller passes (the store never reads a clock); created_at and
 //   updated_at columns take that value.
 // - Database failures are kUnavailable ("DB_BUSY", retryable) when the database stayed
-//   locked past the busy timeout, kInternal ("DB_ERROR") otherwise.
+//   locked past the busy timeout, kUnavailable ("DB_UNAVAILABLE", retryable) when a
+//   database server cannot be reached, kInternal ("DB_ERROR") otherwise.
 // - Implementations are thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +62,13 @@ struct StageCommit {
   int stage_pct = 0;                  // progress within the new status, 0-100
   nlohmann::json timings_patch = nlohmann::json::object();  // merged into job.timings
   int64_t now_ms = 0;
+};
+
+// Keeps a SubscribeJobQueued callback registered; destroying it unregisters the callback
+// (and waits for a call in progress to return).
+class StoreSubscription {
+ public:
+  virtual ~StoreSubscription() = default;
 };
 
 class Store {
@@ -130,10 +139,21 @@ class Store {
   // ("JOB_NOT_RETRYABLE") from any other state.
   virtual Result<Job> RequeueJob(std::string_view user_id, std::string_view job_id,
                                  int64_t now_ms) = 0;
+
+  // Optional wake-ups for idle workers: a backend that hears of jobs made runnable by other
+  // processes (PostgreSQL LISTEN/NOTIFY: CreateUpload, CompleteUpload, ReleaseClaim,
+  // RequeueJob) calls fn, from a thread of its own, soon after such a commit. A hint only:
+  // callers still poll now and then. nullptr when the backend has no such signal (the
+  // default; SQLite). fn must be cheap and thread-safe; the store must outlive the handle.
+  virtual std::unique_ptr<StoreSubscription> SubscribeJobQueued(std::function<void()> fn) {
+    (void)fn;
+    return nullptr;
+  }
 };
 
 // Opens the backend named by url: "sqlite:///abs/path.db", "sqlite://relative.db" or a plain
-// file path (SQLite; the parent directory is created). Other schemes: kInvalidArgument
+// file path (SQLite; the parent directory is created); "postgres://…" or "postgresql://…"
+// (PostgreSQL, a libpq connection URL). Other schemes: kInvalidArgument
 // ("UNSUPPORTED_DATABASE_URL"). Call Migrate() before use.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -10,6 +11,7 @@ namespace ingestd {
 namespace {
 
 constexpr std::string_view kSqliteScheme = "sqlite://";
+constexpr std::string_view kPostgresSchemes[] = {"postgres://", "postgresql://"};
 
 Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path) {
   if (path.empty()) {
@@ -36,9 +38,17 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
     // "sqlite:///abs/x.db" keeps its leading '/', "sqlite://rel.db" is relative.
     return OpenSqlite(std::string(u.substr(kSqliteScheme.size())));
   }
+  for (std::string_view scheme : kPostgresSchemes) {
+    if (u.starts_with(scheme)) {
+      Result<std::unique_ptr<pg::PgStore>> store = pg::PgStore::Open(url);
+      if (!store.ok()) return store.status();
+      return std::unique_ptr<Store>(std::move(*store));
+    }
+  }
   if (u.find("://") != std::string_view::npos) {
-    return Status::InvalidArgument("UNSUPPORTED_DATABASE_URL",
-                                   "unsupported database URL scheme (use sqlite://)");
+    return Status::InvalidArgument(
+        "UNSUPPORTED_DATABASE_URL",
+        "unsupported database URL scheme (use sqlite://, postgres:// or postgresql://)");
   }
   return OpenSqlite(url);  // a plain file path
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "store/record_codec.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace ingestd::sqlite {
@@ -61,12 +62,7 @@ Result<int64_t> QueryInt(SqliteConn& conn, const char* sql, Binder&& bind) {
 }
 
 // The row of a QueryOne, or not_found() when there was none.
-template <typename T>
-Result<T> OrNotFound(Result<std::optional<T>> r, Status (*not_found)()) {
-  if (!r.ok()) return r.status();
-  if (!r->has_value()) return not_found();
-  return std::move(**r);
-}
+using record::OrNotFound;
 
 // Runs a statement without result rows.
 template <typename Binder>

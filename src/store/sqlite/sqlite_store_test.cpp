@@ -98,7 +98,7 @@ TEST_F(SqliteStoreTest, OpenStoreRelativeUrlIsRelativeToTheWorkingDirectory) {
 }
 
 TEST_F(SqliteStoreTest, UnknownSchemesAreRejected) {
-  for (const char* url : {"postgres://localhost/db", "mysql://x", "sqlite://"}) {
+  for (const char* url : {"mongodb://localhost/db", "mysql://x", "sqlite://"}) {
     auto store = OpenStore(url);
     ASSERT_FALSE(store.ok()) << url;
     EXPECT_EQ(store.status().code(), "UNSUPPORTED_DATABASE_URL") << url;

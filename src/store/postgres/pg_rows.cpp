@@ -1,0 +1,77 @@
+#include "store/postgres/pg_rows.h"
+
+#include "store/postgres/pg_sql.h"
+#include "store/vector_codec.h"
+
+namespace ingestd::pg {
+
+Result<VectorRecord> ReadVector(const PgRow& r) {
+  VectorRecord v;
+  v.chunk_id = r.Text(0);
+  v.document_id = r.Text(1);
+  v.model = r.Text(2);
+  std::optional<std::vector<float>> values = DecodeFloat32Le(r.res.Bytes(r.row, 3));
+  if (!values) return record::CorruptRow("vector data");
+  v.values = std::move(*values);
+  return v;
+}
+
+PgParams JobParams(const Job& j) {
+  PgParams p;
+  p.Add(j.id).Add(j.document_id).Add(j.user_id).Add(ToString(j.status)).Add(ToString(j.state));
+  p.Add(j.retry_count);
+  if (j.last_error) {
+    p.Add(record::LastErrorToJson(*j.last_error));
+  } else {
+    p.AddNull();
+  }
+  p.Add(j.correlation_id).Add(j.service_mode).Add(j.claimed_by).Add(j.lease_expires_at_ms);
+  p.Add(j.retry_at_ms).Add(j.stage_pct).Add(record::TimingsToJson(j));
+  p.Add(j.created_at_ms).Add(j.updated_at_ms);
+  return p;
+}
+
+PgParams DocumentParams(const Document& d) {
+  PgParams p;
+  p.Add(d.id).Add(d.user_id).Add(d.filename).Add(d.mime).Add(d.size_bytes).Add(d.sha256);
+  p.Add(d.blob_key).Add(d.page_count).Add(d.created_at_ms);
+  return p;
+}
+
+PgParams ChunkParams(const Chunk& c, const std::string& document_id) {
+  PgParams p;
+  p.Add(c.id).Add(document_id).Add(c.ord).Add(c.text).Add(c.heading_path).Add(c.token_count);
+  p.Add(c.char_start).Add(c.char_end);
+  return p;
+}
+
+Status InsertEvent(PgConn& conn, const Event& e) {
+  return Run(conn, sql::kInsertEvent,
+             PgParams()
+                 .Add(e.job_id)
+                 .Add(e.correlation_id)
+                 .Add(e.type)
+                 .Add(e.code)
+                 .Add(e.stage)
+                 .Add(record::DumpJson(e.payload))
+                 .Add(e.at_ms));
+}
+
+Result<int64_t> QueryInt(PgConn& conn, const char* sql, const PgParams& params) {
+  Result<PgResult> res = conn.Query(sql, params);
+  if (!res.ok()) return res.status();
+  return res->rows() > 0 ? res->Int(0, 0) : int64_t{0};
+}
+
+Result<int64_t> Execute(PgConn& conn, const char* sql, const PgParams& params) {
+  Result<PgResult> res = conn.Query(sql, params);
+  if (!res.ok()) return res.status();
+  return res->Affected();
+}
+
+Status Run(PgConn& conn, const char* sql, const PgParams& params) {
+  Result<PgResult> res = conn.Query(sql, params);
+  return res.ok() ? Status() : res.status();
+}
+
+}  // namespace ingestd::pg

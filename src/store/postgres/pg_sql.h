@@ -1,0 +1,168 @@
+// Every SQL statement of the PostgreSQL store, as named constants. Connections prepare each
+// once, keyed by its address, so they are inline (one address per program).
+//
+// Column lists are shared with the row readers in pg_rows.h: change both together. State
+// literals must equal core/model.h ToString(QueueState) and match the partial claim
+// indexes (pg_migrations.cpp, v2) word for word. Parameters are text; the casts tell the
+// server their types where the statement alone does not.
+#pragma once
+
+namespace ingestd::pg::sql {
+
+#define INGESTD_JOB_COLUMNS                                                                \
+  "id, document_id, user_id, status, state, retry_count, last_error, correlation_id, "     \
+  "service_mode, claimed_by, lease_expires_at, retry_at, stage_pct, timings, created_at, " \
+  "updated_at"
+#define INGESTD_DOCUMENT_COLUMNS \
+  "id, user_id, filename, mime, size_bytes, sha256, blob_key, page_count, created_at"
+#define INGESTD_CHUNK_COLUMNS \
+  "id, document_id, ord, text, heading_path, token_count, char_start, char_end"
+#define INGESTD_EVENT_COLUMNS "id, job_id, correlation_id, type, code, stage, payload, at"
+
+// The NOTIFY channel that wakes idle workers (PgListener).
+inline constexpr char kJobsChannel[] = "ingestd_jobs";
+// Delivered at COMMIT, and only then: a rolled-back upload wakes nobody.
+inline constexpr char kNotifyJobQueued[] = "SELECT pg_notify('ingestd_jobs', '')";
+
+// ---- documents ----
+// ON CONFLICT: of concurrent identical uploads (any process) one inserts; the others wait
+// for it to commit, insert nothing and then read its row (kSelectDocumentByHash).
+inline constexpr char kInsertDocument[] =
+    "INSERT INTO documents (" INGESTD_DOCUMENT_COLUMNS
+    ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (user_id, sha256) DO NOTHING";
+inline constexpr char kSelectDocument[] =
+    "SELECT " INGESTD_DOCUMENT_COLUMNS " FROM documents WHERE id = $1";
+inline constexpr char kSelectDocumentScoped[] =
+    "SELECT " INGESTD_DOCUMENT_COLUMNS " FROM documents WHERE id = $1 AND user_id = $2";
+inline constexpr char kSelectDocumentByHash[] =
+    "SELECT " INGESTD_DOCUMENT_COLUMNS " FROM documents WHERE user_id = $1 AND sha256 = $2";
+inline constexpr char kLockDocument[] = "SELECT id FROM documents WHERE id = $1 FOR UPDATE";
+inline constexpr char kSetDocumentBlobKey[] = "UPDATE documents SET blob_key = $2 WHERE id = $1";
+inline constexpr char kSetPageCount[] =
+    "UPDATE documents SET page_count = $2::integer WHERE id = $1";
+inline constexpr char kDeleteDocument[] = "DELETE FROM documents WHERE id = $1";
+
+// ---- jobs ----
+inline constexpr char kInsertJob[] =
+    "INSERT INTO jobs (" INGESTD_JOB_COLUMNS
+    ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)";
+inline constexpr char kSelectJob[] = "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = $1";
+inline constexpr char kSelectJobScoped[] =
+    "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = $1 AND user_id = $2";
+// Lock order of every transaction that touches a job: the jobs row first, then its
+// document, then chunks/vectors/events. Taking the same order everywhere means writers
+// queue instead of deadlocking.
+inline constexpr char kLockJob[] =
+    "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = $1 FOR UPDATE";
+inline constexpr char kLockJobScoped[] =
+    "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = $1 AND user_id = $2 FOR UPDATE";
+inline constexpr char kLockDocumentJobs[] =
+    "SELECT id FROM jobs WHERE document_id = $1 ORDER BY id FOR UPDATE";
+inline constexpr char kSelectNewestJobForDocument[] =
+    "SELECT " INGESTD_JOB_COLUMNS
+    " FROM jobs WHERE document_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1";
+// $2/$3 are NULL when the filter is unset.
+inline constexpr char kListJobs[] =
+    "SELECT " INGESTD_JOB_COLUMNS
+    " FROM jobs WHERE user_id = $1 AND ($2::text IS NULL OR state = $2)"
+    " AND ($3::text IS NULL OR status = $3)"
+    " ORDER BY created_at DESC, id DESC LIMIT $4::bigint OFFSET $5::bigint";
+inline constexpr char kMarkUploaded[] =
+    "UPDATE jobs SET status = $2, state = 'queued', updated_at = $3::bigint WHERE id = $1";
+inline constexpr char kDeleteDocumentJobs[] = "DELETE FROM jobs WHERE document_id = $1";
+inline constexpr char kRequeueJob[] =
+    "UPDATE jobs SET state = 'queued', retry_count = 0, retry_at = 0, last_error = NULL,"
+    " claimed_by = '', lease_expires_at = 0, updated_at = $2::bigint WHERE id = $1"
+    " RETURNING " INGESTD_JOB_COLUMNS;
+
+// Claimable: queued (and its bytes have arrived), retryable and due, or working with an
+// expired lease. Each branch takes the head of its own partial index (migration v2),
+// skipping rows other claimers hold (SKIP LOCKED: claimers never wait on each other);
+// the oldest of the (at most three) heads wins. One statement, so two workers never get
+// the same job. Order is by age today; a processing priority goes first in every ORDER BY
+// (and in the queued index) when jobs get one.
+// $1 worker, $2 now, $3 lease_ms.
+inline constexpr char kClaimNext[] =
+    "WITH q AS (SELECT id, created_at FROM jobs"
+    "   WHERE state = 'queued' AND status <> 'awaiting_upload'"
+    "   ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),"
+    " r AS (SELECT id, created_at FROM jobs"
+    "   WHERE state = 'retryable' AND retry_at <= $2::bigint"
+    "   ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),"
+    " l AS (SELECT id, created_at FROM jobs"
+    "   WHERE state = 'working' AND lease_expires_at < $2::bigint"
+    "   ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    " UPDATE jobs SET state = 'working', claimed_by = $1,"
+    "   lease_expires_at = $2::bigint + $3::bigint, updated_at = $2::bigint"
+    " WHERE id = (SELECT id FROM (SELECT * FROM q UNION ALL SELECT * FROM r"
+    "   UNION ALL SELECT * FROM l) heads ORDER BY created_at, id LIMIT 1)"
+    " RETURNING " INGESTD_JOB_COLUMNS;
+
+// Worker-side statements: all guarded by the lease ($1 job, $2 worker).
+#define INGESTD_LEASE_HELD " WHERE id = $1 AND state = 'working' AND claimed_by = $2"
+inline constexpr char kLockLeasedJob[] =
+    "SELECT " INGESTD_JOB_COLUMNS " FROM jobs" INGESTD_LEASE_HELD " FOR UPDATE";
+inline constexpr char kExtendLease[] =
+    "UPDATE jobs SET lease_expires_at = $3::bigint" INGESTD_LEASE_HELD;
+// $3 status, $4 next state, $5 stage_pct, $6 timings, $7 now. The claim stays only when
+// the job goes on working.
+inline constexpr char kFinishStage[] =
+    "UPDATE jobs SET status = $3, state = $4::text, stage_pct = $5::integer, timings = $6,"
+    " updated_at = $7::bigint,"
+    " claimed_by = CASE WHEN $4::text = 'working' THEN claimed_by ELSE '' END,"
+    " lease_expires_at = CASE WHEN $4::text = 'working' THEN lease_expires_at ELSE 0 "
+    "END" INGESTD_LEASE_HELD;
+// $3 retry_at, $4 last_error, $5 now.
+inline constexpr char kScheduleRetry[] =
+    "UPDATE jobs SET state = 'retryable', retry_count = retry_count + 1,"
+    " retry_at = $3::bigint, last_error = $4, claimed_by = '', lease_expires_at = 0,"
+    " updated_at = $5::bigint" INGESTD_LEASE_HELD;
+// $3 last_error, $4 now.
+inline constexpr char kDeadLetter[] =
+    "UPDATE jobs SET state = 'deadletter', last_error = $3, claimed_by = '',"
+    " lease_expires_at = 0, updated_at = $4::bigint" INGESTD_LEASE_HELD;
+// $3 now.
+inline constexpr char kReleaseClaim[] =
+    "UPDATE jobs SET state = 'queued', claimed_by = '', lease_expires_at = 0,"
+    " updated_at = $3::bigint" INGESTD_LEASE_HELD;
+#undef INGESTD_LEASE_HELD
+
+// ---- chunks and vectors ----
+inline constexpr char kInsertChunk[] =
+    "INSERT INTO chunks (" INGESTD_CHUNK_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8)";
+inline constexpr char kListChunks[] =
+    "SELECT " INGESTD_CHUNK_COLUMNS
+    " FROM chunks WHERE document_id = $1 ORDER BY ord LIMIT $2::bigint OFFSET $3::bigint";
+inline constexpr char kAllChunks[] =
+    "SELECT " INGESTD_CHUNK_COLUMNS " FROM chunks WHERE document_id = $1 ORDER BY ord";
+inline constexpr char kCountChunks[] = "SELECT count(*) FROM chunks WHERE document_id = $1";
+inline constexpr char kDeleteDocumentChunks[] = "DELETE FROM chunks WHERE document_id = $1";
+inline constexpr char kUpsertVector[] =
+    "INSERT INTO vectors (chunk_id, model, document_id, dims, data) VALUES ($1,$2,$3,$4,$5)"
+    " ON CONFLICT (chunk_id, model) DO UPDATE SET document_id = excluded.document_id,"
+    " dims = excluded.dims, data = excluded.data";
+// Read with binary results: every column is text or bytea, whose binary form is the raw
+// bytes, so the float32 data arrives without hex decoding.
+inline constexpr char kGetVectors[] =
+    "SELECT v.chunk_id, v.document_id, v.model, v.data FROM vectors v"
+    " JOIN chunks c ON c.id = v.chunk_id WHERE v.document_id = $1 ORDER BY c.ord, v.model";
+inline constexpr char kCountVectors[] = "SELECT count(*) FROM vectors WHERE document_id = $1";
+inline constexpr char kDeleteDocumentVectors[] = "DELETE FROM vectors WHERE document_id = $1";
+
+// ---- events ----
+inline constexpr char kInsertEvent[] =
+    "INSERT INTO events (job_id, correlation_id, type, code, stage, payload, at)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7)";
+inline constexpr char kListEvents[] =
+    "SELECT " INGESTD_EVENT_COLUMNS " FROM events WHERE job_id = $1 ORDER BY id";
+inline constexpr char kDeleteDocumentEvents[] =
+    "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE document_id = $1)";
+
+inline constexpr char kPing[] = "SELECT 1";
+
+#undef INGESTD_JOB_COLUMNS
+#undef INGESTD_DOCUMENT_COLUMNS
+#undef INGESTD_CHUNK_COLUMNS
+#undef INGESTD_EVENT_COLUMNS
+
+}  // namespace ingestd::pg::sql

@@ -1,0 +1,155 @@
+// PgStore: the API-side writes (uploads, events, deletes, user-requested retries).
+#include "blob/blob_store.h"
+#include "store/postgres/pg_rows.h"
+#include "store/postgres/pg_sql.h"
+#include "store/postgres/pg_store.h"
+#include "store/store_codes.h"
+
+namespace ingestd::pg {
+namespace {
+
+namespace codes = store_codes;
+using record::OrNotFound;
+
+bool IsRunnable(const Job& j) {
+  return j.state == QueueState::kQueued && j.status != JobStatus::kAwaitingUpload;
+}
+
+// The existing rows for a duplicate upload, plus its UPLOAD_DEDUP_HIT event.
+Result<CreateUploadResult> RecordDuplicate(PgConn& c, const Document& doc, const Job& job,
+                                           int64_t now_ms) {
+  Result<Document> existing =
+      OrNotFound(QueryOne<Document>(c, sql::kSelectDocumentByHash,
+                                    PgParams().Add(doc.user_id).Add(doc.sha256), ReadDocument),
+                 codes::DocumentNotFound);
+  if (!existing.ok()) return existing.status();
+  Result<std::optional<Job>> existing_job =
+      QueryOne<Job>(c, sql::kSelectNewestJobForDocument, PgParams().Add(existing->id), ReadJob);
+  if (!existing_job.ok()) return existing_job.status();
+  if (!existing_job->has_value()) return Status::Internal("DB_ERROR", "document has no job");
+  const Job& ej = **existing_job;
+  // The event carries this request's correlation id, so tracing the request finds it.
+  Status s = InsertEvent(
+      c, Event{0, ej.id, job.correlation_id.empty() ? ej.correlation_id : job.correlation_id,
+               codes::kTypeUpload, codes::kUploadDedupHit, "",
+               nlohmann::json{{"document_id", ej.document_id}}, now_ms});
+  if (!s.ok()) return s;
+  return CreateUploadResult{*existing, ej, /*duplicate=*/true};
+}
+
+}  // namespace
+
+Result<CreateUploadResult> PgStore::CreateUpload(const Document& doc_in, const Job& job_in,
+                                                 int64_t now_ms) {
+  if (doc_in.id.empty() || doc_in.user_id.empty() || doc_in.sha256.empty() || job_in.id.empty()) {
+    return codes::InvalidRecord("document id, user_id, sha256 and job id are required");
+  }
+  Document doc = doc_in;
+  doc.created_at_ms = now_ms;
+  Job job = job_in;
+  job.document_id = doc.id;
+  job.user_id = doc.user_id;
+  job.claimed_by.clear();
+  job.lease_expires_at_ms = 0;
+  job.created_at_ms = job.updated_at_ms = now_ms;
+
+  return pool_.Transaction([&](PgConn& c) -> Result<CreateUploadResult> {
+    // ON CONFLICT DO NOTHING waits for a concurrent insert of the same (user, sha256) to
+    // commit and then inserts nothing: exactly one upload creates the document.
+    Result<int64_t> inserted = Execute(c, sql::kInsertDocument, DocumentParams(doc));
+    if (!inserted.ok()) return inserted.status();
+    if (*inserted == 0) return RecordDuplicate(c, doc, job, now_ms);
+    Status s = Run(c, sql::kInsertJob, JobParams(job));
+    if (!s.ok()) return s;
+    s = InsertEvent(
+        c,
+        Event{0, job.id, job.correlation_id, codes::kTypeUpload, codes::kUploadAccepted, "",
+              nlohmann::json{
+                  {"document_id", doc.id}, {"size_bytes", doc.size_bytes}, {"sha256", doc.sha256}},
+              now_ms});
+    if (!s.ok()) return s;
+    if (IsRunnable(job)) {
+      s = Run(c, sql::kNotifyJobQueued, {});
+      if (!s.ok()) return s;
+    }
+    return CreateUploadResult{doc, job, /*duplicate=*/false};
+  });
+}
+
+Status PgStore::CompleteUpload(std::string_view job_id, std::string_view blob_key, int64_t now_ms) {
+  if (blob_key.empty()) return codes::InvalidRecord("blob_key is required");
+  return pool_.Transaction([&](PgConn& c) -> Status {
+    Result<Job> job = OrNotFound(QueryOne<Job>(c, sql::kLockJob, PgParams().Add(job_id), ReadJob),
+                                 codes::JobNotFound);
+    if (!job.ok()) return job.status();
+    if (job->status != JobStatus::kAwaitingUpload) return codes::UploadAlreadyCompleted();
+    Status s = Run(c, sql::kSetDocumentBlobKey, PgParams().Add(job->document_id).Add(blob_key));
+    if (!s.ok()) return s;
+    s = Run(c, sql::kMarkUploaded,
+            PgParams().Add(job_id).Add(ToString(JobStatus::kUploaded)).Add(now_ms));
+    if (!s.ok()) return s;
+    s = InsertEvent(
+        c, Event{0, job->id, job->correlation_id, codes::kTypeUpload, codes::kUploadCompleted, "",
+                 nlohmann::json{{"document_id", job->document_id}}, now_ms});
+    if (!s.ok()) return s;
+    return Run(c, sql::kNotifyJobQueued, {});
+  });
+}
+
+Status PgStore::AppendEvent(const Event& e) {
+  return Autocommit([&](PgConn& c) { return InsertEvent(c, e); });
+}
+
+Result<std::vector<std::string>> PgStore::DeleteDocument(std::string_view user_id,
+                                                         std::string_view doc_id) {
+  return pool_.Transaction([&](PgConn& c) -> Result<std::vector<std::string>> {
+    Result<Document> doc =
+        OrNotFound(QueryOne<Document>(c, sql::kSelectDocumentScoped,
+                                      PgParams().Add(doc_id).Add(user_id), ReadDocument),
+                   codes::DocumentNotFound);
+    if (!doc.ok()) return doc.status();
+    // The lock order of every writer: the jobs first, then the document.
+    for (const char* lock : {sql::kLockDocumentJobs, sql::kLockDocument}) {
+      Status s = Run(c, lock, PgParams().Add(doc_id));
+      if (!s.ok()) return s;
+    }
+    // Children first; events before jobs because they are found through the jobs.
+    for (const char* stmt :
+         {sql::kDeleteDocumentEvents, sql::kDeleteDocumentVectors, sql::kDeleteDocumentChunks,
+          sql::kDeleteDocumentJobs, sql::kDeleteDocument}) {
+      Status s = Run(c, stmt, PgParams().Add(doc_id));
+      if (!s.ok()) return s;
+    }
+    std::vector<std::string> keys;
+    if (!doc->blob_key.empty()) keys.push_back(doc->blob_key);
+    keys.push_back(MarkdownBlobKey(doc->id));
+    return keys;
+  });
+}
+
+Result<Job> PgStore::RequeueJob(std::string_view user_id, std::string_view job_id, int64_t now_ms) {
+  return pool_.Transaction([&](PgConn& c) -> Result<Job> {
+    Result<Job> job = OrNotFound(
+        QueryOne<Job>(c, sql::kLockJobScoped, PgParams().Add(job_id).Add(user_id), ReadJob),
+        codes::JobNotFound);
+    if (!job.ok()) return job.status();
+    if (job->state != QueueState::kDeadletter && job->state != QueueState::kRetryable) {
+      return codes::JobNotRetryable();
+    }
+    Result<Job> requeued =
+        OrNotFound(QueryOne<Job>(c, sql::kRequeueJob, PgParams().Add(job_id).Add(now_ms), ReadJob),
+                   codes::JobNotFound);
+    if (!requeued.ok()) return requeued.status();
+    nlohmann::json payload = {{"from_state", ToString(job->state)},
+                              {"retry_count", job->retry_count}};
+    if (job->last_error) payload["last_error_code"] = job->last_error->code;
+    Status s = InsertEvent(c, Event{0, job->id, job->correlation_id, codes::kTypeRetry,
+                                    codes::kRetryRequested, "", std::move(payload), now_ms});
+    if (!s.ok()) return s;
+    s = Run(c, sql::kNotifyJobQueued, {});
+    if (!s.ok()) return s;
+    return requeued;
+  });
+}
+
+}  // namespace ingestd::pg

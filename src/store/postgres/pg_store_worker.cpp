@@ -1,0 +1,178 @@
+// PgStore: the worker-side writes (claim, lease, stage commits, retries, dead letters).
+// Every one except ClaimNext and ExtendLease first locks the job under the lease inside its
+// transaction (SELECT … FOR UPDATE), so a worker whose lease was taken over changes
+// nothing (LEASE_LOST) and the job row is always the first lock taken.
+#include "store/postgres/pg_rows.h"
+#include "store/postgres/pg_sql.h"
+#include "store/postgres/pg_store.h"
+#include "store/store_codes.h"
+#include "store/vector_codec.h"
+
+namespace ingestd::pg {
+namespace {
+
+namespace codes = store_codes;
+using record::OrNotFound;
+
+Result<Job> LockLeasedJob(PgConn& c, std::string_view job_id, std::string_view worker_id) {
+  return OrNotFound(
+      QueryOne<Job>(c, sql::kLockLeasedJob, PgParams().Add(job_id).Add(worker_id), ReadJob),
+      codes::LeaseLost);
+}
+
+// Runs a lease-guarded UPDATE; LEASE_LOST when it matched no row.
+Status UpdateUnderLease(PgConn& c, const char* sql, const PgParams& params) {
+  Result<int64_t> changed = Execute(c, sql, params);
+  if (!changed.ok()) return changed.status();
+  return *changed == 1 ? Status() : codes::LeaseLost();
+}
+
+nlohmann::json ErrorPayload(const LastError& err) {
+  return {{"code", err.code}, {"message", err.message}};
+}
+
+// Rows of a stage must belong to the job's document; an empty document_id means "this one".
+bool BelongsTo(const std::string& row_doc, const std::string& doc_id) {
+  return row_doc.empty() || row_doc == doc_id;
+}
+
+Status ReplaceChunks(PgConn& c, const std::string& doc_id, const std::vector<Chunk>& chunks) {
+  for (const Chunk& chunk : chunks) {  // validated before anything is deleted
+    if (!BelongsTo(chunk.document_id, doc_id) || chunk.id.empty()) {
+      return codes::InvalidRecord("chunk id missing or chunk of another document");
+    }
+  }
+  for (const char* stmt : {sql::kDeleteDocumentVectors, sql::kDeleteDocumentChunks}) {
+    Status s = Run(c, stmt, PgParams().Add(doc_id));
+    if (!s.ok()) return s;
+  }
+  for (const Chunk& chunk : chunks) {
+    Status s = Run(c, sql::kInsertChunk, ChunkParams(chunk, doc_id));
+    if (!s.ok()) return s;
+  }
+  return Status();
+}
+
+Status UpsertVectors(PgConn& c, const std::string& doc_id,
+                     const std::vector<VectorRecord>& vectors) {
+  for (const VectorRecord& v : vectors) {
+    if (!BelongsTo(v.document_id, doc_id) || v.model.empty()) {
+      return codes::InvalidRecord("vector model missing or vector of another document");
+    }
+  }
+  for (const VectorRecord& v : vectors) {
+    Status s = Run(c, sql::kUpsertVector,
+                   PgParams()
+                       .Add(v.chunk_id)
+                       .Add(v.model)
+                       .Add(doc_id)
+                       .Add(static_cast<int64_t>(v.values.size()))
+                       .AddBytes(EncodeFloat32Le(v.values)));
+    if (!s.ok()) return s;
+  }
+  return Status();
+}
+
+}  // namespace
+
+Result<std::optional<Job>> PgStore::ClaimNext(std::string_view worker_id, int64_t now_ms,
+                                              int64_t lease_ms) {
+  if (worker_id.empty()) return codes::InvalidRecord("worker_id is required");
+  // One statement in its own implicit transaction: no BEGIN/COMMIT round trips.
+  return Autocommit([&](PgConn& c) {
+    return QueryOne<Job>(c, sql::kClaimNext, PgParams().Add(worker_id).Add(now_ms).Add(lease_ms),
+                         ReadJob);
+  });
+}
+
+Status PgStore::ExtendLease(std::string_view job_id, std::string_view worker_id, int64_t until_ms) {
+  return Autocommit([&](PgConn& c) {
+    return UpdateUnderLease(c, sql::kExtendLease,
+                            PgParams().Add(job_id).Add(worker_id).Add(until_ms));
+  });
+}
+
+Status PgStore::CommitStage(const StageCommit& commit) {
+  return pool_.Transaction([&](PgConn& c) -> Status {
+    Result<Job> job = LockLeasedJob(c, commit.job_id, commit.worker_id);
+    if (!job.ok()) return job.status();
+    const std::string& doc_id = job->document_id;
+    Status s;
+    if (commit.page_count) {  // the document before its chunks: the lock order
+      s = Run(c, sql::kSetPageCount, PgParams().Add(doc_id).Add(*commit.page_count));
+      if (!s.ok()) return s;
+    }
+    if (commit.chunks) {
+      s = ReplaceChunks(c, doc_id, *commit.chunks);
+      if (!s.ok()) return s;
+    }
+    s = UpsertVectors(c, doc_id, commit.vectors);
+    if (!s.ok()) return s;
+    for (Event e : commit.events) {
+      if (e.job_id.empty()) e.job_id = job->id;
+      if (e.correlation_id.empty()) e.correlation_id = job->correlation_id;
+      s = InsertEvent(c, e);
+      if (!s.ok()) return s;
+    }
+    nlohmann::json timings = job->timings;
+    if (commit.timings_patch.is_object()) timings.merge_patch(commit.timings_patch);
+    return UpdateUnderLease(c, sql::kFinishStage,
+                            PgParams()
+                                .Add(commit.job_id)
+                                .Add(commit.worker_id)
+                                .Add(ToString(commit.to))
+                                .Add(ToString(commit.next_state))
+                                .Add(commit.stage_pct)
+                                .Add(record::DumpJson(timings))
+                                .Add(commit.now_ms));
+  });
+}
+
+Status PgStore::ScheduleRetry(std::string_view job_id, std::string_view worker_id,
+                              int64_t retry_at_ms, const LastError& err, int64_t now_ms) {
+  return pool_.Transaction([&](PgConn& c) -> Status {
+    Result<Job> job = LockLeasedJob(c, job_id, worker_id);
+    if (!job.ok()) return job.status();
+    Status s = UpdateUnderLease(c, sql::kScheduleRetry,
+                                PgParams()
+                                    .Add(job_id)
+                                    .Add(worker_id)
+                                    .Add(retry_at_ms)
+                                    .Add(record::LastErrorToJson(err))
+                                    .Add(now_ms));
+    if (!s.ok()) return s;
+    return InsertEvent(c, Event{0, job->id, job->correlation_id, codes::kTypeRetry,
+                                codes::kRetryScheduled, err.stage,
+                                nlohmann::json{{"retry_at", retry_at_ms},
+                                               {"retry_count", job->retry_count + 1},
+                                               {"error", ErrorPayload(err)}},
+                                now_ms});
+  });
+}
+
+Status PgStore::DeadLetter(std::string_view job_id, std::string_view worker_id,
+                           const LastError& err, int64_t now_ms) {
+  return pool_.Transaction([&](PgConn& c) -> Status {
+    Result<Job> job = LockLeasedJob(c, job_id, worker_id);
+    if (!job.ok()) return job.status();
+    Status s = UpdateUnderLease(
+        c, sql::kDeadLetter,
+        PgParams().Add(job_id).Add(worker_id).Add(record::LastErrorToJson(err)).Add(now_ms));
+    if (!s.ok()) return s;
+    return InsertEvent(
+        c, Event{0, job->id, job->correlation_id, codes::kTypeError, codes::kDlqMoved, err.stage,
+                 nlohmann::json{{"retry_count", job->retry_count}, {"error", ErrorPayload(err)}},
+                 now_ms});
+  });
+}
+
+Status PgStore::ReleaseClaim(std::string_view job_id, std::string_view worker_id, int64_t now_ms) {
+  return pool_.Transaction([&](PgConn& c) -> Status {
+    Status s =
+        UpdateUnderLease(c, sql::kReleaseClaim, PgParams().Add(job_id).Add(worker_id).Add(now_ms));
+    if (!s.ok()) return s;
+    return Run(c, sql::kNotifyJobQueued, {});  // another process may take it at once
+  });
+}
+
+}  // namespace ingestd::pg

@@ -1,0 +1,118 @@
+// How every SQL backend maps rows of its column lists (sqlite_sql.h, pg_sql.h: the same
+// lists in the same order) to the domain structs and back to column text. Shared so the
+// backends cannot drift apart.
+//
+// A Row is any type with Text(col) → std::string, Int(col) → int64_t and IsNull(col) → bool,
+// columns 0-based (sqlite::Stmt, pg::PgRow).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/model.h"
+#include "core/status.h"
+
+namespace ingestd::record {
+
+// kInternal "DB_CORRUPT_ROW": a stored value cannot be mapped back (unknown status,
+// malformed JSON, vector bytes of a bad length).
+Status CorruptRow(std::string_view what);
+// Compact JSON text; invalid UTF-8 is replaced rather than thrown on.
+std::string DumpJson(const nlohmann::json& j);
+// nullopt when text is not valid JSON.
+std::optional<nlohmann::json> ParseJson(const std::string& text);
+// last_error column text: {"code","message","stage","at"}.
+std::string LastErrorToJson(const LastError& e);
+std::optional<LastError> LastErrorFromJson(const nlohmann::json& j);
+// The timings column text of a job.
+inline std::string TimingsToJson(const Job& j) {
+  return j.timings.is_object() ? DumpJson(j.timings) : std::string("{}");
+}
+
+// The row of a single-row query, or not_found() when there was none.
+template <typename T>
+Result<T> OrNotFound(Result<std::optional<T>> r, Status (*not_found)()) {
+  if (!r.ok()) return r.status();
+  if (!r->has_value()) return not_found();
+  return std::move(**r);
+}
+
+template <typename Row>
+Result<Job> ReadJob(const Row& s) {
+  Job j;
+  j.id = s.Text(0);
+  j.document_id = s.Text(1);
+  j.user_id = s.Text(2);
+  std::optional<JobStatus> status = ParseJobStatus(s.Text(3));
+  std::optional<QueueState> state = ParseQueueState(s.Text(4));
+  if (!status || !state) return CorruptRow("job status/state");
+  j.status = *status;
+  j.state = *state;
+  j.retry_count = static_cast<int>(s.Int(5));
+  if (!s.IsNull(6)) {
+    std::optional<nlohmann::json> err = ParseJson(s.Text(6));
+    if (!err) return CorruptRow("job last_error");
+    j.last_error = LastErrorFromJson(*err);
+    if (!j.last_error) return CorruptRow("job last_error");
+  }
+  j.correlation_id = s.Text(7);
+  j.service_mode = s.Text(8);
+  j.claimed_by = s.Text(9);
+  j.lease_expires_at_ms = s.Int(10);
+  j.retry_at_ms = s.Int(11);
+  j.stage_pct = static_cast<int>(s.Int(12));
+  std::optional<nlohmann::json> timings = ParseJson(s.Text(13));
+  if (!timings || !timings->is_object()) return CorruptRow("job timings");
+  j.timings = std::move(*timings);
+  j.created_at_ms = s.Int(14);
+  j.updated_at_ms = s.Int(15);
+  return j;
+}
+
+template <typename Row>
+Result<Document> ReadDocument(const Row& s) {
+  Document d;
+  d.id = s.Text(0);
+  d.user_id = s.Text(1);
+  d.filename = s.Text(2);
+  d.mime = s.Text(3);
+  d.size_bytes = s.Int(4);
+  d.sha256 = s.Text(5);
+  d.blob_key = s.Text(6);
+  d.page_count = static_cast<int>(s.Int(7));
+  d.created_at_ms = s.Int(8);
+  return d;
+}
+
+template <typename Row>
+Result<Chunk> ReadChunk(const Row& s) {
+  Chunk c;
+  c.id = s.Text(0);
+  c.document_id = s.Text(1);
+  c.ord = static_cast<int>(s.Int(2));
+  c.text = s.Text(3);
+  c.heading_path = s.Text(4);
+  c.token_count = static_cast<int>(s.Int(5));
+  c.char_start = s.Int(6);
+  c.char_end = s.Int(7);
+  return c;
+}
+
+template <typename Row>
+Result<Event> ReadEvent(const Row& s) {
+  Event e;
+  e.id = s.Int(0);
+  e.job_id = s.Text(1);
+  e.correlation_id = s.Text(2);
+  e.type = s.Text(3);
+  e.code = s.Text(4);
+  e.stage = s.Text(5);
+  std::optional<nlohmann::json> payload = ParseJson(s.Text(6));
+  if (!payload) return CorruptRow("event payload");
+  e.payload = std::move(*payload);
+  e.at_ms = s.Int(7);
+  return e;
+}
+
+}  // namespace ingestd::record
