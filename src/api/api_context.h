@@ -28,6 +28,10 @@ struct ApiContext {
   ApiOptions options;
   // Wakes idle workers when a job becomes runnable; may be empty.
   std::function<void()> on_job_queued;
+  // When set, every upload is opened by this page counter before it is accepted, so a PDF
+  // the parser could never read (encrypted, no pages, corrupt) is refused at once with its
+  // 422 instead of failing later as a job.
+  std::function<Result<int>(const std::string& pdf_path)> count_pages;
 
   void NotifyQueued() const {
     if (on_job_queued) on_job_queued();

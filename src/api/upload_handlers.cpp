@@ -64,6 +64,15 @@ std::pair<Document, Job> NewRecords(const ApiContext& ctx, const ApiRequest& req
   return {std::move(doc), std::move(job)};
 }
 
+// Runs the configured page counter over a committed upload: the page count, -1 when no
+// counter is configured, or the reason the PDF is unusable.
+Result<int> CountUploadPages(const ApiContext& ctx, const std::string& key) {
+  if (!ctx.count_pages) return -1;
+  auto path = ctx.blobs->LocalPath(key);
+  if (!path.ok()) return path.status();
+  return ctx.count_pages(*path);
+}
+
 void LogUpload(const char* msg, const CreateUploadResult& r) {
   log::Info(msg, {{"correlation_id", r.job.correlation_id},
                   {"job_id", r.job.id},
@@ -95,6 +104,10 @@ class BlobPutExchange final : public Exchange {
     }
     std::string key = DocumentBlobKey(grant_.document_id);
     if (s = sink_.Commit(); !s.ok()) return ErrorResponse(s, req_.correlation_id);
+    if (auto pages = CountUploadPages(*ctx_, key); !pages.ok()) {
+      ctx_->blobs->Delete(key);  // the job stays awaiting_upload; the client may try again
+      return ErrorResponse(pages.status(), req_.correlation_id);
+    }
     s = ctx_->store->CompleteUpload(grant_.job_id, key, ctx_->clock->NowMillis());
     if (!s.ok()) {
       // A concurrent PUT of the same verified bytes may have won; the blob is then theirs.
@@ -194,6 +207,12 @@ class MultipartUploadExchange final : public Exchange {
     job.document_id = doc.id;
     // The bytes are durable before any row points at them.
     if (Status s = sink_->Commit(); !s.ok()) return s;
+    auto pages = CountUploadPages(*ctx_, doc.blob_key);
+    if (!pages.ok()) {
+      ctx_->blobs->Delete(doc.blob_key);
+      return pages.status();
+    }
+    doc.page_count = *pages;
     int64_t now = ctx_->clock->NowMillis();
     auto result = ctx_->store->CreateUpload(doc, job, now);
     if (!result.ok()) {

@@ -102,6 +102,19 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     return Status::InvalidArgument("BAD_CONFIG",
                                    "SERVICE_MODE must be 'mock' (real providers are not built yet)");
   }
+  c.parse_mode = c.embed_mode = c.api.service_mode;
+  ReadString(env, "PARSE_MODE", &c.parse_mode);
+  ReadString(env, "EMBED_MODE", &c.embed_mode);
+  if (c.parse_mode != "mock" && c.parse_mode != "local") {
+    return Status::InvalidArgument("BAD_CONFIG", "PARSE_MODE must be 'mock' or 'local'");
+  }
+  if (c.embed_mode != "mock") {
+    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE must be 'mock'");
+  }
+  // What each job records as its service mode.
+  if (c.parse_mode != c.embed_mode) {
+    c.api.service_mode = "parse=" + c.parse_mode + ",embed=" + c.embed_mode;
+  }
   c.http.read_timeout = std::chrono::milliseconds(read_timeout);
   c.http.idle_timeout = std::chrono::milliseconds(idle);
   return c;

@@ -27,6 +27,8 @@ struct Config {
   int max_attempts = 5;             // INGESTD_MAX_ATTEMPTS
   int64_t retry_base_ms = 1'000;    // INGESTD_RETRY_BASE_MS
   int64_t retry_max_ms = 60'000;    // INGESTD_RETRY_MAX_MS
+  std::string parse_mode = "mock";  // PARSE_MODE, default SERVICE_MODE: mock | local
+  std::string embed_mode = "mock";  // EMBED_MODE, default SERVICE_MODE: mock
   std::string parse_faults;         // INGESTD_MOCK_PARSE_FAULTS
   std::string embed_faults;         // INGESTD_MOCK_EMBED_FAULTS
 };

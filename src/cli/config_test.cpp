@@ -46,12 +46,22 @@ TEST(Config, RejectsMalformedValuesNamingTheVariable) {
                              {"INGESTD_PORT", "80x"},
                              {"INGESTD_WORKERS", "-1"},
                              {"INGESTD_MAX_UPLOAD_BYTES", "0"},
-                             {"SERVICE_MODE", "bogus"}}) {
+                             {"SERVICE_MODE", "bogus"},
+                             {"PARSE_MODE", "real"},
+                             {"EMBED_MODE", "local"}}) {
     auto c = LoadConfig(FakeEnv({{name, value}}));
     ASSERT_FALSE(c.ok()) << name << "=" << value;
     EXPECT_EQ(c.status().code(), "BAD_CONFIG");
     EXPECT_NE(c.status().message().find(name), std::string::npos) << c.status().message();
   }
+}
+
+TEST(Config, ParseModeOverridesServiceMode) {
+  auto c = LoadConfig(FakeEnv({{"PARSE_MODE", "local"}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->parse_mode, "local");
+  EXPECT_EQ(c->embed_mode, "mock");
+  EXPECT_EQ(c->api.service_mode, "parse=local,embed=mock");
 }
 
 TEST(Secrets, GeneratedOnceAndReused) {

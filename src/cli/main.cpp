@@ -2,10 +2,13 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <string>
 
 #include "cli/commands.h"
+#include "pdf/pdf_commands.h"
+#include "text/text_commands.h"
 
 namespace {
 
@@ -16,6 +19,9 @@ constexpr const char* kUsage =
     "  serve                          run the HTTP API and pipeline workers\n"
     "  token --user U [--role R] [--ttl-s N]\n"
     "                                 print a development bearer token\n"
+    "  tokenize FILE|- [--count]      cl100k_base token ids (or their count)\n"
+    "  chunk FILE|-                   markdown-tokens@1 chunks, one JSON object a line\n"
+    "  parse FILE [--pages]           markdown of a PDF by the local parser (or its page count)\n"
     "\n"
     "Configuration comes from INGESTD_* environment variables; see README.md.\n";
 
@@ -26,6 +32,11 @@ int main(int argc, char** argv) {
   const std::map<std::string, std::function<int(const Args&)>> commands = {
       {"serve", ingestd::cli::RunServe},
       {"token", ingestd::cli::RunToken},
+      {"tokenize",
+       [](const Args& a) { return ingestd::RunTokenizeCommand(a, std::cin, std::cout, std::cerr); }},
+      {"chunk",
+       [](const Args& a) { return ingestd::RunChunkCommand(a, std::cin, std::cout, std::cerr); }},
+      {"parse", [](const Args& a) { return ingestd::pdf::RunParseCommand(a, std::cout, std::cerr); }},
   };
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);

@@ -29,9 +29,9 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   if (!embed_options.ok()) return embed_options.status();
 
   std::unique_ptr<Pipeline> p(new Pipeline());
-  auto parser = MakeParser(config.api.service_mode, *parse_options);
+  auto parser = MakeParser(config.parse_mode, *parse_options);
   if (!parser.ok()) return parser.status();
-  auto embedder = MakeEmbedder(config.api.service_mode, *embed_options);
+  auto embedder = MakeEmbedder(config.embed_mode, *embed_options);
   if (!embedder.ok()) return embedder.status();
   p->parser_ = std::move(parser.value());
   p->embedder_ = std::move(embedder.value());

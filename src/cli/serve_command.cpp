@@ -12,6 +12,7 @@
 #include "cli/config.h"
 #include "cli/pipeline_setup.h"
 #include "core/log.h"
+#include "pdf/helper_runner.h"
 #include "store/store.h"
 
 namespace ingestd::cli {
@@ -80,6 +81,10 @@ int RunServe(const Args& args) {
   ctx.clock = SystemClock::Default();
   ctx.options = config.api;
   if (pipeline) ctx.on_job_queued = [p = pipeline.get()] { p->Notify(); };
+  // With the local parser, uploads are checked by the same sandboxed helper at once.
+  if (config.parse_mode == "local") {
+    ctx.count_pages = [](const std::string& path) { return pdf::CountPages(path); };
+  }
   api::ApiRouter router(&ctx, api::ApiRoutes());
   api::HttpServer server(config.http, &router);
   if (Status s = server.Listen(); !s.ok()) return Fail(s);

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "pdf/local_pdf_parser.h"
 #include "services/mock_embedder.h"
 #include "services/mock_parser.h"
 
@@ -11,13 +12,14 @@ namespace {
 Status UnknownMode(std::string_view service, std::string_view mode) {
   return Status::InvalidArgument(
       "SERVICE_MODE_UNKNOWN",
-      "unknown " + std::string(service) + " mode '" + std::string(mode) + "' (expected: mock)");
+      "unknown " + std::string(service) + " mode '" + std::string(mode) + "'");
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Parser>> MakeParser(std::string_view mode, const ServiceOptions& options) {
   if (mode == "mock") return std::unique_ptr<Parser>(std::make_unique<MockParser>(options.faults));
+  if (mode == "local") return std::unique_ptr<Parser>(std::make_unique<pdf::LocalPdfParser>());
   return UnknownMode("parse", mode);
 }
 

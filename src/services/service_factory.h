@@ -1,5 +1,6 @@
-// Builds the parser and embedder for a service mode. Only "mock" exists so far; later modes
-// ("local", "real", "hybrid") arrive as new implementation files registered here.
+// Builds the parser and embedder for a service mode: parse "mock" | "local" (the sandboxed
+// MuPDF helper), embed "mock". Later modes ("real", "hybrid") arrive as new implementation
+// files registered here.
 #pragma once
 
 #include <memory>
