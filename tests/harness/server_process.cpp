@@ -60,6 +60,11 @@ ServerProcess::~ServerProcess() {
 }
 
 void ServerProcess::SetEnv(const std::string& key, const std::string& value) { env_[key] = value; }
+void ServerProcess::SetCommand(std::vector<std::string> args, std::string ready_line) {
+  args_ = std::move(args);
+  ready_line_ = std::move(ready_line);
+}
+
 void ServerProcess::UnsetEnv(const std::string& key) { env_.erase(key); }
 
 std::string ServerProcess::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -89,8 +94,11 @@ std::string ServerProcess::Start(int timeout_ms) {
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::string arg0 = "ingestd", arg1 = "serve";
-  char* argv[] = {arg0.data(), arg1.data(), nullptr};
+  std::vector<std::string> arg_strings = {"ingestd"};
+  arg_strings.insert(arg_strings.end(), args_.begin(), args_.end());
+  std::vector<char*> argv;
+  for (auto& a : arg_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -100,7 +108,7 @@ std::string ServerProcess::Start(int timeout_ms) {
   posix_spawn_file_actions_addopen(&actions, 2, stderr_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0644);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, envp.data());
+  int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return "posix_spawn failed: " + std::string(strerror(rc));
   pid_ = pid;
@@ -110,7 +118,11 @@ std::string ServerProcess::Start(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + Ms(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     std::string out = ReadWhole(out_path);
-    size_t at = out.find(kListening);
+    if (!ready_line_.empty() && out.find(ready_line_ + "\n") != std::string::npos) {
+      port_ = 0;
+      return "";
+    }
+    size_t at = ready_line_.empty() ? out.find(kListening) : std::string::npos;
     size_t eol = at == std::string::npos ? at : out.find('\n', at);
     if (eol != std::string::npos) {
       port_ = std::atoi(out.c_str() + at + kListening.size());

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ingestd::itest {
 
@@ -37,6 +38,10 @@ class ServerProcess {
 
   // Environment changes apply from the next Start().
   void SetEnv(const std::string& key, const std::string& value);
+  // The subcommand and its arguments ({"serve"} by default), from the next Start(). With a
+  // ready_line, Start() waits for that line on stdout instead of the listening line (for
+  // `ingestd worker`, which does not listen; port() is then 0).
+  void SetCommand(std::vector<std::string> args, std::string ready_line = "");
   void UnsetEnv(const std::string& key);
 
   // Starts the server and waits (up to timeout_ms) for its listening line. Returns an empty
@@ -65,6 +70,8 @@ class ServerProcess {
   std::optional<int> ReapWithin(int timeout_ms);
 
   std::map<std::string, std::string> env_;
+  std::vector<std::string> args_ = {"serve"};
+  std::string ready_line_;
   std::string root_;
   std::string data_dir_;
   pid_t pid_ = -1;
