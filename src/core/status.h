@@ -6,6 +6,7 @@
 // OK is cheap: no allocation.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -59,6 +60,15 @@ class Status {
   bool retryable() const { return retryable_; }
   std::string ToString() const { return ok() ? "OK" : code_ + ": " + message_; }
 
+  // An upstream's hint (Retry-After and the like) for when a retry may succeed; callers that
+  // schedule retries wait at least this long. Unset for most errors.
+  std::optional<int64_t> retry_after_ms() const { return retry_after_ms_; }
+  Status WithRetryAfterMs(int64_t ms) const {
+    Status s = *this;
+    s.retry_after_ms_ = ms;
+    return s;
+  }
+
  private:
   Status(Kind kind, std::string code, std::string message, bool retryable)
       : kind_(kind), code_(std::move(code)), message_(std::move(message)), retryable_(retryable) {}
@@ -67,6 +77,7 @@ class Status {
   std::string code_;
   std::string message_;
   bool retryable_ = false;
+  std::optional<int64_t> retry_after_ms_;
 };
 
 // A value or the Status that explains why there is none.

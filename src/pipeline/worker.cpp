@@ -150,8 +150,9 @@ void Worker::HandleFailure(const Job& job, std::string_view stage, const Status&
   Status s;
   if (error.retryable() && attempt < options_.max_attempts) {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    // Status carries no provider Retry-After yet; pass it here once it does.
-    const int64_t delay = BackoffDelayMs(options_.backoff, attempt, unit(rng_));
+    // A provider's Retry-After (carried on the Status) sets a floor under the backoff.
+    const int64_t delay =
+        BackoffDelayMs(options_.backoff, attempt, unit(rng_), error.retry_after_ms());
     fields["retry_in_ms"] = delay;
     log::Warn("stage failed; retry scheduled", fields);
     s = deps_.store->ScheduleRetry(job.id, id_, now + delay, last, now);

@@ -1,0 +1,52 @@
+// SendWithRetry: sends a set of requests, several in flight, and retries the ones that fail
+// transiently, with exponential backoff and jitter (pipeline/backoff.h) that honours the
+// provider's Retry-After / x-ratelimit-reset-* hints.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/clock.h"
+#include "pipeline/backoff.h"
+#include "services/http/http_client.h"
+#include "services/http/retry_env.h"
+
+namespace ingestd::http {
+
+struct RetryPolicy {
+  BackoffPolicy backoff{
+      .base_delay_ms = 500, .max_delay_ms = 20'000, .multiplier = 2.0, .jitter = Jitter::kEqual};
+  int max_attempts = 4;                // per request, the first try included
+  int64_t max_total_wait_ms = 60'000;  // sleep budget of one SendWithRetry call
+};
+
+// What a completed exchange means. OK: accept the response. A retryable Status: try again
+// (the loop attaches the response's retry hint). Any other Status: give up on the whole set.
+using ResponseClassifier = std::function<Status(const HttpResponse&)>;
+
+// Status codes any HTTP API treats as transient: 408, 409 (OpenAI: "try again"), 429, 5xx.
+bool IsTransientHttpStatus(long status);
+
+struct SendStats {
+  int requests_sent = 0;  // exchanges attempted, retries included
+  int retries = 0;
+  std::vector<int64_t> sleeps_ms;
+};
+
+struct RetryDeps {
+  HttpClient* client = nullptr;
+  RetryEnv* env = nullptr;
+  const Clock* clock = nullptr;  // wall time for HTTP-date Retry-After
+};
+
+// One response per request, in order, once every request succeeded. Fails with the first
+// non-retryable error, or, when attempts or the wait budget run out, with the last
+// retryable error carrying retry_after_ms (the provider's hint, or the next backoff delay)
+// so a caller that reschedules the whole job can honour it. A hint longer than
+// backoff.max_delay_ms is not slept here: it is handed to the caller at once.
+Result<std::vector<HttpResponse>> SendWithRetry(
+    const RetryDeps& deps, const std::vector<HttpRequest>& requests, const HttpTimeouts& timeouts,
+    const RetryPolicy& policy, const ResponseClassifier& classify, SendStats* stats = nullptr);
+
+}  // namespace ingestd::http
