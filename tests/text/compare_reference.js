@@ -19,7 +19,15 @@ if (!tool || !input) {
 function referenceEncoder(name) {
   if (name === 'gpt-tokenizer') {
     const gpt = require('gpt-tokenizer/cjs/encoding/cl100k_base');
-    return (text) => gpt.encode(text, {disallowedSpecial: new Set()});
+    // encodeGenerator, not encode: encode() spreads each piece's ids into call arguments,
+    // which overflows the stack for a piece of a few hundred thousand tokens.
+    return (text) => {
+      const ids = [];
+      for (const piece of gpt.encodeGenerator(text, {disallowedSpecial: new Set()})) {
+        for (const id of piece) ids.push(id);
+      }
+      return ids;
+    };
   }
   if (name === 'tiktoken') {
     const enc = require('tiktoken').get_encoding('cl100k_base');
