@@ -1,0 +1,86 @@
+// FakeOpenAiServer: an in-process stand-in for OpenAI's POST /v1/embeddings on a free
+// loopback port, faithful to the wire contract (DESIGN.md §7): bearer auth, request
+// validation with OpenAI's error bodies, float and base64 encodings, `dimensions`,
+// usage, x-ratelimit-* and x-request-id headers. Vectors are deterministic per
+// (model, dimensions, text), so tests can check that each result landed on its input.
+//
+// Faults are scripted: each request takes the next queued fault (none once the queue is
+// empty). Every request is logged for tests to inspect. Thread-safe; one thread per
+// connection (Boost.Beast, synchronous).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ingestd::fakes {
+
+enum class EmbedFault {
+  kNone,
+  kRateLimit,       // 429 rate_limit_exceeded (+ the hint headers set in FaultSpec)
+  kQuota,           // 429 insufficient_quota
+  kServerError,     // 500
+  kUnavailable,     // 503
+  kHang,            // accept, then answer nothing for hang_ms
+  kTruncatedJson,   // 200 whose JSON stops half-way (Content-Length matches)
+  kMalformedJson,   // 200 with a body that is not JSON
+  kTruncatedBody,   // 200 that promises more bytes than it sends, then closes
+  kWrongCount,      // 200 with one vector missing
+  kWrongDimension,  // 200 with one vector a value short
+  kNaN,             // 200 with a NaN in a vector (float: the literal NaN; base64: bits)
+};
+
+struct FaultSpec {
+  EmbedFault fault = EmbedFault::kNone;
+  std::string retry_after;     // "retry-after" header value when set
+  std::string retry_after_ms;  // "retry-after-ms" header value when set
+  std::string reset_requests;  // sends x-ratelimit-remaining-requests: 0 and this reset
+};
+
+struct FakeOpenAiOptions {
+  std::string api_key = "sk-fake-0123456789abcdef";
+  int64_t latency_ms = 0;    // added before every answer
+  int64_t hang_ms = 5'000;   // how long kHang stalls (or until the server stops)
+  bool reverse_data = true;  // answer `data` in reverse order: clients must map by index
+};
+
+struct LoggedRequest {
+  std::string method;
+  std::string target;
+  std::string authorization;
+  std::string correlation_id;  // X-Correlation-ID
+  nlohmann::json body;         // null when not JSON
+  size_t inputs = 0;
+  int64_t tokens = 0;
+  int status = 0;  // what the fake answered (0 for a hang or a cut connection)
+};
+
+class FakeOpenAiServer {
+ public:
+  explicit FakeOpenAiServer(FakeOpenAiOptions options = {});
+  ~FakeOpenAiServer();  // stops, ending hangs and closing connections
+  FakeOpenAiServer(const FakeOpenAiServer&) = delete;
+  FakeOpenAiServer& operator=(const FakeOpenAiServer&) = delete;
+
+  int port() const;
+  std::string base_url() const;  // "http://127.0.0.1:<port>"
+  void PushFaults(std::vector<FaultSpec> faults);
+  void PushFault(EmbedFault fault) { PushFaults({FaultSpec{fault, "", "", ""}}); }
+  std::vector<LoggedRequest> requests() const;
+  int connections_accepted() const;
+
+  // The vector the fake returns for text.
+  static std::vector<float> VectorFor(std::string_view model, int dimensions,
+                                      std::string_view text);
+  static int NativeDimensions(std::string_view model);  // 0 for an unknown model
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ingestd::fakes
