@@ -2,12 +2,13 @@
 # make bench: runs the service benchmarks against a Release build and prints a table.
 #   bash bench/run.sh <build dir>
 # 1. Upload acceptance: wrk, BENCH_CONNECTIONS (32) concurrent clients posting ~140 KB real
-#    PDFs (unique bytes each) to POST /api/v1/documents for BENCH_DURATION_S (10) seconds.
-#    Target: p99 < 20 ms.
+#    PDFs (unique bytes each) to POST /api/v1/documents for BENCH_DURATION_S (10) seconds,
+#    twice: with the pipeline workers running (they compete for the cores and the disk) and
+#    with INGESTD_WORKERS=0 (acceptance alone). Target: p99 < 20 ms.
 # 2. End to end: e2e_bench uploads BENCH_E2E_DOCS (200) PDFs to a fresh server and times them
 #    until every job is complete (mock parser and embedder, INGESTD_WORKERS workers).
 # Each phase starts its own server (loopback, free port, temporary data dir) and stops it.
-# Then runs bench/tokenizer/run.sh when present.
+# Then runs every bench/*/run.sh (the other benchmarks).
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: bench/run.sh <build dir>}" && pwd)
@@ -45,11 +46,11 @@ trap 'stop_server; rm -rf "$WORK"' EXIT
 # The JWT secret only protects this throw-away loopback server.
 export INGESTD_JWT_SECRET="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 
-start_server() {  # $1: name of the phase (its own data dir)
+start_server() {  # $1: name of the phase (its own data dir), $2: pipeline workers
   local dir=$WORK/$1
   mkdir -p "$dir/data"
   INGESTD_HOST=127.0.0.1 INGESTD_PORT=0 INGESTD_DATA_DIR="$dir/data" INGESTD_LOG_LEVEL=warn \
-    INGESTD_WORKERS="$WORKERS" SERVICE_MODE=mock "$BIN" serve >"$dir/stdout" 2>"$dir/stderr" &
+    INGESTD_WORKERS="$2" SERVICE_MODE=mock "$BIN" serve >"$dir/stdout" 2>"$dir/stderr" &
   SERVER_PID=$!
   for _ in $(seq 1 300); do  # up to 30 s
     PORT=$(sed -n 's|^ingestd listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$dir/stdout")
@@ -69,46 +70,58 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 TOKEN=$(INGESTD_DATA_DIR="$WORK/token" "$BIN" token --user bench)
 PDF_KB=$(( $(stat -c %s "$PDF") / 1024 ))
 
-echo "==> upload acceptance: $CONNECTIONS clients, ${DURATION}s, ${PDF_KB} KB PDF, $WORKERS workers"
-start_server upload
 wrk_run() {  # $1: seconds, $2: run id
   BENCH_PDF="$PDF" BENCH_TOKEN="$TOKEN" BENCH_RUN="$2" \
     wrk -t2 -c"$CONNECTIONS" -d"$1s" --timeout 10s -s "$ROOT/bench/upload.lua" \
     "http://127.0.0.1:$PORT"
 }
-wrk_run 2 "warmup-$$" >/dev/null
-WRK_OUT=$(wrk_run "$DURATION" "run-$$")
-echo "$WRK_OUT"
-stop_server
-WRK_LINE=$(grep '^WRK ' <<<"$WRK_OUT")
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
+upload_phase() {  # $1: pipeline workers; sets WRK_LINE to wrk's summary line
+  echo "==> upload acceptance: $CONNECTIONS clients, ${DURATION}s, ${PDF_KB} KB PDF, $1 workers"
+  start_server "upload-$1" "$1"
+  wrk_run 2 "warmup-$1-$$" >/dev/null
+  local out
+  out=$(wrk_run "$DURATION" "run-$1-$$")
+  echo "$out"
+  stop_server
+  WRK_LINE=$(grep '^WRK ' <<<"$out")
+}
+upload_phase "$WORKERS"
+WRK_WORKERS_LINE=$WRK_LINE
+upload_phase 0
+WRK_ALONE_LINE=$WRK_LINE
+
 echo "==> end to end: $DOCS documents, 4 upload clients, $WORKERS workers"
-start_server e2e
+start_server e2e "$WORKERS"
 E2E_LINE=$("$E2E" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --pdf "$PDF" --docs "$DOCS" \
   --clients 4 --timeout-s 600) || { echo "bench: e2e run incomplete: $E2E_LINE" >&2; }
 echo "$E2E_LINE"
 stop_server
 
-P99=$(field p99_ms "$WRK_LINE")
-VERDICT=$(awk -v p="$P99" 'BEGIN { print (p != "" && p < 20) ? "met" : "MISSED" }')
 echo
 echo "ingestd benchmarks ($(nproc) cores, Release, mock services, ${PDF_KB} KB PDF)"
 echo "load average before the runs: $LOAD_BEFORE (other processes share these cores)"
 printf '%-44s %14s\n' "metric" "value"
 printf '%-44s %14s\n' "--------------------------------------------" "--------------"
-printf '%-44s %14s\n' "upload acceptance throughput (req/s)" "$(field rps "$WRK_LINE")"
-printf '%-44s %14s\n' "upload acceptance p50 (ms)" "$(field p50_ms "$WRK_LINE")"
-printf '%-44s %14s\n' "upload acceptance p90 (ms)" "$(field p90_ms "$WRK_LINE")"
-printf '%-44s %14s\n' "upload acceptance p99 (ms), target < 20" "$P99 ($VERDICT)"
-printf '%-44s %14s\n' "upload requests (not 202 / socket errors)" \
-  "$(field requests "$WRK_LINE") ($(field not_accepted "$WRK_LINE")/$(field socket_errors "$WRK_LINE"))"
+verdict() { awk -v p="$1" 'BEGIN { print (p != "" && p < 20) ? "met" : "MISSED" }'; }
+upload_rows() {  # $1: wrk summary line, $2: workers
+  printf '%-44s %14s\n' "upload throughput, $2 workers (req/s)" "$(field rps "$1")"
+  printf '%-44s %14s\n' "  p50 / p90 (ms)" "$(field p50_ms "$1") / $(field p90_ms "$1")"
+  printf '%-44s %14s\n' "  p99 (ms), target < 20" "$(field p99_ms "$1") ($(verdict "$(field p99_ms "$1")"))"
+  printf '%-44s %14s\n' "  requests (not 202 / socket errors)" \
+    "$(field requests "$1") ($(field not_accepted "$1")/$(field socket_errors "$1"))"
+}
+upload_rows "$WRK_WORKERS_LINE" "$WORKERS"
+upload_rows "$WRK_ALONE_LINE" 0
 printf '%-44s %14s\n' "end to end documents/s ($DOCS docs)" "$(field docs_per_s "$E2E_LINE")"
 printf '%-44s %14s\n' "end to end wall time (s)" "$(field total_s "$E2E_LINE")"
 printf '%-44s %14s\n' "end to end done / deadletter" \
   "$(field done "$E2E_LINE") / $(field deadletter "$E2E_LINE")"
 
-if [ -f "$ROOT/bench/tokenizer/run.sh" ]; then
+# The other benchmarks (tokenizer, pdf, pg, …) each bring their own run.sh.
+for other in "$ROOT"/bench/*/run.sh; do
+  [ -f "$other" ] || continue
   echo
-  bash "$ROOT/bench/tokenizer/run.sh" "$BUILD"
-fi
+  bash "$other" "$BUILD" || echo "bench: $other failed (exit $?)" >&2
+done
