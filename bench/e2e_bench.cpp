@@ -32,22 +32,24 @@ struct Options {
 };
 
 bool ParseArgs(int argc, char** argv, Options* o) {
-  for (int i = 1; i + 1 < argc; i += 2) {
+  if (argc % 2 != 1) return false;  // every flag takes a value
+  for (int i = 1; i < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--url")
+    if (k == "--url") {
       o->url = v;
-    else if (k == "--token")
+    } else if (k == "--token") {
       o->token = v;
-    else if (k == "--pdf")
+    } else if (k == "--pdf") {
       o->pdf = v;
-    else if (k == "--docs")
+    } else if (k == "--docs") {
       o->docs = std::atoi(v.c_str());
-    else if (k == "--clients")
+    } else if (k == "--clients") {
       o->clients = std::atoi(v.c_str());
-    else if (k == "--timeout-s")
+    } else if (k == "--timeout-s") {
       o->timeout_s = std::atoi(v.c_str());
-    else
+    } else {
       return false;
+    }
   }
   return o->url.starts_with("http://127.0.0.1:") && !o->token.empty() && !o->pdf.empty() &&
          o->docs > 0 && o->docs <= 500 && o->clients > 0 && o->clients <= 64 && o->timeout_s > 0;
