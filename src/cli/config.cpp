@@ -29,6 +29,37 @@ Status ReadInt(const EnvLookup& env, const std::string& name, T lo, T hi, T* out
   return Status();
 }
 
+// A non-negative dollar amount such as "12.50"; unset or empty leaves *out unset.
+Status ReadUsd(const EnvLookup& env, const std::string& name, std::optional<double>* out) {
+  auto v = env(name);
+  if (!v || v->empty()) return Status();
+  double parsed = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), parsed);
+  if (ec != std::errc() || p != v->data() + v->size() || !(parsed >= 0) || parsed > 1e9) {
+    return Status::InvalidArgument("BAD_CONFIG", name + " must be a dollar amount >= 0");
+  }
+  *out = parsed;
+  return Status();
+}
+
+Status ReadServiceLimits(const EnvLookup& env, const std::string& service, ServiceLimits* out) {
+  const std::string prefix = "INGESTD_BUDGET_" + service + "_";
+  Status s = ReadUsd(env, prefix + "DAILY_USD", &out->daily_usd);
+  if (s.ok()) s = ReadUsd(env, prefix + "HOURLY_USD", &out->hourly_usd);
+  int64_t requests = -1;
+  if (s.ok()) s = ReadInt<int64_t>(env, prefix + "HOURLY_REQUESTS", 0, int64_t{1} << 40, &requests);
+  if (s.ok() && requests >= 0) out->hourly_requests = requests;
+  return s;
+}
+
+Status ReadLedgerOptions(const EnvLookup& env, LedgerOptions* out) {
+  Status s = ReadUsd(env, "INGESTD_BUDGET_DAILY_USD", &out->daily_usd);
+  if (s.ok()) s = ReadServiceLimits(env, "PARSE", &out->parse);
+  if (s.ok()) s = ReadServiceLimits(env, "EMBED", &out->embed);
+  if (s.ok()) s = ReadUsd(env, "INGESTD_BUDGET_USER_DAILY_USD", &out->user_daily_usd);
+  return s;
+}
+
 void ReadString(const EnvLookup& env, const std::string& name, std::string* out) {
   if (auto v = env(name); v && !v->empty()) *out = *v;
 }
@@ -97,6 +128,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   if (s.ok()) s = ReadInt(env, "INGESTD_MAX_ATTEMPTS", 1, 1000, &c.max_attempts);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_RETRY_BASE_MS", 1, 86'400'000, &c.retry_base_ms);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_RETRY_MAX_MS", 1, 86'400'000, &c.retry_max_ms);
+  if (s.ok()) s = ReadLedgerOptions(env, &c.ledger);
   if (!s.ok()) return s;
   if (c.api.service_mode != "mock") {
     return Status::InvalidArgument("BAD_CONFIG",

@@ -10,6 +10,7 @@
 #include "api/api_context.h"
 #include "api/http_server.h"
 #include "core/status.h"
+#include "ledger/ledger.h"
 
 namespace ingestd::cli {
 
@@ -31,6 +32,9 @@ struct Config {
   std::string embed_mode = "mock";  // EMBED_MODE, default SERVICE_MODE: mock
   std::string parse_faults;         // INGESTD_MOCK_PARSE_FAULTS
   std::string embed_faults;         // INGESTD_MOCK_EMBED_FAULTS
+  // INGESTD_BUDGET_DAILY_USD, INGESTD_BUDGET_{PARSE,EMBED}_{DAILY_USD,HOURLY_USD,
+  // HOURLY_REQUESTS}, INGESTD_BUDGET_USER_DAILY_USD; unset = no limit.
+  LedgerOptions ledger;
 };
 
 // Reads every INGESTD_* variable (see README), with defaults for the unset ones.

@@ -84,5 +84,28 @@ TEST(Secrets, GeneratedOnceAndReused) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Config, ReadsBudgetLimitsUnsetMeansNoLimit) {
+  auto c = LoadConfig(FakeEnv({{"INGESTD_BUDGET_DAILY_USD", "25"},
+                               {"INGESTD_BUDGET_EMBED_HOURLY_USD", "0.5"},
+                               {"INGESTD_BUDGET_EMBED_HOURLY_REQUESTS", "120"},
+                               {"INGESTD_BUDGET_PARSE_DAILY_USD", "10.25"},
+                               {"INGESTD_BUDGET_USER_DAILY_USD", "1"}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->ledger.daily_usd, 25.0);
+  EXPECT_EQ(c->ledger.embed.hourly_usd, 0.5);
+  EXPECT_EQ(c->ledger.embed.hourly_requests, 120);
+  EXPECT_FALSE(c->ledger.embed.daily_usd.has_value());
+  EXPECT_EQ(c->ledger.parse.daily_usd, 10.25);
+  EXPECT_FALSE(c->ledger.parse.hourly_requests.has_value());
+  EXPECT_EQ(c->ledger.user_daily_usd, 1.0);
+  for (auto [name, value] : {std::pair<std::string, std::string>{"INGESTD_BUDGET_DAILY_USD", "-1"},
+                             {"INGESTD_BUDGET_PARSE_HOURLY_USD", "1$"},
+                             {"INGESTD_BUDGET_EMBED_HOURLY_REQUESTS", "1.5"}}) {
+    auto bad = LoadConfig(FakeEnv({{name, value}}));
+    ASSERT_FALSE(bad.ok()) << name;
+    EXPECT_NE(bad.status().message().find(name), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace ingestd::cli

@@ -1,0 +1,141 @@
+// Ledger: the cost ledger every paid call goes through (DESIGN.md §6). Before a call the
+// caller reserves the estimate; the reservation succeeds only if every limit the call counts
+// against (service daily/hourly USD, service hourly requests, the daily total, the user's
+// daily budget) still has room for it, decided atomically so concurrent workers and
+// processes never overshoot. After the call the caller settles with the provider's usage,
+// or releases on failure. Money is integer nano-dollars (1e-9 USD): token prices such as
+// $0.02 / 1M tokens are exact (20 nanos per token) and sums never drift.
+//
+// Thread safety: implementations are safe to call from many threads and processes at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "ledger/price_table.h"
+
+namespace ingestd {
+
+inline constexpr int64_t kNanosPerUsd = 1'000'000'000;
+inline int64_t UsdToNanos(double usd) { return static_cast<int64_t>(usd * 1e9 + 0.5); }
+inline double NanosToUsd(int64_t nanos) { return static_cast<double>(nanos) / 1e9; }
+
+// Limits of one service ("parse", "embed"); unset means no limit.
+struct ServiceLimits {
+  std::optional<double> daily_usd;
+  std::optional<double> hourly_usd;
+  std::optional<int64_t> hourly_requests;
+};
+
+struct LedgerOptions {
+  std::optional<double> daily_usd;  // all services together, per UTC day
+  ServiceLimits parse;
+  ServiceLimits embed;
+  std::optional<double> user_daily_usd;  // per user, per UTC day
+  PriceTable prices;
+  // A reservation neither settled nor released within this long (its process died) is
+  // released by the next caller that sweeps.
+  int64_t reservation_timeout_ms = 15 * 60 * 1000;
+  // When only other callers' open reservations (not spend) block a reservation, retry this
+  // soon: they settle or release within a call's duration.
+  int64_t reserved_retry_ms = 5'000;
+
+  const ServiceLimits* LimitsFor(const std::string& service) const;
+};
+
+struct ReserveRequest {
+  std::string service;  // "parse" | "embed"
+  int64_t estimate_nanos = 0;
+  std::string user_id;  // empty: no per-user limit applies
+  std::string job_id;
+  std::string correlation_id;
+};
+
+struct Reservation {
+  std::string id;
+  int64_t estimate_nanos = 0;
+};
+
+// What the provider reported for a finished call.
+struct Usage {
+  int64_t cost_nanos = 0;
+  int64_t units = 0;       // pages or tokens
+  std::string unit;        // "pages" | "tokens"
+  std::string model;       // e.g. "text-embedding-3-small"
+  bool cache_hit = false;  // the provider served it free (no zero-cost alert)
+};
+
+// An 80% / 95% / exhausted crossing of one limit window, or a paid call settled at $0.
+struct LedgerAlert {
+  std::string kind;    // "pct80" | "pct95" | "exhausted" | "zero_cost"
+  std::string scope;   // "total" | "parse" | "embed" | "user:<id>"
+  std::string metric;  // "usd" | "requests" ("" for zero_cost)
+  int64_t window_start_ms = 0;
+  int64_t spent = 0;  // nanos or requests
+  int64_t limit = 0;
+  std::string reservation_id;
+  std::string job_id;
+  std::string correlation_id;
+};
+
+// One limit window as it stands.
+struct WindowState {
+  std::string scope;
+  std::string metric;  // "usd" (nanos) | "requests"
+  int64_t window_start_ms = 0;
+  int64_t window_end_ms = 0;
+  int64_t limit = 0;
+  int64_t spent = 0;
+  int64_t reserved = 0;
+};
+
+struct CostQuery {
+  int64_t from_ms = 0;               // inclusive
+  int64_t to_ms = 0;                 // exclusive
+  std::string group_by = "service";  // service | user | day | hour | job
+};
+
+struct CostRow {
+  std::string group;  // service name, user id, job id, or the window start (RFC 3339)
+  int64_t cost_nanos = 0;
+  int64_t calls = 0;
+  int64_t units = 0;
+};
+
+struct CostReport {
+  std::vector<CostRow> rows;
+  int64_t open_reservations = 0;
+  int64_t open_reserved_nanos = 0;
+};
+
+class Ledger {
+ public:
+  virtual ~Ledger() = default;
+
+  // Reserves the estimate against every applicable limit, or fails with kBudgetExceeded /
+  // "BUDGET_EXCEEDED": retryable with retry_after_ms() = time until the start of the next
+  // window with room (not retryable, "BUDGET_ESTIMATE_TOO_LARGE", when the estimate alone
+  // exceeds a limit). Store failures come back as their Status (DB_BUSY is retryable).
+  virtual Result<Reservation> Reserve(const ReserveRequest& request) = 0;
+  // Replaces the reservation by the actual usage. kNotFound / "RESERVATION_NOT_FOUND" when
+  // it was already settled, released or swept.
+  virtual Status Settle(const std::string& reservation_id, const Usage& actual) = 0;
+  // Gives the reservation back unspent (the call failed). Same kNotFound as Settle.
+  virtual Status Release(const std::string& reservation_id) = 0;
+  // Releases reservations older than reservation_timeout_ms; returns how many.
+  virtual Result<int64_t> ReleaseStale() = 0;
+
+  // The windows covering the current hour and day, for reports and health views.
+  virtual Result<std::vector<WindowState>> CurrentWindows() = 0;
+  virtual Result<CostReport> Costs(const CostQuery& query) = 0;
+  virtual Result<std::vector<LedgerAlert>> RecentAlerts(int64_t since_ms) = 0;
+};
+
+// Receives every alert once (after the transaction that raised it committed).
+using AlertSink = std::function<void(const LedgerAlert&)>;
+
+}  // namespace ingestd

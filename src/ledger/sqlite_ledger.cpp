@@ -1,0 +1,400 @@
+#include "ledger/sqlite_ledger.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+#include "core/log.h"
+#include "ledger/sqlite_ledger_sql.h"
+#include "ledger/windows.h"
+
+namespace ingestd {
+namespace {
+
+using sqlite::SqliteConn;
+using sqlite::Stmt;
+using sqlite::Txn;
+
+constexpr int kBusyTimeoutMs = 10'000;
+constexpr size_t kMaxEnsuredKeys = 4096;
+
+std::string KeysJson(const std::vector<WindowSpec>& windows) {
+  nlohmann::json keys = nlohmann::json::array();
+  for (const WindowSpec& w : windows) keys.push_back(w.key);
+  return keys.dump();
+}
+
+Status NotFound(const std::string& id) {
+  return Status::NotFound("RESERVATION_NOT_FOUND",
+                          "reservation " + id + " is not open (settled, released or swept)");
+}
+
+WindowState ReadWindow(const Stmt& row) {
+  WindowState w;
+  w.scope = row.Text(0);
+  w.metric = row.Text(1);
+  w.window_start_ms = row.Int(2);
+  w.window_end_ms = row.Int(3);
+  w.limit = row.Int(4);
+  w.spent = row.Int(5);
+  w.reserved = row.Int(6);
+  return w;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteLedger>> SqliteLedger::Open(const std::string& path, Clock* clock,
+                                                         LedgerOptions options, AlertSink sink) {
+  auto conn = SqliteConn::Open(path, /*read_only=*/false, kBusyTimeoutMs);
+  if (!conn.ok()) return conn.status();
+  // WAL persists in the file (the store sets it too); a standalone ledger file needs it for
+  // readers not to block the writer.
+  if (Status s = (*conn)->Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
+  std::unique_ptr<SqliteLedger> ledger(
+      new SqliteLedger(std::move(*conn), clock, std::move(options), std::move(sink)));
+  if (Status s = ledger->Migrate(); !s.ok()) return s;
+  return ledger;
+}
+
+SqliteLedger::SqliteLedger(std::unique_ptr<SqliteConn> conn, Clock* clock, LedgerOptions options,
+                           AlertSink sink)
+    : clock_(clock), options_(std::move(options)), sink_(std::move(sink)), conn_(std::move(conn)) {}
+
+Status SqliteLedger::Migrate() {
+  std::lock_guard lock(mu_);
+  auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
+  if (!txn.ok()) return txn.status();
+  if (Status s = conn_->Exec(ledger_sql::kCreateMigrations); !s.ok()) return s;
+  auto applied = conn_->Prepare(ledger_sql::kIsApplied);
+  if (!applied.ok()) return applied.status();
+  auto row = applied->Bind(1, 1).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    if (Status s = conn_->Exec(ledger_sql::kMigration1); !s.ok()) return s;
+    auto record = conn_->Prepare(ledger_sql::kRecordApplied);
+    if (!record.ok()) return record.status();
+    if (Status s = record->Bind(1, 1).Run(); !s.ok()) return s;
+  }
+  return txn->Commit();
+}
+
+Result<Reservation> SqliteLedger::Reserve(const ReserveRequest& r) {
+  if (r.estimate_nanos < 0 || options_.LimitsFor(r.service) == nullptr) {
+    return Status::InvalidArgument("RESERVATION_INVALID",
+                                   "a reservation needs a known service and an estimate >= 0");
+  }
+  const int64_t now = clock_->NowMillis();
+  SweepIfDue(now);
+  const std::vector<WindowSpec> windows = WindowsFor(options_, r, now);
+  const std::string keys = KeysJson(windows);
+  std::vector<LedgerAlert> alerts;
+  Reservation reservation{NewUuidV4(), r.estimate_nanos};
+  {
+    std::lock_guard lock(mu_);
+    auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
+    if (!txn.ok()) return txn.status();
+    for (const WindowSpec& w : windows) {
+      if (ensured_.contains(w.key)) continue;
+      auto ensure = conn_->Prepare(ledger_sql::kEnsureWindow);
+      if (!ensure.ok()) return ensure.status();
+      Status s = ensure->Bind(1, w.key)
+                     .Bind(2, w.scope)
+                     .Bind(3, w.metric)
+                     .Bind(4, w.start_ms)
+                     .Bind(5, w.end_ms)
+                     .Bind(6, w.limit)
+                     .Run();
+      if (!s.ok()) return s;
+    }
+    auto reserve = conn_->Prepare(ledger_sql::kReserve);
+    if (!reserve.ok()) return reserve.status();
+    if (Status s = reserve->Bind(1, r.estimate_nanos).Bind(2, keys).Run(); !s.ok()) return s;
+    if (conn_->Changes() != static_cast<int64_t>(windows.size())) {
+      // No room: find the windows in the way and when each will have room again.
+      auto sel = conn_->Prepare(ledger_sql::kSelectWindowsByKey);
+      if (!sel.ok()) return sel.status();
+      sel->Bind(1, keys);
+      int64_t retry_at = now;
+      bool never = false;
+      std::string blocked;
+      for (;;) {
+        auto row = sel->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        WindowState w = ReadWindow(*sel);
+        const int64_t amount = AmountFor(w.metric, r.estimate_nanos);
+        if (w.spent + w.reserved + amount <= w.limit) continue;
+        blocked += (blocked.empty() ? "" : ", ") + w.scope + " " + w.metric;
+        if (amount > w.limit) {
+          never = true;
+        } else if (w.spent + amount > w.limit) {
+          retry_at = std::max(retry_at, w.window_end_ms);
+          alerts.push_back({"exhausted", w.scope, w.metric, w.window_start_ms, w.spent, w.limit, "",
+                            r.job_id, r.correlation_id});
+          auto raise = conn_->Prepare(ledger_sql::kRaiseAlert);
+          if (!raise.ok()) return raise.status();
+          Status s = raise->Bind(1, sel->Text(7))
+                         .Bind(2, "exhausted")
+                         .Bind(3, w.scope)
+                         .Bind(4, w.metric)
+                         .Bind(5, w.window_start_ms)
+                         .Bind(6, w.spent)
+                         .Bind(7, w.limit)
+                         .Bind(8, "")
+                         .Bind(9, r.job_id)
+                         .Bind(10, r.correlation_id)
+                         .Bind(11, now)
+                         .Run();
+          if (!s.ok()) return s;
+          if (conn_->Changes() == 0) alerts.pop_back();  // raised before
+        } else {
+          retry_at = std::max(retry_at, now + options_.reserved_retry_ms);
+        }
+      }
+      if (Status s = txn->Commit(); !s.ok()) return s;
+      for (const WindowSpec& w : windows) ensured_.insert(w.key);
+      Emit(alerts);
+      if (never) {
+        return Status::Error(Kind::kBudgetExceeded, "BUDGET_ESTIMATE_TOO_LARGE",
+                             "the call's estimate alone exceeds the " + blocked + " limit");
+      }
+      return Status::Error(
+                 Kind::kBudgetExceeded, "BUDGET_EXCEEDED",
+                 "budget exhausted (" + blocked + "); room again at " + FormatRfc3339(retry_at),
+                 /*retryable=*/true)
+          .WithRetryAfterMs(retry_at - now);
+    }
+    auto insert = conn_->Prepare(ledger_sql::kInsertReservation);
+    if (!insert.ok()) return insert.status();
+    Status s = insert->Bind(1, reservation.id)
+                   .Bind(2, r.service)
+                   .Bind(3, r.user_id)
+                   .Bind(4, r.job_id)
+                   .Bind(5, r.correlation_id)
+                   .Bind(6, r.estimate_nanos)
+                   .Bind(7, now)
+                   .Bind(8, now + options_.reservation_timeout_ms)
+                   .Run();
+    if (!s.ok()) return s;
+    if (!windows.empty()) {
+      auto holds = conn_->Prepare(ledger_sql::kInsertHolds);
+      if (!holds.ok()) return holds.status();
+      s = holds->Bind(1, reservation.id).Bind(2, r.estimate_nanos).Bind(3, keys).Run();
+      if (!s.ok()) return s;
+    }
+    if (s = txn->Commit(); !s.ok()) return s;
+    if (ensured_.size() > kMaxEnsuredKeys) ensured_.clear();
+    for (const WindowSpec& w : windows) ensured_.insert(w.key);
+  }
+  return reservation;
+}
+
+Status SqliteLedger::Settle(const std::string& reservation_id, const Usage& actual) {
+  if (actual.cost_nanos < 0) {
+    return Status::InvalidArgument("USAGE_INVALID", "a settled cost cannot be negative");
+  }
+  std::vector<LedgerAlert> alerts;
+  Status s;
+  {
+    std::lock_guard lock(mu_);
+    s = Finish(reservation_id, &actual, &alerts);
+  }
+  Emit(alerts);
+  return s;
+}
+
+Status SqliteLedger::Release(const std::string& reservation_id) {
+  std::lock_guard lock(mu_);
+  return Finish(reservation_id, nullptr, nullptr);
+}
+
+Status SqliteLedger::Finish(const std::string& id, const Usage* actual,
+                            std::vector<LedgerAlert>* alerts) {
+  const int64_t now = clock_->NowMillis();
+  auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
+  if (!txn.ok()) return txn.status();
+  auto take = conn_->Prepare(ledger_sql::kTakeReservation);
+  if (!take.ok()) return take.status();
+  auto row = take->Bind(1, id).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound(id);
+  const std::string service = take->Text(0), user = take->Text(1), job = take->Text(2),
+                    correlation = take->Text(3);
+  if (Status s = take->Run(); !s.ok()) return s;
+
+  auto apply = conn_->Prepare(ledger_sql::kApplyHolds);
+  if (!apply.ok()) return apply.status();
+  Status s =
+      apply->Bind(1, id).Bind(2, actual ? actual->cost_nanos : 0).Bind(3, actual ? 1 : 0).Run();
+  if (!s.ok()) return s;
+  if (actual != nullptr) {
+    auto raise = conn_->Prepare(ledger_sql::kRaiseThresholdAlerts);
+    if (!raise.ok()) return raise.status();
+    raise->Bind(1, id).Bind(2, job).Bind(3, correlation).Bind(4, now);
+    for (;;) {
+      auto r = raise->Step();
+      if (!r.ok()) return r.status();
+      if (!*r) break;
+      alerts->push_back({raise->Text(0), raise->Text(1), raise->Text(2), raise->Int(3),
+                         raise->Int(4), raise->Int(5), id, job, correlation});
+    }
+  }
+  auto drop = conn_->Prepare(ledger_sql::kDeleteHolds);
+  if (!drop.ok()) return drop.status();
+  if (s = drop->Bind(1, id).Run(); !s.ok()) return s;
+  if (actual != nullptr) {
+    auto spend = conn_->Prepare(ledger_sql::kInsertSpend);
+    if (!spend.ok()) return spend.status();
+    s = spend->Bind(1, id)
+            .Bind(2, service)
+            .Bind(3, user)
+            .Bind(4, job)
+            .Bind(5, correlation)
+            .Bind(6, actual->model)
+            .Bind(7, actual->units)
+            .Bind(8, actual->unit)
+            .Bind(9, actual->cost_nanos)
+            .Bind(10, now)
+            .Run();
+    if (!s.ok()) return s;
+    if (actual->cost_nanos == 0 && !actual->cache_hit) {
+      // A paid call that cost nothing means a wrong price or a provider that stopped
+      // reporting usage: either way the budget no longer protects anyone.
+      auto raise = conn_->Prepare(ledger_sql::kRaiseAlert);
+      if (!raise.ok()) return raise.status();
+      s = raise->BindNull(1)
+              .Bind(2, "zero_cost")
+              .Bind(3, service)
+              .Bind(4, "")
+              .Bind(5, now)
+              .Bind(6, 0)
+              .Bind(7, 0)
+              .Bind(8, id)
+              .Bind(9, job)
+              .Bind(10, correlation)
+              .Bind(11, now)
+              .Run();
+      if (!s.ok()) return s;
+      alerts->push_back({"zero_cost", service, "", now, 0, 0, id, job, correlation});
+    }
+  }
+  return txn->Commit();
+}
+
+Result<int64_t> SqliteLedger::ReleaseStale() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    auto sel = conn_->Prepare(ledger_sql::kSelectStale);
+    if (!sel.ok()) return sel.status();
+    sel->Bind(1, clock_->NowMillis());
+    for (;;) {
+      auto row = sel->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      ids.push_back(sel->Text(0));
+    }
+  }
+  int64_t released = 0;
+  for (const std::string& id : ids) {
+    Status s = Release(id);
+    if (s.ok()) {
+      ++released;
+      log::Warn("stale budget reservation released", {{"reservation_id", id}});
+    } else if (s.kind() != Kind::kNotFound) {  // another process swept it first
+      return s;
+    }
+  }
+  return released;
+}
+
+void SqliteLedger::SweepIfDue(int64_t now_ms) {
+  {
+    std::lock_guard lock(mu_);
+    if (now_ms < next_sweep_ms_) return;
+    next_sweep_ms_ = now_ms + std::max<int64_t>(1'000, options_.reservation_timeout_ms / 4);
+  }
+  auto swept = ReleaseStale();
+  if (!swept.ok()) log::Warn("stale reservation sweep failed", {{"code", swept.status().code()}});
+}
+
+void SqliteLedger::Emit(const std::vector<LedgerAlert>& alerts) const {
+  for (const LedgerAlert& a : alerts) {
+    log::Warn("budget alert", {{"kind", a.kind},
+                               {"scope", a.scope},
+                               {"metric", a.metric},
+                               {"window_start", FormatRfc3339(a.window_start_ms)},
+                               {"spent", a.spent},
+                               {"limit", a.limit},
+                               {"reservation_id", a.reservation_id},
+                               {"job_id", a.job_id},
+                               {"correlation_id", a.correlation_id}});
+    if (sink_) sink_(a);
+  }
+}
+
+Result<std::vector<WindowState>> SqliteLedger::CurrentWindows() {
+  std::lock_guard lock(mu_);
+  auto sel = conn_->Prepare(ledger_sql::kSelectCurrentWindows);
+  if (!sel.ok()) return sel.status();
+  sel->Bind(1, clock_->NowMillis());
+  std::vector<WindowState> out;
+  for (;;) {
+    auto row = sel->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(ReadWindow(*sel));
+  }
+}
+
+Result<CostReport> SqliteLedger::Costs(const CostQuery& q) {
+  const char* sql = q.group_by == "service" ? ledger_sql::kCostsByService
+                    : q.group_by == "user"  ? ledger_sql::kCostsByUser
+                    : q.group_by == "job"   ? ledger_sql::kCostsByJob
+                    : q.group_by == "day"   ? ledger_sql::kCostsByDay
+                    : q.group_by == "hour"  ? ledger_sql::kCostsByHour
+                                            : nullptr;
+  if (sql == nullptr) {
+    return Status::InvalidArgument("GROUP_BY_INVALID",
+                                   "group_by must be service, user, job, day or hour");
+  }
+  const bool by_time = q.group_by == "day" || q.group_by == "hour";
+  std::lock_guard lock(mu_);
+  auto txn = Txn::Begin(*conn_, Txn::Mode::kDeferred);  // one snapshot for both reads
+  if (!txn.ok()) return txn.status();
+  CostReport report;
+  auto sel = conn_->Prepare(sql);
+  if (!sel.ok()) return sel.status();
+  sel->Bind(1, q.from_ms).Bind(2, q.to_ms);
+  for (;;) {
+    auto row = sel->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    report.rows.push_back({by_time ? FormatRfc3339(sel->Int(0)) : sel->Text(0), sel->Int(1),
+                           sel->Int(2), sel->Int(3)});
+  }
+  auto open = conn_->Prepare(ledger_sql::kOpenReservations);
+  if (!open.ok()) return open.status();
+  auto row = open->Step();
+  if (!row.ok()) return row.status();
+  report.open_reservations = open->Int(0);
+  report.open_reserved_nanos = open->Int(1);
+  return report;
+}
+
+Result<std::vector<LedgerAlert>> SqliteLedger::RecentAlerts(int64_t since_ms) {
+  std::lock_guard lock(mu_);
+  auto sel = conn_->Prepare(ledger_sql::kSelectAlertsSince);
+  if (!sel.ok()) return sel.status();
+  sel->Bind(1, since_ms);
+  std::vector<LedgerAlert> out;
+  for (;;) {
+    auto row = sel->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back({sel->Text(0), sel->Text(1), sel->Text(2), sel->Int(3), sel->Int(4), sel->Int(5),
+                   sel->Text(6), sel->Text(7), sel->Text(8)});
+  }
+}
+
+}  // namespace ingestd

@@ -1,0 +1,57 @@
+// SqliteLedger: the Ledger on a SQLite file, normally the store's own database (its tables
+// are prefixed ledger_ and migrated by the ledger itself), so every process that opens the
+// file sees one truth. Reserve runs in a BEGIN IMMEDIATE transaction whose decision is a
+// single conditional UPDATE over every window (sqlite_ledger_sql.h: kReserve).
+//
+// Thread safety: one connection behind a mutex; many instances (threads or processes) may
+// share the file, serialized by SQLite's write lock and busy timeout.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "core/clock.h"
+#include "ledger/ledger.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace ingestd {
+
+class SqliteLedger final : public Ledger {
+ public:
+  // clock must outlive the ledger; sink (optional) hears every alert after it committed.
+  static Result<std::unique_ptr<SqliteLedger>> Open(const std::string& path, Clock* clock,
+                                                    LedgerOptions options,
+                                                    AlertSink sink = nullptr);
+
+  Result<Reservation> Reserve(const ReserveRequest& request) override;
+  Status Settle(const std::string& reservation_id, const Usage& actual) override;
+  Status Release(const std::string& reservation_id) override;
+  Result<int64_t> ReleaseStale() override;
+  Result<std::vector<WindowState>> CurrentWindows() override;
+  Result<CostReport> Costs(const CostQuery& query) override;
+  Result<std::vector<LedgerAlert>> RecentAlerts(int64_t since_ms) override;
+
+  const LedgerOptions& options() const { return options_; }
+
+ private:
+  SqliteLedger(std::unique_ptr<sqlite::SqliteConn> conn, Clock* clock, LedgerOptions options,
+               AlertSink sink);
+  Status Migrate();
+  // Settles (settle=true) or releases; alerts raised are appended to *alerts.
+  Status Finish(const std::string& reservation_id, const Usage* actual,
+                std::vector<LedgerAlert>* alerts);
+  void SweepIfDue(int64_t now_ms);
+  void Emit(const std::vector<LedgerAlert>& alerts) const;
+
+  Clock* const clock_;
+  const LedgerOptions options_;
+  const AlertSink sink_;
+  std::mutex mu_;
+  std::unique_ptr<sqlite::SqliteConn> conn_;  // guarded by mu_
+  std::set<std::string> ensured_;             // window rows known to exist; guarded by mu_
+  int64_t next_sweep_ms_ = 0;                 // guarded by mu_
+};
+
+}  // namespace ingestd

@@ -1,0 +1,165 @@
+// SQL of the SQLite ledger, as named constants (statement cache keys by address). Window
+// rows hold spent and reserved per limit; a reservation holds an amount in each window it
+// counted against (ledger_holds), so settle and release undo exactly what reserve did.
+#pragma once
+
+namespace ingestd::ledger_sql {
+
+// Versioned like the store's migrations: append, never edit an applied one.
+inline constexpr char kCreateMigrations[] =
+    "CREATE TABLE IF NOT EXISTS ledger_migrations (version INTEGER PRIMARY KEY, "
+    "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))";
+inline constexpr char kIsApplied[] = "SELECT 1 FROM ledger_migrations WHERE version = ?1";
+inline constexpr char kRecordApplied[] = "INSERT INTO ledger_migrations (version) VALUES (?1)";
+inline constexpr char kMigration1[] = R"sql(
+CREATE TABLE ledger_windows (
+  window_key      TEXT PRIMARY KEY,
+  scope           TEXT NOT NULL,     -- total | parse | embed | user:<id>
+  metric          TEXT NOT NULL,     -- usd (nanos) | requests
+  window_start_ms INTEGER NOT NULL,
+  window_end_ms   INTEGER NOT NULL,
+  limit_value     INTEGER NOT NULL,
+  spent           INTEGER NOT NULL DEFAULT 0,
+  reserved        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX ledger_windows_end ON ledger_windows (window_end_ms);
+CREATE TABLE ledger_reservations (
+  reservation_id  TEXT PRIMARY KEY,
+  service         TEXT NOT NULL,
+  user_id         TEXT NOT NULL,
+  job_id          TEXT NOT NULL,
+  correlation_id  TEXT NOT NULL,
+  estimate_nanos  INTEGER NOT NULL,
+  created_at_ms   INTEGER NOT NULL,
+  expires_at_ms   INTEGER NOT NULL
+);
+CREATE INDEX ledger_reservations_expiry ON ledger_reservations (expires_at_ms);
+CREATE TABLE ledger_holds (
+  reservation_id  TEXT NOT NULL,
+  window_key      TEXT NOT NULL,
+  amount          INTEGER NOT NULL,
+  PRIMARY KEY (reservation_id, window_key)
+) WITHOUT ROWID;
+CREATE TABLE ledger_spend (
+  spend_id        INTEGER PRIMARY KEY,
+  reservation_id  TEXT NOT NULL,
+  service         TEXT NOT NULL,
+  user_id         TEXT NOT NULL,
+  job_id          TEXT NOT NULL,
+  correlation_id  TEXT NOT NULL,
+  model           TEXT NOT NULL,
+  units           INTEGER NOT NULL,
+  unit            TEXT NOT NULL,
+  cost_nanos      INTEGER NOT NULL,
+  at_ms           INTEGER NOT NULL
+);
+CREATE INDEX ledger_spend_at ON ledger_spend (at_ms);
+CREATE TABLE ledger_alerts (
+  alert_id        INTEGER PRIMARY KEY,
+  window_key      TEXT,              -- NULL for zero_cost alerts (one per call)
+  kind            TEXT NOT NULL,
+  scope           TEXT NOT NULL,
+  metric          TEXT NOT NULL,
+  window_start_ms INTEGER NOT NULL,
+  spent           INTEGER NOT NULL,
+  limit_value     INTEGER NOT NULL,
+  reservation_id  TEXT NOT NULL,
+  job_id          TEXT NOT NULL,
+  correlation_id  TEXT NOT NULL,
+  at_ms           INTEGER NOT NULL,
+  UNIQUE (window_key, kind)
+);
+CREATE INDEX ledger_alerts_at ON ledger_alerts (at_ms);
+)sql";
+
+// The limit follows the configuration of the latest writer.
+inline constexpr char kEnsureWindow[] =
+    "INSERT INTO ledger_windows (window_key, scope, metric, window_start_ms, window_end_ms, "
+    "limit_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+    "ON CONFLICT (window_key) DO UPDATE SET limit_value = excluded.limit_value";
+
+// The reservation itself: one statement that takes the amount from every window (?2, a JSON
+// array of keys) only if none of them would pass its limit. Changes() == number of windows
+// on success, 0 otherwise.
+inline constexpr char kReserve[] =
+    "UPDATE ledger_windows SET reserved = reserved + "
+    "  CASE metric WHEN 'requests' THEN 1 ELSE ?1 END "
+    "WHERE window_key IN (SELECT value FROM json_each(?2)) AND NOT EXISTS ("
+    "  SELECT 1 FROM ledger_windows w WHERE w.window_key IN (SELECT value FROM json_each(?2)) "
+    "  AND w.spent + w.reserved + CASE w.metric WHEN 'requests' THEN 1 ELSE ?1 END "
+    "      > w.limit_value)";
+
+inline constexpr char kInsertReservation[] =
+    "INSERT INTO ledger_reservations (reservation_id, service, user_id, job_id, correlation_id, "
+    "estimate_nanos, created_at_ms, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+inline constexpr char kInsertHolds[] =
+    "INSERT INTO ledger_holds (reservation_id, window_key, amount) "
+    "SELECT ?1, window_key, CASE metric WHEN 'requests' THEN 1 ELSE ?2 END "
+    "FROM ledger_windows WHERE window_key IN (SELECT value FROM json_each(?3))";
+
+inline constexpr char kSelectWindowsByKey[] =
+    "SELECT scope, metric, window_start_ms, window_end_ms, limit_value, spent, reserved, "
+    "window_key FROM ledger_windows WHERE window_key IN (SELECT value FROM json_each(?1))";
+
+inline constexpr char kTakeReservation[] =
+    "DELETE FROM ledger_reservations WHERE reservation_id = ?1 "
+    "RETURNING service, user_id, job_id, correlation_id, estimate_nanos";
+
+// ?2: the actual cost in nanos; ?3: 1 to settle (count the spend), 0 to release.
+inline constexpr char kApplyHolds[] =
+    "UPDATE ledger_windows SET reserved = reserved - h.amount, spent = spent + "
+    "  CASE WHEN ?3 = 0 THEN 0 WHEN ledger_windows.metric = 'requests' THEN h.amount ELSE ?2 END "
+    "FROM ledger_holds h WHERE h.reservation_id = ?1 AND h.window_key = ledger_windows.window_key";
+
+// Threshold crossings of the windows a settled reservation touched; UNIQUE (window_key,
+// kind) makes each alert fire once per window across processes (ignored rows return none).
+inline constexpr char kRaiseThresholdAlerts[] =
+    "INSERT OR IGNORE INTO ledger_alerts (window_key, kind, scope, metric, window_start_ms, "
+    "spent, limit_value, reservation_id, job_id, correlation_id, at_ms) "
+    "SELECT w.window_key, t.kind, w.scope, w.metric, w.window_start_ms, w.spent, w.limit_value, "
+    "?1, ?2, ?3, ?4 FROM ledger_windows w "
+    "JOIN ledger_holds h ON h.window_key = w.window_key AND h.reservation_id = ?1 "
+    "JOIN (SELECT 'pct80' AS kind, 80 AS pct UNION ALL SELECT 'pct95', 95 "
+    "      UNION ALL SELECT 'exhausted', 100) t "
+    "WHERE w.spent * 100 >= w.limit_value * t.pct "
+    "RETURNING kind, scope, metric, window_start_ms, spent, limit_value";
+
+inline constexpr char kRaiseAlert[] =
+    "INSERT OR IGNORE INTO ledger_alerts (window_key, kind, scope, metric, window_start_ms, "
+    "spent, limit_value, reservation_id, job_id, correlation_id, at_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+inline constexpr char kDeleteHolds[] = "DELETE FROM ledger_holds WHERE reservation_id = ?1";
+
+inline constexpr char kInsertSpend[] =
+    "INSERT INTO ledger_spend (reservation_id, service, user_id, job_id, correlation_id, model, "
+    "units, unit, cost_nanos, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+inline constexpr char kSelectStale[] =
+    "SELECT reservation_id FROM ledger_reservations WHERE expires_at_ms <= ?1";
+
+inline constexpr char kSelectCurrentWindows[] =
+    "SELECT scope, metric, window_start_ms, window_end_ms, limit_value, spent, reserved "
+    "FROM ledger_windows WHERE window_start_ms <= ?1 AND window_end_ms > ?1 "
+    "ORDER BY scope, metric, window_end_ms - window_start_ms";
+
+inline constexpr char kOpenReservations[] =
+    "SELECT count(*), coalesce(sum(estimate_nanos), 0) FROM ledger_reservations";
+
+#define INGESTD_LEDGER_COSTS_BY(expr)                          \
+  "SELECT " expr                                               \
+  ", sum(cost_nanos), count(*), sum(units) FROM ledger_spend " \
+  "WHERE at_ms >= ?1 AND at_ms < ?2 GROUP BY 1 ORDER BY 1"
+inline constexpr char kCostsByService[] = INGESTD_LEDGER_COSTS_BY("service");
+inline constexpr char kCostsByUser[] = INGESTD_LEDGER_COSTS_BY("user_id");
+inline constexpr char kCostsByJob[] = INGESTD_LEDGER_COSTS_BY("job_id");
+inline constexpr char kCostsByDay[] = INGESTD_LEDGER_COSTS_BY("at_ms - at_ms % 86400000");
+inline constexpr char kCostsByHour[] = INGESTD_LEDGER_COSTS_BY("at_ms - at_ms % 3600000");
+#undef INGESTD_LEDGER_COSTS_BY
+
+inline constexpr char kSelectAlertsSince[] =
+    "SELECT kind, scope, metric, window_start_ms, spent, limit_value, reservation_id, job_id, "
+    "correlation_id FROM ledger_alerts WHERE at_ms >= ?1 ORDER BY alert_id";
+
+}  // namespace ingestd::ledger_sql
