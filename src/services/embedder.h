@@ -1,5 +1,5 @@
 // Embedder: turns chunk texts into vectors. Implementations: mock (deterministic, offline),
-// later real (OpenAI).
+// real (OpenAI: services/openai_embedder.h).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,9 @@ struct EmbedOutput {
   int64_t total_tokens = 0;                 // provider-reported usage
   std::string implementation;
   double cost_usd = 0;
+  // Indices of texts cut (at a token boundary) to the provider's per-input limit before
+  // embedding: their vectors cover only a prefix.
+  std::vector<size_t> truncated_inputs;
 };
 
 class Embedder {

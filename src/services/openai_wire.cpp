@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -54,6 +55,67 @@ nlohmann::json ErrorBody(std::string_view message, std::string_view type, std::s
             {"type", std::string(type)},
             {"param", or_null(param)},
             {"code", or_null(code)}}}};
+}
+
+namespace {
+
+Status BadResponse(const std::string& why) {
+  return Status::Error(Kind::kUpstream, "UPSTREAM_BAD_RESPONSE", "openai embeddings: " + why, true);
+}
+
+}  // namespace
+
+Result<EmbeddingsBody> ParseEmbeddingsBody(std::string_view body, size_t inputs, int dimensions) {
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return BadResponse("response is not JSON");
+  if (!j.contains("data") || !j["data"].is_array()) return BadResponse("response has no data");
+  const auto& data = j["data"];
+  if (data.size() != inputs) {
+    return BadResponse("expected " + std::to_string(inputs) + " embeddings, got " +
+                       std::to_string(data.size()));
+  }
+  EmbeddingsBody out;
+  out.vectors.resize(inputs);
+  for (const auto& item : data) {
+    if (!item.is_object() || !item.contains("index") || !item["index"].is_number_unsigned() ||
+        !item.contains("embedding")) {
+      return BadResponse("malformed data item");
+    }
+    const auto index = item["index"].get<uint64_t>();
+    if (index >= inputs || !out.vectors[index].empty()) {
+      return BadResponse("embedding index out of range or repeated");
+    }
+    const auto& e = item["embedding"];
+    std::vector<float> v;
+    if (e.is_string()) {
+      auto decoded = DecodeFloat32Base64(e.get<std::string>());
+      if (!decoded) return BadResponse("embedding is not base64 float32");
+      v = std::move(*decoded);
+    } else if (e.is_array()) {
+      v.reserve(e.size());
+      for (const auto& x : e) {
+        if (!x.is_number()) return BadResponse("embedding holds a non-number");
+        v.push_back(x.get<float>());
+      }
+    } else {
+      return BadResponse("malformed embedding");
+    }
+    if (v.size() != static_cast<size_t>(dimensions)) {
+      return BadResponse("embedding of " + std::to_string(v.size()) + " dimensions, expected " +
+                         std::to_string(dimensions));
+    }
+    for (float x : v) {
+      if (!std::isfinite(x)) return BadResponse("embedding holds a non-finite value");
+    }
+    out.vectors[index] = std::move(v);
+  }
+  if (j.contains("usage") && j["usage"].is_object() && j["usage"].contains("total_tokens") &&
+      j["usage"]["total_tokens"].is_number_integer()) {
+    out.total_tokens = j["usage"]["total_tokens"].get<int64_t>();
+  } else {
+    return BadResponse("response has no usage.total_tokens");
+  }
+  return out;
 }
 
 }  // namespace ingestd::openai

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/status.h"
+
 namespace ingestd::openai {
 
 // Standard base64 (with padding) of the vector as little-endian IEEE-754 float32.
@@ -21,5 +23,16 @@ std::optional<std::vector<float>> DecodeFloat32Base64(std::string_view text);
 // {"error":{"message","type","param","code"}}; empty param/code are sent as null.
 nlohmann::json ErrorBody(std::string_view message, std::string_view type,
                          std::string_view param = {}, std::string_view code = {});
+
+struct EmbeddingsBody {
+  std::vector<std::vector<float>> vectors;  // vectors[i] is data[].index == i
+  int64_t total_tokens = 0;                 // usage.total_tokens
+};
+
+// Parses and checks a 200 answer of POST /v1/embeddings (base64 or float encoding): exactly
+// `inputs` items with distinct indices in [0, inputs), each of `dimensions` finite values.
+// Anything else is kUpstream "UPSTREAM_BAD_RESPONSE", retryable (a provider glitch, never
+// an answer to patch up).
+Result<EmbeddingsBody> ParseEmbeddingsBody(std::string_view body, size_t inputs, int dimensions);
 
 }  // namespace ingestd::openai

@@ -10,9 +10,8 @@ namespace ingestd {
 namespace {
 
 Status UnknownMode(std::string_view service, std::string_view mode) {
-  return Status::InvalidArgument(
-      "SERVICE_MODE_UNKNOWN",
-      "unknown " + std::string(service) + " mode '" + std::string(mode) + "'");
+  return Status::InvalidArgument("SERVICE_MODE_UNKNOWN", "unknown " + std::string(service) +
+                                                             " mode '" + std::string(mode) + "'");
 }
 
 }  // namespace
@@ -27,6 +26,11 @@ Result<std::unique_ptr<Embedder>> MakeEmbedder(std::string_view mode,
                                                const ServiceOptions& options) {
   if (mode == "mock") {
     return std::unique_ptr<Embedder>(std::make_unique<MockEmbedder>(options.faults));
+  }
+  if (mode == "real") {
+    auto real = OpenAiEmbedder::Create(options.openai);
+    if (!real.ok()) return real.status();
+    return std::unique_ptr<Embedder>(std::move(real.value()));
   }
   return UnknownMode("embed", mode);
 }

@@ -1,5 +1,5 @@
 // Builds the parser and embedder for a service mode: parse "mock" | "local" (the sandboxed
-// MuPDF helper), embed "mock". Later modes ("real", "hybrid") arrive as new implementation
+// MuPDF helper), embed "mock" | "real" (OpenAI). Later modes arrive as new implementation
 // files registered here.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "services/embedder.h"
 #include "services/fault_injector.h"
+#include "services/openai_embedder.h"
 #include "services/parser.h"
 
 namespace ingestd {
@@ -17,6 +18,9 @@ struct ServiceOptions {
   // Injected into mock implementations (main reads INGESTD_MOCK_PARSE_FAULTS /
   // INGESTD_MOCK_EMBED_FAULTS through ParseFaultSpec). Ignored by real ones.
   FaultOptions faults;
+  // The real embedder's settings (main fills them from OPENAI_*). Create() validates them:
+  // a missing key fails here, at start-up, with OPENAI_CONFIG.
+  OpenAiEmbedderConfig openai;
 };
 
 // Unknown mode → kInvalidArgument / "SERVICE_MODE_UNKNOWN".

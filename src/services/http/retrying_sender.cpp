@@ -31,7 +31,7 @@ Result<std::vector<HttpResponse>> SendWithRetry(
     std::optional<Status> last_error;
     std::optional<int64_t> hint;
     for (size_t w = 0; w < results.size(); ++w) {
-      Status s = results[w].ok() ? classify(*results[w]) : results[w].status();
+      Status s = results[w].ok() ? classify(pending[w], *results[w]) : results[w].status();
       if (s.ok()) {
         done[pending[w]] = std::move(results[w].value());
         continue;

@@ -21,9 +21,11 @@ struct RetryPolicy {
   int64_t max_total_wait_ms = 60'000;  // sleep budget of one SendWithRetry call
 };
 
-// What a completed exchange means. OK: accept the response. A retryable Status: try again
-// (the loop attaches the response's retry hint). Any other Status: give up on the whole set.
-using ResponseClassifier = std::function<Status(const HttpResponse&)>;
+// What a completed exchange of requests[request_index] means. OK: accept the response. A
+// retryable Status: try again (the loop attaches the response's retry hint). Any other
+// Status: give up on the whole set. A classifier may parse the body and keep the result
+// (it is called on the caller's thread, once per exchange).
+using ResponseClassifier = std::function<Status(size_t request_index, const HttpResponse&)>;
 
 // Status codes any HTTP API treats as transient: 408, 409 (OpenAI: "try again"), 429, 5xx.
 bool IsTransientHttpStatus(long status);

@@ -39,7 +39,7 @@ HttpResponse Resp(long status, Headers headers = {}, std::string body = "") {
   return r;
 }
 
-Status Classify(const HttpResponse& r) {
+Status Classify(size_t, const HttpResponse& r) {
   if (r.status == 200) return Status();
   if (IsTransientHttpStatus(r.status)) {
     return Status::Error(Kind::kUpstream, "UPSTREAM_" + std::to_string(r.status), "busy", true);

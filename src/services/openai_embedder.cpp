@@ -1,0 +1,219 @@
+#include "services/openai_embedder.h"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <limits>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "core/log.h"
+#include "services/http/curl_http_client.h"
+#include "services/http/retry_hints.h"
+#include "services/openai_errors.h"
+#include "services/openai_wire.h"
+#include "text/tokenizer.h"
+
+namespace ingestd {
+namespace {
+
+int NativeDimensions(std::string_view model) {
+  if (model == "text-embedding-3-small" || model == "text-embedding-ada-002") return 1536;
+  if (model == "text-embedding-3-large") return 3072;
+  return 0;
+}
+
+// USD per million input tokens (list prices; 0 for a model we do not know).
+double PricePerMillion(std::string_view model) {
+  if (model == "text-embedding-3-small") return 0.02;
+  if (model == "text-embedding-3-large") return 0.13;
+  if (model == "text-embedding-ada-002") return 0.10;
+  return 0;
+}
+
+Status ConfigError(const std::string& why) { return Status::InvalidArgument("OPENAI_CONFIG", why); }
+
+std::optional<int64_t> HeaderInt(const http::HttpResponse& r, std::string_view name) {
+  auto v = r.Header(name);
+  if (!v) return std::nullopt;
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size()) return std::nullopt;
+  return n;
+}
+
+// How long to pause before a wave of `requests` requests carrying `tokens` tokens, given
+// the rate-limit headers of the last answers (the lowest remaining budget counts).
+int64_t ThrottleDelayMs(const std::vector<http::HttpResponse>& last, size_t requests,
+                        int64_t tokens) {
+  int64_t delay = 0;
+  for (const auto& r : last) {
+    auto rem_req = HeaderInt(r, "x-ratelimit-remaining-requests");
+    auto rem_tok = HeaderInt(r, "x-ratelimit-remaining-tokens");
+    if (rem_req && *rem_req < static_cast<int64_t>(requests)) {
+      if (auto reset = r.Header("x-ratelimit-reset-requests")) {
+        delay = std::max(delay, http::ParseDurationMs(*reset).value_or(0));
+      }
+    }
+    if (rem_tok && *rem_tok < tokens) {
+      if (auto reset = r.Header("x-ratelimit-reset-tokens")) {
+        delay = std::max(delay, http::ParseDurationMs(*reset).value_or(0));
+      }
+    }
+  }
+  return delay;
+}
+
+}  // namespace
+
+struct OpenAiEmbedder::Impl {
+  OpenAiEmbedderConfig config;
+  std::unique_ptr<http::HttpClient> owned_client;
+  http::RetryDeps retry;
+  std::string url;
+  std::atomic<int64_t> requests_sent{0};
+  std::atomic<int64_t> retries{0};
+};
+
+Result<std::unique_ptr<OpenAiEmbedder>> OpenAiEmbedder::Create(OpenAiEmbedderConfig config,
+                                                               OpenAiEmbedderDeps deps) {
+  if (config.api_key.empty()) return ConfigError("OPENAI_API_KEY is not set");
+  if (!config.base_url.starts_with("http://") && !config.base_url.starts_with("https://")) {
+    return ConfigError("OPENAI_BASE_URL must start with http:// or https://");
+  }
+  const int native = NativeDimensions(config.model);
+  if (config.dimensions && (*config.dimensions < 1 || (native && *config.dimensions > native))) {
+    return ConfigError("OPENAI_EMBED_DIMENSIONS is out of range for " + config.model);
+  }
+  if (!config.dimensions && native == 0) {
+    return ConfigError("unknown model '" + config.model + "': set OPENAI_EMBED_DIMENSIONS");
+  }
+  if (config.max_in_flight == 0 || config.limits.max_inputs == 0 ||
+      config.limits.max_tokens < config.max_input_tokens) {
+    return ConfigError("request limits are inconsistent");
+  }
+  const int dims = config.dimensions.value_or(native);
+  return std::unique_ptr<OpenAiEmbedder>(new OpenAiEmbedder(std::move(config), deps, dims));
+}
+
+OpenAiEmbedder::OpenAiEmbedder(OpenAiEmbedderConfig config, OpenAiEmbedderDeps deps, int dimensions)
+    : impl_(std::make_unique<Impl>()), dimensions_(dimensions) {
+  impl_->config = std::move(config);
+  while (impl_->config.base_url.ends_with('/')) impl_->config.base_url.pop_back();
+  impl_->url = impl_->config.base_url + "/v1/embeddings";
+  if (!deps.client) {
+    impl_->owned_client = std::make_unique<http::CurlHttpClient>();
+    deps.client = impl_->owned_client.get();
+  }
+  impl_->retry = {deps.client, deps.env ? deps.env : http::SystemRetryEnv::Default(),
+                  deps.clock ? deps.clock : SystemClock::Default()};
+}
+
+OpenAiEmbedder::~OpenAiEmbedder() = default;
+
+std::string OpenAiEmbedder::model() const {
+  const auto& c = impl_->config;
+  return c.dimensions ? c.model + "@" + std::to_string(*c.dimensions) : c.model;
+}
+
+OpenAiEmbedder::Stats OpenAiEmbedder::stats() const {
+  return {impl_->requests_sent.load(), impl_->retries.load()};
+}
+
+Result<EmbedOutput> OpenAiEmbedder::Embed(const std::vector<std::string>& texts,
+                                          const CallContext& ctx) {
+  const OpenAiEmbedderConfig& cfg = impl_->config;
+  EmbedOutput out;
+  out.model = model();
+  out.implementation = name();
+  if (texts.empty()) return out;
+
+  // Token counts and truncation to the per-input limit.
+  const Tokenizer& tok = Tokenizer::Cl100kBase();
+  std::vector<int64_t> tokens(texts.size());
+  std::unordered_map<size_t, std::string> cut;  // index → truncated text
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (texts[i].empty()) {
+      return Status::InvalidArgument("EMBED_EMPTY_INPUT",
+                                     "text " + std::to_string(i) + " is empty");
+    }
+    tokens[i] = static_cast<int64_t>(tok.Count(texts[i]));
+    if (tokens[i] > cfg.max_input_tokens) {
+      log::Warn("embedding input truncated", {{"correlation_id", ctx.correlation_id},
+                                              {"job_id", ctx.job_id},
+                                              {"input", i},
+                                              {"tokens", tokens[i]},
+                                              {"limit", cfg.max_input_tokens}});
+      cut[i] = tok.Truncate(texts[i], static_cast<size_t>(cfg.max_input_tokens));
+      tokens[i] = static_cast<int64_t>(tok.Count(cut[i]));
+      out.truncated_inputs.push_back(i);
+    }
+  }
+  const auto text_of = [&](size_t i) -> const std::string& {
+    auto it = cut.find(i);
+    return it == cut.end() ? texts[i] : it->second;
+  };
+
+  const std::vector<std::vector<size_t>> packs = openai::PackRequests(tokens, cfg.limits);
+  auto request_tokens = [&](size_t p) {
+    int64_t sum = 0;
+    for (size_t i : packs[p]) sum += tokens[i];
+    return sum;
+  };
+  out.vectors.resize(texts.size());
+  std::vector<http::HttpResponse> last_wave;
+  for (size_t first = 0; first < packs.size(); first += cfg.max_in_flight) {
+    const size_t end = std::min(packs.size(), first + cfg.max_in_flight);
+    int64_t wave_tokens = 0;
+    std::vector<http::HttpRequest> requests;
+    for (size_t p = first; p < end; ++p) {
+      wave_tokens += request_tokens(p);
+      nlohmann::json input = nlohmann::json::array();
+      for (size_t i : packs[p]) input.push_back(text_of(i));
+      nlohmann::json body = {
+          {"model", cfg.model}, {"input", std::move(input)}, {"encoding_format", "base64"}};
+      if (cfg.dimensions) body["dimensions"] = *cfg.dimensions;
+      http::HttpRequest req;
+      req.method = "POST";
+      req.url = impl_->url;
+      req.headers = {{"Authorization", "Bearer " + cfg.api_key},
+                     {"Content-Type", "application/json"}};
+      if (!ctx.correlation_id.empty())
+        req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
+      req.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      requests.push_back(std::move(req));
+    }
+    const int64_t pause = std::min(ThrottleDelayMs(last_wave, requests.size(), wave_tokens),
+                                   cfg.retry.backoff.max_delay_ms);
+    if (pause > 0) impl_->retry.env->SleepMs(pause);
+
+    const auto classify = [&](size_t r, const http::HttpResponse& resp) -> Status {
+      if (Status s = openai::ClassifyResponse(resp, cfg.api_key); !s.ok()) return s;
+      const std::vector<size_t>& pack = packs[first + r];
+      auto parsed = openai::ParseEmbeddingsBody(resp.body, pack.size(), dimensions_);
+      if (!parsed.ok()) return parsed.status();
+      for (size_t k = 0; k < pack.size(); ++k) out.vectors[pack[k]] = std::move(parsed->vectors[k]);
+      out.total_tokens += parsed->total_tokens;
+      return Status();
+    };
+    http::SendStats st;
+    auto sent = http::SendWithRetry(impl_->retry, requests, cfg.timeouts, cfg.retry, classify, &st);
+    impl_->requests_sent += st.requests_sent;
+    impl_->retries += st.retries;
+    if (!sent.ok()) {
+      log::Warn("openai embeddings failed", {{"correlation_id", ctx.correlation_id},
+                                             {"job_id", ctx.job_id},
+                                             {"code", sent.status().code()},
+                                             {"requests_sent", st.requests_sent},
+                                             {"retries", st.retries}});
+      return sent.status();
+    }
+    for (auto& r : *sent) r.body.clear();  // keep only headers for the throttle
+    last_wave = std::move(*sent);
+  }
+  out.cost_usd = static_cast<double>(out.total_tokens) * PricePerMillion(cfg.model) / 1e6;
+  return out;
+}
+
+}  // namespace ingestd

@@ -1,0 +1,83 @@
+// OpenAiEmbedder: the real Embedder, OpenAI's POST {base}/v1/embeddings (DESIGN.md §7).
+//
+// One Embed call: counts tokens with the exact cl100k tokenizer, truncates inputs over 8192
+// tokens at a token boundary (reported in EmbedOutput::truncated_inputs and a log line),
+// packs the inputs into the fewest requests within 2048 inputs / 300,000 tokens, sends them
+// max_in_flight at a time (pausing for the reset when x-ratelimit-remaining-* says the next
+// wave would not fit), asks for base64 vectors and checks every one (count, index,
+// dimensions, finite values) before anything is returned: a result is all vectors or an
+// error, never a partial or made-up one.
+//
+// Errors (codes are stable; messages never contain the API key):
+//   retried here, then retryable with retry_after_ms for the worker:
+//     UPSTREAM_RATE_LIMITED (kRateLimited, 429 rate_limit_exceeded), UPSTREAM_UNAVAILABLE
+//     (kUnavailable, 408/409/5xx), UPSTREAM_TIMEOUT / UPSTREAM_CONNECTION (transport),
+//     UPSTREAM_BAD_RESPONSE (kUpstream: unparsable body, wrong count/dimension, NaN)
+//   never retried:
+//     UPSTREAM_QUOTA (kBudgetExceeded, 429 insufficient_quota: out of budget, fall back),
+//     UPSTREAM_AUTH (kUpstream, 401/403: fix the key), UPSTREAM_BAD_REQUEST (kUpstream,
+//     400/404/422), EMBED_EMPTY_INPUT (kInvalidArgument: OpenAI rejects empty strings).
+// Thread-safe: workers call Embed concurrently.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "services/embedder.h"
+#include "services/http/http_client.h"
+#include "services/http/retrying_sender.h"
+#include "services/openai_packing.h"
+
+namespace ingestd {
+
+struct OpenAiEmbedderConfig {
+  std::string api_key;                              // OPENAI_API_KEY (required)
+  std::string base_url = "https://api.openai.com";  // OPENAI_BASE_URL
+  std::string model = "text-embedding-3-small";     // OPENAI_EMBED_MODEL
+  std::optional<int> dimensions;                    // OPENAI_EMBED_DIMENSIONS
+  http::HttpTimeouts timeouts{.connect_ms = 10'000, .total_ms = 120'000};
+  http::RetryPolicy retry;
+  openai::PackLimits limits;
+  int64_t max_input_tokens = 8192;
+  size_t max_in_flight = 4;  // requests outstanding at once per Embed call
+};
+
+struct OpenAiEmbedderDeps {
+  http::HttpClient* client = nullptr;  // null: the embedder owns a CurlHttpClient
+  http::RetryEnv* env = nullptr;       // null: SystemRetryEnv
+  const Clock* clock = nullptr;        // null: SystemClock
+};
+
+class OpenAiEmbedder final : public Embedder {
+ public:
+  // kInvalidArgument "OPENAI_CONFIG": missing key, base URL not http(s), unknown model
+  // without dimensions, dimensions out of range.
+  static Result<std::unique_ptr<OpenAiEmbedder>> Create(OpenAiEmbedderConfig config,
+                                                        OpenAiEmbedderDeps deps = {});
+  ~OpenAiEmbedder() override;
+
+  std::string name() const override { return "openai"; }
+  // The stored model tag: the model name, plus "@<dims>" when dimensions shorten vectors
+  // (vectors of different lengths must never be compared).
+  std::string model() const override;
+  int dimensions() const override { return dimensions_; }
+  Result<EmbedOutput> Embed(const std::vector<std::string>& texts, const CallContext& ctx) override;
+
+  // Counters since construction, for benchmarks and tests.
+  struct Stats {
+    int64_t requests_sent = 0;  // retries included
+    int64_t retries = 0;
+  };
+  Stats stats() const;
+
+ private:
+  OpenAiEmbedder(OpenAiEmbedderConfig config, OpenAiEmbedderDeps deps, int dimensions);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int dimensions_;
+};
+
+}  // namespace ingestd

@@ -1,0 +1,266 @@
+// OpenAiEmbedder against the fake OpenAI server: packing, truncation, decoding, and every
+// fault of issue 4 — which ones retry, after which delays, and that no result is made up.
+#include "services/openai_embedder.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "services/http/curl_http_client.h"
+#include "services/openai_packing.h"
+#include "tests/fakes/fake_openai_server.h"
+#include "text/tokenizer.h"
+
+namespace ingestd {
+namespace {
+
+using fakes::EmbedFault;
+using fakes::FakeOpenAiServer;
+using fakes::FaultSpec;
+
+constexpr char kKey[] = "sk-fake-0123456789abcdef";
+
+int64_t TokensOf(const std::vector<std::string>& texts) {
+  int64_t n = 0;
+  for (const auto& t : texts) n += static_cast<int64_t>(Tokenizer::Cl100kBase().Count(t));
+  return n;
+}
+
+class OpenAiEmbedderTest : public ::testing::Test {
+ protected:
+  OpenAiEmbedderTest() {
+    config.api_key = kKey;
+    config.base_url = server.base_url();
+    config.retry.backoff = {
+        .base_delay_ms = 100, .max_delay_ms = 5'000, .multiplier = 2.0, .jitter = Jitter::kNone};
+    config.retry.max_attempts = 4;
+    config.timeouts.total_ms = 2'000;
+  }
+  std::unique_ptr<OpenAiEmbedder> Make() {
+    auto e = OpenAiEmbedder::Create(config, {&client, &env, &clock});
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return std::move(e.value());
+  }
+  Result<EmbedOutput> Embed(const std::vector<std::string>& texts) {
+    return Make()->Embed(texts, CallContext{"corr-42", "job-7", "user-1"});
+  }
+  void ExpectVectorsOf(const EmbedOutput& out, const std::vector<std::string>& texts) {
+    ASSERT_EQ(out.vectors.size(), texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) {
+      EXPECT_EQ(out.vectors[i],
+                FakeOpenAiServer::VectorFor("text-embedding-3-small", 1536, texts[i]))
+          << "vector " << i;
+    }
+  }
+
+  FakeOpenAiServer server;
+  http::CurlHttpClient client;
+  http::FakeRetryEnv env;
+  FakeClock clock;
+  OpenAiEmbedderConfig config;
+  const std::vector<std::string> texts{"alpha beta", "gamma", "delta epsilon zeta"};
+};
+
+TEST_F(OpenAiEmbedderTest, EmbedsMapsByIndexAndReportsUsage) {
+  auto out = Embed(texts);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectVectorsOf(*out, texts);
+  EXPECT_EQ(out->model, "text-embedding-3-small");
+  EXPECT_EQ(out->implementation, "openai");
+  EXPECT_EQ(out->total_tokens, TokensOf(texts));
+  EXPECT_NEAR(out->cost_usd, static_cast<double>(TokensOf(texts)) * 0.02 / 1e6, 1e-15);
+  const auto log = server.requests();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].correlation_id, "corr-42");
+  EXPECT_EQ(log[0].authorization, std::string("Bearer ") + kKey);
+  EXPECT_EQ(log[0].body["encoding_format"], "base64");
+  EXPECT_EQ(log[0].body["model"], "text-embedding-3-small");
+  EXPECT_FALSE(log[0].body.contains("dimensions"));
+}
+
+TEST_F(OpenAiEmbedderTest, DimensionsAreSentAndTagTheModel) {
+  config.dimensions = 256;
+  auto e = Make();
+  EXPECT_EQ(e->dimensions(), 256);
+  EXPECT_EQ(e->model(), "text-embedding-3-small@256");
+  auto out = e->Embed({"x"}, {});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->vectors[0], FakeOpenAiServer::VectorFor("text-embedding-3-small", 256, "x"));
+  EXPECT_EQ(server.requests()[0].body["dimensions"], 256);
+}
+
+TEST_F(OpenAiEmbedderTest, PacksIntoTheFewestRequests) {
+  std::vector<std::string> many;
+  for (int i = 0; i < 5000; ++i) many.push_back("text " + std::to_string(i));
+  auto out = Embed(many);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectVectorsOf(*out, many);
+  const auto log = server.requests();
+  ASSERT_EQ(log.size(), 3u);  // ⌈5000 / 2048⌉
+  for (const auto& r : log) EXPECT_LE(r.inputs, 2048u);
+}
+
+TEST_F(OpenAiEmbedderTest, TokenBudgetBindsBeforeTheInputCount) {
+  config.limits.max_tokens = 10'000;  // 8192-token inputs: one per request
+  std::string big;
+  for (int i = 0; i < 4000; ++i) big += " a";  // 4000 tokens
+  auto out = Embed({big, big, big, "small"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const auto log = server.requests();
+  ASSERT_EQ(log.size(), 2u);  // {4000, 4000} fails (8000 + 4000 > 10000); {4000+4000}, {4000+1}
+  for (const auto& r : log) EXPECT_LE(r.tokens, 10'000);
+}
+
+TEST_F(OpenAiEmbedderTest, OverlongInputsAreTruncatedAtATokenBoundary) {
+  std::string huge;
+  for (int i = 0; i < 9000; ++i) huge += " word";
+  auto out = Embed({"short", huge});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->truncated_inputs, (std::vector<size_t>{1}));
+  const auto log = server.requests();
+  ASSERT_EQ(log.size(), 1u);
+  const std::string sent = log[0].body["input"][1];
+  EXPECT_EQ(Tokenizer::Cl100kBase().Count(sent), 8192u);
+  EXPECT_TRUE(huge.starts_with(sent));
+  EXPECT_EQ(out->vectors[1], FakeOpenAiServer::VectorFor("text-embedding-3-small", 1536, sent));
+}
+
+TEST_F(OpenAiEmbedderTest, EmptyInputIsRejectedWithoutARequest) {
+  auto out = Embed({"a", ""});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "EMBED_EMPTY_INPUT");
+  EXPECT_TRUE(server.requests().empty());
+}
+
+struct RetryCase {
+  const char* name;
+  FaultSpec fault;
+  int64_t expected_sleep_ms;
+};
+
+void PrintTo(const RetryCase& c, std::ostream* os) { *os << c.name; }
+
+class RetriedFaultTest : public OpenAiEmbedderTest,
+                         public ::testing::WithParamInterface<RetryCase> {};
+
+TEST_P(RetriedFaultTest, RetriesAfterTheRightDelayThenSucceeds) {
+  if (GetParam().fault.fault == EmbedFault::kHang) config.timeouts.total_ms = 300;
+  server.PushFaults({GetParam().fault});
+  auto out = Embed(texts);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectVectorsOf(*out, texts);
+  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{GetParam().expected_sleep_ms}));
+  EXPECT_EQ(server.requests().size(), 2u);
+  EXPECT_EQ(out->total_tokens, TokensOf(texts));  // usage of the answer that counted, not of the failure
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, RetriedFaultTest,
+    ::testing::Values(
+        RetryCase{"RateLimitNoHint", {EmbedFault::kRateLimit, "", "", ""}, 100},
+        RetryCase{"RateLimitRetryAfter", {EmbedFault::kRateLimit, "2", "", ""}, 2'000},
+        RetryCase{"RateLimitRetryAfterMs", {EmbedFault::kRateLimit, "", "750", ""}, 750},
+        RetryCase{"RateLimitRetryAfterMsBelowBackoff", {EmbedFault::kRateLimit, "", "20", ""}, 100},
+        RetryCase{"RateLimitReset", {EmbedFault::kRateLimit, "", "", "1.5s"}, 1'500},
+        RetryCase{"ServerError", {EmbedFault::kServerError, "", "", ""}, 100},
+        RetryCase{"Unavailable", {EmbedFault::kUnavailable, "", "", ""}, 100},
+        RetryCase{"Hang", {EmbedFault::kHang, "", "", ""}, 100},
+        RetryCase{"TruncatedJson", {EmbedFault::kTruncatedJson, "", "", ""}, 100},
+        RetryCase{"TruncatedBody", {EmbedFault::kTruncatedBody, "", "", ""}, 100},
+        RetryCase{"MalformedJson", {EmbedFault::kMalformedJson, "", "", ""}, 100},
+        RetryCase{"WrongCount", {EmbedFault::kWrongCount, "", "", ""}, 100},
+        RetryCase{"WrongDimension", {EmbedFault::kWrongDimension, "", "", ""}, 100},
+        RetryCase{"NaN", {EmbedFault::kNaN, "", "", ""}, 100}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(OpenAiEmbedderTest, PersistentFaultGivesUpWithARetryHintAndNoVectors) {
+  for (int i = 0; i < 4; ++i) server.PushFault(EmbedFault::kNaN);
+  auto out = Embed(texts);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_BAD_RESPONSE");
+  EXPECT_TRUE(out.status().retryable());
+  EXPECT_EQ(out.status().retry_after_ms(), 800);
+  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{100, 200, 400}));
+  EXPECT_EQ(server.requests().size(), 4u);
+}
+
+TEST_F(OpenAiEmbedderTest, LongRateLimitResetIsHandedToTheWorker) {
+  server.PushFaults({{EmbedFault::kRateLimit, "", "", "6m0s"}});
+  auto out = Embed(texts);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_RATE_LIMITED");
+  EXPECT_EQ(out.status().kind(), Kind::kRateLimited);
+  EXPECT_TRUE(out.status().retryable());
+  EXPECT_EQ(out.status().retry_after_ms(), 360'000);
+  EXPECT_TRUE(env.sleeps().empty());
+}
+
+TEST_F(OpenAiEmbedderTest, QuotaIsNotRetried) {
+  server.PushFault(EmbedFault::kQuota);
+  auto out = Embed(texts);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_QUOTA");
+  EXPECT_EQ(out.status().kind(), Kind::kBudgetExceeded);
+  EXPECT_FALSE(out.status().retryable());
+  EXPECT_EQ(server.requests().size(), 1u);
+  EXPECT_TRUE(env.sleeps().empty());
+}
+
+TEST_F(OpenAiEmbedderTest, BadKeyIsAnAuthErrorThatNeverShowsTheKey) {
+  config.api_key = "sk-proj-SECRETSECRETSECRET";
+  auto out = Embed(texts);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_AUTH");
+  EXPECT_FALSE(out.status().retryable());
+  EXPECT_EQ(out.status().ToString().find("SECRET"), std::string::npos);
+  EXPECT_EQ(out.status().ToString().find("sk-"), std::string::npos);
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+TEST_F(OpenAiEmbedderTest, BadRequestIsNotRetried) {
+  config.model = "text-embedding-unknown";
+  config.dimensions = 8;
+  auto out = Embed(texts);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_BAD_REQUEST");
+  EXPECT_FALSE(out.status().retryable());
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+TEST_F(OpenAiEmbedderTest, OnlyTheFailedRequestOfAWaveIsResent) {
+  std::vector<std::string> many;
+  for (int i = 0; i < 3 * 2048; ++i) many.push_back("t" + std::to_string(i));
+  server.PushFaults({{EmbedFault::kUnavailable, "", "", ""}});
+  auto out = Embed(many);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectVectorsOf(*out, many);
+  EXPECT_EQ(server.requests().size(), 4u);
+}
+
+TEST_F(OpenAiEmbedderTest, ConfigIsValidated) {
+  config.api_key.clear();
+  EXPECT_EQ(OpenAiEmbedder::Create(config).status().code(), "OPENAI_CONFIG");
+  config.api_key = kKey;
+  config.base_url = "ftp://x";
+  EXPECT_FALSE(OpenAiEmbedder::Create(config).ok());
+  config.base_url = "https://api.openai.com";
+  config.dimensions = 5000;
+  EXPECT_FALSE(OpenAiEmbedder::Create(config).ok());
+  config.dimensions.reset();
+  config.model = "my-own-model";
+  EXPECT_FALSE(OpenAiEmbedder::Create(config).ok());
+}
+
+TEST(PackRequests, FirstFitWithinBothLimits) {
+  const openai::PackLimits limits{.max_inputs = 3, .max_tokens = 10};
+  const std::vector<int64_t> tokens{6, 6, 3, 1, 1, 4, 2};
+  auto packs = openai::PackRequests(tokens, limits);
+  EXPECT_EQ(packs, (std::vector<std::vector<size_t>>{{0, 2, 3}, {1, 4, 6}, {5}}));
+  EXPECT_EQ(openai::MinimumRequests(tokens, limits), 3u);
+  std::vector<int64_t> uniform(100'000, 500);
+  const openai::PackLimits real;
+  EXPECT_EQ(openai::PackRequests(uniform, real).size(), openai::MinimumRequests(uniform, real));
+}
+
+}  // namespace
+}  // namespace ingestd
