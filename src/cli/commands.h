@@ -9,6 +9,7 @@ namespace ingestd::cli {
 using Args = std::vector<std::string>;  // after the subcommand name
 
 int RunServe(const Args& args);
+int RunWorker(const Args& args);
 int RunToken(const Args& args);
 
 }  // namespace ingestd::cli

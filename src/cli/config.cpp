@@ -103,10 +103,14 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   ReadString(env, "INGESTD_DATA_DIR", &c.data_dir);
   c.database_url = "sqlite://" + (std::filesystem::absolute(c.data_dir) / "ingestd.db").string();
   ReadString(env, "DATABASE_URL", &c.database_url);
+  ReadString(env, "INGESTD_BLOB_URL", &c.blob_url);
   ReadString(env, "INGESTD_LOG_LEVEL", &c.log_level);
   ReadString(env, "INGESTD_HOST", &c.http.host);
   ReadString(env, "INGESTD_MOCK_PARSE_FAULTS", &c.parse_faults);
   ReadString(env, "INGESTD_MOCK_EMBED_FAULTS", &c.embed_faults);
+  ReadString(env, "OPENAI_API_KEY", &c.openai_api_key);
+  ReadString(env, "OPENAI_BASE_URL", &c.openai_base_url);
+  ReadString(env, "OPENAI_EMBED_MODEL", &c.openai_embed_model);
   ReadString(env, "SERVICE_MODE", &c.api.service_mode);
   ReadString(env, "INGESTD_PUBLIC_URL", &c.api.public_url);
 
@@ -128,7 +132,13 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   if (s.ok()) s = ReadInt(env, "INGESTD_MAX_ATTEMPTS", 1, 1000, &c.max_attempts);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_RETRY_BASE_MS", 1, 86'400'000, &c.retry_base_ms);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_RETRY_MAX_MS", 1, 86'400'000, &c.retry_max_ms);
+  // The embedding API takes at most 8192 tokens per input.
+  if (s.ok()) s = ReadInt<size_t>(env, "INGESTD_CHUNK_MAX_TOKENS", 8, 8192, &c.chunk_max_tokens);
+  if (s.ok()) {
+    s = ReadInt<size_t>(env, "INGESTD_CHUNK_OVERLAP_TOKENS", 0, 4096, &c.chunk_overlap_tokens);
+  }
   if (s.ok()) s = ReadLedgerOptions(env, &c.ledger);
+  if (s.ok()) s = ReadInt(env, "OPENAI_EMBED_DIMENSIONS", 1, 65'536, &c.openai_embed_dimensions);
   if (!s.ok()) return s;
   if (c.api.service_mode != "mock") {
     return Status::InvalidArgument("BAD_CONFIG",
@@ -140,8 +150,11 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   if (c.parse_mode != "mock" && c.parse_mode != "local") {
     return Status::InvalidArgument("BAD_CONFIG", "PARSE_MODE must be 'mock' or 'local'");
   }
-  if (c.embed_mode != "mock") {
-    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE must be 'mock'");
+  if (c.embed_mode != "mock" && c.embed_mode != "real") {
+    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE must be 'mock' or 'real'");
+  }
+  if (c.embed_mode == "real" && c.openai_api_key.empty()) {
+    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE=real needs OPENAI_API_KEY");
   }
   // What each job records as its service mode.
   if (c.parse_mode != c.embed_mode) {

@@ -20,9 +20,10 @@ EnvLookup ProcessEnv();
 struct Config {
   std::string data_dir = "./data";  // INGESTD_DATA_DIR
   std::string database_url;         // DATABASE_URL; default sqlite in data_dir
+  std::string blob_url;             // INGESTD_BLOB_URL; default <data_dir>/blobs (process_setup.h)
   std::string log_level = "info";   // INGESTD_LOG_LEVEL
   api::HttpServerOptions http;
-  api::ApiOptions api;  // secrets filled by ResolveSecrets
+  api::ApiOptions api;              // secrets filled by ResolveSecrets
   int workers = 2;                  // INGESTD_WORKERS
   int64_t lease_ms = 30'000;        // INGESTD_LEASE_MS
   int max_attempts = 5;             // INGESTD_MAX_ATTEMPTS
@@ -30,11 +31,18 @@ struct Config {
   int64_t retry_max_ms = 60'000;    // INGESTD_RETRY_MAX_MS
   std::string parse_mode = "mock";  // PARSE_MODE, default SERVICE_MODE: mock | local
   std::string embed_mode = "mock";  // EMBED_MODE, default SERVICE_MODE: mock
+  size_t chunk_max_tokens = 512;    // INGESTD_CHUNK_MAX_TOKENS
+  size_t chunk_overlap_tokens = 64;  // INGESTD_CHUNK_OVERLAP_TOKENS
   std::string parse_faults;         // INGESTD_MOCK_PARSE_FAULTS
   std::string embed_faults;         // INGESTD_MOCK_EMBED_FAULTS
   // INGESTD_BUDGET_DAILY_USD, INGESTD_BUDGET_{PARSE,EMBED}_{DAILY_USD,HOURLY_USD,
   // HOURLY_REQUESTS}, INGESTD_BUDGET_USER_DAILY_USD; unset = no limit.
   LedgerOptions ledger;
+  // EMBED_MODE=real (OpenAI). The key is a secret: never logged or echoed.
+  std::string openai_api_key;                                  // OPENAI_API_KEY
+  std::string openai_base_url = "https://api.openai.com";      // OPENAI_BASE_URL
+  std::string openai_embed_model = "text-embedding-3-small";   // OPENAI_EMBED_MODEL
+  int openai_embed_dimensions = 0;  // OPENAI_EMBED_DIMENSIONS; 0: the model's own
 };
 
 // Reads every INGESTD_* variable (see README), with defaults for the unset ones.

@@ -16,7 +16,8 @@ constexpr const char* kUsage =
     "usage: ingestd <command> [options]\n"
     "\n"
     "commands:\n"
-    "  serve                          run the HTTP API and pipeline workers\n"
+    "  serve [--no-workers]           run the HTTP API and pipeline workers (or the API only)\n"
+    "  worker                         run pipeline workers only (no HTTP API)\n"
     "  token --user U [--role R] [--ttl-s N]\n"
     "                                 print a development bearer token\n"
     "  tokenize FILE|- [--count]      cl100k_base token ids (or their count)\n"
@@ -31,12 +32,16 @@ int main(int argc, char** argv) {
   using ingestd::cli::Args;
   const std::map<std::string, std::function<int(const Args&)>> commands = {
       {"serve", ingestd::cli::RunServe},
+      {"worker", ingestd::cli::RunWorker},
       {"token", ingestd::cli::RunToken},
       {"tokenize",
-       [](const Args& a) { return ingestd::RunTokenizeCommand(a, std::cin, std::cout, std::cerr); }},
+       [](const Args& a) {
+         return ingestd::RunTokenizeCommand(a, std::cin, std::cout, std::cerr);
+       }},
       {"chunk",
        [](const Args& a) { return ingestd::RunChunkCommand(a, std::cin, std::cout, std::cerr); }},
-      {"parse", [](const Args& a) { return ingestd::pdf::RunParseCommand(a, std::cout, std::cerr); }},
+      {"parse",
+       [](const Args& a) { return ingestd::pdf::RunParseCommand(a, std::cout, std::cerr); }},
   };
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);

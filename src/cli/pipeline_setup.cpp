@@ -1,6 +1,6 @@
 #include "cli/pipeline_setup.h"
 
-#include "pipeline/simple_chunker.h"
+#include "text/markdown_token_chunker.h"
 #include "services/service_factory.h"
 
 namespace ingestd::cli {
@@ -27,6 +27,12 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   if (!parse_options.ok()) return parse_options.status();
   auto embed_options = ServiceOptionsFor(config.embed_faults);
   if (!embed_options.ok()) return embed_options.status();
+  embed_options->openai.api_key = config.openai_api_key;
+  embed_options->openai.base_url = config.openai_base_url;
+  embed_options->openai.model = config.openai_embed_model;
+  if (config.openai_embed_dimensions > 0) {
+    embed_options->openai.dimensions = config.openai_embed_dimensions;
+  }
 
   std::unique_ptr<Pipeline> p(new Pipeline());
   auto parser = MakeParser(config.parse_mode, *parse_options);
@@ -35,7 +41,10 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   if (!embedder.ok()) return embedder.status();
   p->parser_ = std::move(parser.value());
   p->embedder_ = std::move(embedder.value());
-  p->chunker_ = std::make_unique<SimpleChunker>();
+  auto chunker = MarkdownTokenChunker::Create(
+      {.max_tokens = config.chunk_max_tokens, .overlap_tokens = config.chunk_overlap_tokens});
+  if (!chunker.ok()) return chunker.status();
+  p->chunker_ = std::move(chunker.value());
 
   PipelineOptions options;
   options.workers = config.workers;
@@ -43,9 +52,16 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   options.max_attempts = config.max_attempts;
   options.backoff.base_delay_ms = config.retry_base_ms;
   options.backoff.max_delay_ms = config.retry_max_ms;
+  // A remote embedder packs each call into requests of up to 2048 inputs / 300k tokens and
+  // sends several at once: give it enough texts per call to fill them.
+  if (config.embed_mode == "real") options.embed_batch_size = 8192;
   if (Status s = ValidatePipelineOptions(options); !s.ok()) return s;
 
-  PipelineDeps deps{store, blobs, p->parser_.get(), p->embedder_.get(), p->chunker_.get(),
+  PipelineDeps deps{store,
+                    blobs,
+                    p->parser_.get(),
+                    p->embedder_.get(),
+                    p->chunker_.get(),
                     SystemClock::Default()};
   p->pool_ = std::make_unique<WorkerPool>(deps, options);
   p->pool_->Start();

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/pipeline_setup.h"
+#include "cli/process_setup.h"
 #include "core/log.h"
 #include "pdf/helper_runner.h"
 #include "store/store.h"
@@ -18,18 +19,7 @@
 namespace ingestd::cli {
 namespace {
 
-log::Level ParseLevel(const std::string& s) {
-  if (s == "debug") return log::Level::kDebug;
-  if (s == "warn") return log::Level::kWarn;
-  if (s == "error") return log::Level::kError;
-  return log::Level::kInfo;
-}
-
-int Fail(const Status& s) {
-  log::Error("ingestd serve failed to start", {{"code", s.code()}, {"error", s.message()}});
-  std::fprintf(stderr, "ingestd serve: %s\n", s.ToString().c_str());
-  return 1;
-}
+int Fail(const Status& s) { return FailStart("serve", s); }
 
 }  // namespace
 
@@ -44,40 +34,29 @@ int RunServe(const Args& args) {
     }
   }
   // Block the stop signals in every thread; the main thread waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t stop_signals = BlockStopSignals();
 
   auto env = ProcessEnv();
-  auto loaded = LoadConfig(env);
+  auto loaded = LoadProcessConfig(env);
   if (!loaded.ok()) return Fail(loaded.status());
   Config config = std::move(loaded.value());
-  log::SetMinLevel(ParseLevel(config.log_level));
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
-  if (ec) return Fail(Status::Internal("DATA_DIR", "cannot create " + config.data_dir));
   if (Status s = ResolveSecrets(env, &config); !s.ok()) return Fail(s);
-
-  auto store = OpenStore(config.database_url);
-  if (!store.ok()) return Fail(store.status());
-  if (Status s = (*store)->Migrate(); !s.ok()) return Fail(s);
-  auto blobs = OpenFsBlobStore((std::filesystem::path(config.data_dir) / "blobs").string());
-  if (!blobs.ok()) return Fail(blobs.status());
+  auto backends = OpenBackends(config);
+  if (!backends.ok()) return Fail(backends.status());
+  Store* store = backends->store.get();
+  BlobStore* blobs = backends->blobs.get();
 
   with_workers = with_workers && config.workers > 0;
   std::unique_ptr<Pipeline> pipeline;
   if (with_workers) {
-    auto started = StartPipeline(config, store->get(), blobs->get());
+    auto started = StartPipeline(config, store, blobs);
     if (!started.ok()) return Fail(started.status());
     pipeline = std::move(started.value());
   }
 
   api::ApiContext ctx;
-  ctx.store = store->get();
-  ctx.blobs = blobs->get();
+  ctx.store = store;
+  ctx.blobs = blobs;
   ctx.clock = SystemClock::Default();
   ctx.options = config.api;
   if (pipeline) ctx.on_job_queued = [p = pipeline.get()] { p->Notify(); };
@@ -99,10 +78,9 @@ int RunServe(const Args& args) {
   std::printf("ingestd listening on %s\ndashboard: %s/\n", base.c_str(), base.c_str());
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = WaitForStopSignal(stop_signals);
   log::Info("shutting down", {{"signal", sig}});
-  server.Stop();  // no new requests; in-flight handlers finish
+  server.Stop();                   // no new requests; in-flight handlers finish
   if (pipeline) pipeline->Stop();  // in-flight stages finish or give their leases back
   log::Info("stopped");
   return 0;

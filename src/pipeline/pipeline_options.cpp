@@ -23,6 +23,7 @@ Status ValidatePipelineOptions(const PipelineOptions& o) {
   if (o.backoff.multiplier < 1.0) return Bad("backoff.multiplier", "must be at least 1");
   if (o.max_attempts < 1) return Bad("max_attempts", "must be at least 1");
   if (o.idle_poll_ms < 1) return Bad("idle_poll_ms", "must be at least 1");
+  if (o.notified_idle_poll_ms < 1) return Bad("notified_idle_poll_ms", "must be at least 1");
   if (o.embed_batch_size < 1 || o.embed_batch_size > 2048) {
     return Bad("embed_batch_size", "must be in 1..2048");
   }

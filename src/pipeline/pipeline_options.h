@@ -32,6 +32,10 @@ struct PipelineOptions {
   int max_attempts = 5;
   // Idle workers poll the store this often; WorkerPool::Notify wakes them sooner.
   int64_t idle_poll_ms = 100;
+  // The idle poll when the store pushes wake-ups (Store::SubscribeJobQueued: PostgreSQL
+  // LISTEN/NOTIFY): then polling only covers lost notifications and retries coming due,
+  // and every poll of every idle worker of every process is a query on the shared server.
+  int64_t notified_idle_poll_ms = 1000;
   // Chunk texts per Embedder call. Bigger batches mean fewer round trips to a provider but
   // a larger request to redo when one fails.
   size_t embed_batch_size = 64;

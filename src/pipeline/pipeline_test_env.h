@@ -15,7 +15,7 @@
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "pipeline/pipeline_options.h"
-#include "pipeline/simple_chunker.h"
+#include "text/markdown_token_chunker.h"
 #include "services/mock_embedder.h"
 #include "services/mock_parser.h"
 #include "store/store.h"
@@ -103,7 +103,7 @@ class PipelineTestEnv : public ::testing::Test {
   FakeClock clock_;
   MockParser parser_;
   MockEmbedder embedder_;
-  SimpleChunker chunker_;
+  MarkdownTokenChunker chunker_;
   PipelineOptions options_;
 };
 

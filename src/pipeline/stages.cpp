@@ -148,6 +148,7 @@ Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc,
   int64_t tokens = 0;
   double cost = 0;
   size_t batches = 0;
+  size_t truncated = 0;  // inputs the provider's per-input token limit cut short
   for (size_t begin = 0; begin < chunks->size(); begin += options_.embed_batch_size) {
     const size_t end = std::min(chunks->size(), begin + options_.embed_batch_size);
     std::vector<std::string> texts;
@@ -171,6 +172,7 @@ Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc,
     }
     tokens += batch->total_tokens;
     cost += batch->cost_usd;
+    truncated += batch->truncated_inputs.size();
     ++batches;
     if (end < chunks->size()) {
       if (Status s = progress(static_cast<int>(end * 100 / chunks->size())); !s.ok()) return s;
@@ -180,7 +182,8 @@ Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc,
                  {"model", deps_.embedder->model()},
                  {"batches", batches},
                  {"total_tokens", tokens},
-                 {"cost_usd", cost}};
+                 {"cost_usd", cost},
+                 {"truncated_inputs", truncated}};
   return out;
 }
 

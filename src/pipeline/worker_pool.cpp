@@ -1,5 +1,6 @@
 #include "pipeline/worker_pool.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/ids.h"
@@ -8,7 +9,7 @@
 namespace ingestd {
 
 WorkerPool::WorkerPool(PipelineDeps deps, PipelineOptions options, std::string id_prefix)
-    : options_(options) {
+    : options_(options), store_(deps.store), idle_poll_ms_(options.idle_poll_ms) {
   if (id_prefix.empty()) id_prefix = "w-" + NewUuidV4().substr(0, 8);
   for (int i = 0; i < options_.workers; ++i) {
     workers_.push_back(
@@ -24,9 +25,14 @@ void WorkerPool::Start() {
     if (started_) return;
     started_ = true;
   }
+  if (store_ != nullptr) wakeups_ = store_->SubscribeJobQueued([this] { Notify(); });
+  if (wakeups_) idle_poll_ms_ = std::max(options_.idle_poll_ms, options_.notified_idle_poll_ms);
   for (auto& w : workers_) threads_.emplace_back([this, &w] { RunLoop(*w); });
   heartbeat_ = std::thread([this] { HeartbeatLoop(); });
-  log::Info("worker pool started", {{"workers", workers_.size()}, {"lease_ms", options_.lease_ms}});
+  log::Info("worker pool started", {{"workers", workers_.size()},
+                                    {"lease_ms", options_.lease_ms},
+                                    {"store_wakeups", wakeups_ != nullptr},
+                                    {"idle_poll_ms", idle_poll_ms_}});
 }
 
 void WorkerPool::Notify() {
@@ -48,7 +54,7 @@ void WorkerPool::RunLoop(Worker& worker) {
     if (--running_stages_ == 0 && stopping_) drained_.notify_all();
     if (worked) continue;
     // A Notify between RunOnce and here bumped generation_: no lost wake-up.
-    wake_.wait_for(lock, std::chrono::milliseconds(options_.idle_poll_ms),
+    wake_.wait_for(lock, std::chrono::milliseconds(idle_poll_ms_),
                    [&] { return stopping_ || generation_ != seen; });
   }
 }
@@ -66,6 +72,7 @@ void WorkerPool::HeartbeatLoop() {
 }
 
 void WorkerPool::Stop() {
+  wakeups_.reset();  // no Notify from the store's thread once stopping
   std::unique_lock lock(mu_);
   if (!started_ || stopping_) return;
   stopping_ = true;

@@ -2,7 +2,10 @@
 // thread that extends the leases of in-flight jobs.
 //
 // Lifecycle: construct → Start() → Notify() whenever new work is queued (an upload) →
-// Stop() (or destruction). Stop stops claiming, waits up to options.stop_grace_ms for
+// Stop() (or destruction). When the store pushes wake-ups (Store::SubscribeJobQueued, e.g.
+// jobs queued by other processes on PostgreSQL), Start subscribes Notify to them and idle
+// workers poll only every notified_idle_poll_ms.
+// Stop stops claiming, waits up to options.stop_grace_ms for
 // in-flight stages, releases the claims of those still running (so another process can take
 // them at once), then joins every thread. A stage stuck in an upstream call still delays
 // the join, but its job is already back in the queue.
@@ -42,6 +45,9 @@ class WorkerPool {
   void HeartbeatLoop();
 
   const PipelineOptions options_;
+  Store* const store_;
+  std::unique_ptr<StoreSubscription> wakeups_;  // set by Start when the store has them
+  int64_t idle_poll_ms_;                        // set by Start, before the threads
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::thread heartbeat_;

@@ -12,7 +12,7 @@ namespace ingestd {
 class Chunker {
  public:
   virtual ~Chunker() = default;
-  // Name and version, e.g. "markdown-simple@1"; part of every chunk id, so changing how
+  // Name and version, e.g. "markdown-tokens@1"; part of every chunk id, so changing how
   // text is split must change the version.
   virtual std::string name() const = 0;
   // Deterministic: the same (document_id, markdown) gives the same chunks and ids, with
