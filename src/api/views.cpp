@@ -63,10 +63,16 @@ nlohmann::json DocumentJson(const Document& doc, const std::string& job_id, int6
 }
 
 nlohmann::json ChunkJson(const Chunk& c) {
-  return {{"chunk_id", c.id},          {"ord", c.ord},
-          {"text", c.text},            {"heading_path", c.heading_path},
-          {"token_count", c.token_count}, {"char_start", c.char_start},
-          {"char_end", c.char_end}};
+  auto page = [](int p) { return p > 0 ? nlohmann::json(p) : nlohmann::json(nullptr); };
+  return {{"chunk_id", c.id},
+          {"ord", c.ord},
+          {"text", c.text},
+          {"heading_path", c.heading_path},
+          {"token_count", c.token_count},
+          {"char_start", c.char_start},
+          {"char_end", c.char_end},
+          {"page_start", page(c.page_start)},
+          {"page_end", page(c.page_end)}};
 }
 
 nlohmann::json EventJson(const Event& e) {
