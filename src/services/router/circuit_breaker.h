@@ -1,0 +1,64 @@
+// CircuitBreaker: passive health of one outside service. Closed: calls flow and consecutive
+// service faults are counted; at failure_threshold it opens. Open: calls are refused until
+// open_ms has passed, then one probe call is let through (half-open); its success closes
+// the breaker, its failure opens it for another open_ms. Time comes from the Clock.
+//
+// Thread-safe (one mutex). Every Allow() that returned true must be followed by exactly one
+// of RecordSuccess / RecordFailure / RecordNeutral, so a half-open probe is never lost.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+
+#include "core/clock.h"
+
+namespace ingestd {
+
+struct BreakerOptions {
+  int failure_threshold = 5;  // consecutive service faults that open the breaker
+  int64_t open_ms = 30'000;   // how long it stays open before a half-open probe
+  int window_calls = 50;      // outcomes kept for the recent error rate
+};
+
+enum class BreakerState { kClosed, kOpen, kHalfOpen };
+const char* ToString(BreakerState state);
+
+struct BreakerSnapshot {
+  BreakerState state = BreakerState::kClosed;
+  int consecutive_failures = 0;
+  int64_t retry_at_ms = 0;  // when open: the earliest half-open probe
+  double error_rate = 0;    // over the last window_calls outcomes
+  int64_t recent_calls = 0;
+};
+
+class CircuitBreaker {
+ public:
+  CircuitBreaker(BreakerOptions options, const Clock* clock);
+
+  // True when a call may go out now (in half-open: only the single probe).
+  bool Allow();
+  void RecordSuccess();
+  void RecordFailure();
+  // The call ended without telling anything about the service's health (the input was
+  // bad, or the call never went out): frees a half-open probe slot.
+  void RecordNeutral();
+  // Milliseconds until Allow() may succeed again (0 when it would now).
+  int64_t RetryAfterMs() const;
+  BreakerSnapshot Snapshot() const;
+
+ private:
+  void Remember(bool failed);  // requires mu_
+
+  const BreakerOptions options_;
+  const Clock* const clock_;
+  mutable std::mutex mu_;
+  BreakerState state_ = BreakerState::kClosed;
+  int consecutive_failures_ = 0;
+  int64_t opened_at_ms_ = 0;
+  bool probe_in_flight_ = false;
+  std::deque<bool> recent_;  // true = failure
+};
+
+}  // namespace ingestd

@@ -1,0 +1,135 @@
+#include "services/router/service_route.h"
+
+#include "core/log.h"
+
+namespace ingestd {
+
+ServiceRoute::ServiceRoute(Options options, const Clock* clock, Ledger* ledger, DecisionSink sink)
+    : options_(std::move(options)),
+      clock_(clock),
+      ledger_(ledger),
+      sink_(std::move(sink)),
+      breaker_(options_.breaker, clock) {}
+
+bool ServiceRoute::IsServiceFault(const Status& s) {
+  if (s.ok()) return false;
+  if (s.retryable()) return true;
+  switch (s.kind()) {
+    case Kind::kUpstream:
+    case Kind::kUnavailable:
+    case Kind::kRateLimited:
+    case Kind::kBudgetExceeded:  // the provider's quota (insufficient_quota)
+    case Kind::kUnauthenticated:
+    case Kind::kPermissionDenied:
+    case Kind::kInternal:
+      return true;
+    default:
+      return false;  // the input's fault: another implementation would not do better
+  }
+}
+
+Result<ServiceRoute::Admission> ServiceRoute::Admit(const CallContext& ctx,
+                                                    int64_t estimate_nanos) {
+  const bool hybrid = options_.mode == ServiceMode::kHybrid;
+  Admission a;
+  if (!breaker_.Allow()) {
+    if (!hybrid) {
+      return Status::Unavailable("SERVICE_UNAVAILABLE",
+                                 "the " + options_.service +
+                                     " service is unavailable (circuit open); the job will retry")
+          .WithRetryAfterMs(breaker_.RetryAfterMs());
+    }
+    a.reason = "breaker_open";
+    return a;
+  }
+  if (ledger_ != nullptr) {
+    auto r = ledger_->Reserve(
+        {options_.service, estimate_nanos, ctx.user_id, ctx.job_id, ctx.correlation_id});
+    if (!r.ok()) {
+      breaker_.RecordNeutral();  // the call never went out
+      if (hybrid && r.status().kind() == Kind::kBudgetExceeded) {
+        a.reason = "budget:" + r.status().code();
+        return a;
+      }
+      return r.status();
+    }
+    a.reservation = std::move(*r);
+  }
+  a.use_real = true;
+  a.started_mono_ms = clock_->MonotonicMillis();
+  return a;
+}
+
+bool ServiceRoute::Complete(const Admission& a, const CallContext& ctx, const Status& outcome,
+                            const Usage& usage) {
+  last_latency_ms_ = clock_->MonotonicMillis() - a.started_mono_ms;
+  const bool fault = IsServiceFault(outcome);
+  if (outcome.ok()) {
+    breaker_.RecordSuccess();
+  } else if (fault) {
+    breaker_.RecordFailure();
+  } else {
+    breaker_.RecordNeutral();
+  }
+  if (!outcome.ok()) {
+    std::lock_guard lock(mu_);
+    last_error_code_ = outcome.code();
+  }
+  if (a.reservation) {
+    Status s = outcome.ok() ? ledger_->Settle(a.reservation->id, usage)
+                            : ledger_->Release(a.reservation->id);
+    if (!s.ok()) {
+      // The reservation stays open until the stale sweep releases it: the budget is held
+      // back (never overspent) but this call's spend is not recorded.
+      log::Error("ledger settlement failed", {{"correlation_id", ctx.correlation_id},
+                                              {"job_id", ctx.job_id},
+                                              {"service", options_.service},
+                                              {"reservation_id", a.reservation->id},
+                                              {"code", s.code()}});
+    }
+  }
+  return fault && options_.mode == ServiceMode::kHybrid;
+}
+
+void ServiceRoute::Record(const CallContext& ctx, const std::string& implementation, bool fallback,
+                          const std::string& reason) {
+  (fallback ? fallback_calls_ : real_calls_)++;
+  RouteDecision d{options_.service, ToString(options_.mode), implementation, fallback, reason,
+                  ctx.job_id,       ctx.correlation_id};
+  log::Write(fallback ? log::Level::kWarn : log::Level::kDebug, "service routed",
+             {{"correlation_id", d.correlation_id},
+              {"job_id", d.job_id},
+              {"service", d.service},
+              {"mode", d.mode},
+              {"implementation", d.implementation},
+              {"fallback_triggered", d.fallback_triggered},
+              {"reason", d.reason}});
+  if (sink_) sink_(d);
+}
+
+ServiceHealth ServiceRoute::Health() const {
+  ServiceHealth h;
+  h.service = options_.service;
+  h.mode = ToString(options_.mode);
+  h.breaker = breaker_.Snapshot();
+  switch (options_.mode) {
+    case ServiceMode::kMock:
+    case ServiceMode::kLocal:
+      h.implementation = h.mode;
+      break;
+    case ServiceMode::kReal:
+      h.implementation = "real";
+      break;
+    case ServiceMode::kHybrid:
+      h.implementation = h.breaker.state == BreakerState::kOpen ? options_.fallback : "real";
+      break;
+  }
+  h.last_latency_ms = last_latency_ms_;
+  h.real_calls = real_calls_;
+  h.fallback_calls = fallback_calls_;
+  std::lock_guard lock(mu_);
+  h.last_error_code = last_error_code_;
+  return h;
+}
+
+}  // namespace ingestd

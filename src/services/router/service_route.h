@@ -1,0 +1,106 @@
+// ServiceRoute: the routing policy of one service (parse or embed), shared by the routed
+// Parser and Embedder. It decides, call by call, whether the real implementation serves or
+// the fallback does (DESIGN.md §5), reserves the call's estimate in the ledger before a real
+// call and settles or releases it afterwards, and feeds the circuit breaker.
+//
+//   mock / local: the named implementation, never reserved (free).
+//   real:   the real one only. Breaker open → kUnavailable "SERVICE_UNAVAILABLE" (retryable,
+//           retry_after = until the half-open probe); budget → the ledger's kBudgetExceeded
+//           (retryable, retry_after = next window with room). Never serves fallback output.
+//   hybrid: the real one while its breaker allows, the budget has room and it answers;
+//           otherwise the fallback, with the reason recorded.
+//
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "ledger/ledger.h"
+#include "services/parser.h"
+#include "services/router/circuit_breaker.h"
+#include "services/router/service_mode.h"
+
+namespace ingestd {
+
+// What served one call, and why; recorded as a log line and handed to the sink.
+struct RouteDecision {
+  std::string service;         // "parse" | "embed"
+  std::string mode;            // the service's mode
+  std::string implementation;  // the implementation that served (or was refused)
+  bool fallback_triggered = false;
+  std::string reason;  // e.g. "mode", "real", "breaker_open", "budget:BUDGET_EXCEEDED"
+  std::string job_id;
+  std::string correlation_id;
+};
+using DecisionSink = std::function<void(const RouteDecision&)>;
+
+struct ServiceHealth {
+  std::string service;
+  std::string mode;
+  std::string implementation;  // what would serve a call now
+  BreakerSnapshot breaker;
+  int64_t last_latency_ms = -1;  // of the last real call; -1 before the first
+  std::string last_error_code;
+  int64_t real_calls = 0;
+  int64_t fallback_calls = 0;
+};
+
+class ServiceRoute {
+ public:
+  struct Options {
+    std::string service;  // "parse" | "embed"
+    ServiceMode mode = ServiceMode::kMock;
+    std::string fallback;  // implementation name for hybrid ("local" or "mock")
+    BreakerOptions breaker;
+  };
+  // ledger may be null (no budgets: real calls are not reserved); clock must outlive this.
+  ServiceRoute(Options options, const Clock* clock, Ledger* ledger, DecisionSink sink);
+
+  // Admission of one call. kPrimary with a reservation (when a ledger is set) for a real
+  // call; kFallback with the reason in hybrid; an error Status in real mode.
+  struct Admission {
+    bool use_real = false;
+    std::optional<Reservation> reservation;
+    std::string reason;
+    int64_t started_mono_ms = 0;
+  };
+  Result<Admission> Admit(const CallContext& ctx, int64_t estimate_nanos);
+
+  // After a real call: settles with `usage` (when ok) or releases, and tells the breaker.
+  // Returns true when hybrid mode should now serve the call from the fallback.
+  bool Complete(const Admission& admission, const CallContext& ctx, const Status& outcome,
+                const Usage& usage);
+
+  // Records which implementation served (log line + sink).
+  void Record(const CallContext& ctx, const std::string& implementation, bool fallback,
+              const std::string& reason);
+
+  bool paid() const {
+    return options_.mode == ServiceMode::kReal || options_.mode == ServiceMode::kHybrid;
+  }
+  const Options& options() const { return options_; }
+  ServiceHealth Health() const;
+
+  // A failure that says the service (not the input) is in trouble: counts against the
+  // breaker and, in hybrid, sends the call to the fallback.
+  static bool IsServiceFault(const Status& s);
+
+ private:
+  const Options options_;
+  const Clock* const clock_;
+  Ledger* const ledger_;
+  const DecisionSink sink_;
+  CircuitBreaker breaker_;
+  std::atomic<int64_t> last_latency_ms_{-1};
+  std::atomic<int64_t> real_calls_{0};
+  std::atomic<int64_t> fallback_calls_{0};
+  mutable std::mutex mu_;
+  std::string last_error_code_;  // guarded by mu_
+};
+
+}  // namespace ingestd

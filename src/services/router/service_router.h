@@ -1,0 +1,60 @@
+// ServiceRouter: owns the registered implementations of both services and the routed Parser
+// and Embedder built over them for the configured modes. Implementations are registered by
+// name: "mock", "local" (parse only), "real". Hybrid falls back to "local" when registered,
+// else "mock".
+//
+// Thread-safe after Create; the clock, ledger (nullable) and sink must outlive it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "services/router/routed_services.h"
+#include "services/router/service_mode.h"
+#include "services/router/service_route.h"
+
+namespace ingestd {
+
+struct ServiceImpls {
+  std::map<std::string, std::unique_ptr<Parser>> parsers;
+  std::map<std::string, std::unique_ptr<Embedder>> embedders;
+};
+
+struct RouterOptions {
+  ServiceMode parse_mode = ServiceMode::kMock;
+  ServiceMode embed_mode = ServiceMode::kMock;
+  BreakerOptions breaker;
+  PriceTable prices;
+  // Defaults: EstimateTokens summed over the texts; CountPdfPages of the file.
+  TokenCounter count_tokens;
+  PageCounter count_pages;
+};
+
+class ServiceRouter {
+ public:
+  // Fails with kInvalidArgument "SERVICE_MODE_UNKNOWN" for local embedding, and with
+  // kUnavailable "SERVICE_NOT_CONFIGURED" (not retryable) when a mode needs an implementation
+  // that was not registered (real mode without the real client, e.g. no API key).
+  static Result<std::unique_ptr<ServiceRouter>> Create(RouterOptions options, ServiceImpls impls,
+                                                       const Clock* clock, Ledger* ledger,
+                                                       DecisionSink sink = nullptr);
+
+  Parser* parser() { return parser_.get(); }
+  Embedder* embedder() { return embedder_.get(); }
+  std::vector<ServiceHealth> Health() const;
+
+ private:
+  ServiceRouter() = default;
+
+  RouterOptions options_;
+  ServiceImpls impls_;
+  std::unique_ptr<ServiceRoute> parse_route_;
+  std::unique_ptr<ServiceRoute> embed_route_;
+  std::unique_ptr<RoutedParser> parser_;
+  std::unique_ptr<RoutedEmbedder> embedder_;
+};
+
+}  // namespace ingestd

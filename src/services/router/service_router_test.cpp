@@ -1,0 +1,301 @@
+#include "services/router/service_router.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "ledger/sqlite_ledger.h"
+#include "services/fault_injector.h"
+#include "services/mock_embedder.h"
+#include "services/mock_parser.h"
+#include "services/token_estimate.h"
+
+namespace ingestd {
+namespace {
+
+constexpr char kRealModel[] = "text-embedding-3-small";
+
+// Stands in for the OpenAI client: reports usage, fails when told to.
+class FakeRealEmbedder final : public Embedder {
+ public:
+  explicit FakeRealEmbedder(FaultOptions faults = {}) : faults_(faults, "embed") {}
+  std::string name() const override { return "real"; }
+  std::string model() const override { return kRealModel; }
+  int dimensions() const override { return MockEmbedder::kDimensions; }
+  Result<EmbedOutput> Embed(const std::vector<std::string>& texts, const CallContext&) override {
+    ++calls;
+    {
+      std::lock_guard lock(mu_);
+      if (!script_.empty()) {
+        Status s = script_.front();
+        script_.erase(script_.begin());
+        if (!s.ok()) return s;
+      }
+    }
+    if (Status s = faults_.BeforeCall(); !s.ok()) return s;
+    EmbedOutput out;
+    for (const std::string& t : texts) {
+      out.vectors.push_back(std::vector<float>(MockEmbedder::kDimensions, 0.5f));
+      out.total_tokens += EstimateTokens(t);
+    }
+    out.model = kRealModel;
+    out.implementation = "real";
+    return out;
+  }
+  void FailNext(Status s) {
+    std::lock_guard lock(mu_);
+    script_.push_back(std::move(s));
+  }
+  std::atomic<int> calls{0};
+
+ private:
+  FaultInjector faults_;
+  std::mutex mu_;
+  std::vector<Status> script_;
+};
+
+class FakeRealParser final : public Parser {
+ public:
+  std::string name() const override { return "real"; }
+  Result<ParseOutput> Parse(const ParseInput&, const CallContext&) override {
+    ++calls;
+    if (fail) return Status::Error(Kind::kUpstream, "UPSTREAM_TRANSIENT", "down", true);
+    return ParseOutput{"# Page 1\n\nreal text", 3, "real", 0};
+  }
+  std::atomic<int> calls{0};
+  bool fail = false;
+};
+
+Status Transient() { return Status::Error(Kind::kUpstream, "UPSTREAM_TRANSIENT", "boom", true); }
+
+class ServiceRouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("router_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Builds a router over a fresh ledger; the real embedder is kept for scripting.
+  void Build(ServiceMode embed_mode, LedgerOptions ledger_options = {}, FaultOptions faults = {},
+             ServiceMode parse_mode = ServiceMode::kMock) {
+    auto ledger = SqliteLedger::Open((dir_ / "ledger.db").string(), &clock_, ledger_options);
+    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+    ledger_ = std::move(*ledger);
+    ServiceImpls impls;
+    auto real = std::make_unique<FakeRealEmbedder>(faults);
+    real_ = real.get();
+    impls.embedders["real"] = std::move(real);
+    impls.embedders["mock"] = std::make_unique<MockEmbedder>();
+    auto real_parser = std::make_unique<FakeRealParser>();
+    real_parser_ = real_parser.get();
+    impls.parsers["real"] = std::move(real_parser);
+    impls.parsers["mock"] = std::make_unique<MockParser>();
+    RouterOptions options;
+    options.embed_mode = embed_mode;
+    options.parse_mode = parse_mode;
+    options.breaker = {2, 1'000, 50};
+    auto router = ServiceRouter::Create(std::move(options), std::move(impls), &clock_,
+                                        ledger_.get(), [this](const RouteDecision& d) {
+                                          std::lock_guard lock(mu_);
+                                          decisions_.push_back(d);
+                                        });
+    ASSERT_TRUE(router.ok()) << router.status().ToString();
+    router_ = std::move(*router);
+  }
+
+  Result<EmbedOutput> Embed(const std::string& text = "hello world, embed me") {
+    return router_->embedder()->Embed({text}, CallContext{"corr", "job", "user"});
+  }
+
+  RouteDecision LastDecision() {
+    std::lock_guard lock(mu_);
+    return decisions_.empty() ? RouteDecision{} : decisions_.back();
+  }
+
+  int64_t OpenReservations() { return ledger_->Costs({0, 1, "service"})->open_reservations; }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  std::unique_ptr<SqliteLedger> ledger_;
+  std::unique_ptr<ServiceRouter> router_;
+  FakeRealEmbedder* real_ = nullptr;
+  FakeRealParser* real_parser_ = nullptr;
+  std::mutex mu_;
+  std::vector<RouteDecision> decisions_;
+};
+
+// ---- mode × breaker state × budget state ----
+
+enum class Breaker { kClosed, kOpen, kHalfOpen };
+enum class Budget { kRoom, kExhausted };
+struct Case {
+  ServiceMode mode;
+  Breaker breaker;
+  Budget budget;
+  std::string expect;  // "real", "mock" (served by) or an error code
+};
+
+class RouterDecisionTest : public ServiceRouterTest, public ::testing::WithParamInterface<Case> {};
+
+TEST_P(RouterDecisionTest, PicksTheExpectedImplementation) {
+  const Case c = GetParam();
+  LedgerOptions lo;
+  lo.embed.daily_usd = 1e-6;  // 1000 nanos; one call here costs about 100
+  Build(c.mode, lo);
+  if (c.breaker != Breaker::kClosed && c.mode != ServiceMode::kMock) {
+    // Two real failures open it (threshold 2); they are released, not spent.
+    real_->FailNext(Transient());
+    real_->FailNext(Transient());
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_TRUE(router_->embedder()->Embed({"x"}, {"c", "j", "u"}).ok() ==
+                  (c.mode == ServiceMode::kHybrid));
+    }
+    ASSERT_EQ(router_->Health()[1].breaker.state, BreakerState::kOpen);
+    if (c.breaker == Breaker::kHalfOpen) clock_.Advance(1'000);
+  }
+  if (c.budget == Budget::kExhausted) {
+    auto r = ledger_->Reserve({"embed", 1000, "other", "j0", "c0"});
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(ledger_->Settle(r->id, {1000, 1, "tokens", kRealModel}).ok());
+  }
+  const int real_calls_before = real_->calls;
+  auto out = Embed();
+  if (c.expect == "real" || c.expect == "mock") {
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    EXPECT_EQ(out->model, c.expect == "real" ? kRealModel : std::string(MockEmbedder::kModel));
+    EXPECT_EQ(LastDecision().implementation, c.expect);
+    EXPECT_EQ(LastDecision().fallback_triggered,
+              c.mode == ServiceMode::kHybrid && c.expect == "mock");
+    EXPECT_EQ(real_->calls - real_calls_before, c.expect == "real" ? 1 : 0);
+  } else {
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.status().code(), c.expect);
+    EXPECT_TRUE(out.status().retryable());
+    EXPECT_GT(out.status().retry_after_ms().value_or(0), 0);
+    EXPECT_EQ(real_->calls, real_calls_before);
+  }
+  EXPECT_EQ(OpenReservations(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllStates, RouterDecisionTest,
+    ::testing::Values(
+        Case{ServiceMode::kMock, Breaker::kClosed, Budget::kRoom, "mock"},
+        Case{ServiceMode::kMock, Breaker::kClosed, Budget::kExhausted, "mock"},
+        Case{ServiceMode::kReal, Breaker::kClosed, Budget::kRoom, "real"},
+        Case{ServiceMode::kReal, Breaker::kClosed, Budget::kExhausted, "BUDGET_EXCEEDED"},
+        Case{ServiceMode::kReal, Breaker::kOpen, Budget::kRoom, "SERVICE_UNAVAILABLE"},
+        Case{ServiceMode::kReal, Breaker::kOpen, Budget::kExhausted, "SERVICE_UNAVAILABLE"},
+        Case{ServiceMode::kReal, Breaker::kHalfOpen, Budget::kRoom, "real"},
+        Case{ServiceMode::kReal, Breaker::kHalfOpen, Budget::kExhausted, "BUDGET_EXCEEDED"},
+        Case{ServiceMode::kHybrid, Breaker::kClosed, Budget::kRoom, "real"},
+        Case{ServiceMode::kHybrid, Breaker::kClosed, Budget::kExhausted, "mock"},
+        Case{ServiceMode::kHybrid, Breaker::kOpen, Budget::kRoom, "mock"},
+        Case{ServiceMode::kHybrid, Breaker::kOpen, Budget::kExhausted, "mock"},
+        Case{ServiceMode::kHybrid, Breaker::kHalfOpen, Budget::kRoom, "real"},
+        Case{ServiceMode::kHybrid, Breaker::kHalfOpen, Budget::kExhausted, "mock"}));
+
+// ---- accounting and fallbacks ----
+
+TEST_F(ServiceRouterTest, RealCallIsReservedThenSettledFromReportedUsage) {
+  Build(ServiceMode::kReal);
+  const std::string text(400, 'a');  // 100 tokens
+  auto out = Embed(text);
+  ASSERT_TRUE(out.ok());
+  EXPECT_DOUBLE_EQ(out->cost_usd, 100 * 20 / 1e9);
+  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service"});
+  ASSERT_EQ(costs->rows.size(), 1u);
+  EXPECT_EQ(costs->rows[0].cost_nanos, 2000);
+  EXPECT_EQ(costs->rows[0].units, 100);
+  EXPECT_EQ(costs->open_reservations, 0);
+}
+
+TEST_F(ServiceRouterTest, RealModeNeverServesMockOutput) {
+  Build(ServiceMode::kReal, {}, FaultOptions{0, 0, false, 0});
+  real_->FailNext(Transient());
+  auto out = Embed();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_TRANSIENT");
+  EXPECT_TRUE(out.status().retryable());
+  EXPECT_EQ(OpenReservations(), 0);  // released
+  EXPECT_TRUE(ledger_->Costs({0, clock_.NowMillis() + 1, "service"})->rows.empty());
+}
+
+TEST_F(ServiceRouterTest, HybridFallsBackOnServiceFaultsButNotOnBadInput) {
+  Build(ServiceMode::kHybrid);
+  real_->FailNext(Status::Error(Kind::kBudgetExceeded, "INSUFFICIENT_QUOTA", "quota", false));
+  auto out = Embed();
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->model, MockEmbedder::kModel);
+  EXPECT_EQ(LastDecision().reason, "real_failed:INSUFFICIENT_QUOTA");
+  real_->FailNext(Status::InvalidArgument("INPUT_TOO_LONG", "too long"));
+  out = Embed();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "INPUT_TOO_LONG");
+}
+
+TEST_F(ServiceRouterTest, HybridWithHalfTheRealCallsFailingServesEveryCallWithHonestTags) {
+  Build(ServiceMode::kHybrid, {}, FaultOptions{0, 2, false, 0});  // every 2nd real call fails
+  int real = 0, mock = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::string text = "chunk number " + std::to_string(i);
+    auto out = Embed(text);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->vectors.size(), 1u);
+    if (out->model == kRealModel) {
+      ++real;
+      EXPECT_EQ(out->vectors[0], std::vector<float>(MockEmbedder::kDimensions, 0.5f));
+    } else {
+      ++mock;
+      EXPECT_EQ(out->model, MockEmbedder::kModel);
+      EXPECT_EQ(out->vectors[0], MockEmbedder::VectorFor(text));  // a mock vector, mock tag
+    }
+  }
+  EXPECT_EQ(real, 20);
+  EXPECT_EQ(mock, 20);
+  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service"});
+  ASSERT_EQ(costs->rows.size(), 1u);
+  EXPECT_EQ(costs->rows[0].calls, 20);  // only served real calls are spend
+  EXPECT_EQ(costs->open_reservations, 0);
+  EXPECT_EQ(router_->Health()[1].fallback_calls, 20);
+}
+
+TEST_F(ServiceRouterTest, ParseReservesByPageCountAndFallsBackInHybrid) {
+  Build(ServiceMode::kMock, {}, {}, ServiceMode::kHybrid);
+  const std::string pdf_path = (dir_ / "doc.pdf").string();
+  std::ofstream(pdf_path) << "%PDF-1.4\n<< /Type /Page >>\n<< /Type /Page >>\n%%EOF\n";
+  ParseInput in{pdf_path, 64, "doc"};
+  auto out = router_->parser()->Parse(in, {"c", "j", "u"});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->implementation, "real");
+  EXPECT_DOUBLE_EQ(out->cost_usd, 3 * 0.00125);  // settled from the 3 pages reported
+  real_parser_->fail = true;
+  out = router_->parser()->Parse(in, {"c", "j", "u"});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->implementation, "mock");
+  EXPECT_TRUE(LastDecision().fallback_triggered);
+  EXPECT_EQ(ledger_->Costs({0, clock_.NowMillis() + 1, "service"})->rows[0].cost_nanos,
+            3 * 1'250'000);
+}
+
+TEST_F(ServiceRouterTest, MissingRealImplementationIsAClearError) {
+  ServiceImpls impls;
+  impls.parsers["mock"] = std::make_unique<MockParser>();
+  impls.embedders["mock"] = std::make_unique<MockEmbedder>();
+  RouterOptions options;
+  options.embed_mode = ServiceMode::kReal;
+  auto router = ServiceRouter::Create(std::move(options), std::move(impls), &clock_, nullptr);
+  ASSERT_FALSE(router.ok());
+  EXPECT_EQ(router.status().code(), "SERVICE_NOT_CONFIGURED");
+  EXPECT_EQ(router.status().kind(), Kind::kUnavailable);
+}
+
+}  // namespace
+}  // namespace ingestd
