@@ -52,9 +52,9 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   options.max_attempts = config.max_attempts;
   options.backoff.base_delay_ms = config.retry_base_ms;
   options.backoff.max_delay_ms = config.retry_max_ms;
-  // A remote embedder packs each call into requests of up to 2048 inputs / 300k tokens and
-  // sends several at once: give it enough texts per call to fill them.
-  if (config.embed_mode == "real") options.embed_batch_size = 8192;
+  // A remote embedder packs each call into requests of up to 2048 inputs / 300k tokens:
+  // give it enough texts per call to fill them (2048 is the most the options allow).
+  if (config.embed_mode == "real") options.embed_batch_size = 2048;
   if (Status s = ValidatePipelineOptions(options); !s.ok()) return s;
 
   PipelineDeps deps{store,

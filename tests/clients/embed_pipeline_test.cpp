@@ -1,0 +1,123 @@
+// Full pipeline runs of `ingestd serve` with EMBED_MODE=real against the in-process fake
+// OpenAI server: jobs complete with exactly the provider's vectors, transient faults are
+// retried, and a job never completes with missing or invalid vectors.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/crypto.h"
+#include "harness/db_inspector.h"
+#include "harness/test_support.h"
+#include "store/vector_codec.h"
+#include "tests/fakes/fake_openai_server.h"
+
+namespace ingestd::itest {
+namespace {
+
+using fakes::EmbedFault;
+using fakes::FakeOpenAiServer;
+
+constexpr char kKey[] = "sk-fake-0123456789abcdef";
+
+class RealEmbedTest : public ServerTest {
+ protected:
+  std::map<std::string, std::string> ServerEnv() const override {
+    return {{"EMBED_MODE", "real"},
+            {"OPENAI_API_KEY", kKey},
+            {"OPENAI_BASE_URL", fake_.base_url()},
+            {"INGESTD_MAX_ATTEMPTS", "2"},
+            {"INGESTD_RETRY_BASE_MS", "100"},
+            {"INGESTD_RETRY_MAX_MS", "200"}};
+  }
+  std::string Upload(const std::string& tag) {
+    HttpResponse up = UploadOneShot(*client_, token_, "R-FAQ.pdf", TaggedPdf(kRFaqPdf, tag));
+    EXPECT_EQ(up.status, 202) << up.Describe();
+    return up.Json().value("job_id", "");
+  }
+  int64_t VectorsOf(const json& view) {
+    DbInspector db(server_->db_path());
+    return db.Count("vectors", "document_id = ?1", {view["document_id"].get<std::string>()});
+  }
+  void ExpectNoKeyInLogs() {
+    EXPECT_EQ(ReadFile(server_->stderr_path()).find(kKey), std::string::npos);
+  }
+
+  FakeOpenAiServer fake_;
+};
+
+TEST_F(RealEmbedTest, JobCompletesWithTheProvidersVectors) {
+  const std::string job_id = Upload("real-1");
+  WaitResult done = WaitForJob(*client_, token_, job_id, IsComplete, 60000);
+  ASSERT_TRUE(done.met) << done.view.dump();
+
+  DbInspector db(server_->db_path());
+  const std::string doc = done.view["document_id"];
+  auto rows = db.Query(
+      "SELECT c.text, v.model, v.dims, lower(hex(v.data)) FROM chunks c JOIN vectors v "
+      "ON v.chunk_id = c.id WHERE c.document_id = ?1",
+      {doc});
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(static_cast<int64_t>(rows.size()), db.Count("chunks", "document_id = ?1", {doc}));
+  for (const auto& r : rows) {
+    EXPECT_EQ(r[1], "text-embedding-3-small");
+    EXPECT_EQ(r[2], "1536");
+    EXPECT_EQ(r[3], HexEncode(EncodeFloat32Le(
+                        FakeOpenAiServer::VectorFor("text-embedding-3-small", 1536, r[0]))));
+  }
+  const auto log = fake_.requests();
+  ASSERT_FALSE(log.empty());
+  for (const auto& r : log) {
+    EXPECT_EQ(r.correlation_id, done.view["correlation_id"]);
+    EXPECT_EQ(r.body["encoding_format"], "base64");
+  }
+  ExpectNoKeyInLogs();
+}
+
+TEST_F(RealEmbedTest, TransientFaultsAreRetriedAndTheJobCompletes) {
+  fake_.PushFaults({{EmbedFault::kRateLimit, "", "200", ""},
+                    {EmbedFault::kUnavailable, "", "", ""},
+                    {EmbedFault::kWrongDimension, "", "", ""}});
+  const std::string job_id = Upload("real-2");
+  WaitResult done = WaitForJob(*client_, token_, job_id, IsComplete, 60000);
+  ASSERT_TRUE(done.met) << done.view.dump();
+  const auto log = fake_.requests();
+  ASSERT_GE(log.size(), 4u);
+  EXPECT_EQ(log[0].status, 429);
+  EXPECT_EQ(log[1].status, 503);
+  EXPECT_GT(VectorsOf(done.view), 0);
+}
+
+TEST_F(RealEmbedTest, InvalidVectorsNeverCompleteAJob) {
+  std::vector<fakes::FaultSpec> nan(64, {EmbedFault::kNaN, "", "", ""});
+  fake_.PushFaults(nan);
+  const std::string job_id = Upload("real-3");
+  WaitResult dead = WaitForJob(*client_, token_, job_id, IsSettled, 90000);
+  ASSERT_TRUE(dead.met) << dead.view.dump();
+  EXPECT_EQ(dead.view["state"], "deadletter") << dead.view.dump();
+  EXPECT_EQ(dead.view["last_error"]["code"], "UPSTREAM_BAD_RESPONSE") << dead.view.dump();
+  EXPECT_EQ(VectorsOf(dead.view), 0);
+}
+
+TEST_F(RealEmbedTest, QuotaDeadLettersWithoutRetrying) {
+  fake_.PushFault(EmbedFault::kQuota);
+  const std::string job_id = Upload("real-4");
+  WaitResult dead = WaitForJob(*client_, token_, job_id, IsSettled, 60000);
+  ASSERT_TRUE(dead.met) << dead.view.dump();
+  EXPECT_EQ(dead.view["state"], "deadletter") << dead.view.dump();
+  EXPECT_EQ(dead.view["last_error"]["code"], "UPSTREAM_QUOTA") << dead.view.dump();
+  EXPECT_EQ(fake_.requests().size(), 1u);
+  EXPECT_EQ(VectorsOf(dead.view), 0);
+  ExpectNoKeyInLogs();
+}
+
+TEST(RealEmbedStartup, MissingKeyFailsAtStartWithAClearError) {
+  if (ServerProcess::BinaryPath().empty()) GTEST_SKIP() << "no ingestd binary in this build";
+  ServerProcess server(std::map<std::string, std::string>{{"EMBED_MODE", "real"}});
+  server.UnsetEnv("OPENAI_API_KEY");
+  const std::string failure = server.Start(15000);
+  EXPECT_NE(failure, "");
+  EXPECT_NE(failure.find("OPENAI_API_KEY"), std::string::npos) << failure;
+}
+
+}  // namespace
+}  // namespace ingestd::itest
