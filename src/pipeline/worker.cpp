@@ -1,9 +1,17 @@
 #include "pipeline/worker.h"
 
+#include <algorithm>
+
 #include "core/log.h"
 
 namespace ingestd {
 namespace {
+
+// Budget exhaustion and an open circuit say nothing about the document: waiting fixes them.
+bool IsWaitNotFailure(const Status& s) {
+  return s.retryable() &&
+         (s.kind() == Kind::kBudgetExceeded || s.code() == "SERVICE_UNAVAILABLE");
+}
 
 bool IsLeaseLost(const Status& s) {
   return s.kind() == Kind::kConflict && s.code() == "LEASE_LOST";
@@ -148,7 +156,15 @@ void Worker::HandleFailure(const Job& job, std::string_view stage, const Status&
   const int attempt = job.retry_count + 1;
   fields["attempt"] = attempt;
   Status s;
-  if (error.retryable() && attempt < options_.max_attempts) {
+  if (IsWaitNotFailure(error)) {
+    // An exhausted budget (or a real service whose circuit is open) is no failure of the
+    // document: the job waits for the window with room, however many times (DESIGN.md §4).
+    const int64_t delay = std::max<int64_t>(
+        error.retry_after_ms().value_or(options_.backoff.max_delay_ms), 1);
+    fields["retry_in_ms"] = delay;
+    log::Warn("stage deferred; waiting for budget or service", fields);
+    s = deps_.store->ScheduleRetry(job.id, id_, now + delay, last, now);
+  } else if (error.retryable() && attempt < options_.max_attempts) {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     // A provider's Retry-After (carried on the Status) sets a floor under the backoff.
     const int64_t delay =

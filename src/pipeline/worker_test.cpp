@@ -193,6 +193,45 @@ TEST_F(WorkerTest, ValidateNormalizesMarkdownStoredByOtherMeans) {
   EXPECT_EQ(*blobs_->Get(key), "# Page 1\n\nText.");
 }
 
+// A parser whose budget is exhausted for the first `refusals` calls, like the router in real
+// mode; then it parses like the mock.
+class BudgetRefusingParser final : public Parser {
+ public:
+  explicit BudgetRefusingParser(int refusals) : refusals_(refusals) {}
+  std::string name() const override { return "budget"; }
+  Result<ParseOutput> Parse(const ParseInput& in, const CallContext& ctx) override {
+    if (refusals_-- > 0) {
+      return Status::Error(Kind::kBudgetExceeded, "BUDGET_EXCEEDED", "no room", true)
+          .WithRetryAfterMs(3'600'000);
+    }
+    return mock_.Parse(in, ctx);
+  }
+
+ private:
+  int refusals_;
+  MockParser mock_;
+};
+
+TEST_F(WorkerTest, ExhaustedBudgetWaitsForTheNextWindowAndNeverDeadLetters) {
+  BudgetRefusingParser refusing(5);
+  PipelineDeps deps = Deps();
+  deps.parser = &refusing;
+  options_.max_attempts = 3;
+  Job job = Upload(SyntheticPdf(1, "budget"));
+  Worker w(deps, options_, "w-1");
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(w.RunOnce());
+    Job waiting = GetJob(job.id);
+    ASSERT_EQ(waiting.state, QueueState::kRetryable) << "refusal " << i;
+    EXPECT_EQ(waiting.last_error->code, "BUDGET_EXCEEDED");
+    clock_.Advance(3'600'000 - 1);
+    EXPECT_FALSE(w.RunOnce()) << "claimed before the next window";
+    clock_.Advance(1);
+  }
+  Drain(w);
+  ExpectCompleteWithoutDuplicates(job);
+}
+
 // A parser that finds no text at all.
 class BlankParser final : public Parser {
  public:
