@@ -132,7 +132,8 @@ Status PgConn::Exec(const char* sql) {
 Result<PgResult> PgConn::Query(const char* sql, const PgParams& params, ResultFormat format) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
-    std::string name = "s" + std::to_string(prepared_.size());
+    std::string name = std::to_string(prepared_.size());
+    name.insert(name.begin(), 's');  // (operator+ trips GCC 12's -Wrestrict false positive)
     PGresult* raw = PQprepare(conn_, name.c_str(), sql, 0, nullptr);
     PgResult owner(raw);
     if (Status s = Check(raw, sql); !s.ok()) return s;
