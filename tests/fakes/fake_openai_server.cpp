@@ -1,26 +1,16 @@
 #include "tests/fakes/fake_openai_server.h"
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
-#include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <limits>
 #include <mutex>
-#include <thread>
 
 #include "core/crypto.h"
 #include "services/det_random.h"
 #include "services/openai_wire.h"
+#include "tests/fakes/fake_http_server.h"
 #include "text/tokenizer.h"
 
 namespace ingestd::fakes {
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
-using asio::ip::tcp;
 using nlohmann::json;
 
 namespace {
@@ -29,16 +19,12 @@ constexpr size_t kMaxInputs = 2048;
 constexpr int64_t kMaxInputTokens = 8192;
 constexpr int64_t kMaxRequestTokens = 300'000;
 
-struct Reply {
-  enum Action { kSend, kHang, kCut } action = kSend;
-  int status = 200;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
+using Reply = FakeReply;
 
 Reply Error(int status, std::string_view message, std::string_view type,
             std::string_view param = {}, std::string_view code = {}) {
-  return Reply{Reply::kSend, status, openai::ErrorBody(message, type, param, code).dump(), {}};
+  return FakeReply{
+      FakeReply::kSend, status, openai::ErrorBody(message, type, param, code).dump(), {}};
 }
 
 Reply InvalidInput(std::string_view message) {
@@ -54,91 +40,30 @@ std::string Masked(std::string_view key) {
 
 struct FakeOpenAiServer::Impl {
   FakeOpenAiOptions options;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  std::thread accept_thread;
   mutable std::mutex mu;
-  std::condition_variable cv;
-  bool stopping = false;
   std::deque<FaultSpec> faults;
   std::vector<LoggedRequest> log;
-  std::vector<std::thread> threads;
-  std::vector<std::shared_ptr<tcp::socket>> sockets;
-  int accepted = 0;
   uint64_t request_seq = 0;
+  std::unique_ptr<FakeHttpServer> http;  // last: its threads use the members above
 
-  // Waits ms, or less when the server stops. False when stopping.
-  bool Wait(int64_t ms) {
-    std::unique_lock lock(mu);
-    cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping; });
-    return !stopping;
-  }
-
-  void AcceptLoop() {
-    for (;;) {
-      auto socket = std::make_shared<tcp::socket>(ioc);
-      boost::system::error_code ec;
-      acceptor.accept(*socket, ec);
-      std::lock_guard lock(mu);
-      if (stopping) return;
-      if (ec) continue;
-      ++accepted;
-      sockets.push_back(socket);
-      threads.emplace_back([this, socket] {
-        Serve(*socket);
-        std::lock_guard lock(mu);  // the destructor may be shutting sockets down
-        boost::system::error_code ignored;
-        socket->shutdown(tcp::socket::shutdown_both, ignored);
-        socket->close(ignored);
-      });
+  FakeReply Serve(const FakeRequest& req) {
+    const size_t log_index = Log(req);
+    if (options.latency_ms > 0 && !http->Wait(options.latency_ms)) {
+      return FakeReply{FakeReply::kHang, 0, "", {}};
     }
+    FakeReply reply = Handle(req, log_index);
+    std::lock_guard lock(mu);
+    log[log_index].status = reply.action == FakeReply::kSend ? reply.status : 0;
+    return reply;
   }
 
-  void Serve(tcp::socket& socket) {
-    beast::flat_buffer buffer;
-    for (;;) {
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(256 << 20);
-      boost::system::error_code ec;
-      bhttp::read(socket, buffer, parser, ec);
-      if (ec) return;
-      bhttp::request<bhttp::string_body> req = parser.release();
-      const size_t log_index = Log(req);
-      if (options.latency_ms > 0 && !Wait(options.latency_ms)) return;
-      Reply reply = Handle(req, log_index);
-      if (reply.action == Reply::kHang) {
-        Wait(options.hang_ms);
-        return;
-      }
-      {
-        std::lock_guard lock(mu);
-        log[log_index].status = reply.action == Reply::kSend ? reply.status : 0;
-      }
-      if (reply.action == Reply::kCut) {
-        std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                           std::to_string(reply.body.size()) + "\r\n\r\n";
-        asio::write(socket, asio::buffer(head + reply.body.substr(0, reply.body.size() / 2)), ec);
-        return;
-      }
-      bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(reply.status),
-                                              req.version()};
-      res.set(bhttp::field::content_type, "application/json");
-      for (auto& [k, v] : reply.headers) res.set(k, v);
-      res.keep_alive(req.keep_alive());
-      res.body() = std::move(reply.body);
-      res.prepare_payload();
-      bhttp::write(socket, res, ec);
-      if (ec || !req.keep_alive()) return;
-    }
-  }
-
-  size_t Log(const bhttp::request<bhttp::string_body>& req) {
+  size_t Log(const FakeRequest& req) {
     LoggedRequest entry;
-    entry.method = std::string(req.method_string());
-    entry.target = std::string(req.target());
-    entry.authorization = std::string(req[bhttp::field::authorization]);
-    entry.correlation_id = std::string(req["X-Correlation-ID"]);
-    entry.body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+    entry.method = req.method;
+    entry.target = req.target;
+    entry.authorization = req.Header("authorization");
+    entry.correlation_id = req.Header("x-correlation-id");
+    entry.body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
     if (entry.body.is_discarded()) entry.body = nullptr;
     std::lock_guard lock(mu);
     log.push_back(std::move(entry));
@@ -166,14 +91,12 @@ struct FakeOpenAiServer::Impl {
             {"x-ratelimit-reset-tokens", "0s"}};
   }
 
-  Reply Handle(const bhttp::request<bhttp::string_body>& req, size_t log_index) {
-    if (req.method() != bhttp::verb::post || req.target() != "/v1/embeddings") {
-      return Error(404,
-                   "Invalid URL (" + std::string(req.method_string()) + " " +
-                       std::string(req.target()) + ")",
+  Reply Handle(const FakeRequest& req, size_t log_index) {
+    if (req.method != "POST" || req.target != "/v1/embeddings") {
+      return Error(404, "Invalid URL (" + req.method + " " + req.target + ")",
                    "invalid_request_error");
     }
-    const std::string auth(req[bhttp::field::authorization]);
+    const std::string auth = req.Header("authorization");
     if (!auth.starts_with("Bearer ") || auth.size() == 7) {
       return Error(401,
                    "You didn't provide an API key. You need to provide your API key in an "
@@ -218,13 +141,13 @@ struct FakeOpenAiServer::Impl {
         return Error(503, "The engine is currently overloaded, please try again later.",
                      "server_error");
       case EmbedFault::kHang:
-        return Reply{Reply::kHang, 0, "", {}};
+        return FakeReply{FakeReply::kHang, 0, "", {}};
       case EmbedFault::kMalformedJson:
-        return Reply{Reply::kSend, 200, "<html>upstream proxy error</html>", {}};
+        return FakeReply{FakeReply::kSend, 200, "<html>upstream proxy error</html>", {}};
       default:
         break;
     }
-    Reply ok = Embeddings(req.body(), log_index);
+    Reply ok = Embeddings(req.body, log_index);
     if (ok.status != 200) return ok;
     return ApplyDataFault(fault.fault, std::move(ok));
   }
@@ -328,7 +251,7 @@ struct FakeOpenAiServer::Impl {
                 {"data", std::move(data)},
                 {"model", model},
                 {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}};
-    return Reply{Reply::kSend, 200, out.dump(), RateHeaders(tokens)};
+    return FakeReply{FakeReply::kSend, 200, out.dump(), RateHeaders(tokens)};
   }
 
   static Reply ApplyDataFault(EmbedFault fault, Reply ok) {
@@ -338,7 +261,7 @@ struct FakeOpenAiServer::Impl {
       return ok;
     }
     if (fault == EmbedFault::kTruncatedBody) {
-      ok.action = Reply::kCut;
+      ok.action = FakeReply::kCut;
       return ok;
     }
     json body = json::parse(ok.body);
@@ -366,40 +289,15 @@ struct FakeOpenAiServer::Impl {
 
 FakeOpenAiServer::FakeOpenAiServer(FakeOpenAiOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-  impl_->acceptor.open(ep.protocol());
-  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
-  impl_->acceptor.bind(ep);
-  impl_->acceptor.listen();
-  impl_->accept_thread = std::thread([this] { impl_->AcceptLoop(); });
+  impl_->http = std::make_unique<FakeHttpServer>(
+      [this](const FakeRequest& req) { return impl_->Serve(req); }, impl_->options.hang_ms);
 }
 
-FakeOpenAiServer::~FakeOpenAiServer() {
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->stopping = true;
-    for (auto& s : impl_->sockets) {
-      boost::system::error_code ec;
-      s->shutdown(tcp::socket::shutdown_both, ec);
-    }
-  }
-  impl_->cv.notify_all();
-  {
-    // Unblock accept() with a connection of our own.
-    asio::io_context ioc;
-    tcp::socket poke(ioc);
-    boost::system::error_code ec;
-    poke.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port()), ec);
-  }
-  impl_->accept_thread.join();
-  for (auto& t : impl_->threads) t.join();
-}
+FakeOpenAiServer::~FakeOpenAiServer() { impl_->http.reset(); }
 
-int FakeOpenAiServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+int FakeOpenAiServer::port() const { return impl_->http->port(); }
 
-std::string FakeOpenAiServer::base_url() const {
-  return "http://127.0.0.1:" + std::to_string(port());
-}
+std::string FakeOpenAiServer::base_url() const { return impl_->http->base_url(); }
 
 void FakeOpenAiServer::PushFaults(std::vector<FaultSpec> faults) {
   std::lock_guard lock(impl_->mu);
@@ -411,10 +309,7 @@ std::vector<LoggedRequest> FakeOpenAiServer::requests() const {
   return impl_->log;
 }
 
-int FakeOpenAiServer::connections_accepted() const {
-  std::lock_guard lock(impl_->mu);
-  return impl_->accepted;
-}
+int FakeOpenAiServer::connections_accepted() const { return impl_->http->connections_accepted(); }
 
 int FakeOpenAiServer::NativeDimensions(std::string_view model) {
   if (model == "text-embedding-3-small" || model == "text-embedding-ada-002") return 1536;
