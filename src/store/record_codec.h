@@ -96,6 +96,8 @@ Result<Chunk> ReadChunk(const Row& s) {
   c.token_count = static_cast<int>(s.Int(5));
   c.char_start = s.Int(6);
   c.char_end = s.Int(7);
+  c.page_start = static_cast<int>(s.Int(8));
+  c.page_end = static_cast<int>(s.Int(9));
   return c;
 }
 

@@ -91,6 +91,34 @@ TEST_P(StoreConformanceTest, NextStateWorkingKeepsTheClaimAndDoneEndsIt) {
   EXPECT_EQ(store_->CommitStage(c).code(), "LEASE_LOST");  // released: no more commits
 }
 
+TEST_P(StoreConformanceTest, ChunkFieldsRoundTrip) {
+  CreateUploadResult up = Upload("u1", kT0);
+  Job job = MustClaim("w1", kT0);
+  StageCommit c;
+  c.job_id = job.id;
+  c.worker_id = "w1";
+  c.to = JobStatus::kChunksStored;
+  c.next_state = QueueState::kWorking;
+  c.chunks = MakeChunks(up.document.id, 2);
+  (*c.chunks)[1].heading_path = "Intro > Setup";
+  (*c.chunks)[1].token_count = 77;
+  (*c.chunks)[1].char_start = 10;
+  (*c.chunks)[1].char_end = 99;
+  (*c.chunks)[1].page_start = 3;
+  (*c.chunks)[1].page_end = 5;
+  ASSERT_TRUE(store_->CommitStage(c).ok());
+  auto chunks = store_->GetChunks(up.document.id);
+  ASSERT_EQ(chunks->size(), 2u);
+  const Chunk& got = (*chunks)[1];
+  EXPECT_EQ(got.heading_path, "Intro > Setup");
+  EXPECT_EQ(got.token_count, 77);
+  EXPECT_EQ(got.char_start, 10);
+  EXPECT_EQ(got.char_end, 99);
+  EXPECT_EQ(got.page_start, 3);
+  EXPECT_EQ(got.page_end, 5);
+  EXPECT_EQ((*chunks)[0].page_start, 0);
+}
+
 TEST_P(StoreConformanceTest, CommittingTheSameChunksTwiceDoesNotDuplicate) {
   CreateUploadResult up = Upload("u1", kT0);
   Job job = MustClaim("w1", kT0);

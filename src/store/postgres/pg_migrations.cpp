@@ -100,6 +100,12 @@ CREATE INDEX jobs_claim_retryable ON jobs (retry_at) WHERE state = 'retryable';
 CREATE INDEX jobs_claim_leased ON jobs (lease_expires_at) WHERE state = 'working';
 )sql";
 
+// Page range of a chunk's text (0 when the markdown carries no page markers).
+constexpr char kV3ChunkPages[] = R"sql(
+ALTER TABLE chunks ADD COLUMN page_start INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chunks ADD COLUMN page_end INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Runs fn inside one transaction holding the migration lock.
 template <typename F>
 Status Locked(PgConn& conn, F&& fn) {
@@ -135,6 +141,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, "initial_schema", kV1InitialSchema},
       {2, "claim_indexes", kV2ClaimIndexes},
+      {3, "chunk_pages", kV3ChunkPages},
   };
   return kAll;
 }

@@ -41,7 +41,7 @@ PgParams DocumentParams(const Document& d) {
 PgParams ChunkParams(const Chunk& c, const std::string& document_id) {
   PgParams p;
   p.Add(c.id).Add(document_id).Add(c.ord).Add(c.text).Add(c.heading_path).Add(c.token_count);
-  p.Add(c.char_start).Add(c.char_end);
+  p.Add(c.char_start).Add(c.char_end).Add(c.page_start).Add(c.page_end);
   return p;
 }
 

@@ -49,6 +49,7 @@ void BindDocument(Stmt& s, const Document& d) {
 void BindChunk(Stmt& s, const Chunk& c) {
   s.Bind(1, c.id).Bind(2, c.document_id).Bind(3, c.ord).Bind(4, c.text);
   s.Bind(5, c.heading_path).Bind(6, c.token_count).Bind(7, c.char_start).Bind(8, c.char_end);
+  s.Bind(9, c.page_start).Bind(10, c.page_end);
 }
 
 void BindEvent(Stmt& s, const Event& e) {

@@ -15,7 +15,8 @@ namespace ingestd::sqlite::sql {
 #define INGESTD_DOCUMENT_COLUMNS \
   "id, user_id, filename, mime, size_bytes, sha256, blob_key, page_count, created_at"
 #define INGESTD_CHUNK_COLUMNS \
-  "id, document_id, ord, text, heading_path, token_count, char_start, char_end"
+  "id, document_id, ord, text, heading_path, token_count, char_start, char_end, page_start, " \
+  "page_end"
 #define INGESTD_EVENT_COLUMNS "id, job_id, correlation_id, type, code, stage, payload, at"
 
 // ---- documents ----
@@ -103,7 +104,7 @@ inline constexpr char kReleaseClaim[] =
 
 // ---- chunks and vectors ----
 inline constexpr char kInsertChunk[] =
-    "INSERT INTO chunks (" INGESTD_CHUNK_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8)";
+    "INSERT INTO chunks (" INGESTD_CHUNK_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
 inline constexpr char kListChunks[] =
     "SELECT " INGESTD_CHUNK_COLUMNS
     " FROM chunks WHERE document_id = ?1 ORDER BY ord LIMIT ?2 OFFSET ?3";
