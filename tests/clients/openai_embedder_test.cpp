@@ -151,7 +151,8 @@ TEST_P(RetriedFaultTest, RetriesAfterTheRightDelayThenSucceeds) {
   ExpectVectorsOf(*out, texts);
   EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{GetParam().expected_sleep_ms}));
   EXPECT_EQ(server.requests().size(), 2u);
-  EXPECT_EQ(out->total_tokens, TokensOf(texts));  // usage of the answer that counted, not of the failure
+  EXPECT_EQ(out->total_tokens,
+            TokensOf(texts));  // usage of the answer that counted, not of the failure
 }
 
 INSTANTIATE_TEST_SUITE_P(

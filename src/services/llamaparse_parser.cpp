@@ -1,0 +1,175 @@
+#include "services/llamaparse_parser.h"
+
+#include "core/log.h"
+#include "services/http/curl_http_client.h"
+#include "services/openai_errors.h"
+
+namespace ingestd {
+namespace {
+
+Status BadResponse(const std::string& why) {
+  return Status::Error(Kind::kUpstream, "UPSTREAM_BAD_RESPONSE", "llamaparse: " + why, true);
+}
+
+// LlamaParse answers errors FastAPI-style: {"detail": "..."} (a string or a list).
+Status Classify(const http::HttpResponse& r, const std::string& api_key) {
+  if (r.status >= 200 && r.status < 300) return Status();
+  std::string what = "llamaparse: HTTP " + std::to_string(r.status);
+  if (r.status == 401 || r.status == 403) {
+    return Status::Error(Kind::kUpstream, "UPSTREAM_AUTH", what + " (check LLAMAPARSE_API_KEY)");
+  }
+  const auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_discarded() && j.is_object() && j.contains("detail")) {
+    std::string detail =
+        j["detail"].is_string() ? j["detail"].get<std::string>() : j["detail"].dump();
+    detail = openai::Redact(detail.substr(0, 300), api_key);
+    what += ": " + detail;
+  }
+  if (r.status == 429)
+    return Status::Error(Kind::kRateLimited, "UPSTREAM_RATE_LIMITED", what, true);
+  if (http::IsTransientHttpStatus(r.status)) {
+    return Status::Error(Kind::kUnavailable, "UPSTREAM_UNAVAILABLE", what, true);
+  }
+  if (r.status == 404) return Status::Error(Kind::kUpstream, "UPSTREAM_PARSE_JOB_UNKNOWN", what);
+  return Status::Error(Kind::kUpstream, "UPSTREAM_BAD_REQUEST", what);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LlamaParseParser>> LlamaParseParser::Create(LlamaParseConfig config,
+                                                                   LlamaParseDeps deps) {
+  if (config.api_key.empty()) {
+    return Status::InvalidArgument("LLAMAPARSE_CONFIG", "LLAMAPARSE_API_KEY is not set");
+  }
+  if (!config.base_url.starts_with("http://") && !config.base_url.starts_with("https://")) {
+    return Status::InvalidArgument("LLAMAPARSE_CONFIG",
+                                   "LLAMAPARSE_BASE_URL must start with http:// or https://");
+  }
+  if (!deps.recorder) {
+    return Status::InvalidArgument("LLAMAPARSE_CONFIG", "no provider job recorder");
+  }
+  return std::unique_ptr<LlamaParseParser>(new LlamaParseParser(std::move(config), deps));
+}
+
+LlamaParseParser::LlamaParseParser(LlamaParseConfig config, LlamaParseDeps deps)
+    : config_(std::move(config)), deps_(deps) {
+  while (config_.base_url.ends_with('/')) config_.base_url.pop_back();
+  if (!deps_.client) {
+    owned_client_ = std::make_unique<http::CurlHttpClient>();
+    deps_.client = owned_client_.get();
+  }
+  if (!deps_.env) deps_.env = http::SystemRetryEnv::Default();
+  if (!deps_.clock) deps_.clock = SystemClock::Default();
+}
+
+LlamaParseParser::~LlamaParseParser() = default;
+
+Result<nlohmann::json> LlamaParseParser::Call(http::HttpRequest req, const CallContext& ctx) {
+  req.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
+  req.headers.emplace_back("Accept", "application/json");
+  if (!ctx.correlation_id.empty()) req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
+  auto sent = http::SendWithRetry(
+      {deps_.client, deps_.env, deps_.clock}, {std::move(req)}, config_.timeouts, config_.retry,
+      [&](size_t, const http::HttpResponse& r) { return Classify(r, config_.api_key); });
+  if (!sent.ok()) return sent.status();
+  auto j = nlohmann::json::parse(sent->front().body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return BadResponse("response is not a JSON object");
+  return j;
+}
+
+Result<std::string> LlamaParseParser::Upload(const ParseInput& in, const CallContext& ctx) {
+  http::HttpRequest req;
+  req.method = "POST";
+  req.url = config_.base_url + "/api/v1/parsing/upload";
+  req.form_fields = {{"tier", config_.tier}, {"version", "latest"}};
+  req.form_file = http::FilePart{"file", in.pdf_path,
+                                 (in.document_id.empty() ? "document" : in.document_id) + ".pdf",
+                                 "application/pdf"};
+  auto j = Call(std::move(req), ctx);
+  if (!j.ok()) return j.status();
+  if (!j->contains("id") || !(*j)["id"].is_string() || (*j)["id"].get<std::string>().empty()) {
+    return BadResponse("upload answer has no job id");
+  }
+  return (*j)["id"].get<std::string>();
+}
+
+Status LlamaParseParser::AwaitSuccess(const std::string& id, const CallContext& ctx) {
+  int64_t waited = 0;
+  for (int poll = 1;; ++poll) {
+    http::HttpRequest req;
+    req.url = config_.base_url + "/api/v1/parsing/job/" + id;
+    auto j = Call(std::move(req), ctx);
+    if (!j.ok()) return j.status();
+    const std::string status = j->value("status", "");
+    if (status == "SUCCESS") return Status();
+    if (status == "ERROR") {
+      std::string why = j->contains("error_message") && (*j)["error_message"].is_string()
+                            ? (*j)["error_message"].get<std::string>()
+                            : "the provider reported ERROR";
+      return Status::Error(Kind::kUnprocessable, "UPSTREAM_PARSE_FAILED",
+                           "llamaparse job failed: " + openai::Redact(why, config_.api_key));
+    }
+    if (status == "CANCELED") {
+      return Status::Error(Kind::kUpstream, "UPSTREAM_PARSE_CANCELED", "llamaparse job canceled");
+    }
+    if (status != "PENDING") return BadResponse("unknown job status '" + status + "'");
+    const int64_t delay = BackoffDelayMs(config_.poll, poll, deps_.env->UnitRandom());
+    if (waited + delay > config_.job_timeout_ms) {
+      return Status::Unavailable("UPSTREAM_PARSE_TIMEOUT", "llamaparse job still pending after " +
+                                                               std::to_string(waited) + " ms")
+          .WithRetryAfterMs(config_.poll.max_delay_ms);
+    }
+    deps_.env->SleepMs(delay);
+    waited += delay;
+  }
+}
+
+Result<ParseOutput> LlamaParseParser::FetchMarkdown(const std::string& id, const CallContext& ctx) {
+  http::HttpRequest req;
+  req.url = config_.base_url + "/api/v1/parsing/job/" + id + "/result/markdown";
+  auto j = Call(std::move(req), ctx);
+  if (!j.ok()) return j.status();
+  if (!j->contains("markdown") || !(*j)["markdown"].is_string()) {
+    return BadResponse("result has no markdown");
+  }
+  const auto meta = j->value("job_metadata", nlohmann::json::object());
+  if (!meta.is_object() || !meta.contains("job_pages") || !meta["job_pages"].is_number_integer()) {
+    return BadResponse("result has no job_metadata.job_pages");
+  }
+  ParseOutput out;
+  out.markdown = (*j)["markdown"].get<std::string>();
+  out.page_count = meta["job_pages"].get<int>();
+  out.implementation = name();
+  const bool cache_hit = meta.value("job_is_cache_hit", false);
+  out.cost_usd = cache_hit ? 0.0 : out.page_count * config_.usd_per_page;
+  return out;
+}
+
+Result<ParseOutput> LlamaParseParser::Parse(const ParseInput& in, const CallContext& ctx) {
+  auto found = deps_.recorder->Find(ctx);
+  if (!found.ok()) return found.status();
+  std::string id;
+  if (found->has_value()) {
+    id = **found;
+    log::Info(
+        "resuming llamaparse job",
+        {{"correlation_id", ctx.correlation_id}, {"job_id", ctx.job_id}, {"provider_job_id", id}});
+  } else {
+    auto uploaded = Upload(in, ctx);
+    if (!uploaded.ok()) return uploaded.status();
+    id = *uploaded;
+    if (Status s = deps_.recorder->Record(ctx, id); !s.ok()) {
+      log::Error("llamaparse job submitted but not recorded; a retry will upload again",
+                 {{"correlation_id", ctx.correlation_id},
+                  {"job_id", ctx.job_id},
+                  {"provider_job_id", id},
+                  {"code", s.code()}});
+      return Status::Unavailable("PARSE_JOB_NOT_RECORDED",
+                                 "could not record llamaparse job " + id + ": " + s.message());
+    }
+  }
+  if (Status s = AwaitSuccess(id, ctx); !s.ok()) return s;
+  return FetchMarkdown(id, ctx);
+}
+
+}  // namespace ingestd

@@ -1,0 +1,80 @@
+// LlamaParseParser: the real Parser, LlamaParse's REST API (DESIGN.md §7).
+//
+// Parse: upload the stored PDF as multipart straight from disk (POST
+// /api/v1/parsing/upload), record the returned job id through the ProviderJobRecorder
+// BEFORE waiting on it, poll GET /api/v1/parsing/job/{id} with backoff until SUCCESS, then
+// fetch /result/markdown (markdown + job_metadata.job_pages; a cache hit costs 0). A retry of
+// the stage finds the recorded id and resumes polling that job instead of uploading (and
+// paying) again. Only a crash between the upload's answer and the record can cause a second
+// upload: the API takes no idempotency key.
+//
+// Errors: UPSTREAM_PARSE_FAILED (kUnprocessable, status ERROR), UPSTREAM_PARSE_CANCELED
+// (kUpstream, CANCELED), UPSTREAM_AUTH (401/403), UPSTREAM_BAD_REQUEST (other 4xx),
+// UPSTREAM_PARSE_JOB_UNKNOWN (404 for a recorded id) — none retryable; retryable:
+// UPSTREAM_RATE_LIMITED, UPSTREAM_UNAVAILABLE, transport errors, UPSTREAM_BAD_RESPONSE,
+// UPSTREAM_PARSE_TIMEOUT (job_timeout_ms of polling; the next attempt resumes the job),
+// PARSE_JOB_NOT_RECORDED (the record failed; the upload is logged with its id).
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "services/http/http_client.h"
+#include "services/http/retrying_sender.h"
+#include "services/parser.h"
+
+namespace ingestd {
+
+// Durable memory of which provider job a parse of our job submitted.
+class ProviderJobRecorder {
+ public:
+  virtual ~ProviderJobRecorder() = default;
+  virtual Result<std::optional<std::string>> Find(const CallContext& ctx) = 0;
+  virtual Status Record(const CallContext& ctx, const std::string& provider_job_id) = 0;
+};
+
+struct LlamaParseConfig {
+  std::string api_key;                                       // LLAMAPARSE_API_KEY (required)
+  std::string base_url = "https://api.cloud.llamaindex.ai";  // LLAMAPARSE_BASE_URL
+  std::string tier = "cost_effective";                       // LLAMAPARSE_TIER (form field)
+  int64_t job_timeout_ms = 30 * 60'000;                      // polling budget of one attempt
+  BackoffPolicy poll{
+      .base_delay_ms = 1'000, .max_delay_ms = 10'000, .multiplier = 1.5, .jitter = Jitter::kEqual};
+  http::HttpTimeouts timeouts{.connect_ms = 10'000, .total_ms = 600'000};
+  http::RetryPolicy retry;
+  double usd_per_page = 0.003;
+};
+
+struct LlamaParseDeps {
+  ProviderJobRecorder* recorder = nullptr;  // required
+  http::HttpClient* client = nullptr;       // null: an owned CurlHttpClient
+  http::RetryEnv* env = nullptr;            // null: SystemRetryEnv
+  const Clock* clock = nullptr;             // null: SystemClock
+};
+
+class LlamaParseParser final : public Parser {
+ public:
+  // kInvalidArgument "LLAMAPARSE_CONFIG" for a missing key or recorder, or a bad base URL.
+  static Result<std::unique_ptr<LlamaParseParser>> Create(LlamaParseConfig config,
+                                                          LlamaParseDeps deps);
+  ~LlamaParseParser() override;
+  std::string name() const override { return "llamaparse"; }
+  Result<ParseOutput> Parse(const ParseInput& in, const CallContext& ctx) override;
+
+ private:
+  LlamaParseParser(LlamaParseConfig config, LlamaParseDeps deps);
+  Result<std::string> Upload(const ParseInput& in, const CallContext& ctx);
+  Status AwaitSuccess(const std::string& id, const CallContext& ctx);
+  Result<ParseOutput> FetchMarkdown(const std::string& id, const CallContext& ctx);
+  Result<nlohmann::json> Call(http::HttpRequest req, const CallContext& ctx);
+
+  LlamaParseConfig config_;
+  LlamaParseDeps deps_;
+  std::unique_ptr<http::HttpClient> owned_client_;
+};
+
+}  // namespace ingestd

@@ -1,0 +1,156 @@
+// LlamaParseParser against the fake LlamaParse server: upload from disk, the recorded job id
+// (no second upload on retry), polling delays, result, typed errors.
+#include "services/llamaparse_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "core/crypto.h"
+#include "services/http/curl_http_client.h"
+#include "tests/fakes/fake_llamaparse_server.h"
+
+namespace ingestd {
+namespace {
+
+using fakes::FakeLlamaParseServer;
+using fakes::ParseOutcome;
+using fakes::UploadFault;
+
+class MemoryRecorder final : public ProviderJobRecorder {
+ public:
+  Result<std::optional<std::string>> Find(const CallContext& ctx) override {
+    auto it = ids.find(ctx.job_id);
+    if (it == ids.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  Status Record(const CallContext& ctx, const std::string& id) override {
+    if (fail) return Status::Unavailable("STORE_DOWN", "store is down");
+    ids[ctx.job_id] = id;
+    return Status();
+  }
+  std::map<std::string, std::string> ids;
+  bool fail = false;
+};
+
+class LlamaParseTest : public ::testing::Test {
+ protected:
+  LlamaParseTest() {
+    pdf_ = (std::filesystem::temp_directory_path() /
+            ("llamaparse_test_" + std::to_string(::getpid()) + ".pdf"))
+               .string();
+    std::ofstream(pdf_) << pdf_bytes_;
+    config.api_key = "llx-fake-0123456789abcdef";
+    config.base_url = server.base_url();
+    config.poll = {
+        .base_delay_ms = 1'000, .max_delay_ms = 10'000, .multiplier = 1.5, .jitter = Jitter::kNone};
+    config.retry.backoff = {
+        .base_delay_ms = 100, .max_delay_ms = 5'000, .multiplier = 2.0, .jitter = Jitter::kNone};
+  }
+  ~LlamaParseTest() override { std::filesystem::remove(pdf_); }
+
+  Result<ParseOutput> Parse(const std::string& job = "job-1") {
+    auto p = LlamaParseParser::Create(config, {&recorder, &client, &env, &clock});
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return (*p)->Parse({pdf_, 42, "doc-1"}, {"corr-1", job, "alice"});
+  }
+
+  const std::string pdf_bytes_ = "%PDF-1.4\n% a tiny stand-in\n%%EOF\n";
+  std::string pdf_;
+  FakeLlamaParseServer server;
+  http::CurlHttpClient client;
+  http::FakeRetryEnv env;
+  FakeClock clock;
+  MemoryRecorder recorder;
+  LlamaParseConfig config;
+};
+
+TEST_F(LlamaParseTest, UploadsPollsAndReturnsTheMarkdown) {
+  auto out = Parse();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->markdown, FakeLlamaParseServer::MarkdownFor("doc-1.pdf", Sha256Hex(pdf_bytes_)));
+  EXPECT_EQ(out->page_count, FakeLlamaParseServer::kPages);
+  EXPECT_NEAR(out->cost_usd, 3 * 0.003, 1e-12);
+  EXPECT_EQ(out->implementation, "llamaparse");
+  ASSERT_EQ(server.jobs().size(), 1u);
+  EXPECT_EQ(server.jobs()[0].tier, "cost_effective");
+  EXPECT_EQ(recorder.ids.at("job-1"), server.jobs()[0].id);
+  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{1'000, 1'500}));  // two PENDING polls
+}
+
+TEST_F(LlamaParseTest, ARetryResumesTheRecordedJobWithoutUploadingAgain) {
+  config.job_timeout_ms = 2'000;  // 1000 + 1500 > 2000: gives up after the second poll
+  FakeLlamaParseServer slow_server({.pending_polls = 3});
+  config.base_url = slow_server.base_url();
+  auto first = Parse();
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.status().code(), "UPSTREAM_PARSE_TIMEOUT");
+  EXPECT_TRUE(first.status().retryable());
+  auto second = Parse();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(slow_server.uploads_accepted(), 1);
+  EXPECT_EQ(second->page_count, FakeLlamaParseServer::kPages);
+}
+
+TEST_F(LlamaParseTest, ErrorAndCanceledAreTypedAndFinal) {
+  server.PushOutcome(ParseOutcome::kError);
+  server.PushOutcome(ParseOutcome::kCanceled);
+  auto error = Parse("job-e");
+  ASSERT_FALSE(error.ok());
+  EXPECT_EQ(error.status().code(), "UPSTREAM_PARSE_FAILED");
+  EXPECT_EQ(error.status().kind(), Kind::kUnprocessable);
+  EXPECT_FALSE(error.status().retryable());
+  auto canceled = Parse("job-c");
+  ASSERT_FALSE(canceled.ok());
+  EXPECT_EQ(canceled.status().code(), "UPSTREAM_PARSE_CANCELED");
+  EXPECT_FALSE(canceled.status().retryable());
+}
+
+TEST_F(LlamaParseTest, UploadRateLimitAndServerErrorsAreRetried) {
+  server.PushUploadFault(UploadFault::kRateLimit);  // retry-after: 1
+  server.PushUploadFault(UploadFault::kServerError);
+  auto out = Parse();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(server.uploads_accepted(), 1);
+  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{1'000, 200, 1'000, 1'500}));
+}
+
+TEST_F(LlamaParseTest, BadKeyIsAuthAndNeverEchoed) {
+  config.api_key = "llx-SECRET-SECRET";
+  auto out = Parse();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_AUTH");
+  EXPECT_FALSE(out.status().retryable());
+  EXPECT_EQ(out.status().ToString().find("SECRET"), std::string::npos);
+  EXPECT_TRUE(env.sleeps().empty());
+}
+
+TEST_F(LlamaParseTest, AnUnrecordedSubmissionFailsRetryably) {
+  recorder.fail = true;
+  auto out = Parse();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "PARSE_JOB_NOT_RECORDED");
+  EXPECT_TRUE(out.status().retryable());
+  EXPECT_EQ(server.jobs().at(0).polls, 0);  // never waited on a job we could lose
+}
+
+TEST_F(LlamaParseTest, CacheHitCostsNothing) {
+  ASSERT_TRUE(Parse("job-1").ok());
+  auto again = Parse("job-2");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->cost_usd, 0.0);
+  EXPECT_EQ(again->page_count, FakeLlamaParseServer::kPages);
+}
+
+TEST_F(LlamaParseTest, AnUnknownRecordedJobIsNotRetried) {
+  recorder.ids["job-1"] = "no-such-job";
+  auto out = Parse();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_PARSE_JOB_UNKNOWN");
+  EXPECT_EQ(server.uploads_accepted(), 0);
+}
+
+}  // namespace
+}  // namespace ingestd

@@ -1,0 +1,214 @@
+#include "tests/fakes/fake_llamaparse_server.h"
+
+#include <deque>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "core/crypto.h"
+#include "tests/fakes/fake_http_server.h"
+
+namespace ingestd::fakes {
+namespace {
+
+using nlohmann::json;
+
+FakeReply Detail(int status, const std::string& detail) {
+  return FakeReply{FakeReply::kSend, status, json{{"detail", detail}}.dump(), {}};
+}
+
+FakeReply Json(const json& body) { return FakeReply{FakeReply::kSend, 200, body.dump(), {}}; }
+
+struct Part {
+  std::string name, filename, data;
+};
+
+// Just enough multipart/form-data parsing for the fake: boundary from the content type,
+// parts split on it, name/filename from Content-Disposition.
+std::vector<Part> ParseMultipart(const std::string& content_type, const std::string& body) {
+  std::vector<Part> parts;
+  const size_t b = content_type.find("boundary=");
+  if (b == std::string::npos) return parts;
+  std::string boundary = content_type.substr(b + 9);
+  if (!boundary.empty() && boundary.front() == '"')
+    boundary = boundary.substr(1, boundary.size() - 2);
+  const std::string delim = "--" + boundary;
+  size_t pos = body.find(delim);
+  while (pos != std::string::npos) {
+    pos += delim.size();
+    if (body.compare(pos, 2, "--") == 0) break;
+    const size_t head_end = body.find("\r\n\r\n", pos);
+    const size_t next = body.find("\r\n" + delim, pos);
+    if (head_end == std::string::npos || next == std::string::npos) break;
+    const std::string head = body.substr(pos, head_end - pos);
+    Part part;
+    auto attr = [&](const std::string& key) {
+      const size_t k = head.find(key + "=\"");
+      if (k == std::string::npos) return std::string();
+      const size_t start = k + key.size() + 2;
+      return head.substr(start, head.find('"', start) - start);
+    };
+    part.name = attr(" name");
+    part.filename = attr("filename");
+    part.data = body.substr(head_end + 4, next - head_end - 4);
+    parts.push_back(std::move(part));
+    pos = next + 2;
+  }
+  return parts;
+}
+
+}  // namespace
+
+struct FakeLlamaParseServer::Impl {
+  FakeLlamaParseOptions options;
+  mutable std::mutex mu;
+  std::deque<ParseOutcome> outcomes;
+  std::deque<UploadFault> upload_faults;
+  std::vector<FakeParseJob> jobs;
+  int requests = 0;
+  std::unique_ptr<FakeHttpServer> http;  // last: its threads use the members above
+
+  FakeReply Serve(const FakeRequest& req) {
+    std::lock_guard lock(mu);
+    ++requests;
+    if (req.Header("authorization") != "Bearer " + options.api_key) {
+      return Detail(401, "Invalid authentication token");
+    }
+    const std::string prefix = "/api/v1/parsing/job/";
+    if (req.method == "POST" && req.target == "/api/v1/parsing/upload") return Upload(req);
+    if (req.method == "GET" && req.target.starts_with(prefix)) {
+      std::string rest = req.target.substr(prefix.size());
+      const std::string suffix = "/result/markdown";
+      const bool result = rest.ends_with(suffix);
+      if (result) rest.resize(rest.size() - suffix.size());
+      FakeParseJob* job = Find(rest);
+      if (!job) return Detail(404, "Job not found");
+      return result ? Result(*job) : Status(*job);
+    }
+    return Detail(404, "Not Found");
+  }
+
+  FakeReply Upload(const FakeRequest& req) {
+    if (!upload_faults.empty()) {
+      const UploadFault f = upload_faults.front();
+      upload_faults.pop_front();
+      if (f == UploadFault::kRateLimit) {
+        FakeReply r = Detail(429, "Too many requests");
+        r.headers.emplace_back("retry-after", "1");
+        return r;
+      }
+      if (f == UploadFault::kServerError) return Detail(500, "Internal Server Error");
+    }
+    FakeParseJob job;
+    for (const Part& p : ParseMultipart(req.Header("content-type"), req.body)) {
+      if (p.name == "file") {
+        job.filename = p.filename;
+        job.sha256 = Sha256Hex(p.data);
+      } else if (p.name == "tier") {
+        job.tier = p.data;
+      }
+    }
+    if (job.filename.empty()) return Detail(400, "No file provided");
+    for (const FakeParseJob& earlier : jobs) {
+      if (earlier.sha256 == job.sha256) job.cache_hit = true;
+    }
+    job.id = Sha256Hex(job.sha256 + std::to_string(jobs.size())).substr(0, 8) + "-fake-job";
+    if (!outcomes.empty()) {
+      job.outcome = outcomes.front();
+      outcomes.pop_front();
+    }
+    jobs.push_back(job);
+    return Json({{"id", job.id}, {"status", "PENDING"}});
+  }
+
+  FakeParseJob* Find(const std::string& id) {
+    for (FakeParseJob& j : jobs) {
+      if (j.id == id) return &j;
+    }
+    return nullptr;
+  }
+
+  FakeReply Status(FakeParseJob& job) {
+    std::string status = "PENDING";
+    if (job.polls++ >= options.pending_polls) {
+      switch (job.outcome) {
+        case ParseOutcome::kSuccess:
+          status = "SUCCESS";
+          break;
+        case ParseOutcome::kError:
+          status = "ERROR";
+          break;
+        case ParseOutcome::kCanceled:
+          status = "CANCELED";
+          break;
+        case ParseOutcome::kNeverFinishes:
+          break;
+      }
+    }
+    json body = {{"id", job.id}, {"status", status}};
+    if (status == "ERROR") {
+      body["error_code"] = "PDF_IS_BROKEN";
+      body["error_message"] = "The PDF file could not be read";
+    }
+    return Json(body);
+  }
+
+  FakeReply Result(const FakeParseJob& job) {
+    if (job.outcome != ParseOutcome::kSuccess || job.polls <= options.pending_polls) {
+      return Detail(400, "Job is not completed");
+    }
+    return Json({{"markdown", MarkdownFor(job.filename, job.sha256)},
+                 {"job_metadata",
+                  {{"job_pages", kPages},
+                   {"job_is_cache_hit", job.cache_hit},
+                   {"credits_used", job.cache_hit ? 0 : kPages}}}});
+  }
+};
+
+FakeLlamaParseServer::FakeLlamaParseServer(FakeLlamaParseOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->http = std::make_unique<FakeHttpServer>(
+      [this](const FakeRequest& req) { return impl_->Serve(req); }, 1'000);
+}
+
+FakeLlamaParseServer::~FakeLlamaParseServer() { impl_->http.reset(); }
+
+std::string FakeLlamaParseServer::base_url() const { return impl_->http->base_url(); }
+
+void FakeLlamaParseServer::PushOutcome(ParseOutcome outcome) {
+  std::lock_guard lock(impl_->mu);
+  impl_->outcomes.push_back(outcome);
+}
+
+void FakeLlamaParseServer::PushUploadFault(UploadFault fault) {
+  std::lock_guard lock(impl_->mu);
+  impl_->upload_faults.push_back(fault);
+}
+
+int FakeLlamaParseServer::uploads_accepted() const {
+  std::lock_guard lock(impl_->mu);
+  return static_cast<int>(impl_->jobs.size());
+}
+
+int FakeLlamaParseServer::requests_seen() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->requests;
+}
+
+std::vector<FakeParseJob> FakeLlamaParseServer::jobs() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->jobs;
+}
+
+std::string FakeLlamaParseServer::MarkdownFor(const std::string& filename,
+                                              const std::string& sha256) {
+  std::string md;
+  for (int p = 1; p <= kPages; ++p) {
+    md += "# Page " + std::to_string(p) + "\n\nParsed " + filename + " (" + sha256.substr(0, 12) +
+          "), page " + std::to_string(p) + ".\n\n";
+  }
+  return md;
+}
+
+}  // namespace ingestd::fakes

@@ -1,0 +1,59 @@
+// FakeLlamaParseServer: an in-process stand-in for LlamaParse's parsing API (DESIGN.md §7)
+// on a free loopback port: bearer auth, multipart upload → {"id","status"}, job status
+// (PENDING for `pending_polls` polls, then the job's outcome), markdown result with
+// job_metadata.job_pages and job_is_cache_hit (a re-upload of the same bytes is a cache
+// hit), FastAPI-style {"detail"} errors. Faults are scripted per upload. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ingestd::fakes {
+
+enum class ParseOutcome { kSuccess, kError, kCanceled, kNeverFinishes };
+
+enum class UploadFault { kNone, kRateLimit, kServerError };
+
+struct FakeLlamaParseOptions {
+  std::string api_key = "llx-fake-0123456789abcdef";
+  int pending_polls = 2;  // status polls answered PENDING before the outcome
+};
+
+struct FakeParseJob {
+  std::string id;
+  std::string filename;
+  std::string sha256;  // of the uploaded file's bytes
+  std::string tier;
+  ParseOutcome outcome = ParseOutcome::kSuccess;
+  int polls = 0;
+  bool cache_hit = false;
+};
+
+class FakeLlamaParseServer {
+ public:
+  explicit FakeLlamaParseServer(FakeLlamaParseOptions options = {});
+  ~FakeLlamaParseServer();
+  FakeLlamaParseServer(const FakeLlamaParseServer&) = delete;
+  FakeLlamaParseServer& operator=(const FakeLlamaParseServer&) = delete;
+
+  std::string base_url() const;
+  // Outcomes for the next uploads, in order (kSuccess once the queue is empty).
+  void PushOutcome(ParseOutcome outcome);
+  // Faults answered to the next upload requests, in order, instead of accepting them.
+  void PushUploadFault(UploadFault fault);
+  int uploads_accepted() const;
+  int requests_seen() const;
+  std::vector<FakeParseJob> jobs() const;
+
+  // What the fake answers as markdown and page count for an accepted file.
+  static std::string MarkdownFor(const std::string& filename, const std::string& sha256);
+  static constexpr int kPages = 3;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ingestd::fakes
