@@ -9,6 +9,11 @@
 #include "core/clock.h"
 #include "store/store.h"
 
+namespace ingestd {
+class Ledger;
+class ServiceRouter;
+}  // namespace ingestd
+
 namespace ingestd::api {
 
 struct ApiOptions {
@@ -32,6 +37,10 @@ struct ApiContext {
   // the parser could never read (encrypted, no pages, corrupt) is refused at once with its
   // 422 instead of failing later as a job.
   std::function<Result<int>(const std::string& pdf_path)> count_pages;
+  // The cost ledger and service router of this process, for /costs and /services/health;
+  // null when the process runs no pipeline (or budgets are not enforced).
+  Ledger* ledger = nullptr;
+  ServiceRouter* router = nullptr;
 
   void NotifyQueued() const {
     if (on_job_queued) on_job_queued();

@@ -31,4 +31,8 @@ ApiResponse HandleReady(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleUploadLimits(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleDashboard(ApiContext& ctx, const ApiRequest& req);
 
+// services and costs (service_handlers.cpp)
+ApiResponse HandleServicesHealth(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleCosts(ApiContext& ctx, const ApiRequest& req);
+
 }  // namespace ingestd::api

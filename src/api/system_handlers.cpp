@@ -47,6 +47,8 @@ std::vector<Route> ApiRoutes() {
       open("GET", "/health", HandleHealth),
       open("GET", "/ready", HandleReady),
       open("GET", "/api/v1/upload/limits", HandleUploadLimits),
+      open("GET", "/api/v1/services/health", HandleServicesHealth),
+      authed("GET", "/api/v1/costs", HandleCosts),
       authed("POST", "/api/v1/upload", HandleCreateUpload),
       // The signed token in the URL is the credential of the PUT.
       Route{"PUT", "/api/v1/blobs/{token}", false, nullptr, BeginBlobPut},

@@ -11,5 +11,6 @@ using Args = std::vector<std::string>;  // after the subcommand name
 int RunServe(const Args& args);
 int RunWorker(const Args& args);
 int RunToken(const Args& args);
+int RunCosts(const Args& args);
 
 }  // namespace ingestd::cli

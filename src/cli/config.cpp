@@ -140,21 +140,25 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   if (s.ok()) s = ReadLedgerOptions(env, &c.ledger);
   if (s.ok()) s = ReadInt(env, "OPENAI_EMBED_DIMENSIONS", 1, 65'536, &c.openai_embed_dimensions);
   if (!s.ok()) return s;
-  if (c.api.service_mode != "mock") {
-    return Status::InvalidArgument("BAD_CONFIG",
-                                   "SERVICE_MODE must be 'mock' (real providers are not built yet)");
+  if (c.api.service_mode != "mock" && c.api.service_mode != "real" &&
+      c.api.service_mode != "hybrid") {
+    return Status::InvalidArgument("BAD_CONFIG", "SERVICE_MODE must be 'mock', 'real' or 'hybrid'");
   }
   c.parse_mode = c.embed_mode = c.api.service_mode;
   ReadString(env, "PARSE_MODE", &c.parse_mode);
   ReadString(env, "EMBED_MODE", &c.embed_mode);
   if (c.parse_mode != "mock" && c.parse_mode != "local") {
-    return Status::InvalidArgument("BAD_CONFIG", "PARSE_MODE must be 'mock' or 'local'");
+    // No LlamaParse client yet: real and hybrid parsing have nothing real to call.
+    return Status::InvalidArgument(
+        "BAD_CONFIG", "PARSE_MODE must be 'mock' or 'local' (set it when SERVICE_MODE is " +
+                          c.api.service_mode + ")");
   }
-  if (c.embed_mode != "mock" && c.embed_mode != "real") {
-    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE must be 'mock' or 'real'");
+  if (c.embed_mode != "mock" && c.embed_mode != "real" && c.embed_mode != "hybrid") {
+    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE must be 'mock', 'real' or 'hybrid'");
   }
-  if (c.embed_mode == "real" && c.openai_api_key.empty()) {
-    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE=real needs OPENAI_API_KEY");
+  if (c.embed_mode != "mock" && c.openai_api_key.empty()) {
+    return Status::InvalidArgument("BAD_CONFIG",
+                                   "EMBED_MODE=" + c.embed_mode + " needs OPENAI_API_KEY");
   }
   // What each job records as its service mode.
   if (c.parse_mode != c.embed_mode) {

@@ -18,6 +18,8 @@ constexpr const char* kUsage =
     "commands:\n"
     "  serve [--no-workers]           run the HTTP API and pipeline workers (or the API only)\n"
     "  worker                         run pipeline workers only (no HTTP API)\n"
+    "  costs [--from T] [--to T] [--group-by G] [--user U]\n"
+    "                                 spend, open reservations and budget limits (JSON)\n"
     "  token --user U [--role R] [--ttl-s N]\n"
     "                                 print a development bearer token\n"
     "  tokenize FILE|- [--count]      cl100k_base token ids (or their count)\n"
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
       {"serve", ingestd::cli::RunServe},
       {"worker", ingestd::cli::RunWorker},
       {"token", ingestd::cli::RunToken},
+      {"costs", ingestd::cli::RunCosts},
       {"tokenize",
        [](const Args& a) {
          return ingestd::RunTokenizeCommand(a, std::cin, std::cout, std::cerr);

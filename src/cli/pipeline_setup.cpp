@@ -1,7 +1,8 @@
 #include "cli/pipeline_setup.h"
 
-#include "text/markdown_token_chunker.h"
+#include "cli/ledger_setup.h"
 #include "services/service_factory.h"
+#include "text/markdown_token_chunker.h"
 
 namespace ingestd::cli {
 namespace {
@@ -13,6 +14,54 @@ Result<ServiceOptions> ServiceOptionsFor(const std::string& fault_spec) {
   if (!faults.ok()) return faults.status();
   options.faults = *faults;
   return options;
+}
+
+// Registers the implementations the configured modes serve with (hybrid: the real one and
+// its fallback) and routes over them. Fallbacks are recorded as job events.
+Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
+                                                   const ServiceOptions& parse_options,
+                                                   const ServiceOptions& embed_options,
+                                                   Clock* clock, Ledger* ledger, Store* store) {
+  RouterOptions options;
+  auto parse_mode = ParseServiceMode(config.parse_mode);
+  if (!parse_mode.ok()) return parse_mode.status();
+  auto embed_mode = ParseServiceMode(config.embed_mode);
+  if (!embed_mode.ok()) return embed_mode.status();
+  options.parse_mode = *parse_mode;
+  options.embed_mode = *embed_mode;
+  options.prices = config.ledger.prices;
+
+  ServiceImpls impls;
+  const bool parse_hybrid = *parse_mode == ServiceMode::kHybrid;
+  for (std::string name : {parse_hybrid ? std::string("real") : config.parse_mode,
+                           parse_hybrid ? std::string("local") : std::string()}) {
+    if (name.empty()) continue;
+    auto parser = MakeParser(name, parse_options);
+    if (!parser.ok()) return parser.status();
+    impls.parsers[name] = std::move(parser.value());
+  }
+  const bool embed_hybrid = *embed_mode == ServiceMode::kHybrid;
+  for (std::string name : {embed_hybrid ? std::string("real") : config.embed_mode,
+                           embed_hybrid ? std::string("mock") : std::string()}) {
+    if (name.empty()) continue;
+    auto embedder = MakeEmbedder(name, embed_options);
+    if (!embedder.ok()) return embedder.status();
+    impls.embedders[name] = std::move(embedder.value());
+  }
+  DecisionSink sink = [store, clock](const RouteDecision& d) {
+    if (!d.fallback_triggered || d.job_id.empty()) return;
+    Event e;
+    e.job_id = d.job_id;
+    e.correlation_id = d.correlation_id;
+    e.type = "retry";
+    e.code = "FALLBACK_TRIGGERED";
+    e.stage = d.service;
+    e.payload = {{"implementation", d.implementation}, {"reason", d.reason}, {"mode", d.mode}};
+    e.at_ms = clock->NowMillis();
+    (void)store->AppendEvent(e);  // best effort: the decision is logged either way
+  };
+  return ServiceRouter::Create(std::move(options), std::move(impls), clock, ledger,
+                               std::move(sink));
 }
 
 }  // namespace
@@ -35,12 +84,14 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   }
 
   std::unique_ptr<Pipeline> p(new Pipeline());
-  auto parser = MakeParser(config.parse_mode, *parse_options);
-  if (!parser.ok()) return parser.status();
-  auto embedder = MakeEmbedder(config.embed_mode, *embed_options);
-  if (!embedder.ok()) return embedder.status();
-  p->parser_ = std::move(parser.value());
-  p->embedder_ = std::move(embedder.value());
+  Clock* clock = SystemClock::Default();
+  auto ledger = OpenLedger(config, clock, store);
+  if (!ledger.ok()) return ledger.status();
+  p->ledger_ = std::move(ledger.value());
+  auto router = BuildRouter(config, *parse_options, *embed_options, clock, p->ledger_.get(),
+                            store);
+  if (!router.ok()) return router.status();
+  p->router_ = std::move(router.value());
   auto chunker = MarkdownTokenChunker::Create(
       {.max_tokens = config.chunk_max_tokens, .overlap_tokens = config.chunk_overlap_tokens});
   if (!chunker.ok()) return chunker.status();
@@ -54,15 +105,15 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   options.backoff.max_delay_ms = config.retry_max_ms;
   // A remote embedder packs each call into requests of up to 2048 inputs / 300k tokens:
   // give it enough texts per call to fill them (2048 is the most the options allow).
-  if (config.embed_mode == "real") options.embed_batch_size = 2048;
+  if (config.embed_mode != "mock") options.embed_batch_size = 2048;
   if (Status s = ValidatePipelineOptions(options); !s.ok()) return s;
 
   PipelineDeps deps{store,
                     blobs,
-                    p->parser_.get(),
-                    p->embedder_.get(),
+                    p->router_->parser(),
+                    p->router_->embedder(),
                     p->chunker_.get(),
-                    SystemClock::Default()};
+                    clock};
   p->pool_ = std::make_unique<WorkerPool>(deps, options);
   p->pool_->Start();
   return p;

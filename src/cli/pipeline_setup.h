@@ -5,24 +5,30 @@
 
 #include "blob/blob_store.h"
 #include "cli/config.h"
+#include "ledger/ledger.h"
 #include "pipeline/worker_pool.h"
+#include "services/router/service_router.h"
 #include "store/store.h"
 
 namespace ingestd::cli {
 
-// Owns the parser, embedder and chunker the workers share, and the pool itself.
+// Owns the cost ledger, the service router (the parser and embedder the workers share), the
+// chunker, and the pool itself.
 class Pipeline {
  public:
   ~Pipeline();
   void Notify() { pool_->Notify(); }
   void Stop() { pool_->Stop(); }
+  // Null when budgets are not enforced (PostgreSQL store).
+  Ledger* ledger() { return ledger_.get(); }
+  ServiceRouter* router() { return router_.get(); }
 
  private:
   friend Result<std::unique_ptr<Pipeline>> StartPipeline(const Config&, Store*, BlobStore*);
   Pipeline() = default;
 
-  std::unique_ptr<Parser> parser_;
-  std::unique_ptr<Embedder> embedder_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<ServiceRouter> router_;
   std::unique_ptr<Chunker> chunker_;
   std::unique_ptr<WorkerPool> pool_;
 };

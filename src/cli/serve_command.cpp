@@ -59,7 +59,11 @@ int RunServe(const Args& args) {
   ctx.blobs = blobs;
   ctx.clock = SystemClock::Default();
   ctx.options = config.api;
-  if (pipeline) ctx.on_job_queued = [p = pipeline.get()] { p->Notify(); };
+  if (pipeline) {
+    ctx.on_job_queued = [p = pipeline.get()] { p->Notify(); };
+    ctx.ledger = pipeline->ledger();
+    ctx.router = pipeline->router();
+  }
   // With the local parser, uploads are checked by the same sandboxed helper at once.
   if (config.parse_mode == "local") {
     ctx.count_pages = [](const std::string& path) { return pdf::CountPages(path); };

@@ -97,6 +97,7 @@ struct CostQuery {
   int64_t from_ms = 0;               // inclusive
   int64_t to_ms = 0;                 // exclusive
   std::string group_by = "service";  // service | user | day | hour | job
+  std::string user_id;               // only this user's spend; empty: everyone's
 };
 
 struct CostRow {

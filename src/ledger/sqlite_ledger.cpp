@@ -365,7 +365,7 @@ Result<CostReport> SqliteLedger::Costs(const CostQuery& q) {
   CostReport report;
   auto sel = conn_->Prepare(sql);
   if (!sel.ok()) return sel.status();
-  sel->Bind(1, q.from_ms).Bind(2, q.to_ms);
+  sel->Bind(1, q.from_ms).Bind(2, q.to_ms).Bind(3, q.user_id);
   for (;;) {
     auto row = sel->Step();
     if (!row.ok()) return row.status();

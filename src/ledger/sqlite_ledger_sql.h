@@ -150,7 +150,7 @@ inline constexpr char kOpenReservations[] =
 #define INGESTD_LEDGER_COSTS_BY(expr)                          \
   "SELECT " expr                                               \
   ", sum(cost_nanos), count(*), sum(units) FROM ledger_spend " \
-  "WHERE at_ms >= ?1 AND at_ms < ?2 GROUP BY 1 ORDER BY 1"
+  "WHERE at_ms >= ?1 AND at_ms < ?2 AND (?3 = '' OR user_id = ?3) GROUP BY 1 ORDER BY 1"
 inline constexpr char kCostsByService[] = INGESTD_LEDGER_COSTS_BY("service");
 inline constexpr char kCostsByUser[] = INGESTD_LEDGER_COSTS_BY("user_id");
 inline constexpr char kCostsByJob[] = INGESTD_LEDGER_COSTS_BY("job_id");

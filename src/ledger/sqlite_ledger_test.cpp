@@ -44,7 +44,8 @@ class SqliteLedgerTest : public ::testing::Test {
     return r;
   }
 
-  static Usage Cost(int64_t nanos) { return Usage{nanos, 100, "tokens", "text-embedding-3-small"}; }
+  static Usage Cost(int64_t nanos) { return Usage{nanos, 100, "tokens", "text-embedding-3-small", false};
+  }
 
   // The current window of scope/metric, or a zero one when it does not exist.
   WindowState Window(Ledger& ledger, const std::string& scope, const std::string& metric,
@@ -64,6 +65,10 @@ class SqliteLedgerTest : public ::testing::Test {
   FakeClock clock_{1'700'000'000'000};  // 2023-11-14T22:13:20Z
   std::vector<LedgerAlert> alerts_;
 };
+
+CostQuery Query(int64_t from, int64_t to, std::string group_by, std::string user = "") {
+  return CostQuery{from, to, std::move(group_by), std::move(user)};
+}
 
 LedgerOptions EmbedDaily(double usd) {
   LedgerOptions o;
@@ -120,7 +125,7 @@ TEST_F(SqliteLedgerTest, NoLimitsMeansEveryReservationSucceeds) {
     ASSERT_TRUE(r.ok());
     ASSERT_TRUE(ledger->Settle(r->id, Cost(kNanosPerUsd)).ok());
   }
-  auto costs = ledger->Costs({0, clock_.NowMillis() + 1, "service"});
+  auto costs = ledger->Costs(Query(0, clock_.NowMillis() + 1, "service"));
   ASSERT_TRUE(costs.ok());
   ASSERT_EQ(costs->rows.size(), 1u);
   EXPECT_EQ(costs->rows[0].cost_nanos, 5 * kNanosPerUsd);
@@ -336,7 +341,7 @@ TEST_F(SqliteLedgerTest, CostsGroupByServiceUserAndHour) {
   spend("embed", "u2", 5);
   ASSERT_TRUE(ledger->Reserve(Request(7)).ok());  // open
 
-  auto by_service = ledger->Costs({start, clock_.NowMillis() + 1, "service"});
+  auto by_service = ledger->Costs(Query(start, clock_.NowMillis() + 1, "service"));
   ASSERT_TRUE(by_service.ok());
   ASSERT_EQ(by_service->rows.size(), 2u);
   EXPECT_EQ(by_service->rows[0].group, "embed");
@@ -346,19 +351,23 @@ TEST_F(SqliteLedgerTest, CostsGroupByServiceUserAndHour) {
   EXPECT_EQ(by_service->open_reservations, 1);
   EXPECT_EQ(by_service->open_reserved_nanos, 7);
 
-  auto by_user = ledger->Costs({start, clock_.NowMillis() + 1, "user"});
+  auto by_user = ledger->Costs(Query(start, clock_.NowMillis() + 1, "user"));
   ASSERT_EQ(by_user->rows.size(), 2u);
   EXPECT_EQ(by_user->rows[1].group, "u2");
   EXPECT_EQ(by_user->rows[1].cost_nanos, 1005);
 
-  auto by_hour = ledger->Costs({start, clock_.NowMillis() + 1, "hour"});
+  auto by_hour = ledger->Costs(Query(start, clock_.NowMillis() + 1, "hour"));
   ASSERT_EQ(by_hour->rows.size(), 2u);
   EXPECT_EQ(by_hour->rows[0].group, FormatRfc3339(WindowStart(start, kHourMs)));
   EXPECT_EQ(by_hour->rows[0].cost_nanos, 1010);
 
-  auto later_only = ledger->Costs({start + kHourMs, clock_.NowMillis() + 1, "service"});
+  auto u1 = ledger->Costs(Query(start, clock_.NowMillis() + 1, "service", "u1"));
+  ASSERT_EQ(u1->rows.size(), 1u);
+  EXPECT_EQ(u1->rows[0].cost_nanos, 10);
+
+  auto later_only = ledger->Costs(Query(start + kHourMs, clock_.NowMillis() + 1, "service"));
   ASSERT_EQ(later_only->rows.size(), 1u);
-  EXPECT_EQ(ledger->Costs({0, 1, "week"}).status().code(), "GROUP_BY_INVALID");
+  EXPECT_EQ(ledger->Costs(Query(0, 1, "week")).status().code(), "GROUP_BY_INVALID");
 }
 
 TEST(PriceTableTest, DefaultPricesAreExactNanos) {

@@ -9,8 +9,7 @@ namespace {
 
 // Budget exhaustion and an open circuit say nothing about the document: waiting fixes them.
 bool IsWaitNotFailure(const Status& s) {
-  return s.retryable() &&
-         (s.kind() == Kind::kBudgetExceeded || s.code() == "SERVICE_UNAVAILABLE");
+  return s.retryable() && (s.kind() == Kind::kBudgetExceeded || s.code() == "SERVICE_UNAVAILABLE");
 }
 
 bool IsLeaseLost(const Status& s) {
@@ -159,8 +158,8 @@ void Worker::HandleFailure(const Job& job, std::string_view stage, const Status&
   if (IsWaitNotFailure(error)) {
     // An exhausted budget (or a real service whose circuit is open) is no failure of the
     // document: the job waits for the window with room, however many times (DESIGN.md §4).
-    const int64_t delay = std::max<int64_t>(
-        error.retry_after_ms().value_or(options_.backoff.max_delay_ms), 1);
+    const int64_t delay =
+        std::max<int64_t>(error.retry_after_ms().value_or(options_.backoff.max_delay_ms), 1);
     fields["retry_in_ms"] = delay;
     log::Warn("stage deferred; waiting for budget or service", fields);
     s = deps_.store->ScheduleRetry(job.id, id_, now + delay, last, now);

@@ -119,7 +119,7 @@ class ServiceRouterTest : public ::testing::Test {
     return decisions_.empty() ? RouteDecision{} : decisions_.back();
   }
 
-  int64_t OpenReservations() { return ledger_->Costs({0, 1, "service"})->open_reservations; }
+  int64_t OpenReservations() { return ledger_->Costs({0, 1, "service", ""})->open_reservations; }
 
   std::filesystem::path dir_;
   FakeClock clock_;
@@ -163,7 +163,7 @@ TEST_P(RouterDecisionTest, PicksTheExpectedImplementation) {
   if (c.budget == Budget::kExhausted) {
     auto r = ledger_->Reserve({"embed", 1000, "other", "j0", "c0"});
     ASSERT_TRUE(r.ok());
-    ASSERT_TRUE(ledger_->Settle(r->id, {1000, 1, "tokens", kRealModel}).ok());
+    ASSERT_TRUE(ledger_->Settle(r->id, {1000, 1, "tokens", kRealModel, false}).ok());
   }
   const int real_calls_before = real_->calls;
   auto out = Embed();
@@ -210,7 +210,7 @@ TEST_F(ServiceRouterTest, RealCallIsReservedThenSettledFromReportedUsage) {
   auto out = Embed(text);
   ASSERT_TRUE(out.ok());
   EXPECT_DOUBLE_EQ(out->cost_usd, 100 * 20 / 1e9);
-  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service"});
+  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
   ASSERT_EQ(costs->rows.size(), 1u);
   EXPECT_EQ(costs->rows[0].cost_nanos, 2000);
   EXPECT_EQ(costs->rows[0].units, 100);
@@ -225,7 +225,7 @@ TEST_F(ServiceRouterTest, RealModeNeverServesMockOutput) {
   EXPECT_EQ(out.status().code(), "UPSTREAM_TRANSIENT");
   EXPECT_TRUE(out.status().retryable());
   EXPECT_EQ(OpenReservations(), 0);  // released
-  EXPECT_TRUE(ledger_->Costs({0, clock_.NowMillis() + 1, "service"})->rows.empty());
+  EXPECT_TRUE(ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""})->rows.empty());
 }
 
 TEST_F(ServiceRouterTest, HybridFallsBackOnServiceFaultsButNotOnBadInput) {
@@ -260,7 +260,7 @@ TEST_F(ServiceRouterTest, HybridWithHalfTheRealCallsFailingServesEveryCallWithHo
   }
   EXPECT_EQ(real, 20);
   EXPECT_EQ(mock, 20);
-  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service"});
+  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
   ASSERT_EQ(costs->rows.size(), 1u);
   EXPECT_EQ(costs->rows[0].calls, 20);  // only served real calls are spend
   EXPECT_EQ(costs->open_reservations, 0);
@@ -281,7 +281,7 @@ TEST_F(ServiceRouterTest, ParseReservesByPageCountAndFallsBackInHybrid) {
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->implementation, "mock");
   EXPECT_TRUE(LastDecision().fallback_triggered);
-  EXPECT_EQ(ledger_->Costs({0, clock_.NowMillis() + 1, "service"})->rows[0].cost_nanos,
+  EXPECT_EQ(ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""})->rows[0].cost_nanos,
             3 * 1'250'000);
 }
 

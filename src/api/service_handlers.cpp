@@ -1,0 +1,69 @@
+// GET /api/v1/services/health and GET /api/v1/costs.
+#include <nlohmann/json.hpp>
+
+#include "api/errors.h"
+#include "api/handlers.h"
+#include "api/router.h"
+#include "core/clock.h"
+#include "ledger/cost_report.h"
+#include "services/router/service_router.h"
+
+namespace ingestd::api {
+namespace {
+
+std::string QueryParam(const ApiRequest& req, const std::string& name) {
+  auto it = req.query.find(name);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+nlohmann::json HealthJson(const ServiceHealth& h) {
+  return {{"service", h.service},
+          {"mode", h.mode},
+          {"implementation", h.implementation},
+          {"breaker",
+           {{"state", ToString(h.breaker.state)},
+            {"consecutive_failures", h.breaker.consecutive_failures},
+            {"retry_at", h.breaker.retry_at_ms > 0
+                             ? nlohmann::json(FormatRfc3339(h.breaker.retry_at_ms))
+                             : nlohmann::json(nullptr)}}},
+          {"recent_error_rate", h.breaker.error_rate},
+          {"recent_calls", h.breaker.recent_calls},
+          {"last_latency_ms",
+           h.last_latency_ms >= 0 ? nlohmann::json(h.last_latency_ms) : nlohmann::json(nullptr)},
+          {"last_error_code", h.last_error_code},
+          {"real_calls", h.real_calls},
+          {"fallback_calls", h.fallback_calls}};
+}
+
+}  // namespace
+
+ApiResponse HandleServicesHealth(ApiContext& ctx, const ApiRequest& req) {
+  if (ctx.router == nullptr) {
+    return ErrorResponse(Status::Error(Kind::kUnavailable, "SERVICES_NOT_IN_PROCESS",
+                                       "this process runs no pipeline (started with no workers)"),
+                         req.correlation_id);
+  }
+  nlohmann::json services = nlohmann::json::array();
+  for (const ServiceHealth& h : ctx.router->Health()) services.push_back(HealthJson(h));
+  return JsonResponse(200, {{"services", services}, {"budgets_enforced", ctx.ledger != nullptr}});
+}
+
+// The caller's own spend (an admin's: everyone's); limits and what remains are global.
+ApiResponse HandleCosts(ApiContext& ctx, const ApiRequest& req) {
+  if (ctx.ledger == nullptr) {
+    return ErrorResponse(Status::Error(Kind::kUnavailable, "COSTS_NOT_TRACKED",
+                                       "costs are not tracked by this process"),
+                         req.correlation_id);
+  }
+  auto query = MakeCostQuery(QueryParam(req, "from"), QueryParam(req, "to"),
+                             QueryParam(req, "group_by"), ctx.clock->NowMillis());
+  if (!query.ok()) return ErrorResponse(query.status(), req.correlation_id);
+  if (req.caller->role != "admin") query->user_id = req.caller->sub;
+  auto report = ctx.ledger->Costs(*query);
+  if (!report.ok()) return ErrorResponse(report.status(), req.correlation_id);
+  auto windows = ctx.ledger->CurrentWindows();
+  if (!windows.ok()) return ErrorResponse(windows.status(), req.correlation_id);
+  return JsonResponse(200, CostsJson(*query, *report, *windows));
+}
+
+}  // namespace ingestd::api

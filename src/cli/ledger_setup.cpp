@@ -1,0 +1,37 @@
+#include "cli/ledger_setup.h"
+
+#include <string_view>
+
+#include "core/log.h"
+#include "ledger/sqlite_ledger.h"
+
+namespace ingestd::cli {
+
+Result<std::unique_ptr<Ledger>> OpenLedger(const Config& config, Clock* clock, Store* store) {
+  std::string_view url = config.database_url;
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    log::Warn("budgets are not enforced: the cost ledger has no PostgreSQL backend yet");
+    return std::unique_ptr<Ledger>();
+  }
+  if (url.starts_with("sqlite://")) url.remove_prefix(std::string_view("sqlite://").size());
+  AlertSink sink;
+  if (store != nullptr) {
+    sink = [store, clock](const LedgerAlert& a) {
+      if (a.job_id.empty()) return;  // events belong to a job
+      Event e;
+      e.job_id = a.job_id;
+      e.correlation_id = a.correlation_id;
+      e.type = "error";
+      e.code = a.kind == "zero_cost" ? "COST_ZERO_SETTLED" : "BUDGET_ALERT";
+      e.payload = {{"kind", a.kind},   {"scope", a.scope}, {"metric", a.metric},
+                   {"spent", a.spent}, {"limit", a.limit}, {"reservation_id", a.reservation_id}};
+      e.at_ms = clock->NowMillis();
+      (void)store->AppendEvent(e);  // best effort: the alert is logged either way
+    };
+  }
+  auto ledger = SqliteLedger::Open(std::string(url), clock, config.ledger, std::move(sink));
+  if (!ledger.ok()) return ledger.status();
+  return std::unique_ptr<Ledger>(std::move(*ledger));
+}
+
+}  // namespace ingestd::cli
