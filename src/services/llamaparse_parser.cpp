@@ -168,7 +168,16 @@ Result<ParseOutput> LlamaParseParser::Parse(const ParseInput& in, const CallCont
                                  "could not record llamaparse job " + id + ": " + s.message());
     }
   }
-  if (Status s = AwaitSuccess(id, ctx); !s.ok()) return s;
+  Status s = AwaitSuccess(id, ctx);
+  if (!s.ok() && !s.retryable()) {
+    // Resuming a failed job would fail the same way: let a retry start over.
+    if (Status c = deps_.recorder->Close(ctx, id); !c.ok()) {
+      log::Warn(
+          "could not close the llamaparse job record",
+          {{"correlation_id", ctx.correlation_id}, {"job_id", ctx.job_id}, {"code", c.code()}});
+    }
+  }
+  if (!s.ok()) return s;
   return FetchMarkdown(id, ctx);
 }
 

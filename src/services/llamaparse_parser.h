@@ -35,6 +35,8 @@ class ProviderJobRecorder {
   virtual ~ProviderJobRecorder() = default;
   virtual Result<std::optional<std::string>> Find(const CallContext& ctx) = 0;
   virtual Status Record(const CallContext& ctx, const std::string& provider_job_id) = 0;
+  // The job ended for good (ERROR, CANCELED, unknown): the next Parse uploads afresh.
+  virtual Status Close(const CallContext& ctx, const std::string& provider_job_id) = 0;
 };
 
 struct LlamaParseConfig {

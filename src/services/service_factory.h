@@ -1,6 +1,6 @@
 // Builds the parser and embedder for a service mode: parse "mock" | "local" (the sandboxed
-// MuPDF helper), embed "mock" | "real" (OpenAI). Later modes arrive as new implementation
-// files registered here.
+// MuPDF helper) | "real" (LlamaParse), embed "mock" | "real" (OpenAI). Later modes arrive as new
+// implementation files registered here.
 #pragma once
 
 #include <memory>
@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "services/embedder.h"
 #include "services/fault_injector.h"
+#include "services/llamaparse_parser.h"
 #include "services/openai_embedder.h"
 #include "services/parser.h"
 
@@ -21,6 +22,10 @@ struct ServiceOptions {
   // The real embedder's settings (main fills them from OPENAI_*). Create() validates them:
   // a missing key fails here, at start-up, with OPENAI_CONFIG.
   OpenAiEmbedderConfig openai;
+  // The real parser's settings (main fills them from LLAMAPARSE_*) and where it records the
+  // provider job ids it submits (main passes an EventJobRecorder over the store; not owned).
+  LlamaParseConfig llamaparse;
+  ProviderJobRecorder* parse_jobs = nullptr;
 };
 
 // Unknown mode → kInvalidArgument / "SERVICE_MODE_UNKNOWN".

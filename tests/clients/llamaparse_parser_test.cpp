@@ -31,6 +31,10 @@ class MemoryRecorder final : public ProviderJobRecorder {
     ids[ctx.job_id] = id;
     return Status();
   }
+  Status Close(const CallContext& ctx, const std::string&) override {
+    ids.erase(ctx.job_id);
+    return Status();
+  }
   std::map<std::string, std::string> ids;
   bool fail = false;
 };
@@ -106,6 +110,9 @@ TEST_F(LlamaParseTest, ErrorAndCanceledAreTypedAndFinal) {
   ASSERT_FALSE(canceled.ok());
   EXPECT_EQ(canceled.status().code(), "UPSTREAM_PARSE_CANCELED");
   EXPECT_FALSE(canceled.status().retryable());
+  EXPECT_TRUE(recorder.ids.empty());  // a user retry uploads afresh
+  EXPECT_TRUE(Parse("job-e").ok());
+  EXPECT_EQ(server.uploads_accepted(), 3);
 }
 
 TEST_F(LlamaParseTest, UploadRateLimitAndServerErrorsAreRetried) {
