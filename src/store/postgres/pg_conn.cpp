@@ -124,12 +124,21 @@ Status PgConn::Check(PGresult* res, std::string_view what) {
 }
 
 Status PgConn::Exec(const char* sql) {
+  if (begin_pending_) {
+    begin_pending_ = false;
+    const std::string_view v = sql;
+    if (v == "COMMIT" || v == "ROLLBACK") return Status();  // nothing was sent
+    std::string both = std::string("BEGIN; ") + sql;
+    PGresult* raw = PQexec(conn_, both.c_str());
+    PgResult owner(raw);
+    return Check(raw, sql);
+  }
   PGresult* raw = PQexec(conn_, sql);
   PgResult owner(raw);
   return Check(raw, sql);
 }
 
-Result<PgResult> PgConn::Query(const char* sql, const PgParams& params, ResultFormat format) {
+Result<const std::string*> PgConn::Prepared(const char* sql) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = std::to_string(prepared_.size());
@@ -139,12 +148,90 @@ Result<PgResult> PgConn::Query(const char* sql, const PgParams& params, ResultFo
     if (Status s = Check(raw, sql); !s.ok()) return s;
     it = prepared_.emplace(sql, std::move(name)).first;
   }
+  return &it->second;
+}
+
+Result<PgResult> PgConn::Query(const char* sql, const PgParams& params, ResultFormat format) {
+  if (begin_pending_) {
+    begin_pending_ = false;
+    Result<std::vector<PgResult>> r = Pipeline({{"BEGIN", nullptr}, {sql, &params}}, format);
+    if (!r.ok()) return r.status();
+    return std::move(r->back());
+  }
+  Result<const std::string*> name = Prepared(sql);
+  if (!name.ok()) return name.status();
   std::vector<const char*> values = params.Values();
-  PGresult* raw = PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(),
+  PGresult* raw = PQexecPrepared(conn_, (*name)->c_str(), params.size(), values.data(),
                                  params.Lengths(), params.Formats(), static_cast<int>(format));
   PgResult res(raw);
   if (Status s = Check(raw, sql); !s.ok()) return s;
   return res;
+}
+
+Result<std::vector<int64_t>> PgConn::RunBatch(const std::vector<BatchItem>& items, bool commit) {
+  std::vector<Step> steps;
+  const bool begin = begin_pending_;
+  begin_pending_ = false;
+  if (begin) steps.push_back({"BEGIN", nullptr});
+  for (const BatchItem& item : items) steps.push_back({item.sql, &item.params});
+  if (commit) steps.push_back({"COMMIT", nullptr});
+  Result<std::vector<PgResult>> results = Pipeline(steps, ResultFormat::kText);
+  if (!results.ok()) return results.status();
+  std::vector<int64_t> affected;
+  for (size_t i = 0; i < items.size(); ++i) affected.push_back((*results)[i + begin].Affected());
+  return affected;
+}
+
+Result<std::vector<PgResult>> PgConn::Pipeline(const std::vector<Step>& steps,
+                                               ResultFormat format) {
+  std::vector<const std::string*> names;
+  for (const Step& step : steps) {  // prepared outside the pipeline, once per connection
+    if (step.params == nullptr) {
+      names.push_back(nullptr);
+      continue;
+    }
+    Result<const std::string*> name = Prepared(step.sql);
+    if (!name.ok()) return name.status();
+    names.push_back(*name);
+  }
+  if (PQenterPipelineMode(conn_) != 1) return Check(nullptr, "enter pipeline mode");
+  bool sent = true;
+  for (size_t i = 0; i < steps.size() && sent; ++i) {
+    if (names[i] == nullptr) {
+      sent = PQsendQueryParams(conn_, steps[i].sql, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+    } else {
+      const PgParams& p = *steps[i].params;
+      std::vector<const char*> values = p.Values();
+      sent = PQsendQueryPrepared(conn_, names[i]->c_str(), p.size(), values.data(), p.Lengths(),
+                                 p.Formats(), static_cast<int>(format)) == 1;
+    }
+  }
+  sent = sent && PQpipelineSync(conn_) == 1;
+  std::vector<PgResult> results;
+  Status first_error;
+  for (size_t i = 0; i < steps.size() && sent; ++i) {
+    PGresult* raw = PQgetResult(conn_);
+    if (raw == nullptr) {
+      sent = false;
+      break;
+    }
+    PgResult owner(raw);
+    // Steps after a failure come back PGRES_PIPELINE_ABORTED; the first failure is the news.
+    if (first_error.ok()) first_error = Check(raw, steps[i].sql);
+    results.push_back(std::move(owner));
+    while (PGresult* end = PQgetResult(conn_)) PQclear(end);  // NULL ends each step
+  }
+  if (sent) {
+    PgResult sync(PQgetResult(conn_));  // PGRES_PIPELINE_SYNC
+    sent = PQexitPipelineMode(conn_) == 1;
+  }
+  if (!sent) {
+    // Lost track of the protocol (usually a broken connection): never reuse this one.
+    poisoned_ = true;
+    if (first_error.ok()) first_error = Check(nullptr, "pipeline");
+  }
+  if (!first_error.ok()) return first_error;
+  return results;
 }
 
 }  // namespace ingestd::pg

@@ -77,6 +77,12 @@ class PgResult {
 
 enum class ResultFormat { kText = 0, kBinary = 1 };
 
+// One statement of a PgConn::RunBatch: sql must have static storage (see Query).
+struct BatchItem {
+  const char* sql;
+  PgParams params;
+};
+
 class PgConn {
  public:
   // Connects to a libpq URL ("postgresql://…" or "postgres://…").
@@ -92,8 +98,25 @@ class PgConn {
   Result<PgResult> Query(const char* sql, const PgParams& params,
                          ResultFormat format = ResultFormat::kText);
 
-  // False once the server connection broke; the pool then drops the connection.
-  bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+  // Runs items in order in one round trip (libpq pipeline mode), then COMMIT when commit is
+  // set. The server skips everything after a failed statement; the failure is reported as
+  // Query reports it. Returns the rows each item changed.
+  Result<std::vector<int64_t>> RunBatch(const std::vector<BatchItem>& items, bool commit);
+
+  // Opens a transaction lazily: BEGIN goes out in the same round trip as the next Query or
+  // RunBatch (Exec of COMMIT/ROLLBACK before that just cancels it). Saves a round trip per
+  // transaction.
+  void BeginWithNext() { begin_pending_ = true; }
+  void CancelPendingBegin() { begin_pending_ = false; }
+  // Inside a transaction the server knows of (not merely a pending BEGIN).
+  bool InTransaction() const {
+    return PQtransactionStatus(conn_) == PQTRANS_INTRANS ||
+           PQtransactionStatus(conn_) == PQTRANS_INERROR;
+  }
+
+  // False once the server connection broke (or a pipeline ended in an unknown state); the
+  // pool then drops the connection.
+  bool healthy() const { return !poisoned_ && PQstatus(conn_) == CONNECTION_OK; }
   // The SQLSTATE of the latest failed command ("" when it succeeded or failed locally).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
   PGconn* raw() { return conn_; }
@@ -102,8 +125,20 @@ class PgConn {
   explicit PgConn(PGconn* conn) : conn_(conn) {}
   // Maps a result to OK or the Status of its failure, recording the SQLSTATE.
   Status Check(PGresult* res, std::string_view what);
+  // The prepared statement name of sql, preparing it on first use.
+  Result<const std::string*> Prepared(const char* sql);
+  // One statement of a pipeline: a prepared sql with params, or (params == nullptr) a
+  // parameterless literal such as BEGIN.
+  struct Step {
+    const char* sql;
+    const PgParams* params;
+  };
+  // Sends steps in one pipeline and returns every step's result; the first failure wins.
+  Result<std::vector<PgResult>> Pipeline(const std::vector<Step>& steps, ResultFormat format);
 
   PGconn* conn_;
+  bool begin_pending_ = false;
+  bool poisoned_ = false;
   std::unordered_map<const char*, std::string> prepared_;  // sql address → statement name
   std::string last_sqlstate_;
 };

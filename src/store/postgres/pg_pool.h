@@ -57,7 +57,9 @@ class PgPool {
   const std::string& url() const { return url_; }
   const PgPoolOptions& options() const { return options_; }
 
-  // Runs fn(conn) inside BEGIN … COMMIT; rolls back when fn fails. A transaction that fails
+  // Runs fn(conn) inside BEGIN … COMMIT (BEGIN rides along with fn's first statement, and
+  // fn may end with PgConn::RunBatch(…, commit=true) to send COMMIT with its last writes);
+  // rolls back when fn fails. A transaction that fails
   // with a serialization failure or deadlock (fn's statements or the COMMIT) is rolled back
   // and run again, up to max_txn_attempts times. fn returns Status or Result<T> and must be
   // safe to run again (it only touches the database).
@@ -87,19 +89,17 @@ auto PgPool::Transaction(F&& fn) -> decltype(fn(std::declval<PgConn&>())) {
     Result<PooledConn> conn = Acquire();
     if (!conn.ok()) return conn.status();
     PgConn& c = **conn;
-    if (Status s = c.Exec("BEGIN"); !s.ok()) {
-      // A pooled connection the server closed meanwhile: nothing ran, try a fresh one.
-      if (!c.healthy() && attempt < options_.max_txn_attempts) continue;
-      return s;
-    }
+    c.BeginWithNext();  // BEGIN travels with fn's first statement
     auto result = fn(c);
-    Status s = result.ok() ? c.Exec("COMMIT") : Status();
+    // fn may have committed itself (RunBatch with commit); then there is nothing left.
+    Status s = result.ok() && c.InTransaction() ? c.Exec("COMMIT") : Status();
+    c.CancelPendingBegin();  // fn ran no statement at all
     if (result.ok() && s.ok()) return result;
     // A lost connection before COMMIT means the server rolled back: safe to run again. A
     // failed COMMIT on a lost connection may have committed, so it is not retried.
     const bool retry = (IsRetryableTxnFailure(c) || (!result.ok() && !c.healthy())) &&
                        attempt < options_.max_txn_attempts;
-    if (!result.ok() || !s.ok()) c.Exec("ROLLBACK");  // no-op after a failed COMMIT
+    if (c.InTransaction()) c.Exec("ROLLBACK");
     if (!retry) {
       if (!result.ok()) return result;
       return s;

@@ -45,16 +45,15 @@ PgParams ChunkParams(const Chunk& c, const std::string& document_id) {
   return p;
 }
 
+PgParams EventParams(const Event& e) {
+  PgParams p;
+  p.Add(e.job_id).Add(e.correlation_id).Add(e.type).Add(e.code).Add(e.stage);
+  p.Add(record::DumpJson(e.payload)).Add(e.at_ms);
+  return p;
+}
+
 Status InsertEvent(PgConn& conn, const Event& e) {
-  return Run(conn, sql::kInsertEvent,
-             PgParams()
-                 .Add(e.job_id)
-                 .Add(e.correlation_id)
-                 .Add(e.type)
-                 .Add(e.code)
-                 .Add(e.stage)
-                 .Add(record::DumpJson(e.payload))
-                 .Add(e.at_ms));
+  return Run(conn, sql::kInsertEvent, EventParams(e));
 }
 
 Result<int64_t> QueryInt(PgConn& conn, const char* sql, const PgParams& params) {

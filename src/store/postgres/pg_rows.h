@@ -37,6 +37,7 @@ Result<VectorRecord> ReadVector(const PgRow& r);
 PgParams JobParams(const Job& j);
 PgParams DocumentParams(const Document& d);
 PgParams ChunkParams(const Chunk& c, const std::string& document_id);
+PgParams EventParams(const Event& e);
 // Inserts e (kInsertEvent); the id comes from the identity column.
 Status InsertEvent(PgConn& conn, const Event& e);
 

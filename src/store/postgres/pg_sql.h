@@ -15,7 +15,7 @@ namespace ingestd::pg::sql {
   "updated_at"
 #define INGESTD_DOCUMENT_COLUMNS \
   "id, user_id, filename, mime, size_bytes, sha256, blob_key, page_count, created_at"
-#define INGESTD_CHUNK_COLUMNS \
+#define INGESTD_CHUNK_COLUMNS                                                                 \
   "id, document_id, ord, text, heading_path, token_count, char_start, char_end, page_start, " \
   "page_end"
 #define INGESTD_EVENT_COLUMNS "id, job_id, correlation_id, type, code, stage, payload, at"

@@ -36,39 +36,33 @@ bool BelongsTo(const std::string& row_doc, const std::string& doc_id) {
   return row_doc.empty() || row_doc == doc_id;
 }
 
-Status ReplaceChunks(PgConn& c, const std::string& doc_id, const std::vector<Chunk>& chunks) {
-  for (const Chunk& chunk : chunks) {  // validated before anything is deleted
+// Appends the statements that replace the document's chunks (dropping their vectors).
+Status AddReplaceChunks(const std::string& doc_id, const std::vector<Chunk>& chunks,
+                        std::vector<BatchItem>* batch) {
+  for (const Chunk& chunk : chunks) {  // validated before anything is written
     if (!BelongsTo(chunk.document_id, doc_id) || chunk.id.empty()) {
       return codes::InvalidRecord("chunk id missing or chunk of another document");
     }
   }
-  for (const char* stmt : {sql::kDeleteDocumentVectors, sql::kDeleteDocumentChunks}) {
-    Status s = Run(c, stmt, PgParams().Add(doc_id));
-    if (!s.ok()) return s;
-  }
-  for (const Chunk& chunk : chunks) {
-    Status s = Run(c, sql::kInsertChunk, ChunkParams(chunk, doc_id));
-    if (!s.ok()) return s;
-  }
+  batch->push_back({sql::kDeleteDocumentVectors, PgParams().Add(doc_id)});
+  batch->push_back({sql::kDeleteDocumentChunks, PgParams().Add(doc_id)});
+  for (const Chunk& chunk : chunks)
+    batch->push_back({sql::kInsertChunk, ChunkParams(chunk, doc_id)});
   return Status();
 }
 
-Status UpsertVectors(PgConn& c, const std::string& doc_id,
-                     const std::vector<VectorRecord>& vectors) {
+Status AddUpsertVectors(const std::string& doc_id, const std::vector<VectorRecord>& vectors,
+                        std::vector<BatchItem>* batch) {
   for (const VectorRecord& v : vectors) {
     if (!BelongsTo(v.document_id, doc_id) || v.model.empty()) {
       return codes::InvalidRecord("vector model missing or vector of another document");
     }
-  }
-  for (const VectorRecord& v : vectors) {
-    Status s = Run(c, sql::kUpsertVector,
-                   PgParams()
-                       .Add(v.chunk_id)
-                       .Add(v.model)
-                       .Add(doc_id)
-                       .Add(static_cast<int64_t>(v.values.size()))
-                       .AddBytes(EncodeFloat32Le(v.values)));
-    if (!s.ok()) return s;
+    batch->push_back({sql::kUpsertVector, PgParams()
+                                              .Add(v.chunk_id)
+                                              .Add(v.model)
+                                              .Add(doc_id)
+                                              .Add(static_cast<int64_t>(v.values.size()))
+                                              .AddBytes(EncodeFloat32Le(v.values))});
   }
   return Status();
 }
@@ -94,37 +88,38 @@ Status PgStore::ExtendLease(std::string_view job_id, std::string_view worker_id,
 
 Status PgStore::CommitStage(const StageCommit& commit) {
   return pool_.Transaction([&](PgConn& c) -> Status {
+    // Round trip 1: BEGIN and the lease check, which locks the job row first.
     Result<Job> job = LockLeasedJob(c, commit.job_id, commit.worker_id);
     if (!job.ok()) return job.status();
     const std::string& doc_id = job->document_id;
-    Status s;
-    if (commit.page_count) {  // the document before its chunks: the lock order
-      s = Run(c, sql::kSetPageCount, PgParams().Add(doc_id).Add(*commit.page_count));
-      if (!s.ok()) return s;
+    // Round trip 2: every write and COMMIT, pipelined; the document before its chunks (the
+    // lock order). A failure skips the rest and the transaction rolls back.
+    std::vector<BatchItem> batch;
+    if (commit.page_count) {
+      batch.push_back({sql::kSetPageCount, PgParams().Add(doc_id).Add(*commit.page_count)});
     }
     if (commit.chunks) {
-      s = ReplaceChunks(c, doc_id, *commit.chunks);
-      if (!s.ok()) return s;
+      if (Status s = AddReplaceChunks(doc_id, *commit.chunks, &batch); !s.ok()) return s;
     }
-    s = UpsertVectors(c, doc_id, commit.vectors);
-    if (!s.ok()) return s;
+    if (Status s = AddUpsertVectors(doc_id, commit.vectors, &batch); !s.ok()) return s;
     for (Event e : commit.events) {
       if (e.job_id.empty()) e.job_id = job->id;
       if (e.correlation_id.empty()) e.correlation_id = job->correlation_id;
-      s = InsertEvent(c, e);
-      if (!s.ok()) return s;
+      batch.push_back({sql::kInsertEvent, EventParams(e)});
     }
     nlohmann::json timings = job->timings;
     if (commit.timings_patch.is_object()) timings.merge_patch(commit.timings_patch);
-    return UpdateUnderLease(c, sql::kFinishStage,
-                            PgParams()
-                                .Add(commit.job_id)
-                                .Add(commit.worker_id)
-                                .Add(ToString(commit.to))
-                                .Add(ToString(commit.next_state))
-                                .Add(commit.stage_pct)
-                                .Add(record::DumpJson(timings))
-                                .Add(commit.now_ms));
+    // Cannot miss: the row is locked under this lease since round trip 1.
+    batch.push_back({sql::kFinishStage, PgParams()
+                                            .Add(commit.job_id)
+                                            .Add(commit.worker_id)
+                                            .Add(ToString(commit.to))
+                                            .Add(ToString(commit.next_state))
+                                            .Add(commit.stage_pct)
+                                            .Add(record::DumpJson(timings))
+                                            .Add(commit.now_ms)});
+    Result<std::vector<int64_t>> done = c.RunBatch(batch, /*commit=*/true);
+    return done.ok() ? Status() : done.status();
   });
 }
 
