@@ -111,6 +111,9 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   ReadString(env, "OPENAI_API_KEY", &c.openai_api_key);
   ReadString(env, "OPENAI_BASE_URL", &c.openai_base_url);
   ReadString(env, "OPENAI_EMBED_MODEL", &c.openai_embed_model);
+  ReadString(env, "LLAMAPARSE_API_KEY", &c.llamaparse_api_key);
+  ReadString(env, "LLAMAPARSE_BASE_URL", &c.llamaparse_base_url);
+  ReadString(env, "LLAMAPARSE_TIER", &c.llamaparse_tier);
   ReadString(env, "SERVICE_MODE", &c.api.service_mode);
   ReadString(env, "INGESTD_PUBLIC_URL", &c.api.public_url);
 
@@ -139,6 +142,10 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   }
   if (s.ok()) s = ReadLedgerOptions(env, &c.ledger);
   if (s.ok()) s = ReadInt(env, "OPENAI_EMBED_DIMENSIONS", 1, 65'536, &c.openai_embed_dimensions);
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "LLAMAPARSE_JOB_TIMEOUT_MS", 1'000, 86'400'000,
+                         &c.llamaparse_job_timeout_ms);
+  }
   if (!s.ok()) return s;
   if (c.api.service_mode != "mock" && c.api.service_mode != "real" &&
       c.api.service_mode != "hybrid") {
@@ -147,11 +154,14 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   c.parse_mode = c.embed_mode = c.api.service_mode;
   ReadString(env, "PARSE_MODE", &c.parse_mode);
   ReadString(env, "EMBED_MODE", &c.embed_mode);
-  if (c.parse_mode != "mock" && c.parse_mode != "local") {
-    // No LlamaParse client yet: real and hybrid parsing have nothing real to call.
-    return Status::InvalidArgument(
-        "BAD_CONFIG", "PARSE_MODE must be 'mock' or 'local' (set it when SERVICE_MODE is " +
-                          c.api.service_mode + ")");
+  if (c.parse_mode != "mock" && c.parse_mode != "local" && c.parse_mode != "real" &&
+      c.parse_mode != "hybrid") {
+    return Status::InvalidArgument("BAD_CONFIG",
+                                   "PARSE_MODE must be 'mock', 'local', 'real' or 'hybrid'");
+  }
+  if ((c.parse_mode == "real" || c.parse_mode == "hybrid") && c.llamaparse_api_key.empty()) {
+    return Status::InvalidArgument("BAD_CONFIG",
+                                   "PARSE_MODE=" + c.parse_mode + " needs LLAMAPARSE_API_KEY");
   }
   if (c.embed_mode != "mock" && c.embed_mode != "real" && c.embed_mode != "hybrid") {
     return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE must be 'mock', 'real' or 'hybrid'");

@@ -29,7 +29,7 @@ struct Config {
   int max_attempts = 5;             // INGESTD_MAX_ATTEMPTS
   int64_t retry_base_ms = 1'000;    // INGESTD_RETRY_BASE_MS
   int64_t retry_max_ms = 60'000;    // INGESTD_RETRY_MAX_MS
-  std::string parse_mode = "mock";  // PARSE_MODE, default SERVICE_MODE: mock | local
+  std::string parse_mode = "mock";  // PARSE_MODE, default SERVICE_MODE: mock | local | real | hybrid
   std::string embed_mode = "mock";  // EMBED_MODE, default SERVICE_MODE: mock
   size_t chunk_max_tokens = 512;    // INGESTD_CHUNK_MAX_TOKENS
   size_t chunk_overlap_tokens = 64;  // INGESTD_CHUNK_OVERLAP_TOKENS
@@ -43,6 +43,11 @@ struct Config {
   std::string openai_base_url = "https://api.openai.com";      // OPENAI_BASE_URL
   std::string openai_embed_model = "text-embedding-3-small";   // OPENAI_EMBED_MODEL
   int openai_embed_dimensions = 0;  // OPENAI_EMBED_DIMENSIONS; 0: the model's own
+  // PARSE_MODE=real|hybrid (LlamaParse). The key is a secret: never logged or echoed.
+  std::string llamaparse_api_key;                                       // LLAMAPARSE_API_KEY
+  std::string llamaparse_base_url = "https://api.cloud.llamaindex.ai";  // LLAMAPARSE_BASE_URL
+  std::string llamaparse_tier = "cost_effective";                       // LLAMAPARSE_TIER
+  int64_t llamaparse_job_timeout_ms = 1'800'000;  // LLAMAPARSE_JOB_TIMEOUT_MS (per attempt)
 };
 
 // Reads every INGESTD_* variable (see README), with defaults for the unset ones.

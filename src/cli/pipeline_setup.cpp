@@ -1,6 +1,7 @@
 #include "cli/pipeline_setup.h"
 
 #include "cli/ledger_setup.h"
+#include "services/llamaparse_job_events.h"
 #include "services/service_factory.h"
 #include "text/markdown_token_chunker.h"
 
@@ -85,6 +86,12 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
 
   std::unique_ptr<Pipeline> p(new Pipeline());
   Clock* clock = SystemClock::Default();
+  parse_options->llamaparse.api_key = config.llamaparse_api_key;
+  parse_options->llamaparse.base_url = config.llamaparse_base_url;
+  parse_options->llamaparse.tier = config.llamaparse_tier;
+  parse_options->llamaparse.job_timeout_ms = config.llamaparse_job_timeout_ms;
+  p->parse_jobs_ = std::make_unique<EventJobRecorder>(store, clock);
+  parse_options->parse_jobs = p->parse_jobs_.get();
   auto ledger = OpenLedger(config, clock, store);
   if (!ledger.ok()) return ledger.status();
   p->ledger_ = std::move(ledger.value());

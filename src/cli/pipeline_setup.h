@@ -7,6 +7,7 @@
 #include "cli/config.h"
 #include "ledger/ledger.h"
 #include "pipeline/worker_pool.h"
+#include "services/llamaparse_parser.h"
 #include "services/router/service_router.h"
 #include "store/store.h"
 
@@ -27,6 +28,8 @@ class Pipeline {
   friend Result<std::unique_ptr<Pipeline>> StartPipeline(const Config&, Store*, BlobStore*);
   Pipeline() = default;
 
+  // Where the real parser records its LlamaParse jobs; outlives the router that uses it.
+  std::unique_ptr<ProviderJobRecorder> parse_jobs_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ServiceRouter> router_;
   std::unique_ptr<Chunker> chunker_;

@@ -9,6 +9,7 @@
 #include "harness/db_inspector.h"
 #include "harness/test_support.h"
 #include "store/vector_codec.h"
+#include "tests/fakes/fake_llamaparse_server.h"
 #include "tests/fakes/fake_openai_server.h"
 
 namespace ingestd::itest {
@@ -110,6 +111,40 @@ TEST_F(RealEmbedTest, QuotaDeadLettersWithoutRetrying) {
   ExpectNoKeyInLogs();
 }
 
+class RealServicesTest : public ServerTest {
+ protected:
+  std::map<std::string, std::string> ServerEnv() const override {
+    return {{"PARSE_MODE", "real"},
+            {"EMBED_MODE", "real"},
+            {"LLAMAPARSE_API_KEY", "llx-fake-0123456789abcdef"},
+            {"LLAMAPARSE_BASE_URL", llamaparse_.base_url()},
+            {"OPENAI_API_KEY", kKey},
+            {"OPENAI_BASE_URL", openai_.base_url()}};
+  }
+  fakes::FakeLlamaParseServer llamaparse_;
+  FakeOpenAiServer openai_;
+};
+
+TEST_F(RealServicesTest, RealPdfCompletesThroughBothProviders) {
+  HttpResponse up = UploadOneShot(*client_, token_, "R-FAQ.pdf", ReadFile(kRFaqPdf));
+  ASSERT_EQ(up.status, 202) << up.Describe();
+  const std::string job_id = up.Json()["job_id"];
+  WaitResult done = WaitForJob(*client_, token_, job_id, IsComplete, 90000);
+  ASSERT_TRUE(done.met) << done.view.dump();
+  EXPECT_EQ(llamaparse_.uploads_accepted(), 1);
+  ASSERT_EQ(llamaparse_.jobs().size(), 1u);
+  EXPECT_EQ(llamaparse_.jobs()[0].sha256, Sha256OfFile(kRFaqPdf));  // the stored bytes, from disk
+  DbInspector db(server_->db_path());
+  const std::string doc = done.view["document_id"];
+  auto texts = db.Query("SELECT text FROM chunks WHERE document_id = ?1", {doc});
+  ASSERT_FALSE(texts.empty());
+  EXPECT_NE(texts[0][0].find("Parsed "), std::string::npos);  // the provider's markdown
+  EXPECT_EQ(db.Count("vectors", "document_id = ?1", {doc}), static_cast<int64_t>(texts.size()));
+  const auto codes = EventCodes(GetEvents(*client_, token_, job_id));
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "PARSE_SUBMITTED"), 1) << Join(codes);
+  EXPECT_EQ(ReadFile(server_->stderr_path()).find("llx-fake"), std::string::npos);
+}
+
 TEST(RealEmbedStartup, MissingKeyFailsAtStartWithAClearError) {
   if (ServerProcess::BinaryPath().empty()) GTEST_SKIP() << "no ingestd binary in this build";
   ServerProcess server(std::map<std::string, std::string>{{"EMBED_MODE", "real"}});
@@ -117,6 +152,9 @@ TEST(RealEmbedStartup, MissingKeyFailsAtStartWithAClearError) {
   const std::string failure = server.Start(15000);
   EXPECT_NE(failure, "");
   EXPECT_NE(failure.find("OPENAI_API_KEY"), std::string::npos) << failure;
+  ServerProcess parse(std::map<std::string, std::string>{{"PARSE_MODE", "real"}});
+  const std::string parse_failure = parse.Start(15000);
+  EXPECT_NE(parse_failure.find("LLAMAPARSE_API_KEY"), std::string::npos) << parse_failure;
 }
 
 }  // namespace
