@@ -181,8 +181,11 @@ TEST_F(MultiProcessTest, ProcessesStartingAtOnceMigrateOnceAndShareADirectory) {
   for (auto& t : starters) t.join();
   for (const std::string& e : errors) EXPECT_EQ(e, "");
   auto db = Db();
-  EXPECT_EQ(Scalar(*db, "SELECT count(*) FROM schema_migrations"), 2);
-  EXPECT_EQ(Scalar(*db, "SELECT count(DISTINCT version) FROM schema_migrations"), 2);
+  // Every version 1..n recorded exactly once.
+  const int64_t versions = Scalar(*db, "SELECT max(version) FROM schema_migrations");
+  EXPECT_GE(versions, 2);
+  EXPECT_EQ(Scalar(*db, "SELECT count(*) FROM schema_migrations"), versions);
+  EXPECT_EQ(Scalar(*db, "SELECT count(DISTINCT version) FROM schema_migrations"), versions);
 
   // Uploaded through one API process, processed by the worker, read through the other.
   const std::string token = MakeToken("mp-user");
