@@ -31,7 +31,7 @@ nlohmann::json HealthJson(const ServiceHealth& h) {
           {"last_latency_ms",
            h.last_latency_ms >= 0 ? nlohmann::json(h.last_latency_ms) : nlohmann::json(nullptr)},
           {"last_error_code", h.last_error_code},
-          {"real_calls", h.real_calls},
+          {"primary_calls", h.primary_calls},
           {"fallback_calls", h.fallback_calls}};
 }
 

@@ -107,5 +107,17 @@ TEST(Config, ReadsBudgetLimitsUnsetMeansNoLimit) {
   }
 }
 
+TEST(Config, HybridEmbeddingNeedsTheApiKey) {
+  auto missing = LoadConfig(FakeEnv({{"EMBED_MODE", "hybrid"}}));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("OPENAI_API_KEY"), std::string::npos);
+  auto c = LoadConfig(FakeEnv({{"SERVICE_MODE", "hybrid"},
+                               {"PARSE_MODE", "local"},
+                               {"OPENAI_API_KEY", "sk-test"}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->embed_mode, "hybrid");
+  EXPECT_EQ(c->parse_mode, "local");
+}
+
 }  // namespace
 }  // namespace ingestd::cli

@@ -334,17 +334,33 @@ void SqliteLedger::Emit(const std::vector<LedgerAlert>& alerts) const {
 }
 
 Result<std::vector<WindowState>> SqliteLedger::CurrentWindows() {
-  std::lock_guard lock(mu_);
-  auto sel = conn_->Prepare(ledger_sql::kSelectCurrentWindows);
-  if (!sel.ok()) return sel.status();
-  sel->Bind(1, clock_->NowMillis());
+  const int64_t now = clock_->NowMillis();
   std::vector<WindowState> out;
-  for (;;) {
-    auto row = sel->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    out.push_back(ReadWindow(*sel));
+  {
+    std::lock_guard lock(mu_);
+    auto sel = conn_->Prepare(ledger_sql::kSelectCurrentWindows);
+    if (!sel.ok()) return sel.status();
+    sel->Bind(1, now);
+    for (;;) {
+      auto row = sel->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(ReadWindow(*sel));
+    }
   }
+  // Configured limits nobody has spent against yet in this window: untouched, full room.
+  for (const char* service : {"parse", "embed"}) {
+    for (const WindowSpec& w : WindowsFor(options_, {service, 0, "", "", ""}, now)) {
+      auto same = [&](const WindowState& s) {
+        return s.scope == w.scope && s.metric == w.metric && s.window_start_ms == w.start_ms &&
+               s.window_end_ms == w.end_ms;
+      };
+      if (std::none_of(out.begin(), out.end(), same)) {
+        out.push_back({w.scope, w.metric, w.start_ms, w.end_ms, w.limit, 0, 0});
+      }
+    }
+  }
+  return out;
 }
 
 Result<CostReport> SqliteLedger::Costs(const CostQuery& q) {

@@ -44,7 +44,8 @@ class SqliteLedgerTest : public ::testing::Test {
     return r;
   }
 
-  static Usage Cost(int64_t nanos) { return Usage{nanos, 100, "tokens", "text-embedding-3-small", false};
+  static Usage Cost(int64_t nanos) {
+    return Usage{nanos, 100, "tokens", "text-embedding-3-small", false};
   }
 
   // The current window of scope/metric, or a zero one when it does not exist.
@@ -116,6 +117,19 @@ TEST_F(SqliteLedgerTest, EveryApplicableLimitIsCharged) {
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(Window(*ledger, "total", "usd", kDayMs).reserved, kEstimate);
   EXPECT_EQ(ledger->Reserve(Request(1, "ocr")).status().code(), "RESERVATION_INVALID");
+}
+
+TEST_F(SqliteLedgerTest, ConfiguredLimitsShowBeforeAnySpend) {
+  LedgerOptions o;
+  o.daily_usd = 3;
+  o.parse.hourly_requests = 7;
+  auto ledger = Open(o);
+  auto windows = ledger->CurrentWindows();
+  ASSERT_TRUE(windows.ok());
+  ASSERT_EQ(windows->size(), 2u);  // the total once, not once per service
+  EXPECT_EQ(Window(*ledger, "total", "usd", kDayMs).limit, 3 * kNanosPerUsd);
+  EXPECT_EQ(Window(*ledger, "parse", "requests", kHourMs).limit, 7);
+  EXPECT_EQ(Window(*ledger, "parse", "requests", kHourMs).spent, 0);
 }
 
 TEST_F(SqliteLedgerTest, NoLimitsMeansEveryReservationSucceeds) {

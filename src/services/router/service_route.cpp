@@ -93,7 +93,7 @@ bool ServiceRoute::Complete(const Admission& a, const CallContext& ctx, const St
 
 void ServiceRoute::Record(const CallContext& ctx, const std::string& implementation, bool fallback,
                           const std::string& reason) {
-  (fallback ? fallback_calls_ : real_calls_)++;
+  (fallback ? fallback_calls_ : primary_calls_)++;
   RouteDecision d{options_.service, ToString(options_.mode), implementation, fallback, reason,
                   ctx.job_id,       ctx.correlation_id};
   log::Write(fallback ? log::Level::kWarn : log::Level::kDebug, "service routed",
@@ -125,7 +125,7 @@ ServiceHealth ServiceRoute::Health() const {
       break;
   }
   h.last_latency_ms = last_latency_ms_;
-  h.real_calls = real_calls_;
+  h.primary_calls = primary_calls_;
   h.fallback_calls = fallback_calls_;
   std::lock_guard lock(mu_);
   h.last_error_code = last_error_code_;

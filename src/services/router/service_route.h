@@ -46,7 +46,7 @@ struct ServiceHealth {
   BreakerSnapshot breaker;
   int64_t last_latency_ms = -1;  // of the last real call; -1 before the first
   std::string last_error_code;
-  int64_t real_calls = 0;
+  int64_t primary_calls = 0;  // served by the mode's own implementation
   int64_t fallback_calls = 0;
 };
 
@@ -97,7 +97,7 @@ class ServiceRoute {
   const DecisionSink sink_;
   CircuitBreaker breaker_;
   std::atomic<int64_t> last_latency_ms_{-1};
-  std::atomic<int64_t> real_calls_{0};
+  std::atomic<int64_t> primary_calls_{0};
   std::atomic<int64_t> fallback_calls_{0};
   mutable std::mutex mu_;
   std::string last_error_code_;  // guarded by mu_

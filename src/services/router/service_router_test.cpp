@@ -165,7 +165,7 @@ TEST_P(RouterDecisionTest, PicksTheExpectedImplementation) {
     ASSERT_TRUE(r.ok());
     ASSERT_TRUE(ledger_->Settle(r->id, {1000, 1, "tokens", kRealModel, false}).ok());
   }
-  const int real_calls_before = real_->calls;
+  const int primary_calls_before = real_->calls;
   auto out = Embed();
   if (c.expect == "real" || c.expect == "mock") {
     ASSERT_TRUE(out.ok()) << out.status().ToString();
@@ -173,13 +173,13 @@ TEST_P(RouterDecisionTest, PicksTheExpectedImplementation) {
     EXPECT_EQ(LastDecision().implementation, c.expect);
     EXPECT_EQ(LastDecision().fallback_triggered,
               c.mode == ServiceMode::kHybrid && c.expect == "mock");
-    EXPECT_EQ(real_->calls - real_calls_before, c.expect == "real" ? 1 : 0);
+    EXPECT_EQ(real_->calls - primary_calls_before, c.expect == "real" ? 1 : 0);
   } else {
     ASSERT_FALSE(out.ok());
     EXPECT_EQ(out.status().code(), c.expect);
     EXPECT_TRUE(out.status().retryable());
     EXPECT_GT(out.status().retry_after_ms().value_or(0), 0);
-    EXPECT_EQ(real_->calls, real_calls_before);
+    EXPECT_EQ(real_->calls, primary_calls_before);
   }
   EXPECT_EQ(OpenReservations(), 0);
 }
