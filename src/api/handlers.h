@@ -35,4 +35,7 @@ ApiResponse HandleDashboard(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleServicesHealth(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleCosts(ApiContext& ctx, const ApiRequest& req);
 
+// provider webhooks (webhook_handlers.cpp); the signature is the credential
+ApiResponse HandleLlamaParseWebhook(ApiContext& ctx, const ApiRequest& req);
+
 }  // namespace ingestd::api

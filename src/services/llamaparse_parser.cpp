@@ -2,6 +2,7 @@
 
 #include "core/log.h"
 #include "services/http/curl_http_client.h"
+#include "services/llamaparse_webhook.h"
 #include "services/openai_errors.h"
 
 namespace ingestd {
@@ -54,6 +55,7 @@ Result<std::unique_ptr<LlamaParseParser>> LlamaParseParser::Create(LlamaParseCon
 LlamaParseParser::LlamaParseParser(LlamaParseConfig config, LlamaParseDeps deps)
     : config_(std::move(config)), deps_(deps) {
   while (config_.base_url.ends_with('/')) config_.base_url.pop_back();
+  while (config_.webhook_base_url.ends_with('/')) config_.webhook_base_url.pop_back();
   if (!deps_.client) {
     owned_client_ = std::make_unique<http::CurlHttpClient>();
     deps_.client = owned_client_.get();
@@ -82,6 +84,14 @@ Result<std::string> LlamaParseParser::Upload(const ParseInput& in, const CallCon
   req.method = "POST";
   req.url = config_.base_url + "/api/v1/parsing/upload";
   req.form_fields = {{"tier", config_.tier}, {"version", "latest"}};
+  if (!config_.webhook_base_url.empty() && !config_.webhook_master_secret.empty()) {
+    const nlohmann::json hooks = nlohmann::json::array(
+        {{{"webhook_url", config_.webhook_base_url + llamaparse::WebhookPath(ctx.job_id)},
+          {"webhook_events", {"parse.success", "parse.error"}},
+          {"webhook_signing_secret",
+           llamaparse::WebhookSecret(config_.webhook_master_secret, ctx.job_id)}}});
+    req.form_fields.emplace_back("webhook_configurations", hooks.dump());
+  }
   req.form_file = http::FilePart{"file", in.pdf_path,
                                  (in.document_id.empty() ? "document" : in.document_id) + ".pdf",
                                  "application/pdf"};

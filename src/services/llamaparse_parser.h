@@ -49,6 +49,11 @@ struct LlamaParseConfig {
   http::HttpTimeouts timeouts{.connect_ms = 10'000, .total_ms = 600'000};
   http::RetryPolicy retry;
   double usd_per_page = 0.003;
+  // Completion webhooks (DESIGN.md §7), when both are set: our public base URL
+  // (INGESTD_PUBLIC_URL) and the server secret per-job signing secrets derive from.
+  // Polling stays on as the backstop.
+  std::string webhook_base_url;
+  std::string webhook_master_secret;
 };
 
 struct LlamaParseDeps {

@@ -106,6 +106,8 @@ struct FakeLlamaParseServer::Impl {
         job.sha256 = Sha256Hex(p.data);
       } else if (p.name == "tier") {
         job.tier = p.data;
+      } else if (p.name == "webhook_configurations") {
+        job.webhook_configurations = p.data;
       }
     }
     if (job.filename.empty()) return Detail(400, "No file provided");

@@ -26,6 +26,7 @@ struct FakeParseJob {
   std::string filename;
   std::string sha256;  // of the uploaded file's bytes
   std::string tier;
+  std::string webhook_configurations;  // the form field as sent (JSON), if any
   ParseOutcome outcome = ParseOutcome::kSuccess;
   int polls = 0;
   bool cache_hit = false;
