@@ -3,7 +3,8 @@
 namespace ingestd {
 
 int64_t PriceTable::EmbedCost(const std::string& model, int64_t tokens) const {
-  auto it = embed_nanos_per_token.find(model);
+  // "text-embedding-3-small@512" (shortened vectors) costs what the model costs.
+  auto it = embed_nanos_per_token.find(model.substr(0, model.find('@')));
   return it == embed_nanos_per_token.end() ? 0 : it->second * tokens;
 }
 

@@ -389,6 +389,7 @@ TEST(PriceTableTest, DefaultPricesAreExactNanos) {
   EXPECT_EQ(p.EmbedCost("text-embedding-3-small", 1'000'000), UsdToNanos(0.02));
   EXPECT_EQ(p.EmbedCost("text-embedding-3-large", 1'000'000), UsdToNanos(0.13));
   EXPECT_EQ(p.EmbedCost("mock-embedding", 1'000'000), 0);
+  EXPECT_EQ(p.EmbedCost("text-embedding-3-small@512", 1'000'000), UsdToNanos(0.02));
   EXPECT_EQ(p.ParseCost(1000), UsdToNanos(1.25));
   EXPECT_EQ(p.ParseCost(1000, /*cache_hit=*/true), 0);
   p.parse_credits_per_page = 3;
