@@ -3,6 +3,11 @@
 // notices are refused, duplicates are recognised, and none of it changes the job's course.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include "harness/test_support.h"
@@ -108,6 +113,70 @@ TEST_F(WebhookTest, ANoticeForAJobNoLongerParsingIsRefused) {
   EXPECT_EQ(dead.view["last_error"]["code"], "UPSTREAM_PARSE_FAILED") << dead.view.dump();
   HttpResponse late = DeliverSigned(job_id, json{{"event_id", "evt-late"}}.dump());
   EXPECT_EQ(late.status, 409) << late.Describe();
+}
+
+// A loopback port free right now (the server is told it up front: INGESTD_PUBLIC_URL must
+// name it before the server starts).
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// The fake delivers its signed webhooks to the running server itself.
+class DeliveredWebhookTest : public ServerTest {
+ protected:
+  std::map<std::string, std::string> ServerEnv() const override {
+    return {{"PARSE_MODE", "real"},
+            {"LLAMAPARSE_API_KEY", "llx-fake-0123456789abcdef"},
+            {"LLAMAPARSE_BASE_URL", llamaparse_->base_url()},
+            {"INGESTD_PORT", std::to_string(port_)},
+            {"INGESTD_PUBLIC_URL", "http://127.0.0.1:" + std::to_string(port_)}};
+  }
+  void Start(fakes::FakeLlamaParseOptions options) {
+    llamaparse_ = std::make_unique<fakes::FakeLlamaParseServer>(options);
+    ServerTest::SetUp();
+  }
+  void SetUp() override {}  // each test starts with its own fake options
+
+  const int port_ = FreePort();
+  std::unique_ptr<fakes::FakeLlamaParseServer> llamaparse_;
+};
+
+TEST_F(DeliveredWebhookTest, RedeliveredNoticeIsAcceptedOnceAndTheJobCompletes) {
+  Start({.complete_after_ms = 300, .webhooks = fakes::WebhookDelivery::kTwice});
+  HttpResponse up = UploadOneShot(*client_, token_, "R-FAQ.pdf", TaggedPdf(kRFaqPdf, "wh-3"));
+  ASSERT_EQ(up.status, 202) << up.Describe();
+  const std::string job_id = up.Json()["job_id"];
+  WaitResult done = WaitForJob(*client_, token_, job_id, IsComplete, 60000);
+  ASSERT_TRUE(done.met) << done.view.dump();
+  ASSERT_EQ(llamaparse_->jobs().size(), 1u);
+  EXPECT_EQ(llamaparse_->jobs()[0].webhook_statuses, (std::vector<long>{200, 200}));
+  const auto codes = EventCodes(GetEvents(*client_, token_, job_id));
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "LLAMAPARSE_WEBHOOK"), 1) << Join(codes);
+}
+
+TEST_F(DeliveredWebhookTest, ALateNoticeChangesNothing) {
+  Start({.complete_after_ms = 100,
+         .webhooks = fakes::WebhookDelivery::kOnce,
+         .webhook_delay_ms = 6'000});
+  HttpResponse up = UploadOneShot(*client_, token_, "R-FAQ.pdf", TaggedPdf(kRFaqPdf, "wh-4"));
+  ASSERT_EQ(up.status, 202) << up.Describe();
+  const std::string job_id = up.Json()["job_id"];
+  WaitResult done = WaitForJob(*client_, token_, job_id, IsComplete, 60000);
+  ASSERT_TRUE(done.met) << done.view.dump();  // polling finished it, no webhook needed
+  for (int i = 0; i < 200 && llamaparse_->jobs()[0].webhook_statuses.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(llamaparse_->jobs()[0].webhook_statuses, (std::vector<long>{409}));
+  HttpResponse view = client_->Send({.target = "/api/v1/jobs/" + job_id, .bearer = token_});
+  EXPECT_EQ(view.Json()["status"], "complete");
 }
 
 }  // namespace

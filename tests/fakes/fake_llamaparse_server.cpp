@@ -1,11 +1,15 @@
 #include "tests/fakes/fake_llamaparse_server.h"
 
+#include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.h"
+#include "services/http/curl_http_client.h"
+#include "services/llamaparse_webhook.h"
 #include "tests/fakes/fake_http_server.h"
 
 namespace ingestd::fakes {
@@ -66,7 +70,50 @@ struct FakeLlamaParseServer::Impl {
   std::deque<UploadFault> upload_faults;
   std::vector<FakeParseJob> jobs;
   int requests = 0;
+  std::vector<std::thread> finishers;  // one per job when complete_after_ms >= 0
+  std::condition_variable stop_cv;
+  bool stopping = false;
+
+  bool Wait(int64_t ms) {
+    std::unique_lock lock(mu);
+    stop_cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping; });
+    return !stopping;
+  }
   std::unique_ptr<FakeHttpServer> http;  // last: its threads use the members above
+
+  // Runs on a finisher thread: completes the job after the delay, then delivers webhooks.
+  void Finish(std::string id) {
+    if (!Wait(options.complete_after_ms)) return;
+    std::string config;
+    {
+      std::lock_guard lock(mu);
+      FakeParseJob* job = Find(id);
+      job->finished = true;
+      config = job->webhook_configurations;
+    }
+    const auto hooks = json::parse(config.empty() ? "[]" : config, nullptr, false);
+    if (options.webhooks == WebhookDelivery::kNone || !hooks.is_array() || hooks.empty()) return;
+    if (!Wait(options.webhook_delay_ms)) return;
+    const std::string body = json{{"event_id", "evt-" + id},
+                                  {"event_type", "parse.success"},
+                                  {"timestamp", "2026-11-28T20:00:00Z"},
+                                  {"data", {{"job_id", id}, {"status", "SUCCESS"}}}}
+                                 .dump();
+    http::HttpRequest req;
+    req.method = "POST";
+    req.url = hooks[0].value("webhook_url", "");
+    req.body = body;
+    req.headers = {{"Content-Type", "application/json"},
+                   {"LC-Signature", llamaparse::WebhookSignature(
+                                        hooks[0].value("webhook_signing_secret", ""), body)}};
+    http::CurlHttpClient client;
+    const int deliveries = options.webhooks == WebhookDelivery::kTwice ? 2 : 1;
+    for (int i = 0; i < deliveries; ++i) {
+      auto r = client.Send(req, http::HttpTimeouts{.connect_ms = 2'000, .total_ms = 5'000});
+      std::lock_guard lock(mu);
+      Find(id)->webhook_statuses.push_back(r.ok() ? r->status : 0);
+    }
+  }
 
   FakeReply Serve(const FakeRequest& req) {
     std::lock_guard lock(mu);
@@ -120,6 +167,9 @@ struct FakeLlamaParseServer::Impl {
       outcomes.pop_front();
     }
     jobs.push_back(job);
+    if (options.complete_after_ms >= 0) {
+      finishers.emplace_back([this, id = job.id] { Finish(id); });
+    }
     return Json({{"id", job.id}, {"status", "PENDING"}});
   }
 
@@ -132,7 +182,10 @@ struct FakeLlamaParseServer::Impl {
 
   FakeReply Status(FakeParseJob& job) {
     std::string status = "PENDING";
-    if (job.polls++ >= options.pending_polls) {
+    const bool done =
+        options.complete_after_ms >= 0 ? job.finished : job.polls >= options.pending_polls;
+    ++job.polls;
+    if (done) {
       switch (job.outcome) {
         case ParseOutcome::kSuccess:
           status = "SUCCESS";
@@ -156,7 +209,9 @@ struct FakeLlamaParseServer::Impl {
   }
 
   FakeReply Result(const FakeParseJob& job) {
-    if (job.outcome != ParseOutcome::kSuccess || job.polls <= options.pending_polls) {
+    const bool done =
+        options.complete_after_ms >= 0 ? job.finished : job.polls > options.pending_polls;
+    if (job.outcome != ParseOutcome::kSuccess || !done) {
       return Detail(400, "Job is not completed");
     }
     return Json({{"markdown", MarkdownFor(job.filename, job.sha256)},
@@ -174,7 +229,17 @@ FakeLlamaParseServer::FakeLlamaParseServer(FakeLlamaParseOptions options)
       [this](const FakeRequest& req) { return impl_->Serve(req); }, 1'000);
 }
 
-FakeLlamaParseServer::~FakeLlamaParseServer() { impl_->http.reset(); }
+FakeLlamaParseServer::~FakeLlamaParseServer() {
+  std::vector<std::thread> finishers;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;  // ends the finishers' waits
+    finishers.swap(impl_->finishers);
+  }
+  impl_->stop_cv.notify_all();
+  for (auto& t : finishers) t.join();
+  impl_->http.reset();
+}
 
 std::string FakeLlamaParseServer::base_url() const { return impl_->http->base_url(); }
 

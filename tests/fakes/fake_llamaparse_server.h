@@ -16,9 +16,17 @@ enum class ParseOutcome { kSuccess, kError, kCanceled, kNeverFinishes };
 
 enum class UploadFault { kNone, kRateLimit, kServerError };
 
+// How the fake delivers the completion webhook a job asked for (webhook_configurations).
+enum class WebhookDelivery { kNone, kOnce, kTwice /* a redelivery: same event_id */ };
+
 struct FakeLlamaParseOptions {
   std::string api_key = "llx-fake-0123456789abcdef";
   int pending_polls = 2;  // status polls answered PENDING before the outcome
+  // >= 0: jobs finish this long after upload regardless of polls (then webhooks go out,
+  // webhook_delay_ms later); < 0: polls alone decide, and no webhook is sent.
+  int64_t complete_after_ms = -1;
+  WebhookDelivery webhooks = WebhookDelivery::kNone;
+  int64_t webhook_delay_ms = 0;
 };
 
 struct FakeParseJob {
@@ -30,6 +38,8 @@ struct FakeParseJob {
   ParseOutcome outcome = ParseOutcome::kSuccess;
   int polls = 0;
   bool cache_hit = false;
+  bool finished = false;               // complete_after_ms elapsed
+  std::vector<long> webhook_statuses;  // HTTP status of each delivery (0: transport error)
 };
 
 class FakeLlamaParseServer {
