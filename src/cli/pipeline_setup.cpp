@@ -31,6 +31,8 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
   options.parse_mode = *parse_mode;
   options.embed_mode = *embed_mode;
   options.prices = config.ledger.prices;
+  // LlamaParse bills 3 credits a page on the cost-effective tier, 1 on the fast one.
+  options.prices.parse_credits_per_page = config.llamaparse_tier == "cost_effective" ? 3 : 1;
 
   ServiceImpls impls;
   const bool parse_hybrid = *parse_mode == ServiceMode::kHybrid;
