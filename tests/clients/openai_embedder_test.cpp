@@ -238,6 +238,26 @@ TEST_F(OpenAiEmbedderTest, OnlyTheFailedRequestOfAWaveIsResent) {
   EXPECT_EQ(server.requests().size(), 4u);
 }
 
+TEST(OpenAiEmbedderThrottle, WaitsForTheResetWhenTheNextWaveWouldNotFit) {
+  FakeOpenAiServer server({.remaining_requests = 1, .reset_requests = "250ms"});
+  http::CurlHttpClient client;
+  http::FakeRetryEnv env;
+  FakeClock clock;
+  OpenAiEmbedderConfig config;
+  config.api_key = kKey;
+  config.base_url = server.base_url();
+  config.max_in_flight = 2;
+  std::vector<std::string> many;
+  for (int i = 0; i < 4 * 2048; ++i) many.push_back("w" + std::to_string(i));
+  auto e = OpenAiEmbedder::Create(config, {&client, &env, &clock});
+  ASSERT_TRUE(e.ok());
+  auto out = (*e)->Embed(many, {});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(server.requests().size(), 4u);
+  // Two waves of two requests; the first left 1 request of budget, so the second waited.
+  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{250}));
+}
+
 TEST_F(OpenAiEmbedderTest, ConfigIsValidated) {
   config.api_key.clear();
   EXPECT_EQ(OpenAiEmbedder::Create(config).status().code(), "OPENAI_CONFIG");

@@ -84,8 +84,8 @@ struct FakeOpenAiServer::Impl {
     return {{"x-request-id", "req_" + Sha256Hex(std::to_string(request_seq)).substr(0, 24)},
             {"openai-processing-ms", std::to_string(options.latency_ms)},
             {"x-ratelimit-limit-requests", "10000"},
-            {"x-ratelimit-remaining-requests", "9999"},
-            {"x-ratelimit-reset-requests", "6ms"},
+            {"x-ratelimit-remaining-requests", std::to_string(options.remaining_requests)},
+            {"x-ratelimit-reset-requests", options.reset_requests},
             {"x-ratelimit-limit-tokens", "10000000"},
             {"x-ratelimit-remaining-tokens", std::to_string(10'000'000 - tokens)},
             {"x-ratelimit-reset-tokens", "0s"}};

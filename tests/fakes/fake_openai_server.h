@@ -46,6 +46,9 @@ struct FakeOpenAiOptions {
   int64_t latency_ms = 0;    // added before every answer
   int64_t hang_ms = 5'000;   // how long kHang stalls (or until the server stops)
   bool reverse_data = true;  // answer `data` in reverse order: clients must map by index
+  // What successful answers report as the request budget left and its reset.
+  int64_t remaining_requests = 9999;
+  std::string reset_requests = "6ms";
 };
 
 struct LoggedRequest {
