@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
   }
   const openai::PackLimits limits;
   const size_t minimum = openai::MinimumRequests(tokens, limits);
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);  // the inputs alone, before any request
 
   fakes::FakeOpenAiServer fake(fakes::FakeOpenAiOptions{.latency_ms = latency});
   OpenAiEmbedderConfig config;
@@ -90,10 +92,11 @@ int main(int argc, char** argv) {
       "chunks=%zu tokens=%lld latency_ms=%lld call_size=%zu in_flight=%zu\n"
       "requests_sent=%lld retries=%lld fake_requests=%zu connections=%d\n"
       "theoretical_min_whole_set=%zu theoretical_min_per_call=%zu usage_tokens=%lld\n"
-      "seconds=%.2f chunks_per_s=%.0f peak_rss_mb=%.1f\n",
+      "seconds=%.2f chunks_per_s=%.0f peak_rss_mb=%.1f rss_inputs_only_mb=%.1f\n",
       n, static_cast<long long>(total_tokens), static_cast<long long>(latency), call_size,
       in_flight, static_cast<long long>(stats.requests_sent), static_cast<long long>(stats.retries),
       fake.requests().size(), fake.connections_accepted(), minimum, minimum_per_call,
-      static_cast<long long>(usage), secs, n / secs, ru.ru_maxrss / 1024.0);
+      static_cast<long long>(usage), secs, n / secs, ru.ru_maxrss / 1024.0,
+      before.ru_maxrss / 1024.0);
   return 0;
 }
