@@ -17,8 +17,6 @@
 namespace ingestd::api {
 namespace {
 
-constexpr char kWebhookCode[] = "LLAMAPARSE_WEBHOOK";
-
 bool WaitsOnParse(const Job& job) {
   return (job.status == JobStatus::kUploaded || job.status == JobStatus::kParseQueued) &&
          job.state != QueueState::kDone && job.state != QueueState::kDeadletter;
@@ -46,7 +44,7 @@ ApiResponse HandleLlamaParseWebhook(ApiContext& ctx, const ApiRequest& req) {
   auto events = ctx.store->ListEvents(job->user_id, job_id);
   if (!events.ok()) return ErrorResponse(events.status(), req.correlation_id);
   for (const Event& e : *events) {
-    if (e.code == kWebhookCode && e.payload.value("event_id", "") == event_id) {
+    if (e.code == llamaparse::kWebhookEventCode && e.payload.value("event_id", "") == event_id) {
       return JsonResponse(200, {{"accepted", false}, {"duplicate", true}});
     }
   }
@@ -59,7 +57,7 @@ ApiResponse HandleLlamaParseWebhook(ApiContext& ctx, const ApiRequest& req) {
   e.job_id = job_id;
   e.correlation_id = job->correlation_id;
   e.type = "provider";
-  e.code = kWebhookCode;
+  e.code = llamaparse::kWebhookEventCode;
   e.stage = "parse";
   e.payload = {{"event_id", event_id}, {"event_type", body.value("event_type", "")}};
   e.at_ms = ctx.clock->NowMillis();

@@ -1,5 +1,7 @@
 #include "services/llamaparse_job_events.h"
 
+#include "services/llamaparse_webhook.h"
+
 namespace ingestd {
 namespace {
 
@@ -38,6 +40,14 @@ Status EventJobRecorder::Record(const CallContext& ctx, const std::string& provi
 
 Status EventJobRecorder::Close(const CallContext& ctx, const std::string& provider_job_id) {
   return Append(ctx, kClosed, provider_job_id);
+}
+
+Result<int> EventJobRecorder::CountNotices(const CallContext& ctx) {
+  auto events = store_->ListEvents(ctx.user_id, ctx.job_id);
+  if (!events.ok()) return events.status();
+  int n = 0;
+  for (const Event& e : *events) n += e.code == llamaparse::kWebhookEventCode;
+  return n;
 }
 
 }  // namespace ingestd

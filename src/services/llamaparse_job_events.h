@@ -18,6 +18,7 @@ class EventJobRecorder final : public ProviderJobRecorder {
   Result<std::optional<std::string>> Find(const CallContext& ctx) override;
   Status Record(const CallContext& ctx, const std::string& provider_job_id) override;
   Status Close(const CallContext& ctx, const std::string& provider_job_id) override;
+  Result<int> CountNotices(const CallContext& ctx) override;
 
  private:
   Status Append(const CallContext& ctx, const char* code, const std::string& id);

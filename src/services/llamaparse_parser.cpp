@@ -1,5 +1,7 @@
 #include "services/llamaparse_parser.h"
 
+#include <algorithm>
+
 #include "core/log.h"
 #include "services/http/curl_http_client.h"
 #include "services/llamaparse_webhook.h"
@@ -103,8 +105,27 @@ Result<std::string> LlamaParseParser::Upload(const ParseInput& in, const CallCon
   return (*j)["id"].get<std::string>();
 }
 
+int64_t LlamaParseParser::SleepUntilNotice(int64_t delay_ms, int notices, const CallContext& ctx) {
+  const bool webhooks = !config_.webhook_base_url.empty() && config_.notice_check_ms > 0;
+  if (!webhooks) {
+    deps_.env->SleepMs(delay_ms);
+    return delay_ms;
+  }
+  int64_t slept = 0;
+  while (slept < delay_ms) {
+    const int64_t slice = std::min(delay_ms - slept, config_.notice_check_ms);
+    deps_.env->SleepMs(slice);
+    slept += slice;
+    auto now = deps_.recorder->CountNotices(ctx);
+    if (now.ok() && *now > notices) break;
+  }
+  return slept;
+}
+
 Status LlamaParseParser::AwaitSuccess(const std::string& id, const CallContext& ctx) {
   int64_t waited = 0;
+  auto seen = deps_.recorder->CountNotices(ctx);
+  int notices = seen.ok() ? *seen : 0;
   for (int poll = 1;; ++poll) {
     http::HttpRequest req;
     req.url = config_.base_url + "/api/v1/parsing/job/" + id;
@@ -129,8 +150,8 @@ Status LlamaParseParser::AwaitSuccess(const std::string& id, const CallContext& 
                                                                std::to_string(waited) + " ms")
           .WithRetryAfterMs(config_.poll.max_delay_ms);
     }
-    deps_.env->SleepMs(delay);
-    waited += delay;
+    waited += SleepUntilNotice(delay, notices, ctx);
+    if (auto now = deps_.recorder->CountNotices(ctx); now.ok()) notices = *now;
   }
 }
 

@@ -37,6 +37,9 @@ class ProviderJobRecorder {
   virtual Status Record(const CallContext& ctx, const std::string& provider_job_id) = 0;
   // The job ended for good (ERROR, CANCELED, unknown): the next Parse uploads afresh.
   virtual Status Close(const CallContext& ctx, const std::string& provider_job_id) = 0;
+  // How many completion webhooks have been accepted for our job so far (0 when the
+  // recorder cannot know): a rise means "poll now".
+  virtual Result<int> CountNotices(const CallContext& /*ctx*/) { return 0; }
 };
 
 struct LlamaParseConfig {
@@ -54,6 +57,9 @@ struct LlamaParseConfig {
   // Polling stays on as the backstop.
   std::string webhook_base_url;
   std::string webhook_master_secret;
+  // With webhooks on, waits between polls are cut into slices this long, each followed by a
+  // look for a new notice, so a webhook brings the next poll forward.
+  int64_t notice_check_ms = 1'000;
 };
 
 struct LlamaParseDeps {
@@ -76,6 +82,9 @@ class LlamaParseParser final : public Parser {
   LlamaParseParser(LlamaParseConfig config, LlamaParseDeps deps);
   Result<std::string> Upload(const ParseInput& in, const CallContext& ctx);
   Status AwaitSuccess(const std::string& id, const CallContext& ctx);
+  // Sleeps up to delay_ms; returns early when a webhook notice beyond `notices` arrives.
+  // Returns the time slept.
+  int64_t SleepUntilNotice(int64_t delay_ms, int notices, const CallContext& ctx);
   Result<ParseOutput> FetchMarkdown(const std::string& id, const CallContext& ctx);
   Result<nlohmann::json> Call(http::HttpRequest req, const CallContext& ctx);
 

@@ -9,6 +9,9 @@
 
 namespace ingestd::llamaparse {
 
+// The job event an accepted webhook leaves (the parser's poll loop watches for it).
+inline constexpr char kWebhookEventCode[] = "LLAMAPARSE_WEBHOOK";
+
 // Hex secret for job_id under master (a server secret, e.g. INGESTD_UPLOAD_SECRET).
 std::string WebhookSecret(std::string_view master, std::string_view job_id);
 // "sha256=<lower hex>" of body under secret.

@@ -35,8 +35,10 @@ class MemoryRecorder final : public ProviderJobRecorder {
     ids.erase(ctx.job_id);
     return Status();
   }
+  Result<int> CountNotices(const CallContext&) override { return notices; }
   std::map<std::string, std::string> ids;
   bool fail = false;
+  int notices = 0;
 };
 
 class LlamaParseTest : public ::testing::Test {
@@ -157,6 +159,45 @@ TEST_F(LlamaParseTest, AnUnknownRecordedJobIsNotRetried) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), "UPSTREAM_PARSE_JOB_UNKNOWN");
   EXPECT_EQ(server.uploads_accepted(), 0);
+}
+
+// Delivers a webhook notice to the recorder during the first sleep.
+class NoticeOnFirstSleep final : public http::RetryEnv {
+ public:
+  explicit NoticeOnFirstSleep(MemoryRecorder* r) : recorder_(r) {}
+  void SleepMs(int64_t ms) override {
+    if (sleeps.empty()) ++recorder_->notices;
+    sleeps.push_back(ms);
+  }
+  double UnitRandom() override { return 0; }
+  std::vector<int64_t> sleeps;
+
+ private:
+  MemoryRecorder* recorder_;
+};
+
+TEST_F(LlamaParseTest, AWebhookNoticeBringsTheNextPollForward) {
+  FakeLlamaParseServer one_poll({.pending_polls = 1});
+  config.base_url = one_poll.base_url();
+  config.webhook_base_url = "https://ingestd.example";
+  config.webhook_master_secret = "master";
+  config.notice_check_ms = 250;
+  NoticeOnFirstSleep notice_env(&recorder);
+  auto p = LlamaParseParser::Create(config, {&recorder, &client, &notice_env, &clock});
+  ASSERT_TRUE(p.ok());
+  auto out = (*p)->Parse({pdf_, 42, "doc-1"}, {"corr-1", "job-1", "alice"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(notice_env.sleeps, (std::vector<int64_t>{250}));  // not the whole 1000 ms
+  const auto hooks = nlohmann::json::parse(one_poll.jobs().at(0).webhook_configurations);
+  EXPECT_EQ(hooks[0]["webhook_url"], "https://ingestd.example/api/v1/webhooks/llamaparse/job-1");
+}
+
+TEST_F(LlamaParseTest, WithoutANoticeTheWaitIsSlicedButWhole) {
+  config.webhook_base_url = "https://ingestd.example";
+  config.webhook_master_secret = "master";
+  config.notice_check_ms = 400;
+  ASSERT_TRUE(Parse().ok());
+  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{400, 400, 200, 400, 400, 400, 300}));
 }
 
 }  // namespace
