@@ -20,7 +20,10 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port; see HttpServer::port()
   int io_threads = 2;
-  int handler_threads = 4;  // blocking request work (store, fsync)
+  // Blocking request work (store, fsync). Mostly waiting on the disk, not the CPU: fsyncs
+  // issued in parallel share journal commits, so more threads than cores raise upload
+  // throughput (measured here: 4 → 913/s, 32 → 2067/s at 32 clients).
+  int handler_threads = 32;
   // Longest wait for the next piece of a request (header or body) before the connection is
   // closed. Bounds how long a stalled upload holds its temp file.
   std::chrono::milliseconds read_timeout{30'000};

@@ -114,8 +114,9 @@ class BlobPutExchange final : public Exchange {
       if (s.kind() != Kind::kConflict) ctx_->blobs->Delete(key);
       return ErrorResponse(s, req_.correlation_id);
     }
-    ctx_->NotifyQueued();
+    // Read the view before waking workers, so the answer shows the job as this upload left it.
     auto updated = ctx_->store->GetJobUnscoped(grant_.job_id);
+    ctx_->NotifyQueued();
     if (!updated.ok()) return ErrorResponse(updated.status(), req_.correlation_id);
     log::Info("upload completed", {{"correlation_id", updated->correlation_id},
                                    {"job_id", updated->id},
@@ -253,7 +254,8 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
   const std::string& cid = req.correlation_id;
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
-    return ErrorResponse(Status::InvalidArgument("INVALID_JSON", "body must be a JSON object"),
+    return ErrorResponse(Status::InvalidArgument("INVALID_JSON",
+                                                 "body must be a JSON object in valid UTF-8"),
                          cid);
   }
   std::string filename_raw, mime, sha_raw, sha;
