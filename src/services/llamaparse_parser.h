@@ -51,7 +51,8 @@ struct LlamaParseConfig {
       .base_delay_ms = 1'000, .max_delay_ms = 10'000, .multiplier = 1.5, .jitter = Jitter::kEqual};
   http::HttpTimeouts timeouts{.connect_ms = 10'000, .total_ms = 600'000};
   http::RetryPolicy retry;
-  double usd_per_page = 0.003;
+  // Cost-effective tier: 3 credits a page at $1.25 per 1000 credits (ledger/price_table.h).
+  double usd_per_page = 0.00375;
   // Completion webhooks (DESIGN.md §7), when both are set: our public base URL
   // (INGESTD_PUBLIC_URL) and the server secret per-job signing secrets derive from.
   // Polling stays on as the backstop.

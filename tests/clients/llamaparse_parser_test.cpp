@@ -78,7 +78,7 @@ TEST_F(LlamaParseTest, UploadsPollsAndReturnsTheMarkdown) {
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(out->markdown, FakeLlamaParseServer::MarkdownFor("doc-1.pdf", Sha256Hex(pdf_bytes_)));
   EXPECT_EQ(out->page_count, FakeLlamaParseServer::kPages);
-  EXPECT_NEAR(out->cost_usd, 3 * 0.003, 1e-12);
+  EXPECT_NEAR(out->cost_usd, 3 * 0.00375, 1e-12);
   EXPECT_EQ(out->implementation, "llamaparse");
   ASSERT_EQ(server.jobs().size(), 1u);
   EXPECT_EQ(server.jobs()[0].tier, "cost_effective");
