@@ -57,10 +57,12 @@ TEST(ServiceFactory, MockModeAndUnknownMode) {
   auto p = MakeParser("mock", {});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ((*p)->name(), "mock");
-  auto e = MakeEmbedder("mock", {.faults = {.permanent = true}});
+  ServiceOptions failing;
+  failing.faults.permanent = true;
+  auto e = MakeEmbedder("mock", failing);
   ASSERT_TRUE(e.ok());
   EXPECT_EQ((*e)->Embed({"x"}, {}).status().code(), "UPSTREAM_PERMANENT");
-  EXPECT_EQ(MakeParser("real", {}).status().code(), "SERVICE_MODE_UNKNOWN");
+  EXPECT_EQ(MakeParser("bogus", {}).status().code(), "SERVICE_MODE_UNKNOWN");
   EXPECT_EQ(MakeEmbedder("", {}).status().code(), "SERVICE_MODE_UNKNOWN");
 }
 

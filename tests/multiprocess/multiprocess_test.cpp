@@ -10,6 +10,8 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <future>
+#include <latch>
 #include <map>
 #include <memory>
 #include <set>
@@ -174,11 +176,28 @@ TEST_F(MultiProcessTest, ProcessesStartingAtOnceMigrateOnceAndShareADirectory) {
       AddProcess(true, {{"INGESTD_BLOB_URL", shared}}),
       AddProcess(false, {{"INGESTD_BLOB_URL", shared}, {"INGESTD_WORKERS", "1"}})};
   std::vector<std::string> errors(ps.size());
+  // The servers die with the thread that started them (PR_SET_PDEATHSIG follows the thread,
+  // not the process), so each starter thread stays alive until the test is over.
+  std::latch started(static_cast<std::ptrdiff_t>(ps.size()));
+  std::promise<void> test_over;
+  std::shared_future<void> over = test_over.get_future().share();
   std::vector<std::thread> starters;
   for (size_t i = 0; i < ps.size(); ++i) {
-    starters.emplace_back([&, i] { errors[i] = ps[i]->Start(); });
+    starters.emplace_back([&, i, over] {
+      errors[i] = ps[i]->Start();
+      started.count_down();
+      over.wait();
+    });
   }
-  for (auto& t : starters) t.join();
+  struct Release {
+    std::promise<void>& over;
+    std::vector<std::thread>& threads;
+    ~Release() {
+      over.set_value();
+      for (auto& t : threads) t.join();
+    }
+  } release{test_over, starters};
+  started.wait();
   for (const std::string& e : errors) EXPECT_EQ(e, "");
   auto db = Db();
   // Every version 1..n recorded exactly once.
