@@ -92,6 +92,16 @@ std::vector<Chunk> StoreConformanceTest::MakeChunks(const std::string& doc_id, i
   return out;
 }
 
+StageCommit StoreConformanceTest::MakeCommit(const std::string& job_id, const std::string& worker,
+                                             JobStatus to, QueueState next_state) {
+  StageCommit c;
+  c.job_id = job_id;
+  c.worker_id = worker;
+  c.to = to;
+  c.next_state = next_state;
+  return c;
+}
+
 VectorRecord StoreConformanceTest::MakeVector(const Chunk& chunk, const std::string& model,
                                               std::vector<float> values) {
   return VectorRecord{chunk.id, chunk.document_id, model, std::move(values)};

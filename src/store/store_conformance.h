@@ -52,6 +52,9 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
   // n chunks of doc with deterministic ids.
   static std::vector<Chunk> MakeChunks(const std::string& doc_id, int n,
                                        const std::string& text_prefix = "chunk");
+  // A StageCommit of job_id by worker moving the job to `to`, then `next_state`.
+  static StageCommit MakeCommit(const std::string& job_id, const std::string& worker, JobStatus to,
+                                QueueState next_state);
   static VectorRecord MakeVector(const Chunk& chunk, const std::string& model,
                                  std::vector<float> values);
   // Codes of the job's events, in order.

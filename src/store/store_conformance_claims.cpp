@@ -124,11 +124,7 @@ TEST_P(StoreConformanceTest, ExtendLeaseKeepsTheJobFromOthers) {
 TEST_P(StoreConformanceTest, ReleaseClaimRequeuesWithoutChangingStatus) {
   CreateUploadResult up = Upload("u1", kT0);
   Job job = MustClaim("w1", kT0);
-  StageCommit c;
-  c.job_id = job.id;
-  c.worker_id = "w1";
-  c.to = JobStatus::kParsed;
-  c.next_state = QueueState::kWorking;
+  StageCommit c = MakeCommit(job.id, "w1", JobStatus::kParsed, QueueState::kWorking);
   ASSERT_TRUE(store_->CommitStage(c).ok());
   ASSERT_TRUE(store_->ReleaseClaim(job.id, "w1", kT0 + 5).ok());
   auto released = store_->GetJob("u1", job.id);

@@ -13,11 +13,7 @@ using ::testing::ElementsAre;
 TEST_P(StoreConformanceTest, CommitStageAppliesEverythingAndReleases) {
   CreateUploadResult up = Upload("u1", kT0);
   Job job = MustClaim("w1", kT0 + 1);
-  StageCommit c;
-  c.job_id = job.id;
-  c.worker_id = "w1";
-  c.to = JobStatus::kChunksStored;
-  c.next_state = QueueState::kQueued;
+  StageCommit c = MakeCommit(job.id, "w1", JobStatus::kChunksStored, QueueState::kQueued);
   c.chunks = MakeChunks(up.document.id, 3);
   c.page_count = 12;
   c.stage_pct = 40;
@@ -49,11 +45,7 @@ TEST_P(StoreConformanceTest, CommitStageAppliesEverythingAndReleases) {
 TEST_P(StoreConformanceTest, CommitStageMergesTimings) {
   Upload("u1", kT0);
   Job job = MustClaim("w1", kT0);
-  StageCommit c;
-  c.job_id = job.id;
-  c.worker_id = "w1";
-  c.to = JobStatus::kParsed;
-  c.next_state = QueueState::kWorking;
+  StageCommit c = MakeCommit(job.id, "w1", JobStatus::kParsed, QueueState::kWorking);
   c.timings_patch = {{"parse", {{"started_at", 1}, {"ms", 5}}}};
   ASSERT_TRUE(store_->CommitStage(c).ok());
   c.to = JobStatus::kParseValidated;
@@ -68,11 +60,7 @@ TEST_P(StoreConformanceTest, CommitStageMergesTimings) {
 TEST_P(StoreConformanceTest, NextStateWorkingKeepsTheClaimAndDoneEndsIt) {
   Upload("u1", kT0);
   Job job = MustClaim("w1", kT0, 1000);
-  StageCommit c;
-  c.job_id = job.id;
-  c.worker_id = "w1";
-  c.to = JobStatus::kParsed;
-  c.next_state = QueueState::kWorking;
+  StageCommit c = MakeCommit(job.id, "w1", JobStatus::kParsed, QueueState::kWorking);
   ASSERT_TRUE(store_->CommitStage(c).ok());
   auto kept = store_->GetJobUnscoped(job.id);
   EXPECT_EQ(kept->state, QueueState::kWorking);
@@ -94,11 +82,7 @@ TEST_P(StoreConformanceTest, NextStateWorkingKeepsTheClaimAndDoneEndsIt) {
 TEST_P(StoreConformanceTest, ChunkFieldsRoundTrip) {
   CreateUploadResult up = Upload("u1", kT0);
   Job job = MustClaim("w1", kT0);
-  StageCommit c;
-  c.job_id = job.id;
-  c.worker_id = "w1";
-  c.to = JobStatus::kChunksStored;
-  c.next_state = QueueState::kWorking;
+  StageCommit c = MakeCommit(job.id, "w1", JobStatus::kChunksStored, QueueState::kWorking);
   c.chunks = MakeChunks(up.document.id, 2);
   (*c.chunks)[1].heading_path = "Intro > Setup";
   (*c.chunks)[1].token_count = 77;
@@ -122,11 +106,7 @@ TEST_P(StoreConformanceTest, ChunkFieldsRoundTrip) {
 TEST_P(StoreConformanceTest, CommittingTheSameChunksTwiceDoesNotDuplicate) {
   CreateUploadResult up = Upload("u1", kT0);
   Job job = MustClaim("w1", kT0);
-  StageCommit c;
-  c.job_id = job.id;
-  c.worker_id = "w1";
-  c.to = JobStatus::kChunksStored;
-  c.next_state = QueueState::kWorking;
+  StageCommit c = MakeCommit(job.id, "w1", JobStatus::kChunksStored, QueueState::kWorking);
   c.chunks = MakeChunks(up.document.id, 4);
   ASSERT_TRUE(store_->CommitStage(c).ok());
   ASSERT_TRUE(store_->CommitStage(c).ok());  // a re-run stage
@@ -150,21 +130,13 @@ TEST_P(StoreConformanceTest, VectorsUpsertByChunkAndModel) {
   CreateUploadResult up = Upload("u1", kT0);
   Job job = MustClaim("w1", kT0);
   std::vector<Chunk> chunks = MakeChunks(up.document.id, 2);
-  StageCommit c;
-  c.job_id = job.id;
-  c.worker_id = "w1";
-  c.to = JobStatus::kEmbeddingsStored;
-  c.next_state = QueueState::kWorking;
+  StageCommit c = MakeCommit(job.id, "w1", JobStatus::kEmbeddingsStored, QueueState::kWorking);
   c.chunks = chunks;
   c.vectors = {MakeVector(chunks[0], "small", {1, 2, 3}),
                MakeVector(chunks[1], "small", {4, 5, 6})};
   ASSERT_TRUE(store_->CommitStage(c).ok());
 
-  StageCommit again;
-  again.job_id = job.id;
-  again.worker_id = "w1";
-  again.to = JobStatus::kEmbeddingsStored;
-  again.next_state = QueueState::kWorking;
+  StageCommit again = MakeCommit(job.id, "w1", JobStatus::kEmbeddingsStored, QueueState::kWorking);
   again.vectors = {MakeVector(chunks[0], "small", {9, 9}),  // replaces (new dims too)
                    MakeVector(chunks[0], "large", {7, 7, 7, 7})};
   ASSERT_TRUE(store_->CommitStage(again).ok());
