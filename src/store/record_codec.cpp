@@ -1,6 +1,24 @@
 #include "store/record_codec.h"
 
+#include "store/store_codes.h"
+
 namespace ingestd::record {
+
+Status PrepareUpload(const Document& doc_in, const Job& job_in, int64_t now_ms, Document* doc,
+                     Job* job) {
+  if (doc_in.id.empty() || doc_in.user_id.empty() || doc_in.sha256.empty() || job_in.id.empty()) {
+    return store_codes::InvalidRecord("document id, user_id, sha256 and job id are required");
+  }
+  *doc = doc_in;
+  doc->created_at_ms = now_ms;
+  *job = job_in;
+  job->document_id = doc->id;
+  job->user_id = doc->user_id;
+  job->claimed_by.clear();
+  job->lease_expires_at_ms = 0;
+  job->created_at_ms = job->updated_at_ms = now_ms;
+  return Status();
+}
 
 Status CorruptRow(std::string_view what) {
   return Status::Internal("DB_CORRUPT_ROW",

@@ -25,6 +25,11 @@ std::optional<nlohmann::json> ParseJson(const std::string& text);
 // last_error column text: {"code","message","stage","at"}.
 std::string LastErrorToJson(const LastError& e);
 std::optional<LastError> LastErrorFromJson(const nlohmann::json& j);
+// The records CreateUpload stores, from the caller's: ids, user and sha256 required
+// (kInvalidArgument otherwise), created/updated at now_ms, the job tied to its document's
+// id and user, and no claim.
+Status PrepareUpload(const Document& doc_in, const Job& job_in, int64_t now_ms, Document* doc,
+                     Job* job);
 // The timings column text of a job.
 inline std::string TimingsToJson(const Job& j) {
   return j.timings.is_object() ? DumpJson(j.timings) : std::string("{}");

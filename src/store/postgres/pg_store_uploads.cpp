@@ -3,6 +3,7 @@
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store.h"
+#include "store/record_codec.h"
 #include "store/store_codes.h"
 
 namespace ingestd::pg {
@@ -41,17 +42,9 @@ Result<CreateUploadResult> RecordDuplicate(PgConn& c, const Document& doc, const
 
 Result<CreateUploadResult> PgStore::CreateUpload(const Document& doc_in, const Job& job_in,
                                                  int64_t now_ms) {
-  if (doc_in.id.empty() || doc_in.user_id.empty() || doc_in.sha256.empty() || job_in.id.empty()) {
-    return codes::InvalidRecord("document id, user_id, sha256 and job id are required");
-  }
-  Document doc = doc_in;
-  doc.created_at_ms = now_ms;
-  Job job = job_in;
-  job.document_id = doc.id;
-  job.user_id = doc.user_id;
-  job.claimed_by.clear();
-  job.lease_expires_at_ms = 0;
-  job.created_at_ms = job.updated_at_ms = now_ms;
+  Document doc;
+  Job job;
+  if (Status s = record::PrepareUpload(doc_in, job_in, now_ms, &doc, &job); !s.ok()) return s;
 
   return pool_.Transaction([&](PgConn& c) -> Result<CreateUploadResult> {
     // ON CONFLICT DO NOTHING waits for a concurrent insert of the same (user, sha256) to

@@ -1,5 +1,6 @@
 // SqliteStore: the API-side writes (uploads, events, deletes, user-requested retries).
 #include "blob/blob_store.h"
+#include "store/record_codec.h"
 #include "store/sqlite/sqlite_query.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -12,17 +13,9 @@ namespace codes = store_codes;
 
 Result<CreateUploadResult> SqliteStore::CreateUpload(const Document& doc_in, const Job& job_in,
                                                      int64_t now_ms) {
-  if (doc_in.id.empty() || doc_in.user_id.empty() || doc_in.sha256.empty() || job_in.id.empty()) {
-    return codes::InvalidRecord("document id, user_id, sha256 and job id are required");
-  }
-  Document doc = doc_in;
-  doc.created_at_ms = now_ms;
-  Job job = job_in;
-  job.document_id = doc.id;
-  job.user_id = doc.user_id;
-  job.claimed_by.clear();
-  job.lease_expires_at_ms = 0;
-  job.created_at_ms = job.updated_at_ms = now_ms;
+  Document doc;
+  Job job;
+  if (Status s = record::PrepareUpload(doc_in, job_in, now_ms, &doc, &job); !s.ok()) return s;
 
   // Looked up inside the write transaction, so concurrent identical uploads (from any
   // thread or process) serialize here and all but the first see the existing document.
