@@ -167,6 +167,12 @@ std::unique_ptr<Exchange> ApiRouter::Begin(const RequestHeader& head,
       return nullptr;
     }
     req.caller = std::move(claims.value());
+    if (route->admin_only && req.caller->role != "admin") {
+      *early = ErrorResponse(Status::Error(Kind::kPermissionDenied, "ADMIN_REQUIRED",
+                                           "this endpoint needs a token with role admin"),
+                             correlation_id);
+      return nullptr;
+    }
   }
   if (route->stream) {
     auto exchange = route->stream(*ctx_, std::move(req));

@@ -25,6 +25,8 @@ struct Route {
   bool authenticated = true;
   Handler handler;          // exactly one of handler / stream is set
   StreamHandler stream;
+  // Only callers whose token carries role "admin" (others: 403 ADMIN_REQUIRED).
+  bool admin_only = false;
 };
 
 class ApiRouter final : public Dispatcher {

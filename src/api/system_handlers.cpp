@@ -42,6 +42,10 @@ std::vector<Route> ApiRoutes() {
   auto authed = [](std::string method, std::string pattern, Handler h) {
     return Route{std::move(method), std::move(pattern), true, std::move(h), nullptr};
   };
+  // Operator endpoints: authenticated, and the token must carry role "admin".
+  [[maybe_unused]] auto admin = [](std::string method, std::string pattern, Handler h) {
+    return Route{std::move(method), std::move(pattern), true, std::move(h), nullptr, true};
+  };
   return {
       open("GET", "/", HandleDashboard),
       open("GET", "/health", HandleHealth),
