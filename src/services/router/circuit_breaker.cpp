@@ -37,16 +37,20 @@ bool CircuitBreaker::Allow() {
   return false;
 }
 
-void CircuitBreaker::RecordSuccess() {
+std::optional<BreakerTransition> CircuitBreaker::RecordSuccess() {
   std::lock_guard lock(mu_);
+  const BreakerState from = state_;
   Remember(false);
   state_ = BreakerState::kClosed;
   consecutive_failures_ = 0;
   probe_in_flight_ = false;
+  if (from == state_) return std::nullopt;
+  return BreakerTransition{from, state_};
 }
 
-void CircuitBreaker::RecordFailure() {
+std::optional<BreakerTransition> CircuitBreaker::RecordFailure() {
   std::lock_guard lock(mu_);
+  const BreakerState from = state_;
   Remember(true);
   ++consecutive_failures_;
   probe_in_flight_ = false;
@@ -54,6 +58,8 @@ void CircuitBreaker::RecordFailure() {
     state_ = BreakerState::kOpen;
     opened_at_ms_ = clock_->NowMillis();
   }
+  if (from == state_) return std::nullopt;
+  return BreakerTransition{from, state_};
 }
 
 void CircuitBreaker::RecordNeutral() {

@@ -5,11 +5,14 @@
 //
 // Thread-safe (one mutex). Every Allow() that returned true must be followed by exactly one
 // of RecordSuccess / RecordFailure / RecordNeutral, so a half-open probe is never lost.
+// RecordSuccess / RecordFailure return the state change they caused, so the caller (who
+// knows the call's job) can report opened / closed transitions once each.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -25,6 +28,12 @@ struct BreakerOptions {
 enum class BreakerState { kClosed, kOpen, kHalfOpen };
 const char* ToString(BreakerState state);
 
+// A change of state made by RecordSuccess / RecordFailure (from != to).
+struct BreakerTransition {
+  BreakerState from = BreakerState::kClosed;
+  BreakerState to = BreakerState::kClosed;
+};
+
 struct BreakerSnapshot {
   BreakerState state = BreakerState::kClosed;
   int consecutive_failures = 0;
@@ -39,8 +48,8 @@ class CircuitBreaker {
 
   // True when a call may go out now (in half-open: only the single probe).
   bool Allow();
-  void RecordSuccess();
-  void RecordFailure();
+  std::optional<BreakerTransition> RecordSuccess();
+  std::optional<BreakerTransition> RecordFailure();
   // The call ended without telling anything about the service's health (the input was
   // bad, or the call never went out): frees a half-open probe slot.
   void RecordNeutral();

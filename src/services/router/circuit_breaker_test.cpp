@@ -78,5 +78,31 @@ TEST_F(CircuitBreakerTest, ErrorRateCoversTheLastWindow) {
   EXPECT_EQ(breaker_.Snapshot().recent_calls, 4);
 }
 
+TEST_F(CircuitBreakerTest, ReportsOpenedAndClosedTransitionsOnce) {
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(breaker_.Allow());
+    EXPECT_FALSE(breaker_.RecordFailure().has_value());
+  }
+  ASSERT_TRUE(breaker_.Allow());
+  auto opened = breaker_.RecordFailure();
+  ASSERT_TRUE(opened.has_value());
+  EXPECT_EQ(opened->from, BreakerState::kClosed);
+  EXPECT_EQ(opened->to, BreakerState::kOpen);
+  EXPECT_FALSE(breaker_.RecordFailure().has_value());  // a call in flight: already open
+  clock_.Advance(1'000);
+  ASSERT_TRUE(breaker_.Allow());
+  auto reopened = breaker_.RecordFailure();
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ(reopened->from, BreakerState::kHalfOpen);
+  clock_.Advance(1'000);
+  ASSERT_TRUE(breaker_.Allow());
+  auto closed = breaker_.RecordSuccess();
+  ASSERT_TRUE(closed.has_value());
+  EXPECT_EQ(closed->from, BreakerState::kHalfOpen);
+  EXPECT_EQ(closed->to, BreakerState::kClosed);
+  ASSERT_TRUE(breaker_.Allow());
+  EXPECT_FALSE(breaker_.RecordSuccess().has_value());
+}
+
 }  // namespace
 }  // namespace ingestd

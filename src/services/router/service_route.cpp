@@ -64,12 +64,17 @@ bool ServiceRoute::Complete(const Admission& a, const CallContext& ctx, const St
                             const Usage& usage) {
   last_latency_ms_ = clock_->MonotonicMillis() - a.started_mono_ms;
   const bool fault = IsServiceFault(outcome);
+  std::optional<BreakerTransition> changed;
   if (outcome.ok()) {
-    breaker_.RecordSuccess();
+    changed = breaker_.RecordSuccess();
   } else if (fault) {
-    breaker_.RecordFailure();
+    changed = breaker_.RecordFailure();
   } else {
     breaker_.RecordNeutral();
+  }
+  if (changed && options_.on_breaker) {
+    options_.on_breaker(
+        {options_.service, *changed, breaker_.Snapshot(), ctx.job_id, ctx.correlation_id});
   }
   if (!outcome.ok()) {
     std::lock_guard lock(mu_);

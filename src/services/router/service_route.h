@@ -39,6 +39,17 @@ struct RouteDecision {
 };
 using DecisionSink = std::function<void(const RouteDecision&)>;
 
+// The breaker of a service changed state after a call (of job_id, when known).
+struct BreakerEvent {
+  std::string service;
+  BreakerTransition transition;
+  BreakerSnapshot breaker;  // as it stands after the change
+  std::string job_id;
+  std::string correlation_id;
+};
+// Called on the calling thread, after the breaker's lock was released.
+using BreakerSink = std::function<void(const BreakerEvent&)>;
+
 struct ServiceHealth {
   std::string service;
   std::string mode;
@@ -57,6 +68,7 @@ class ServiceRoute {
     ServiceMode mode = ServiceMode::kMock;
     std::string fallback;  // implementation name for hybrid ("local" or "mock")
     BreakerOptions breaker;
+    BreakerSink on_breaker;  // optional: hears every state change of the breaker
   };
   // ledger may be null (no budgets: real calls are not reserved); clock must outlive this.
   ServiceRoute(Options options, const Clock* clock, Ledger* ledger, DecisionSink sink);

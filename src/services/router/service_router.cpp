@@ -76,11 +76,11 @@ Result<std::unique_ptr<ServiceRouter>> ServiceRouter::Create(RouterOptions optio
 
   r->parse_route_ = std::make_unique<ServiceRoute>(
       ServiceRoute::Options{"parse", r->options_.parse_mode, parse_fallback_name,
-                            r->options_.breaker},
+                            r->options_.breaker, r->options_.on_breaker},
       clock, ledger, sink);
   r->embed_route_ = std::make_unique<ServiceRoute>(
       ServiceRoute::Options{"embed", r->options_.embed_mode, embed_fallback_name,
-                            r->options_.breaker},
+                            r->options_.breaker, r->options_.on_breaker},
       clock, ledger, sink);
   r->parser_ = std::make_unique<RoutedParser>(r->parse_route_.get(), parse_primary, parse_fallback,
                                               &r->options_.prices, r->options_.count_pages);

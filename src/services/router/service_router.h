@@ -27,6 +27,7 @@ struct RouterOptions {
   ServiceMode parse_mode = ServiceMode::kMock;
   ServiceMode embed_mode = ServiceMode::kMock;
   BreakerOptions breaker;
+  BreakerSink on_breaker;  // optional: breaker state changes of both services
   PriceTable prices;
   // Defaults: EstimateTokens summed over the texts; CountPdfPages of the file.
   TokenCounter count_tokens;
