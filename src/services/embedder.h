@@ -31,6 +31,11 @@ class Embedder {
   // Same contract for errors and threads as Parser::Parse.
   virtual Result<EmbedOutput> Embed(const std::vector<std::string>& texts,
                                     const CallContext& ctx) = 0;
+  // Same contract as Parser::CheckHealth: free, one attempt, default healthy.
+  virtual Status CheckHealth(const CallContext& ctx) {
+    (void)ctx;
+    return Status();
+  }
 };
 
 }  // namespace ingestd

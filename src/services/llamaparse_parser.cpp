@@ -10,6 +10,9 @@
 namespace ingestd {
 namespace {
 
+// A job id no upload ever gets: the health probe asks for it and expects 404.
+constexpr std::string_view kProbeJobId = "00000000-0000-0000-0000-000000000000";
+
 Status BadResponse(const std::string& why) {
   return Status::Error(Kind::kUpstream, "UPSTREAM_BAD_RESPONSE", "llamaparse: " + why, true);
 }
@@ -79,6 +82,17 @@ Result<nlohmann::json> LlamaParseParser::Call(http::HttpRequest req, const CallC
   auto j = nlohmann::json::parse(sent->front().body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return BadResponse("response is not a JSON object");
   return j;
+}
+
+Status LlamaParseParser::CheckHealth(const CallContext& ctx) {
+  http::HttpRequest req;
+  req.url = config_.base_url + "/api/v1/parsing/job/" + std::string(kProbeJobId);
+  req.headers = {{"Authorization", "Bearer " + config_.api_key}, {"Accept", "application/json"}};
+  if (!ctx.correlation_id.empty()) req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
+  auto resp = deps_.client->Send(req, config_.probe_timeouts);
+  if (!resp.ok()) return resp.status();
+  if (resp->status == 404) return Status();  // authenticated, and the service answers
+  return Classify(*resp, config_.api_key);
 }
 
 Result<std::string> LlamaParseParser::Upload(const ParseInput& in, const CallContext& ctx) {

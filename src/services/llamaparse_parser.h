@@ -50,6 +50,7 @@ struct LlamaParseConfig {
   BackoffPolicy poll{
       .base_delay_ms = 1'000, .max_delay_ms = 10'000, .multiplier = 1.5, .jitter = Jitter::kEqual};
   http::HttpTimeouts timeouts{.connect_ms = 10'000, .total_ms = 600'000};
+  http::HttpTimeouts probe_timeouts{.connect_ms = 5'000, .total_ms = 10'000};
   http::RetryPolicy retry;
   // Cost-effective tier: 3 credits a page at $1.25 per 1000 credits (ledger/price_table.h).
   double usd_per_page = 0.00375;
@@ -78,6 +79,11 @@ class LlamaParseParser final : public Parser {
   ~LlamaParseParser() override;
   std::string name() const override { return "llamaparse"; }
   Result<ParseOutput> Parse(const ParseInput& in, const CallContext& ctx) override;
+  // GET /api/v1/parsing/job/{nil uuid}: authenticated (a bad key answers 401) and free (it
+  // reads no document and starts nothing); 404 "job not found" is the healthy answer.
+  // (GET /api/v1/parsing/supported_file_extensions is free too, but it takes no key, so it
+  // cannot tell a revoked key.) One attempt with probe_timeouts; errors as Parse's.
+  Status CheckHealth(const CallContext& ctx) override;
 
  private:
   LlamaParseParser(LlamaParseConfig config, LlamaParseDeps deps);

@@ -72,6 +72,7 @@ struct OpenAiEmbedder::Impl {
   std::unique_ptr<http::HttpClient> owned_client;
   http::RetryDeps retry;
   std::string url;
+  http::HttpClient* client = nullptr;
   std::atomic<int64_t> requests_sent{0};
   std::atomic<int64_t> retries{0};
 };
@@ -106,6 +107,7 @@ OpenAiEmbedder::OpenAiEmbedder(OpenAiEmbedderConfig config, OpenAiEmbedderDeps d
     impl_->owned_client = std::make_unique<http::CurlHttpClient>();
     deps.client = impl_->owned_client.get();
   }
+  impl_->client = deps.client;
   impl_->retry = {deps.client, deps.env ? deps.env : http::SystemRetryEnv::Default(),
                   deps.clock ? deps.clock : SystemClock::Default()};
 }
@@ -119,6 +121,23 @@ std::string OpenAiEmbedder::model() const {
 
 OpenAiEmbedder::Stats OpenAiEmbedder::stats() const {
   return {impl_->requests_sent.load(), impl_->retries.load()};
+}
+
+Status OpenAiEmbedder::CheckHealth(const CallContext& ctx) {
+  const OpenAiEmbedderConfig& cfg = impl_->config;
+  http::HttpRequest req;
+  req.url = cfg.base_url + "/v1/models/" + cfg.model;
+  req.headers = {{"Authorization", "Bearer " + cfg.api_key}};
+  if (!ctx.correlation_id.empty()) req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
+  auto resp = impl_->client->Send(req, cfg.probe_timeouts);
+  if (!resp.ok()) return resp.status();
+  if (Status s = openai::ClassifyResponse(*resp, cfg.api_key); !s.ok()) return s;
+  const auto body = nlohmann::json::parse(resp->body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || body.value("id", "") != cfg.model) {
+    return Status::Error(Kind::kUpstream, "UPSTREAM_BAD_RESPONSE",
+                         "openai models: the answer does not describe " + cfg.model, true);
+  }
+  return Status();
 }
 
 Result<EmbedOutput> OpenAiEmbedder::Embed(const std::vector<std::string>& texts,

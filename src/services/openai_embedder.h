@@ -42,6 +42,7 @@ struct OpenAiEmbedderConfig {
   openai::PackLimits limits;
   int64_t max_input_tokens = 8192;
   size_t max_in_flight = 4;  // requests outstanding at once per Embed call
+  http::HttpTimeouts probe_timeouts{.connect_ms = 5'000, .total_ms = 10'000};
 };
 
 struct OpenAiEmbedderDeps {
@@ -64,6 +65,10 @@ class OpenAiEmbedder final : public Embedder {
   std::string model() const override;
   int dimensions() const override { return dimensions_; }
   Result<EmbedOutput> Embed(const std::vector<std::string>& texts, const CallContext& ctx) override;
+  // GET {base}/v1/models/{model}: free, authenticated, and it fails when the configured model
+  // is gone. One attempt with probe_timeouts; errors as Embed's (UPSTREAM_AUTH, ...), plus
+  // UPSTREAM_BAD_RESPONSE when the answer does not describe the model.
+  Status CheckHealth(const CallContext& ctx) override;
 
   // Counters since construction, for benchmarks and tests.
   struct Stats {

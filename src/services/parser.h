@@ -36,6 +36,15 @@ class Parser {
   // Transient failures come back with status.retryable() set; permanent ones (a corrupt
   // PDF) without. Thread-safe: workers call it concurrently.
   virtual Result<ParseOutput> Parse(const ParseInput& in, const CallContext& ctx) = 0;
+  // An active health probe that costs nothing (no paid call, no ledger reservation): OK when
+  // the service answers and accepts our credentials; otherwise the error a real call would
+  // get (same codes as Parse). One attempt, no retries: the prober calls it again later.
+  // The default, for implementations with nothing remote to check, is healthy without a
+  // call. Thread-safe.
+  virtual Status CheckHealth(const CallContext& ctx) {
+    (void)ctx;
+    return Status();
+  }
 };
 
 }  // namespace ingestd

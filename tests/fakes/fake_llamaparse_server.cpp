@@ -68,6 +68,7 @@ struct FakeLlamaParseServer::Impl {
   mutable std::mutex mu;
   std::deque<ParseOutcome> outcomes;
   std::deque<UploadFault> upload_faults;
+  UploadFault outage = UploadFault::kNone;
   std::vector<FakeParseJob> jobs;
   int requests = 0;
   std::vector<std::thread> finishers;  // one per job when complete_after_ms >= 0
@@ -118,6 +119,7 @@ struct FakeLlamaParseServer::Impl {
   FakeReply Serve(const FakeRequest& req) {
     std::lock_guard lock(mu);
     ++requests;
+    if (outage != UploadFault::kNone) return FaultReply(outage);
     if (req.Header("authorization") != "Bearer " + options.api_key) {
       return Detail(401, "Invalid authentication token");
     }
@@ -139,12 +141,7 @@ struct FakeLlamaParseServer::Impl {
     if (!upload_faults.empty()) {
       const UploadFault f = upload_faults.front();
       upload_faults.pop_front();
-      if (f == UploadFault::kRateLimit) {
-        FakeReply r = Detail(429, "Too many requests");
-        r.headers.emplace_back("retry-after", "1");
-        return r;
-      }
-      if (f == UploadFault::kServerError) return Detail(500, "Internal Server Error");
+      if (f != UploadFault::kNone) return FaultReply(f);
     }
     FakeParseJob job;
     for (const Part& p : ParseMultipart(req.Header("content-type"), req.body)) {
@@ -171,6 +168,15 @@ struct FakeLlamaParseServer::Impl {
       finishers.emplace_back([this, id = job.id] { Finish(id); });
     }
     return Json({{"id", job.id}, {"status", "PENDING"}});
+  }
+
+  static FakeReply FaultReply(UploadFault f) {
+    if (f == UploadFault::kRateLimit) {
+      FakeReply r = Detail(429, "Too many requests");
+      r.headers.emplace_back("retry-after", "1");
+      return r;
+    }
+    return Detail(500, "Internal Server Error");
   }
 
   FakeParseJob* Find(const std::string& id) {
@@ -251,6 +257,11 @@ void FakeLlamaParseServer::PushOutcome(ParseOutcome outcome) {
 void FakeLlamaParseServer::PushUploadFault(UploadFault fault) {
   std::lock_guard lock(impl_->mu);
   impl_->upload_faults.push_back(fault);
+}
+
+void FakeLlamaParseServer::SetOutage(UploadFault fault) {
+  std::lock_guard lock(impl_->mu);
+  impl_->outage = fault;
 }
 
 int FakeLlamaParseServer::uploads_accepted() const {

@@ -2,7 +2,8 @@
 // on a free loopback port: bearer auth, multipart upload → {"id","status"}, job status
 // (PENDING for `pending_polls` polls, then the job's outcome), markdown result with
 // job_metadata.job_pages and job_is_cache_hit (a re-upload of the same bytes is a cache
-// hit), FastAPI-style {"detail"} errors. Faults are scripted per upload. Thread-safe.
+// hit), FastAPI-style {"detail"} errors; an unknown job id answers 404 (the health probe's
+// healthy answer). Faults are scripted per upload. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +55,9 @@ class FakeLlamaParseServer {
   void PushOutcome(ParseOutcome outcome);
   // Faults answered to the next upload requests, in order, instead of accepting them.
   void PushUploadFault(UploadFault fault);
+  // An outage: while set (not kNone), every request, status polls and health probes
+  // included, answers with this fault. kNone ends it.
+  void SetOutage(UploadFault fault);
   int uploads_accepted() const;
   int requests_seen() const;
   std::vector<FakeParseJob> jobs() const;

@@ -18,6 +18,7 @@ namespace {
 constexpr size_t kMaxInputs = 2048;
 constexpr int64_t kMaxInputTokens = 8192;
 constexpr int64_t kMaxRequestTokens = 300'000;
+constexpr std::string_view kModelsPrefix = "/v1/models/";
 
 using Reply = FakeReply;
 
@@ -42,6 +43,7 @@ struct FakeOpenAiServer::Impl {
   FakeOpenAiOptions options;
   mutable std::mutex mu;
   std::deque<FaultSpec> faults;
+  EmbedFault outage = EmbedFault::kNone;
   std::vector<LoggedRequest> log;
   uint64_t request_seq = 0;
   std::unique_ptr<FakeHttpServer> http;  // last: its threads use the members above
@@ -70,9 +72,10 @@ struct FakeOpenAiServer::Impl {
     return log.size() - 1;
   }
 
-  FaultSpec NextFault() {
+  FaultSpec NextFault(bool take_queued) {
     std::lock_guard lock(mu);
-    if (faults.empty()) return {};
+    if (outage != EmbedFault::kNone) return FaultSpec{outage, "", "", ""};
+    if (!take_queued || faults.empty()) return {};
     FaultSpec f = faults.front();
     faults.pop_front();
     return f;
@@ -92,7 +95,8 @@ struct FakeOpenAiServer::Impl {
   }
 
   Reply Handle(const FakeRequest& req, size_t log_index) {
-    if (req.method != "POST" || req.target != "/v1/embeddings") {
+    const bool model_lookup = req.method == "GET" && req.target.starts_with(kModelsPrefix);
+    if (!model_lookup && (req.method != "POST" || req.target != "/v1/embeddings")) {
       return Error(404, "Invalid URL (" + req.method + " " + req.target + ")",
                    "invalid_request_error");
     }
@@ -111,7 +115,8 @@ struct FakeOpenAiServer::Impl {
               ". You can find your API key at https://platform.openai.com/account/api-keys.",
           "invalid_request_error", "", "invalid_api_key");
     }
-    const FaultSpec fault = NextFault();
+    // Model lookups never take the faults queued for embeddings requests.
+    const FaultSpec fault = NextFault(/*take_queued=*/!model_lookup);
     switch (fault.fault) {
       case EmbedFault::kRateLimit: {
         Reply r = Error(429,
@@ -147,9 +152,21 @@ struct FakeOpenAiServer::Impl {
       default:
         break;
     }
+    if (model_lookup) return Model(req.target.substr(kModelsPrefix.size()));
     Reply ok = Embeddings(req.body, log_index);
     if (ok.status != 200) return ok;
     return ApplyDataFault(fault.fault, std::move(ok));
+  }
+
+  // GET /v1/models/{model}: free; the model object, or 404 model_not_found.
+  Reply Model(const std::string& model) {
+    if (NativeDimensions(model) == 0) {
+      return Error(404, "The model `" + model + "` does not exist or you do not have access to it.",
+                   "invalid_request_error", "", "model_not_found");
+    }
+    const json body = {
+        {"id", model}, {"object", "model"}, {"created", 1705953180}, {"owned_by", "system"}};
+    return FakeReply{FakeReply::kSend, 200, body.dump(), RateHeaders(0)};
   }
 
   Reply Embeddings(const std::string& text, size_t log_index) {
@@ -302,6 +319,11 @@ std::string FakeOpenAiServer::base_url() const { return impl_->http->base_url();
 void FakeOpenAiServer::PushFaults(std::vector<FaultSpec> faults) {
   std::lock_guard lock(impl_->mu);
   for (auto& f : faults) impl_->faults.push_back(std::move(f));
+}
+
+void FakeOpenAiServer::SetOutage(EmbedFault fault) {
+  std::lock_guard lock(impl_->mu);
+  impl_->outage = fault;
 }
 
 std::vector<LoggedRequest> FakeOpenAiServer::requests() const {

@@ -1,10 +1,10 @@
-// FakeOpenAiServer: an in-process stand-in for OpenAI's POST /v1/embeddings on a free
-// loopback port, faithful to the wire contract (DESIGN.md §7): bearer auth, request
-// validation with OpenAI's error bodies, float and base64 encodings, `dimensions`,
-// usage, x-ratelimit-* and x-request-id headers. Vectors are deterministic per
-// (model, dimensions, text), so tests can check that each result landed on its input.
+// FakeOpenAiServer: an in-process stand-in for OpenAI's POST /v1/embeddings (and GET
+// /v1/models/{model}, the free health probe) on a free loopback port, faithful to the wire contract
+// (DESIGN.md §7): bearer auth, request validation with OpenAI's error bodies, float and base64
+// encodings, `dimensions`, usage, x-ratelimit-* and x-request-id headers. Vectors are deterministic
+// per (model, dimensions, text), so tests can check that each result landed on its input.
 //
-// Faults are scripted: each request takes the next queued fault (none once the queue is
+// Faults are scripted: each embeddings request takes the next queued fault (none once the queue is
 // empty). Every request is logged for tests to inspect. Thread-safe; one thread per
 // connection (Boost.Beast, synchronous).
 #pragma once
@@ -73,6 +73,10 @@ class FakeOpenAiServer {
   std::string base_url() const;  // "http://127.0.0.1:<port>"
   void PushFaults(std::vector<FaultSpec> faults);
   void PushFault(EmbedFault fault) { PushFaults({FaultSpec{fault, "", "", ""}}); }
+  // An outage: while set (not kNone), every authenticated request, embeddings and model
+  // lookups alike, answers with this fault instead of the queued ones (data faults apply to
+  // embeddings only; a model lookup then answers normally). kNone ends it.
+  void SetOutage(EmbedFault fault);
   std::vector<LoggedRequest> requests() const;
   int connections_accepted() const;
 
