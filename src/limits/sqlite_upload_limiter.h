@@ -1,0 +1,42 @@
+// SqliteUploadLimiter: the upload buckets in a SQLite file, normally the store's own
+// database (table limits_upload_buckets, migrated by the limiter itself through
+// limits_migrations), so every process on the file shares the buckets. Each decision is one
+// UPSERT statement (bucket_sql.h), atomic under SQLite's write lock.
+//
+// Thread safety: one connection behind a mutex; many instances (threads or processes) may
+// share the file, serialized by SQLite's write lock and busy timeout.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "limits/bucket_limiter.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace ingestd::limits {
+
+class SqliteUploadLimiter final : public BucketLimiter {
+ public:
+  // path: the SQLite file (created when missing). clock must outlive the limiter.
+  static Result<std::unique_ptr<SqliteUploadLimiter>> Open(const std::string& path,
+                                                           const UploadLimits& limits,
+                                                           Clock* clock);
+
+ protected:
+  Result<bool> RunTake(std::string_view user_id, int64_t now_ms) override;
+  Status RunRefund(std::string_view user_id, int64_t now_ms) override;
+  Result<std::optional<StoredBuckets>> Select(std::string_view user_id) override;
+
+ private:
+  SqliteUploadLimiter(std::unique_ptr<sqlite::SqliteConn> conn, const UploadLimits& limits,
+                      Clock* clock);
+  Status Migrate();
+  // A statement of bucket_sql.h with its five parameters bound.
+  Result<sqlite::Stmt> Bound(const std::string& sql, std::string_view user_id, int64_t now_ms);
+
+  std::mutex mu_;
+  std::unique_ptr<sqlite::SqliteConn> conn_;  // guarded by mu_
+};
+
+}  // namespace ingestd::limits
