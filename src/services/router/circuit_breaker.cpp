@@ -52,14 +52,33 @@ std::optional<BreakerTransition> CircuitBreaker::RecordFailure() {
   std::lock_guard lock(mu_);
   const BreakerState from = state_;
   Remember(true);
-  ++consecutive_failures_;
   probe_in_flight_ = false;
+  Fail();
+  if (from == state_) return std::nullopt;
+  return BreakerTransition{from, state_};
+}
+
+std::optional<BreakerTransition> CircuitBreaker::RecordProbe(bool ok) {
+  std::lock_guard lock(mu_);
+  const BreakerState from = state_;
+  if (!ok) {
+    Fail();
+  } else if ((state_ == BreakerState::kOpen &&
+              clock_->NowMillis() >= opened_at_ms_ + options_.open_ms) ||
+             (state_ == BreakerState::kHalfOpen && !probe_in_flight_)) {
+    state_ = BreakerState::kClosed;
+    consecutive_failures_ = 0;
+  }
+  if (from == state_) return std::nullopt;
+  return BreakerTransition{from, state_};
+}
+
+void CircuitBreaker::Fail() {
+  ++consecutive_failures_;
   if (state_ == BreakerState::kHalfOpen || consecutive_failures_ >= options_.failure_threshold) {
     state_ = BreakerState::kOpen;
     opened_at_ms_ = clock_->NowMillis();
   }
-  if (from == state_) return std::nullopt;
-  return BreakerTransition{from, state_};
 }
 
 void CircuitBreaker::RecordNeutral() {

@@ -50,6 +50,15 @@ class CircuitBreaker {
   bool Allow();
   std::optional<BreakerTransition> RecordSuccess();
   std::optional<BreakerTransition> RecordFailure();
+  // The outcome of an active health probe (a free request, HealthProber), which needs no
+  // Allow(). A failed probe counts as a failure: it adds to the consecutive failures (and so
+  // can open the breaker), reopens a half-open one, and restarts an open one's interval. A
+  // successful probe closes an open breaker once open_ms has passed (the probe stands in
+  // for the half-open call) and a half-open one whose trial call is not in flight; before
+  // open_ms it changes nothing, and while closed it leaves the failure count alone (a free
+  // GET that answers does not outweigh paid calls that failed). Probes are not counted in
+  // the recent error rate, which describes calls.
+  std::optional<BreakerTransition> RecordProbe(bool ok);
   // The call ended without telling anything about the service's health (the input was
   // bad, or the call never went out): frees a half-open probe slot.
   void RecordNeutral();
@@ -59,6 +68,7 @@ class CircuitBreaker {
 
  private:
   void Remember(bool failed);  // requires mu_
+  void Fail();                 // requires mu_: one more consecutive failure
 
   const BreakerOptions options_;
   const Clock* const clock_;

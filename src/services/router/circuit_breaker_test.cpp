@@ -104,5 +104,53 @@ TEST_F(CircuitBreakerTest, ReportsOpenedAndClosedTransitionsOnce) {
   EXPECT_FALSE(breaker_.RecordSuccess().has_value());
 }
 
+TEST_F(CircuitBreakerTest, FailedProbesOpenItWithoutAnyCall) {
+  EXPECT_FALSE(breaker_.RecordProbe(false));
+  EXPECT_FALSE(breaker_.RecordProbe(false));
+  auto opened = breaker_.RecordProbe(false);
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->from, BreakerState::kClosed);
+  EXPECT_EQ(opened->to, BreakerState::kOpen);
+  EXPECT_FALSE(breaker_.Allow());
+  EXPECT_EQ(breaker_.Snapshot().recent_calls, 0);  // probes are not calls
+  // Another failed probe while open restarts the open interval.
+  clock_.Advance(900);
+  breaker_.RecordProbe(false);
+  EXPECT_EQ(breaker_.RetryAfterMs(), 1'000);
+}
+
+TEST_F(CircuitBreakerTest, ASuccessfulProbeClosesOnlyAfterTheOpenInterval) {
+  Fail(3);
+  clock_.Advance(999);
+  EXPECT_FALSE(breaker_.RecordProbe(true));
+  EXPECT_EQ(breaker_.Snapshot().state, BreakerState::kOpen);
+  clock_.Advance(1);
+  auto closed = breaker_.RecordProbe(true);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->to, BreakerState::kClosed);
+  EXPECT_EQ(breaker_.Snapshot().consecutive_failures, 0);
+  EXPECT_TRUE(breaker_.Allow());
+}
+
+TEST_F(CircuitBreakerTest, AProbeNeverStealsTheHalfOpenTrialCall) {
+  Fail(3);
+  clock_.Advance(1'000);
+  ASSERT_TRUE(breaker_.Allow());  // the trial call is in flight
+  EXPECT_FALSE(breaker_.RecordProbe(true));
+  EXPECT_EQ(breaker_.Snapshot().state, BreakerState::kHalfOpen);
+  EXPECT_FALSE(breaker_.Allow());
+  breaker_.RecordNeutral();  // the trial told nothing; the next probe may close
+  EXPECT_TRUE(breaker_.RecordProbe(true));
+  EXPECT_EQ(breaker_.Snapshot().state, BreakerState::kClosed);
+}
+
+TEST_F(CircuitBreakerTest, ASuccessfulProbeDoesNotForgiveFailedCalls) {
+  Fail(2);
+  EXPECT_FALSE(breaker_.RecordProbe(true));
+  EXPECT_EQ(breaker_.Snapshot().consecutive_failures, 2);
+  Fail(1);
+  EXPECT_EQ(breaker_.Snapshot().state, BreakerState::kOpen);
+}
+
 }  // namespace
 }  // namespace ingestd
