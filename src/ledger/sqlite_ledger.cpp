@@ -5,6 +5,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "ledger/ledger_rules.h"
 #include "ledger/sqlite_ledger_sql.h"
 #include "ledger/windows.h"
 
@@ -22,11 +23,6 @@ std::string KeysJson(const std::vector<WindowSpec>& windows) {
   nlohmann::json keys = nlohmann::json::array();
   for (const WindowSpec& w : windows) keys.push_back(w.key);
   return keys.dump();
-}
-
-Status NotFound(const std::string& id) {
-  return Status::NotFound("RESERVATION_NOT_FOUND",
-                          "reservation " + id + " is not open (settled, released or swept)");
 }
 
 WindowState ReadWindow(const Stmt& row) {
@@ -79,10 +75,7 @@ Status SqliteLedger::Migrate() {
 }
 
 Result<Reservation> SqliteLedger::Reserve(const ReserveRequest& r) {
-  if (r.estimate_nanos < 0 || options_.LimitsFor(r.service) == nullptr) {
-    return Status::InvalidArgument("RESERVATION_INVALID",
-                                   "a reservation needs a known service and an estimate >= 0");
-  }
+  if (Status s = ValidateReserve(options_, r); !s.ok()) return s;
   const int64_t now = clock_->NowMillis();
   SweepIfDue(now);
   const std::vector<WindowSpec> windows = WindowsFor(options_, r, now);
@@ -114,55 +107,37 @@ Result<Reservation> SqliteLedger::Reserve(const ReserveRequest& r) {
       auto sel = conn_->Prepare(ledger_sql::kSelectWindowsByKey);
       if (!sel.ok()) return sel.status();
       sel->Bind(1, keys);
-      int64_t retry_at = now;
-      bool never = false;
-      std::string blocked;
+      std::vector<LockedWindow> locked;
       for (;;) {
         auto row = sel->Step();
         if (!row.ok()) return row.status();
         if (!*row) break;
-        WindowState w = ReadWindow(*sel);
-        const int64_t amount = AmountFor(w.metric, r.estimate_nanos);
-        if (w.spent + w.reserved + amount <= w.limit) continue;
-        blocked += (blocked.empty() ? "" : ", ") + w.scope + " " + w.metric;
-        if (amount > w.limit) {
-          never = true;
-        } else if (w.spent + amount > w.limit) {
-          retry_at = std::max(retry_at, w.window_end_ms);
-          alerts.push_back({"exhausted", w.scope, w.metric, w.window_start_ms, w.spent, w.limit, "",
-                            r.job_id, r.correlation_id});
-          auto raise = conn_->Prepare(ledger_sql::kRaiseAlert);
-          if (!raise.ok()) return raise.status();
-          Status s = raise->Bind(1, sel->Text(7))
-                         .Bind(2, "exhausted")
-                         .Bind(3, w.scope)
-                         .Bind(4, w.metric)
-                         .Bind(5, w.window_start_ms)
-                         .Bind(6, w.spent)
-                         .Bind(7, w.limit)
-                         .Bind(8, "")
-                         .Bind(9, r.job_id)
-                         .Bind(10, r.correlation_id)
-                         .Bind(11, now)
-                         .Run();
-          if (!s.ok()) return s;
-          if (conn_->Changes() == 0) alerts.pop_back();  // raised before
-        } else {
-          retry_at = std::max(retry_at, now + options_.reserved_retry_ms);
-        }
+        locked.push_back({sel->Text(7), ReadWindow(*sel)});
+      }
+      Refusal refusal = Refuse(options_, r, locked, now);
+      for (size_t i = 0; i < refusal.alerts.size(); ++i) {
+        const LedgerAlert& a = refusal.alerts[i];
+        auto raise = conn_->Prepare(ledger_sql::kRaiseAlert);
+        if (!raise.ok()) return raise.status();
+        Status s = raise->Bind(1, refusal.alert_keys[i])
+                       .Bind(2, a.kind)
+                       .Bind(3, a.scope)
+                       .Bind(4, a.metric)
+                       .Bind(5, a.window_start_ms)
+                       .Bind(6, a.spent)
+                       .Bind(7, a.limit)
+                       .Bind(8, "")
+                       .Bind(9, r.job_id)
+                       .Bind(10, r.correlation_id)
+                       .Bind(11, now)
+                       .Run();
+        if (!s.ok()) return s;
+        if (conn_->Changes() > 0) alerts.push_back(a);  // else raised before
       }
       if (Status s = txn->Commit(); !s.ok()) return s;
       for (const WindowSpec& w : windows) ensured_.insert(w.key);
-      Emit(alerts);
-      if (never) {
-        return Status::Error(Kind::kBudgetExceeded, "BUDGET_ESTIMATE_TOO_LARGE",
-                             "the call's estimate alone exceeds the " + blocked + " limit");
-      }
-      return Status::Error(
-                 Kind::kBudgetExceeded, "BUDGET_EXCEEDED",
-                 "budget exhausted (" + blocked + "); room again at " + FormatRfc3339(retry_at),
-                 /*retryable=*/true)
-          .WithRetryAfterMs(retry_at - now);
+      EmitAlerts(alerts, sink_);
+      return refusal.status;
     }
     auto insert = conn_->Prepare(ledger_sql::kInsertReservation);
     if (!insert.ok()) return insert.status();
@@ -190,16 +165,14 @@ Result<Reservation> SqliteLedger::Reserve(const ReserveRequest& r) {
 }
 
 Status SqliteLedger::Settle(const std::string& reservation_id, const Usage& actual) {
-  if (actual.cost_nanos < 0) {
-    return Status::InvalidArgument("USAGE_INVALID", "a settled cost cannot be negative");
-  }
+  if (Status s = ValidateUsage(actual); !s.ok()) return s;
   std::vector<LedgerAlert> alerts;
   Status s;
   {
     std::lock_guard lock(mu_);
     s = Finish(reservation_id, &actual, &alerts);
   }
-  Emit(alerts);
+  EmitAlerts(alerts, sink_);
   return s;
 }
 
@@ -217,7 +190,7 @@ Status SqliteLedger::Finish(const std::string& id, const Usage* actual,
   if (!take.ok()) return take.status();
   auto row = take->Bind(1, id).Step();
   if (!row.ok()) return row.status();
-  if (!*row) return NotFound(id);
+  if (!*row) return ReservationNotFound(id);
   const std::string service = take->Text(0), user = take->Text(1), job = take->Text(2),
                     correlation = take->Text(3);
   if (Status s = take->Run(); !s.ok()) return s;
@@ -257,7 +230,7 @@ Status SqliteLedger::Finish(const std::string& id, const Usage* actual,
             .Bind(10, now)
             .Run();
     if (!s.ok()) return s;
-    if (actual->cost_nanos == 0 && !actual->cache_hit) {
+    if (IsSuspectZeroCost(*actual)) {
       // A paid call that cost nothing means a wrong price or a provider that stopped
       // reporting usage: either way the budget no longer protects anyone.
       auto raise = conn_->Prepare(ledger_sql::kRaiseAlert);
@@ -295,42 +268,17 @@ Result<int64_t> SqliteLedger::ReleaseStale() {
       ids.push_back(sel->Text(0));
     }
   }
-  int64_t released = 0;
-  for (const std::string& id : ids) {
-    Status s = Release(id);
-    if (s.ok()) {
-      ++released;
-      log::Warn("stale budget reservation released", {{"reservation_id", id}});
-    } else if (s.kind() != Kind::kNotFound) {  // another process swept it first
-      return s;
-    }
-  }
-  return released;
+  return ReleaseEach(*this, ids);
 }
 
 void SqliteLedger::SweepIfDue(int64_t now_ms) {
   {
     std::lock_guard lock(mu_);
     if (now_ms < next_sweep_ms_) return;
-    next_sweep_ms_ = now_ms + std::max<int64_t>(1'000, options_.reservation_timeout_ms / 4);
+    next_sweep_ms_ = now_ms + SweepIntervalMs(options_);
   }
   auto swept = ReleaseStale();
   if (!swept.ok()) log::Warn("stale reservation sweep failed", {{"code", swept.status().code()}});
-}
-
-void SqliteLedger::Emit(const std::vector<LedgerAlert>& alerts) const {
-  for (const LedgerAlert& a : alerts) {
-    log::Warn("budget alert", {{"kind", a.kind},
-                               {"scope", a.scope},
-                               {"metric", a.metric},
-                               {"window_start", FormatRfc3339(a.window_start_ms)},
-                               {"spent", a.spent},
-                               {"limit", a.limit},
-                               {"reservation_id", a.reservation_id},
-                               {"job_id", a.job_id},
-                               {"correlation_id", a.correlation_id}});
-    if (sink_) sink_(a);
-  }
 }
 
 Result<std::vector<WindowState>> SqliteLedger::CurrentWindows() {
@@ -348,33 +296,18 @@ Result<std::vector<WindowState>> SqliteLedger::CurrentWindows() {
       out.push_back(ReadWindow(*sel));
     }
   }
-  // Configured limits nobody has spent against yet in this window: untouched, full room.
-  for (const char* service : {"parse", "embed"}) {
-    for (const WindowSpec& w : WindowsFor(options_, {service, 0, "", "", ""}, now)) {
-      auto same = [&](const WindowState& s) {
-        return s.scope == w.scope && s.metric == w.metric && s.window_start_ms == w.start_ms &&
-               s.window_end_ms == w.end_ms;
-      };
-      if (std::none_of(out.begin(), out.end(), same)) {
-        out.push_back({w.scope, w.metric, w.start_ms, w.end_ms, w.limit, 0, 0});
-      }
-    }
-  }
+  AddUntouchedWindows(options_, now, &out);
   return out;
 }
 
 Result<CostReport> SqliteLedger::Costs(const CostQuery& q) {
-  const char* sql = q.group_by == "service" ? ledger_sql::kCostsByService
-                    : q.group_by == "user"  ? ledger_sql::kCostsByUser
-                    : q.group_by == "job"   ? ledger_sql::kCostsByJob
-                    : q.group_by == "day"   ? ledger_sql::kCostsByDay
-                    : q.group_by == "hour"  ? ledger_sql::kCostsByHour
-                                            : nullptr;
-  if (sql == nullptr) {
-    return Status::InvalidArgument("GROUP_BY_INVALID",
-                                   "group_by must be service, user, job, day or hour");
-  }
-  const bool by_time = q.group_by == "day" || q.group_by == "hour";
+  auto group = ParseCostGroup(q.group_by);
+  if (!group.ok()) return group.status();
+  const char* const kByGroup[] = {ledger_sql::kCostsByService, ledger_sql::kCostsByUser,
+                                  ledger_sql::kCostsByJob, ledger_sql::kCostsByDay,
+                                  ledger_sql::kCostsByHour};
+  const char* sql = kByGroup[static_cast<int>(*group)];
+  const bool by_time = IsTimeGroup(*group);
   std::lock_guard lock(mu_);
   auto txn = Txn::Begin(*conn_, Txn::Mode::kDeferred);  // one snapshot for both reads
   if (!txn.ok()) return txn.status();

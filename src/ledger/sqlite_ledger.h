@@ -43,7 +43,6 @@ class SqliteLedger final : public Ledger {
   Status Finish(const std::string& reservation_id, const Usage* actual,
                 std::vector<LedgerAlert>* alerts);
   void SweepIfDue(int64_t now_ms);
-  void Emit(const std::vector<LedgerAlert>& alerts) const;
 
   Clock* const clock_;
   const LedgerOptions options_;

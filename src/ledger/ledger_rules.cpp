@@ -1,0 +1,119 @@
+#include "ledger/ledger_rules.h"
+
+#include <algorithm>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "ledger/windows.h"
+
+namespace ingestd {
+
+Status ValidateReserve(const LedgerOptions& options, const ReserveRequest& r) {
+  if (r.estimate_nanos < 0 || options.LimitsFor(r.service) == nullptr) {
+    return Status::InvalidArgument("RESERVATION_INVALID",
+                                   "a reservation needs a known service and an estimate >= 0");
+  }
+  return Status();
+}
+
+Status ValidateUsage(const Usage& actual) {
+  if (actual.cost_nanos < 0) {
+    return Status::InvalidArgument("USAGE_INVALID", "a settled cost cannot be negative");
+  }
+  return Status();
+}
+
+Status ReservationNotFound(const std::string& id) {
+  return Status::NotFound("RESERVATION_NOT_FOUND",
+                          "reservation " + id + " is not open (settled, released or swept)");
+}
+
+Refusal Refuse(const LedgerOptions& options, const ReserveRequest& r,
+               const std::vector<LockedWindow>& windows, int64_t now) {
+  Refusal out;
+  int64_t retry_at = now;
+  bool never = false;
+  std::string blocked;
+  for (const LockedWindow& lw : windows) {
+    const WindowState& w = lw.state;
+    const int64_t amount = AmountFor(w.metric, r.estimate_nanos);
+    if (w.spent + w.reserved + amount <= w.limit) continue;
+    blocked += (blocked.empty() ? "" : ", ") + w.scope + " " + w.metric;
+    if (amount > w.limit) {
+      never = true;
+    } else if (w.spent + amount > w.limit) {
+      retry_at = std::max(retry_at, w.window_end_ms);
+      out.alert_keys.push_back(lw.key);
+      out.alerts.push_back({"exhausted", w.scope, w.metric, w.window_start_ms, w.spent, w.limit, "",
+                            r.job_id, r.correlation_id});
+    } else {
+      retry_at = std::max(retry_at, now + options.reserved_retry_ms);
+    }
+  }
+  if (never) {
+    out.status = Status::Error(Kind::kBudgetExceeded, "BUDGET_ESTIMATE_TOO_LARGE",
+                               "the call's estimate alone exceeds the " + blocked + " limit");
+  } else {
+    out.status = Status::Error(
+                     Kind::kBudgetExceeded, "BUDGET_EXCEEDED",
+                     "budget exhausted (" + blocked + "); room again at " + FormatRfc3339(retry_at),
+                     /*retryable=*/true)
+                     .WithRetryAfterMs(retry_at - now);
+  }
+  return out;
+}
+
+void AddUntouchedWindows(const LedgerOptions& options, int64_t now, std::vector<WindowState>* out) {
+  for (const char* service : {"parse", "embed"}) {
+    for (const WindowSpec& w : WindowsFor(options, {service, 0, "", "", ""}, now)) {
+      auto same = [&](const WindowState& s) {
+        return s.scope == w.scope && s.metric == w.metric && s.window_start_ms == w.start_ms &&
+               s.window_end_ms == w.end_ms;
+      };
+      if (std::none_of(out->begin(), out->end(), same)) {
+        out->push_back({w.scope, w.metric, w.start_ms, w.end_ms, w.limit, 0, 0});
+      }
+    }
+  }
+}
+
+Result<CostGroup> ParseCostGroup(const std::string& g) {
+  if (g == "service") return CostGroup::kService;
+  if (g == "user") return CostGroup::kUser;
+  if (g == "job") return CostGroup::kJob;
+  if (g == "day") return CostGroup::kDay;
+  if (g == "hour") return CostGroup::kHour;
+  return Status::InvalidArgument("GROUP_BY_INVALID",
+                                 "group_by must be service, user, job, day or hour");
+}
+
+Result<int64_t> ReleaseEach(Ledger& ledger, const std::vector<std::string>& ids) {
+  int64_t released = 0;
+  for (const std::string& id : ids) {
+    Status s = ledger.Release(id);
+    if (s.ok()) {
+      ++released;
+      log::Warn("stale budget reservation released", {{"reservation_id", id}});
+    } else if (s.kind() != Kind::kNotFound) {  // another process swept it first
+      return s;
+    }
+  }
+  return released;
+}
+
+void EmitAlerts(const std::vector<LedgerAlert>& alerts, const AlertSink& sink) {
+  for (const LedgerAlert& a : alerts) {
+    log::Warn("budget alert", {{"kind", a.kind},
+                               {"scope", a.scope},
+                               {"metric", a.metric},
+                               {"window_start", FormatRfc3339(a.window_start_ms)},
+                               {"spent", a.spent},
+                               {"limit", a.limit},
+                               {"reservation_id", a.reservation_id},
+                               {"job_id", a.job_id},
+                               {"correlation_id", a.correlation_id}});
+    if (sink) sink(a);
+  }
+}
+
+}  // namespace ingestd

@@ -1,0 +1,71 @@
+// Rules of the Ledger contract that do not depend on the backend: request validation, why a
+// reservation was refused (and which exhausted alerts that raises), the windows a report
+// shows before anyone spent, and how alerts are announced. SqliteLedger and PgLedger both
+// use them, so the two backends cannot drift apart.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "ledger/ledger.h"
+
+namespace ingestd {
+
+// kInvalidArgument "RESERVATION_INVALID" unless the service is known and the estimate >= 0.
+Status ValidateReserve(const LedgerOptions& options, const ReserveRequest& request);
+// kInvalidArgument "USAGE_INVALID" for a negative cost.
+Status ValidateUsage(const Usage& actual);
+// kNotFound "RESERVATION_NOT_FOUND": settled, released or swept before.
+Status ReservationNotFound(const std::string& id);
+
+// A paid call settled at $0 that the provider did not serve from its cache: a wrong price or
+// a provider that stopped reporting usage (raises a "zero_cost" alert).
+inline bool IsSuspectZeroCost(const Usage& u) { return u.cost_nanos == 0 && !u.cache_hit; }
+
+// One window a refused reservation needed, as it stood under the reservation's lock.
+struct LockedWindow {
+  std::string key;
+  WindowState state;
+};
+
+// A refused reservation: the Status to return and the "exhausted" alerts to record (each
+// once per window: the backend stores them under UNIQUE (window_key, kind) and announces
+// only the ones it inserted). alerts[i] belongs to window alert_keys[i].
+struct Refusal {
+  Status status;
+  std::vector<std::string> alert_keys;
+  std::vector<LedgerAlert> alerts;
+};
+
+// Why `request` did not fit the windows (all of the reservation's windows, locked): an
+// estimate larger than a limit is never retryable; a window full of spend has room again at
+// its end; one blocked only by open reservations, after options.reserved_retry_ms.
+Refusal Refuse(const LedgerOptions& options, const ReserveRequest& request,
+               const std::vector<LockedWindow>& windows, int64_t now_ms);
+
+// Adds the configured windows covering now_ms that `out` lacks (nobody reserved against them
+// yet: full room), so reports show every limit.
+void AddUntouchedWindows(const LedgerOptions& options, int64_t now_ms,
+                         std::vector<WindowState>* out);
+
+// CostQuery::group_by as an index into a backend's table of queries.
+enum class CostGroup { kService, kUser, kJob, kDay, kHour };
+// kInvalidArgument "GROUP_BY_INVALID" for anything else.
+Result<CostGroup> ParseCostGroup(const std::string& group_by);
+inline bool IsTimeGroup(CostGroup g) { return g == CostGroup::kDay || g == CostGroup::kHour; }
+
+// Releases each of ids (stale reservations) through ledger.Release and logs each; ids another
+// process swept first (kNotFound) are skipped. Returns how many this call released.
+Result<int64_t> ReleaseEach(Ledger& ledger, const std::vector<std::string>& ids);
+// How often a ledger sweeps stale reservations on its own (from within Reserve).
+inline int64_t SweepIntervalMs(const LedgerOptions& o) {
+  return o.reservation_timeout_ms / 4 > 1'000 ? o.reservation_timeout_ms / 4 : 1'000;
+}
+
+// Logs every alert (a JSON warning line) and hands it to sink (may be empty). Call after the
+// transaction that recorded the alerts committed.
+void EmitAlerts(const std::vector<LedgerAlert>& alerts, const AlertSink& sink);
+
+}  // namespace ingestd
