@@ -134,7 +134,19 @@ ServiceHealth ServiceRoute::Health() const {
   h.fallback_calls = fallback_calls_;
   std::lock_guard lock(mu_);
   h.last_error_code = last_error_code_;
+  h.last_probe = last_probe_;
   return h;
+}
+
+void ServiceRoute::RecordProbe(const ProbeResult& probe, const std::string& correlation_id) {
+  {
+    std::lock_guard lock(mu_);
+    last_probe_ = probe;
+  }
+  const std::optional<BreakerTransition> changed = breaker_.RecordProbe(probe.ok);
+  if (changed && options_.on_breaker) {
+    options_.on_breaker({options_.service, *changed, breaker_.Snapshot(), "", correlation_id});
+  }
 }
 
 }  // namespace ingestd

@@ -50,6 +50,14 @@ struct BreakerEvent {
 // Called on the calling thread, after the breaker's lock was released.
 using BreakerSink = std::function<void(const BreakerEvent&)>;
 
+// The outcome of the last active health probe of a service (HealthProber).
+struct ProbeResult {
+  int64_t at_ms = 0;  // wall time when it finished
+  bool ok = false;
+  int64_t latency_ms = 0;
+  std::string error_code;  // empty when ok
+};
+
 struct ServiceHealth {
   std::string service;
   std::string mode;
@@ -59,6 +67,7 @@ struct ServiceHealth {
   std::string last_error_code;
   int64_t primary_calls = 0;  // served by the mode's own implementation
   int64_t fallback_calls = 0;
+  std::optional<ProbeResult> last_probe;  // none before the first probe
 };
 
 class ServiceRoute {
@@ -97,6 +106,10 @@ class ServiceRoute {
   }
   const Options& options() const { return options_; }
   ServiceHealth Health() const;
+  // Feeds an active probe's outcome to the breaker (CircuitBreaker::RecordProbe: a failed
+  // probe counts as a failure) and keeps it for Health(). A state change it causes goes to
+  // on_breaker like a call's, with no job.
+  void RecordProbe(const ProbeResult& probe, const std::string& correlation_id);
 
   // A failure that says the service (not the input) is in trouble: counts against the
   // breaker and, in hybrid, sends the call to the fallback.
@@ -112,7 +125,8 @@ class ServiceRoute {
   std::atomic<int64_t> primary_calls_{0};
   std::atomic<int64_t> fallback_calls_{0};
   mutable std::mutex mu_;
-  std::string last_error_code_;  // guarded by mu_
+  std::string last_error_code_;            // guarded by mu_
+  std::optional<ProbeResult> last_probe_;  // guarded by mu_
 };
 
 }  // namespace ingestd

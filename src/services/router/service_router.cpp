@@ -90,6 +90,21 @@ Result<std::unique_ptr<ServiceRouter>> ServiceRouter::Create(RouterOptions optio
   return r;
 }
 
+std::vector<ProbeTarget> ServiceRouter::ProbeTargets() {
+  std::vector<ProbeTarget> targets;
+  if (auto it = impls_.parsers.find("real"); it != impls_.parsers.end()) {
+    Parser* real = it->second.get();
+    targets.push_back(
+        {parse_route_.get(), [real](const CallContext& ctx) { return real->CheckHealth(ctx); }});
+  }
+  if (auto it = impls_.embedders.find("real"); it != impls_.embedders.end()) {
+    Embedder* real = it->second.get();
+    targets.push_back(
+        {embed_route_.get(), [real](const CallContext& ctx) { return real->CheckHealth(ctx); }});
+  }
+  return targets;
+}
+
 std::vector<ServiceHealth> ServiceRouter::Health() const {
   return {parse_route_->Health(), embed_route_->Health()};
 }

@@ -6,6 +6,7 @@
 // Thread-safe after Create; the clock, ledger (nullable) and sink must outlive it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,6 +35,12 @@ struct RouterOptions {
   PageCounter count_pages;
 };
 
+// A service whose real implementation is registered, for the HealthProber.
+struct ProbeTarget {
+  ServiceRoute* route = nullptr;
+  std::function<Status(const CallContext&)> check;  // the real implementation's CheckHealth
+};
+
 class ServiceRouter {
  public:
   // Fails with kInvalidArgument "SERVICE_MODE_UNKNOWN" for local embedding, and with
@@ -46,6 +53,9 @@ class ServiceRouter {
   Parser* parser() { return parser_.get(); }
   Embedder* embedder() { return embedder_.get(); }
   std::vector<ServiceHealth> Health() const;
+  // Every service with a registered real implementation, whatever its mode now (a switch
+  // to real or hybrid then finds a breaker that already knows the service's health).
+  std::vector<ProbeTarget> ProbeTargets();
 
  private:
   ServiceRouter() = default;
