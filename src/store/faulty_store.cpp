@@ -50,8 +50,9 @@ Status FaultyStore::Ping() {
   return Call("Ping", [&] { return inner_->Ping(); });
 }
 Result<CreateUploadResult> FaultyStore::CreateUpload(const Document& doc, const Job& job,
-                                                     int64_t now_ms) {
-  return Call("CreateUpload", [&] { return inner_->CreateUpload(doc, job, now_ms); });
+                                                     int64_t now_ms, int max_active_jobs) {
+  return Call("CreateUpload",
+              [&] { return inner_->CreateUpload(doc, job, now_ms, max_active_jobs); });
 }
 Status FaultyStore::CompleteUpload(std::string_view job_id, std::string_view blob_key,
                                    int64_t now_ms) {
@@ -65,6 +66,9 @@ Result<Job> FaultyStore::GetJobUnscoped(std::string_view job_id) {
 }
 Result<std::vector<Job>> FaultyStore::ListJobs(std::string_view user_id, const JobFilter& f) {
   return Call("ListJobs", [&] { return inner_->ListJobs(user_id, f); });
+}
+Result<int64_t> FaultyStore::CountActiveJobs(std::string_view user_id) {
+  return Call("CountActiveJobs", [&] { return inner_->CountActiveJobs(user_id); });
 }
 Result<Document> FaultyStore::GetDocument(std::string_view user_id, std::string_view doc_id) {
   return Call("GetDocument", [&] { return inner_->GetDocument(user_id, doc_id); });

@@ -43,13 +43,14 @@ class FaultyStore final : public Store {
 
   Status Migrate() override;
   Status Ping() override;
-  Result<CreateUploadResult> CreateUpload(const Document& doc, const Job& job,
-                                          int64_t now_ms) override;
+  Result<CreateUploadResult> CreateUpload(const Document& doc, const Job& job, int64_t now_ms,
+                                          int max_active_jobs = 0) override;
   Status CompleteUpload(std::string_view job_id, std::string_view blob_key,
                         int64_t now_ms) override;
   Result<Job> GetJob(std::string_view user_id, std::string_view job_id) override;
   Result<Job> GetJobUnscoped(std::string_view job_id) override;
   Result<std::vector<Job>> ListJobs(std::string_view user_id, const JobFilter& f) override;
+  Result<int64_t> CountActiveJobs(std::string_view user_id) override;
   Result<Document> GetDocument(std::string_view user_id, std::string_view doc_id) override;
   Result<Document> GetDocumentUnscoped(std::string_view doc_id) override;
   Result<std::vector<Chunk>> ListChunks(std::string_view user_id, std::string_view doc_id,

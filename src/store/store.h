@@ -83,8 +83,12 @@ class Store {
   // Inserts the document, its job and an UPLOAD_ACCEPTED event in one transaction. When
   // the same user already has a document with the same sha256, inserts nothing but an
   // UPLOAD_DEDUP_HIT event on the existing job and returns the existing rows (duplicate).
+  // With max_active_jobs > 0, a new (not duplicate) upload is refused when the user already
+  // has that many active jobs (CountActiveJobs), counted inside the same transaction and
+  // serialized per user, so concurrent uploads from any process never exceed the cap:
+  // kRateLimited ("ACTIVE_JOBS_LIMIT_EXCEEDED", retryable), nothing stored.
   virtual Result<CreateUploadResult> CreateUpload(const Document& doc, const Job& job,
-                                                  int64_t now_ms) = 0;
+                                                  int64_t now_ms, int max_active_jobs = 0) = 0;
   // Two-step upload: the bytes are stored under blob_key. Moves the job from
   // awaiting_upload to uploaded/queued, sets the document's blob_key and appends an
   // UPLOAD_COMPLETED event. kConflict ("UPLOAD_ALREADY_COMPLETED") from any other status,
@@ -96,6 +100,8 @@ class Store {
   virtual Result<Job> GetJobUnscoped(std::string_view job_id) = 0;
   // Newest first (created_at, then id, descending). limit is clamped to [0, 1000].
   virtual Result<std::vector<Job>> ListJobs(std::string_view user_id, const JobFilter& f) = 0;
+  // The user's active jobs: state neither done nor deadletter (awaiting upload included).
+  virtual Result<int64_t> CountActiveJobs(std::string_view user_id) = 0;
   virtual Result<Document> GetDocument(std::string_view user_id, std::string_view doc_id) = 0;
   virtual Result<Document> GetDocumentUnscoped(std::string_view doc_id) = 0;
   virtual Result<std::vector<Chunk>> ListChunks(std::string_view user_id, std::string_view doc_id,

@@ -32,6 +32,12 @@ inline Status UploadAlreadyCompleted() {
 inline Status JobNotRetryable() {
   return Status::Conflict("JOB_NOT_RETRYABLE", "only failed or retrying jobs can be retried");
 }
+inline Status ActiveJobsLimitExceeded(int max_active_jobs) {
+  return Status::Error(Kind::kRateLimited, "ACTIVE_JOBS_LIMIT_EXCEEDED",
+                       "you already have " + std::to_string(max_active_jobs) +
+                           " active jobs, the most allowed; wait for one to finish",
+                       /*retryable=*/true);
+}
 inline Status InvalidRecord(std::string message) {
   return Status::InvalidArgument("INVALID_STORE_RECORD", std::move(message));
 }

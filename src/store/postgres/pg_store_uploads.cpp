@@ -12,6 +12,14 @@ namespace {
 namespace codes = store_codes;
 using record::OrNotFound;
 
+// jobs_by_user narrows the count to the user's jobs.
+constexpr char kCountActiveJobs[] =
+    "SELECT COUNT(*) FROM jobs WHERE user_id = $1 AND state NOT IN ('done', 'deadletter')";
+// Uploads of one user that check the active-job cap queue here until the previous one
+// committed; each count then (READ COMMITTED: a snapshot per statement) sees its job.
+constexpr char kLockUserUploads[] =
+    "SELECT pg_advisory_xact_lock(hashtextextended('ingestd.active_jobs:' || $1, 0))";
+
 bool IsRunnable(const Job& j) {
   return j.state == QueueState::kQueued && j.status != JobStatus::kAwaitingUpload;
 }
@@ -40,8 +48,13 @@ Result<CreateUploadResult> RecordDuplicate(PgConn& c, const Document& doc, const
 
 }  // namespace
 
+Result<int64_t> PgStore::CountActiveJobs(std::string_view user_id) {
+  return Autocommit(
+      [&](PgConn& c) { return QueryInt(c, kCountActiveJobs, PgParams().Add(user_id)); });
+}
+
 Result<CreateUploadResult> PgStore::CreateUpload(const Document& doc_in, const Job& job_in,
-                                                 int64_t now_ms) {
+                                                 int64_t now_ms, int max_active_jobs) {
   Document doc;
   Job job;
   if (Status s = record::PrepareUpload(doc_in, job_in, now_ms, &doc, &job); !s.ok()) return s;
@@ -52,6 +65,15 @@ Result<CreateUploadResult> PgStore::CreateUpload(const Document& doc_in, const J
     Result<int64_t> inserted = Execute(c, sql::kInsertDocument, DocumentParams(doc));
     if (!inserted.ok()) return inserted.status();
     if (*inserted == 0) return RecordDuplicate(c, doc, job, now_ms);
+    // Taken after the document insert, whose conflicts are the only other wait here, so no
+    // two uploads wait on each other in opposite order. A refusal rolls the insert back.
+    if (max_active_jobs > 0) {
+      Status s = Run(c, kLockUserUploads, PgParams().Add(doc.user_id));
+      if (!s.ok()) return s;
+      Result<int64_t> active = QueryInt(c, kCountActiveJobs, PgParams().Add(doc.user_id));
+      if (!active.ok()) return active.status();
+      if (*active >= max_active_jobs) return codes::ActiveJobsLimitExceeded(max_active_jobs);
+    }
     Status s = Run(c, sql::kInsertJob, JobParams(job));
     if (!s.ok()) return s;
     s = InsertEvent(

@@ -11,8 +11,24 @@ namespace ingestd::sqlite {
 
 namespace codes = store_codes;
 
+namespace {
+
+// jobs_by_user narrows the count to the user's jobs.
+constexpr char kCountActiveJobs[] =
+    "SELECT COUNT(*) FROM jobs WHERE user_id = ?1 AND state NOT IN ('done', 'deadletter')";
+
+Result<int64_t> CountActive(SqliteConn& c, std::string_view user_id) {
+  return QueryInt(c, kCountActiveJobs, [&](Stmt& s) { s.Bind(1, user_id); });
+}
+
+}  // namespace
+
+Result<int64_t> SqliteStore::CountActiveJobs(std::string_view user_id) {
+  return Read([&](SqliteConn& c) { return CountActive(c, user_id); });
+}
+
 Result<CreateUploadResult> SqliteStore::CreateUpload(const Document& doc_in, const Job& job_in,
-                                                     int64_t now_ms) {
+                                                     int64_t now_ms, int max_active_jobs) {
   Document doc;
   Job job;
   if (Status s = record::PrepareUpload(doc_in, job_in, now_ms, &doc, &job); !s.ok()) return s;
@@ -40,6 +56,13 @@ Result<CreateUploadResult> SqliteStore::CreateUpload(const Document& doc_in, con
                    nlohmann::json{{"document_id", ej.document_id}}, now_ms});
       if (!s.ok()) return s;
       return CreateUploadResult{**existing, ej, /*duplicate=*/true};
+    }
+    // The write transaction serializes every writer of the file, so the count stays true
+    // until this commit.
+    if (max_active_jobs > 0) {
+      Result<int64_t> active = CountActive(c, doc.user_id);
+      if (!active.ok()) return active.status();
+      if (*active >= max_active_jobs) return codes::ActiveJobsLimitExceeded(max_active_jobs);
     }
     Status s = Run(c, sql::kInsertDocument, [&](Stmt& st) { BindDocument(st, doc); });
     if (!s.ok()) return s;
