@@ -2,27 +2,25 @@
 
 namespace ingestd {
 
-RoutedParser::RoutedParser(ServiceRoute* route, Parser* primary, Parser* fallback,
-                           const PriceTable* prices, PageCounter pages)
-    : route_(route),
-      primary_(primary),
-      fallback_(fallback),
-      prices_(prices),
-      pages_(std::move(pages)) {}
+RoutedParser::RoutedParser(ServiceRoute* route, Lanes<Parser> lanes, const PriceTable* prices,
+                           PageCounter pages)
+    : route_(route), lanes_(lanes), prices_(prices), pages_(std::move(pages)) {}
 
 Result<ParseOutput> RoutedParser::Parse(const ParseInput& in, const CallContext& ctx) {
-  if (!route_->paid()) {
-    auto out = primary_->Parse(in, ctx);
-    if (out.ok()) route_->Record(ctx, primary_->name(), false, "mode");
+  const ServiceMode mode = route_->mode();  // this call's mode, whatever happens meanwhile
+  const Lane<Parser>& lane = LaneOf(lanes_, mode);
+  if (!ServiceRoute::IsPaid(mode)) {
+    auto out = lane.primary->Parse(in, ctx);
+    if (out.ok()) route_->Record(ctx, mode, lane.primary->name(), false, "mode");
     return out;
   }
   auto pages = pages_(in);
   if (!pages.ok()) return pages.status();
-  auto admission = route_->Admit(ctx, prices_->ParseCost(*pages));
+  auto admission = route_->Admit(ctx, mode, prices_->ParseCost(*pages));
   if (!admission.ok()) return admission.status();
-  if (!admission->use_real) return Fallback(in, ctx, admission->reason);
+  if (!admission->use_real) return Fallback(lane, mode, in, ctx, admission->reason);
 
-  auto out = primary_->Parse(in, ctx);
+  auto out = lane.primary->Parse(in, ctx);
   Usage usage;
   if (out.ok()) {
     usage = {prices_->ParseCost(out->page_count), out->page_count, "pages", "", false};
@@ -31,41 +29,40 @@ Result<ParseOutput> RoutedParser::Parse(const ParseInput& in, const CallContext&
   const bool fall_back =
       route_->Complete(*admission, ctx, out.ok() ? Status() : out.status(), usage);
   if (out.ok()) {
-    route_->Record(ctx, primary_->name(), false, "real");
+    route_->Record(ctx, mode, lane.primary->name(), false, "real");
     return out;
   }
-  if (fall_back) return Fallback(in, ctx, "real_failed:" + out.status().code());
+  if (fall_back) return Fallback(lane, mode, in, ctx, "real_failed:" + out.status().code());
   return out;
 }
 
-Result<ParseOutput> RoutedParser::Fallback(const ParseInput& in, const CallContext& ctx,
+Result<ParseOutput> RoutedParser::Fallback(const Lane<Parser>& lane, ServiceMode mode,
+                                           const ParseInput& in, const CallContext& ctx,
                                            const std::string& reason) {
-  auto out = fallback_->Parse(in, ctx);
-  if (out.ok()) route_->Record(ctx, fallback_->name(), true, reason);
+  auto out = lane.fallback->Parse(in, ctx);
+  if (out.ok()) route_->Record(ctx, mode, lane.fallback->name(), true, reason);
   return out;
 }
 
-RoutedEmbedder::RoutedEmbedder(ServiceRoute* route, Embedder* primary, Embedder* fallback,
-                               const PriceTable* prices, TokenCounter tokens)
-    : route_(route),
-      primary_(primary),
-      fallback_(fallback),
-      prices_(prices),
-      tokens_(std::move(tokens)) {}
+RoutedEmbedder::RoutedEmbedder(ServiceRoute* route, Lanes<Embedder> lanes, const PriceTable* prices,
+                               TokenCounter tokens)
+    : route_(route), lanes_(lanes), prices_(prices), tokens_(std::move(tokens)) {}
 
 Result<EmbedOutput> RoutedEmbedder::Embed(const std::vector<std::string>& texts,
                                           const CallContext& ctx) {
-  if (!route_->paid()) {
-    auto out = primary_->Embed(texts, ctx);
-    if (out.ok()) route_->Record(ctx, primary_->name(), false, "mode");
+  const ServiceMode mode = route_->mode();  // this call's mode, whatever happens meanwhile
+  const Lane<Embedder>& lane = LaneOf(lanes_, mode);
+  if (!ServiceRoute::IsPaid(mode)) {
+    auto out = lane.primary->Embed(texts, ctx);
+    if (out.ok()) route_->Record(ctx, mode, lane.primary->name(), false, "mode");
     return out;
   }
-  const int64_t estimate = prices_->EmbedCost(primary_->model(), tokens_(texts));
-  auto admission = route_->Admit(ctx, estimate);
+  const int64_t estimate = prices_->EmbedCost(lane.primary->model(), tokens_(texts));
+  auto admission = route_->Admit(ctx, mode, estimate);
   if (!admission.ok()) return admission.status();
-  if (!admission->use_real) return Fallback(texts, ctx, admission->reason);
+  if (!admission->use_real) return Fallback(lane, mode, texts, ctx, admission->reason);
 
-  auto out = primary_->Embed(texts, ctx);
+  auto out = lane.primary->Embed(texts, ctx);
   Usage usage;
   if (out.ok()) {
     usage = {prices_->EmbedCost(out->model, out->total_tokens), out->total_tokens, "tokens",
@@ -75,23 +72,24 @@ Result<EmbedOutput> RoutedEmbedder::Embed(const std::vector<std::string>& texts,
   const bool fall_back =
       route_->Complete(*admission, ctx, out.ok() ? Status() : out.status(), usage);
   if (out.ok()) {
-    route_->Record(ctx, primary_->name(), false, "real");
+    route_->Record(ctx, mode, lane.primary->name(), false, "real");
     return out;
   }
-  if (fall_back) return Fallback(texts, ctx, "real_failed:" + out.status().code());
+  if (fall_back) return Fallback(lane, mode, texts, ctx, "real_failed:" + out.status().code());
   return out;
 }
 
-Result<EmbedOutput> RoutedEmbedder::Fallback(const std::vector<std::string>& texts,
+Result<EmbedOutput> RoutedEmbedder::Fallback(const Lane<Embedder>& lane, ServiceMode mode,
+                                             const std::vector<std::string>& texts,
                                              const CallContext& ctx, const std::string& reason) {
-  auto out = fallback_->Embed(texts, ctx);
+  auto out = lane.fallback->Embed(texts, ctx);
   if (!out.ok()) return out;
-  if (out->model == primary_->model()) {
+  if (out->model == lane.primary->model()) {
     // Vector spaces must never mix: a fallback may not claim the real model's tag.
     return Status::Internal("MODEL_TAG_COLLISION",
                             "the fallback embedder reports the real model's tag");
   }
-  route_->Record(ctx, fallback_->name(), true, reason);
+  route_->Record(ctx, mode, lane.fallback->name(), true, reason);
   return out;
 }
 

@@ -9,7 +9,8 @@ ServiceRoute::ServiceRoute(Options options, const Clock* clock, Ledger* ledger, 
       clock_(clock),
       ledger_(ledger),
       sink_(std::move(sink)),
-      breaker_(options_.breaker, clock) {}
+      breaker_(options_.breaker, clock),
+      mode_(options_.mode) {}
 
 bool ServiceRoute::IsServiceFault(const Status& s) {
   if (s.ok()) return false;
@@ -28,10 +29,11 @@ bool ServiceRoute::IsServiceFault(const Status& s) {
   }
 }
 
-Result<ServiceRoute::Admission> ServiceRoute::Admit(const CallContext& ctx,
+Result<ServiceRoute::Admission> ServiceRoute::Admit(const CallContext& ctx, ServiceMode mode,
                                                     int64_t estimate_nanos) {
-  const bool hybrid = options_.mode == ServiceMode::kHybrid;
+  const bool hybrid = mode == ServiceMode::kHybrid;
   Admission a;
+  a.mode = mode;
   if (!breaker_.Allow()) {
     if (!hybrid) {
       return Status::Unavailable("SERVICE_UNAVAILABLE",
@@ -93,14 +95,15 @@ bool ServiceRoute::Complete(const Admission& a, const CallContext& ctx, const St
                                               {"code", s.code()}});
     }
   }
-  return fault && options_.mode == ServiceMode::kHybrid;
+  return fault && a.mode == ServiceMode::kHybrid;
 }
 
-void ServiceRoute::Record(const CallContext& ctx, const std::string& implementation, bool fallback,
+void ServiceRoute::Record(const CallContext& ctx, ServiceMode mode,
+                          const std::string& implementation, bool fallback,
                           const std::string& reason) {
   (fallback ? fallback_calls_ : primary_calls_)++;
-  RouteDecision d{options_.service, ToString(options_.mode), implementation, fallback, reason,
-                  ctx.job_id,       ctx.correlation_id};
+  RouteDecision d{options_.service, ToString(mode), implementation,    fallback,
+                  reason,           ctx.job_id,     ctx.correlation_id};
   log::Write(fallback ? log::Level::kWarn : log::Level::kDebug, "service routed",
              {{"correlation_id", d.correlation_id},
               {"job_id", d.job_id},
@@ -114,10 +117,11 @@ void ServiceRoute::Record(const CallContext& ctx, const std::string& implementat
 
 ServiceHealth ServiceRoute::Health() const {
   ServiceHealth h;
+  const ServiceMode mode = this->mode();
   h.service = options_.service;
-  h.mode = ToString(options_.mode);
+  h.mode = ToString(mode);
   h.breaker = breaker_.Snapshot();
-  switch (options_.mode) {
+  switch (mode) {
     case ServiceMode::kMock:
     case ServiceMode::kLocal:
       h.implementation = h.mode;

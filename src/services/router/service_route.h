@@ -10,6 +10,11 @@
 //   hybrid: the real one while its breaker allows, the budget has room and it answers;
 //           otherwise the fallback, with the reason recorded.
 //
+// The mode is switchable at run time (SetMode): each call reads it once when it starts and
+// runs its whole course (admission, accounting, fallback, record) under that mode, so calls
+// in flight finish on the implementation they started with and the next call uses the new
+// mode. The breaker and counters belong to the service and survive switches.
+//
 // Thread-safe.
 #pragma once
 
@@ -30,7 +35,7 @@ namespace ingestd {
 // What served one call, and why; recorded as a log line and handed to the sink.
 struct RouteDecision {
   std::string service;         // "parse" | "embed"
-  std::string mode;            // the service's mode
+  std::string mode;            // the mode the call ran under (read once when it started)
   std::string implementation;  // the implementation that served (or was refused)
   bool fallback_triggered = false;
   std::string reason;  // e.g. "mode", "real", "breaker_open", "budget:BUDGET_EXCEEDED"
@@ -73,37 +78,46 @@ struct ServiceHealth {
 class ServiceRoute {
  public:
   struct Options {
-    std::string service;  // "parse" | "embed"
-    ServiceMode mode = ServiceMode::kMock;
-    std::string fallback;  // implementation name for hybrid ("local" or "mock")
+    std::string service;                    // "parse" | "embed"
+    ServiceMode mode = ServiceMode::kMock;  // the initial mode
+    std::string fallback;                   // implementation name for hybrid ("local" or "mock")
     BreakerOptions breaker;
     BreakerSink on_breaker;  // optional: hears every state change of the breaker
   };
   // ledger may be null (no budgets: real calls are not reserved); clock must outlive this.
   ServiceRoute(Options options, const Clock* clock, Ledger* ledger, DecisionSink sink);
 
-  // Admission of one call. kPrimary with a reservation (when a ledger is set) for a real
-  // call; kFallback with the reason in hybrid; an error Status in real mode.
+  // The mode new calls start under.
+  ServiceMode mode() const { return mode_.load(std::memory_order_acquire); }
+  // Calls starting from now on run under `mode`; returns the previous mode. The caller
+  // (ServiceRouter::SetMode) has checked that implementations for `mode` are registered.
+  ServiceMode SetMode(ServiceMode mode) { return mode_.exchange(mode, std::memory_order_acq_rel); }
+  // Real and hybrid calls go through Admit/Complete; mock and local ones are free.
+  static bool IsPaid(ServiceMode mode) {
+    return mode == ServiceMode::kReal || mode == ServiceMode::kHybrid;
+  }
+
+  // Admission of one paid call under `mode` (the call's snapshot of mode()). use_real with
+  // a reservation (when a ledger is set) for a real call; the fallback with the reason in
+  // hybrid; an error Status in real mode.
   struct Admission {
+    ServiceMode mode = ServiceMode::kReal;
     bool use_real = false;
     std::optional<Reservation> reservation;
     std::string reason;
     int64_t started_mono_ms = 0;
   };
-  Result<Admission> Admit(const CallContext& ctx, int64_t estimate_nanos);
+  Result<Admission> Admit(const CallContext& ctx, ServiceMode mode, int64_t estimate_nanos);
 
   // After a real call: settles with `usage` (when ok) or releases, and tells the breaker.
   // Returns true when hybrid mode should now serve the call from the fallback.
   bool Complete(const Admission& admission, const CallContext& ctx, const Status& outcome,
                 const Usage& usage);
 
-  // Records which implementation served (log line + sink).
-  void Record(const CallContext& ctx, const std::string& implementation, bool fallback,
-              const std::string& reason);
+  // Records which implementation served a call that ran under `mode` (log line + sink).
+  void Record(const CallContext& ctx, ServiceMode mode, const std::string& implementation,
+              bool fallback, const std::string& reason);
 
-  bool paid() const {
-    return options_.mode == ServiceMode::kReal || options_.mode == ServiceMode::kHybrid;
-  }
   const Options& options() const { return options_; }
   ServiceHealth Health() const;
   // Feeds an active probe's outcome to the breaker (CircuitBreaker::RecordProbe: a failed
@@ -121,6 +135,7 @@ class ServiceRoute {
   Ledger* const ledger_;
   const DecisionSink sink_;
   CircuitBreaker breaker_;
+  std::atomic<ServiceMode> mode_;
   std::atomic<int64_t> last_latency_ms_{-1};
   std::atomic<int64_t> primary_calls_{0};
   std::atomic<int64_t> fallback_calls_{0};

@@ -9,6 +9,9 @@
 namespace ingestd {
 namespace {
 
+constexpr ServiceMode kModes[] = {ServiceMode::kMock, ServiceMode::kLocal, ServiceMode::kReal,
+                                  ServiceMode::kHybrid};
+
 int64_t SumEstimatedTokens(const std::vector<std::string>& texts) {
   int64_t n = 0;
   for (const std::string& t : texts) n += EstimateTokens(t);
@@ -21,32 +24,38 @@ Result<int64_t> CountFilePages(const ParseInput& in) {
   return CountPdfPages(std::string(std::istreambuf_iterator<char>(f), {}));
 }
 
-// The implementation a mode serves with (primary) and, for hybrid, its fallback.
+// The name of the implementation a mode serves with ("real" for hybrid).
+std::string PrimaryName(ServiceMode mode) {
+  return mode == ServiceMode::kHybrid ? "real" : ToString(mode);
+}
+
 template <typename T>
-Status Pick(const std::string& service, ServiceMode mode,
-            std::map<std::string, std::unique_ptr<T>>& impls, T** primary, T** fallback,
-            std::string* fallback_name) {
-  auto find = [&](const std::string& name) -> T* {
-    auto it = impls.find(name);
-    return it == impls.end() ? nullptr : it->second.get();
-  };
-  const std::string main_name = mode == ServiceMode::kHybrid ? "real" : ToString(mode);
-  *primary = find(main_name);
-  if (*primary == nullptr) {
-    return Status::Error(Kind::kUnavailable, "SERVICE_NOT_CONFIGURED",
-                         "the " + service + " service has no '" + main_name +
-                             "' implementation configured (missing API key?)");
-  }
-  *fallback = nullptr;
-  if (mode == ServiceMode::kHybrid) {
-    *fallback_name = find("local") != nullptr ? "local" : "mock";
-    *fallback = find(*fallback_name);
-    if (*fallback == nullptr) {
-      return Status::Error(Kind::kUnavailable, "SERVICE_NOT_CONFIGURED",
-                           "hybrid " + service + " needs a local or mock fallback");
+T* Find(const std::map<std::string, std::unique_ptr<T>>& impls, const std::string& name) {
+  auto it = impls.find(name);
+  return it == impls.end() ? nullptr : it->second.get();
+}
+
+// Hybrid's fallback: "local" when registered, else "mock".
+template <typename T>
+std::string FallbackName(const std::map<std::string, std::unique_ptr<T>>& impls) {
+  return Find(impls, "local") != nullptr ? "local" : "mock";
+}
+
+// Every mode's lane over the registered implementations; a lane whose implementations are
+// missing (or hybrid without a fallback) stays empty. Embedding has no local lane.
+template <typename T>
+Lanes<T> BuildLanes(const std::map<std::string, std::unique_ptr<T>>& impls, bool has_local) {
+  Lanes<T> lanes;
+  for (ServiceMode mode : kModes) {
+    if (mode == ServiceMode::kLocal && !has_local) continue;
+    Lane<T> lane{Find(impls, PrimaryName(mode)), nullptr};
+    if (mode == ServiceMode::kHybrid) {
+      lane.fallback = Find(impls, FallbackName(impls));
+      if (lane.fallback == nullptr) lane.primary = nullptr;
     }
+    lanes[static_cast<size_t>(mode)] = lane;
   }
-  return Status();
+  return lanes;
 }
 
 }  // namespace
@@ -54,39 +63,27 @@ Status Pick(const std::string& service, ServiceMode mode,
 Result<std::unique_ptr<ServiceRouter>> ServiceRouter::Create(RouterOptions options,
                                                              ServiceImpls impls, const Clock* clock,
                                                              Ledger* ledger, DecisionSink sink) {
-  if (options.embed_mode == ServiceMode::kLocal) {
-    return Status::InvalidArgument("SERVICE_MODE_UNKNOWN", "embedding has no local mode");
-  }
   if (!options.count_tokens) options.count_tokens = SumEstimatedTokens;
   if (!options.count_pages) options.count_pages = CountFilePages;
   std::unique_ptr<ServiceRouter> r(new ServiceRouter());
   r->options_ = std::move(options);
   r->impls_ = std::move(impls);
-
-  Parser *parse_primary = nullptr, *parse_fallback = nullptr;
-  Embedder *embed_primary = nullptr, *embed_fallback = nullptr;
-  std::string parse_fallback_name, embed_fallback_name;
-  Status s = Pick<Parser>("parse", r->options_.parse_mode, r->impls_.parsers, &parse_primary,
-                          &parse_fallback, &parse_fallback_name);
-  if (s.ok()) {
-    s = Pick<Embedder>("embed", r->options_.embed_mode, r->impls_.embedders, &embed_primary,
-                       &embed_fallback, &embed_fallback_name);
-  }
-  if (!s.ok()) return s;
-
   r->parse_route_ = std::make_unique<ServiceRoute>(
-      ServiceRoute::Options{"parse", r->options_.parse_mode, parse_fallback_name,
+      ServiceRoute::Options{"parse", r->options_.parse_mode, FallbackName(r->impls_.parsers),
                             r->options_.breaker, r->options_.on_breaker},
       clock, ledger, sink);
   r->embed_route_ = std::make_unique<ServiceRoute>(
-      ServiceRoute::Options{"embed", r->options_.embed_mode, embed_fallback_name,
+      ServiceRoute::Options{"embed", r->options_.embed_mode, FallbackName(r->impls_.embedders),
                             r->options_.breaker, r->options_.on_breaker},
       clock, ledger, sink);
-  r->parser_ = std::make_unique<RoutedParser>(r->parse_route_.get(), parse_primary, parse_fallback,
-                                              &r->options_.prices, r->options_.count_pages);
-  r->embedder_ =
-      std::make_unique<RoutedEmbedder>(r->embed_route_.get(), embed_primary, embed_fallback,
-                                       &r->options_.prices, r->options_.count_tokens);
+  r->parser_ =
+      std::make_unique<RoutedParser>(r->parse_route_.get(), BuildLanes(r->impls_.parsers, true),
+                                     &r->options_.prices, r->options_.count_pages);
+  r->embedder_ = std::make_unique<RoutedEmbedder>(r->embed_route_.get(),
+                                                  BuildLanes(r->impls_.embedders, false),
+                                                  &r->options_.prices, r->options_.count_tokens);
+  if (Status s = r->CheckMode("parse", r->options_.parse_mode); !s.ok()) return s;
+  if (Status s = r->CheckMode("embed", r->options_.embed_mode); !s.ok()) return s;
   return r;
 }
 
@@ -107,6 +104,42 @@ std::vector<ProbeTarget> ServiceRouter::ProbeTargets() {
 
 std::vector<ServiceHealth> ServiceRouter::Health() const {
   return {parse_route_->Health(), embed_route_->Health()};
+}
+
+Result<ServiceRoute*> ServiceRouter::RouteOf(std::string_view service) const {
+  if (service == "parse") return parse_route_.get();
+  if (service == "embed") return embed_route_.get();
+  return Status::InvalidArgument("SERVICE_UNKNOWN",
+                                 "unknown service '" + std::string(service) + "' (parse or embed)");
+}
+
+Result<ServiceMode> ServiceRouter::Mode(std::string_view service) const {
+  auto route = RouteOf(service);
+  if (!route.ok()) return route.status();
+  return (*route)->mode();
+}
+
+Status ServiceRouter::CheckMode(std::string_view service, ServiceMode mode) const {
+  auto route = RouteOf(service);
+  if (!route.ok()) return route.status();
+  const bool parse = *route == parse_route_.get();
+  if (!parse && mode == ServiceMode::kLocal) {
+    return Status::InvalidArgument("SERVICE_MODE_UNKNOWN", "embedding has no local mode");
+  }
+  if (parse ? parser_->Supports(mode) : embedder_->Supports(mode)) return Status();
+  const std::string name = PrimaryName(mode);
+  const bool has_primary =
+      parse ? Find(impls_.parsers, name) != nullptr : Find(impls_.embedders, name) != nullptr;
+  return Status::Error(Kind::kUnavailable, "SERVICE_NOT_CONFIGURED",
+                       has_primary
+                           ? "hybrid " + std::string(service) + " needs a local or mock fallback"
+                           : "the " + std::string(service) + " service has no '" + name +
+                                 "' implementation configured (missing API key?)");
+}
+
+Result<ServiceMode> ServiceRouter::SetMode(std::string_view service, ServiceMode mode) {
+  if (Status s = CheckMode(service, mode); !s.ok()) return s;
+  return (*RouteOf(service))->SetMode(mode);
 }
 
 }  // namespace ingestd

@@ -1,7 +1,10 @@
 // ServiceRouter: owns the registered implementations of both services and the routed Parser
-// and Embedder built over them for the configured modes. Implementations are registered by
-// name: "mock", "local" (parse only), "real". Hybrid falls back to "local" when registered,
-// else "mock".
+// and Embedder built over them. Implementations are registered by name: "mock", "local"
+// (parse only), "real". Hybrid falls back to "local" when registered, else "mock".
+//
+// Each service's mode can be switched at run time (SetMode) to any mode whose
+// implementations are registered: register every implementation an operator may switch to.
+// Calls in flight finish under the mode they started with.
 //
 // Thread-safe after Create; the clock, ledger (nullable) and sink must outlive it.
 #pragma once
@@ -10,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/ledger.h"
@@ -57,8 +61,19 @@ class ServiceRouter {
   // to real or hybrid then finds a breaker that already knows the service's health).
   std::vector<ProbeTarget> ProbeTargets();
 
+  // The mode new calls of service ("parse" | "embed") start under.
+  Result<ServiceMode> Mode(std::string_view service) const;
+  // Whether service can run under mode in this process: kInvalidArgument "SERVICE_UNKNOWN"
+  // (not parse/embed) or "SERVICE_MODE_UNKNOWN" (local embedding); kUnavailable
+  // "SERVICE_NOT_CONFIGURED" (not retryable) when its implementations are not registered.
+  Status CheckMode(std::string_view service, ServiceMode mode) const;
+  // CheckMode, then switches: calls starting from now on run under mode. Returns the
+  // previous mode.
+  Result<ServiceMode> SetMode(std::string_view service, ServiceMode mode);
+
  private:
   ServiceRouter() = default;
+  Result<ServiceRoute*> RouteOf(std::string_view service) const;
 
   RouterOptions options_;
   ServiceImpls impls_;
