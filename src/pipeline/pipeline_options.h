@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "blob/blob_store.h"
 #include "core/clock.h"
@@ -45,6 +46,10 @@ struct PipelineOptions {
   // WorkerPool::Stop waits this long for in-flight stages, then releases their claims so
   // another process can take the jobs at once.
   int64_t stop_grace_ms = 10000;
+  // Hears every job a worker finishes, after its commit: completed (dead_lettered false) or
+  // dead-lettered. Runs on the worker's thread, so it must be quick and thread-safe.
+  // Optional (the dead-letter rate alert uses it).
+  std::function<void(const Job& job, bool dead_lettered)> on_job_finished;
 
   int64_t EffectiveHeartbeatMs() const {
     return heartbeat_interval_ms > 0 ? heartbeat_interval_ms : lease_ms / 3;

@@ -109,6 +109,7 @@ void Worker::RunStage(const Job& job) {
   fields["ms"] = ms;
   fields["status"] = ToString(info.done_status);
   log::Info(final_stage ? "job complete" : "stage done", fields);
+  if (final_stage && options_.on_job_finished) options_.on_job_finished(job, false);
 }
 
 Status Worker::BeginStage(const Job& job, Stage stage, int64_t started_at) {
@@ -174,6 +175,7 @@ void Worker::HandleFailure(const Job& job, std::string_view stage, const Status&
   } else {
     log::Error("stage failed; job dead-lettered", fields);
     s = deps_.store->DeadLetter(job.id, id_, last, now);
+    if (s.ok() && options_.on_job_finished) options_.on_job_finished(job, true);
   }
   if (!s.ok()) {
     // The lease will expire and the job will be claimed again; nothing is lost.
