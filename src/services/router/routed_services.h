@@ -43,14 +43,13 @@ const Lane<T>& LaneOf(const Lanes<T>& lanes, ServiceMode mode) {
 }
 
 // Borrowed pointers must outlive the routed service. The route's mode (and every mode it is
-// switched to) must have a lane with a primary (ServiceRouter checks).
+// switched to) must have a lane with a primary (ServiceRouter::CheckMode guarantees it).
 class RoutedParser final : public Parser {
  public:
   RoutedParser(ServiceRoute* route, Lanes<Parser> lanes, const PriceTable* prices,
                PageCounter pages);
   std::string name() const override { return "router"; }
   Result<ParseOutput> Parse(const ParseInput& in, const CallContext& ctx) override;
-  bool Supports(ServiceMode mode) const { return LaneOf(lanes_, mode).primary != nullptr; }
 
  private:
   Result<ParseOutput> Fallback(const Lane<Parser>& lane, ServiceMode mode, const ParseInput& in,
@@ -71,7 +70,6 @@ class RoutedEmbedder final : public Embedder {
   std::string model() const override { return Current().primary->model(); }
   int dimensions() const override { return Current().primary->dimensions(); }
   Result<EmbedOutput> Embed(const std::vector<std::string>& texts, const CallContext& ctx) override;
-  bool Supports(ServiceMode mode) const { return LaneOf(lanes_, mode).primary != nullptr; }
 
  private:
   const Lane<Embedder>& Current() const { return LaneOf(lanes_, route_->mode()); }

@@ -35,6 +35,13 @@ T* Find(const std::map<std::string, std::unique_ptr<T>>& impls, const std::strin
   return it == impls.end() ? nullptr : it->second.get();
 }
 
+template <typename T>
+std::set<std::string> Names(const std::map<std::string, std::unique_ptr<T>>& impls) {
+  std::set<std::string> names;
+  for (const auto& entry : impls) names.insert(entry.first);
+  return names;
+}
+
 // Hybrid's fallback: "local" when registered, else "mock".
 template <typename T>
 std::string FallbackName(const std::map<std::string, std::unique_ptr<T>>& impls) {
@@ -120,21 +127,31 @@ Result<ServiceMode> ServiceRouter::Mode(std::string_view service) const {
 }
 
 Status ServiceRouter::CheckMode(std::string_view service, ServiceMode mode) const {
-  auto route = RouteOf(service);
-  if (!route.ok()) return route.status();
-  const bool parse = *route == parse_route_.get();
-  if (!parse && mode == ServiceMode::kLocal) {
+  return CheckModeAgainst(service, mode,
+                          service == "parse" ? Names(impls_.parsers) : Names(impls_.embedders));
+}
+
+Status ServiceRouter::CheckModeAgainst(std::string_view service, ServiceMode mode,
+                                       const std::set<std::string>& registered) {
+  if (service != "parse" && service != "embed") {
+    return Status::InvalidArgument(
+        "SERVICE_UNKNOWN", "unknown service '" + std::string(service) + "' (parse or embed)");
+  }
+  if (service == "embed" && mode == ServiceMode::kLocal) {
     return Status::InvalidArgument("SERVICE_MODE_UNKNOWN", "embedding has no local mode");
   }
-  if (parse ? parser_->Supports(mode) : embedder_->Supports(mode)) return Status();
   const std::string name = PrimaryName(mode);
-  const bool has_primary =
-      parse ? Find(impls_.parsers, name) != nullptr : Find(impls_.embedders, name) != nullptr;
-  return Status::Error(Kind::kUnavailable, "SERVICE_NOT_CONFIGURED",
-                       has_primary
-                           ? "hybrid " + std::string(service) + " needs a local or mock fallback"
-                           : "the " + std::string(service) + " service has no '" + name +
-                                 "' implementation configured (missing API key?)");
+  if (!registered.contains(name)) {
+    return Status::Error(Kind::kUnavailable, "SERVICE_NOT_CONFIGURED",
+                         "the " + std::string(service) + " service has no '" + name +
+                             "' implementation configured (missing API key?)");
+  }
+  if (mode == ServiceMode::kHybrid && !registered.contains("local") &&
+      !registered.contains("mock")) {
+    return Status::Error(Kind::kUnavailable, "SERVICE_NOT_CONFIGURED",
+                         "hybrid " + std::string(service) + " needs a local or mock fallback");
+  }
+  return Status();
 }
 
 Result<ServiceMode> ServiceRouter::SetMode(std::string_view service, ServiceMode mode) {

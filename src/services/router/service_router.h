@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,10 @@ class ServiceRouter {
   // (not parse/embed) or "SERVICE_MODE_UNKNOWN" (local embedding); kUnavailable
   // "SERVICE_NOT_CONFIGURED" (not retryable) when its implementations are not registered.
   Status CheckMode(std::string_view service, ServiceMode mode) const;
+  // The same rule for a router that would register the `registered` implementation names
+  // (for processes that validate a switch without running a pipeline).
+  static Status CheckModeAgainst(std::string_view service, ServiceMode mode,
+                                 const std::set<std::string>& registered);
   // CheckMode, then switches: calls starting from now on run under mode. Returns the
   // previous mode.
   Result<ServiceMode> SetMode(std::string_view service, ServiceMode mode);
