@@ -29,7 +29,7 @@ Result<ParseOutput> RoutedParser::Parse(const ParseInput& in, const CallContext&
   const bool fall_back =
       route_->Complete(*admission, ctx, out.ok() ? Status() : out.status(), usage);
   if (out.ok()) {
-    route_->Record(ctx, mode, lane.primary->name(), false, "real");
+    route_->Record(ctx, mode, lane.primary->name(), false, "real", usage.cost_nanos);
     return out;
   }
   if (fall_back) return Fallback(lane, mode, in, ctx, "real_failed:" + out.status().code());
@@ -72,7 +72,7 @@ Result<EmbedOutput> RoutedEmbedder::Embed(const std::vector<std::string>& texts,
   const bool fall_back =
       route_->Complete(*admission, ctx, out.ok() ? Status() : out.status(), usage);
   if (out.ok()) {
-    route_->Record(ctx, mode, lane.primary->name(), false, "real");
+    route_->Record(ctx, mode, lane.primary->name(), false, "real", usage.cost_nanos);
     return out;
   }
   if (fall_back) return Fallback(lane, mode, texts, ctx, "real_failed:" + out.status().code());

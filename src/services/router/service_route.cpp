@@ -100,10 +100,10 @@ bool ServiceRoute::Complete(const Admission& a, const CallContext& ctx, const St
 
 void ServiceRoute::Record(const CallContext& ctx, ServiceMode mode,
                           const std::string& implementation, bool fallback,
-                          const std::string& reason) {
+                          const std::string& reason, int64_t cost_nanos) {
   (fallback ? fallback_calls_ : primary_calls_)++;
   RouteDecision d{options_.service, ToString(mode), implementation,    fallback,
-                  reason,           ctx.job_id,     ctx.correlation_id};
+                  reason,           ctx.job_id,     ctx.correlation_id, cost_nanos};
   log::Write(fallback ? log::Level::kWarn : log::Level::kDebug, "service routed",
              {{"correlation_id", d.correlation_id},
               {"job_id", d.job_id},

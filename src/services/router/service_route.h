@@ -41,6 +41,7 @@ struct RouteDecision {
   std::string reason;  // e.g. "mode", "real", "breaker_open", "budget:BUDGET_EXCEEDED"
   std::string job_id;
   std::string correlation_id;
+  int64_t cost_nanos = 0;  // the settled usage of a real call that succeeded; 0 otherwise
 };
 using DecisionSink = std::function<void(const RouteDecision&)>;
 
@@ -116,7 +117,7 @@ class ServiceRoute {
 
   // Records which implementation served a call that ran under `mode` (log line + sink).
   void Record(const CallContext& ctx, ServiceMode mode, const std::string& implementation,
-              bool fallback, const std::string& reason);
+              bool fallback, const std::string& reason, int64_t cost_nanos = 0);
 
   const Options& options() const { return options_; }
   ServiceHealth Health() const;
