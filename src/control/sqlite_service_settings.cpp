@@ -1,0 +1,149 @@
+#include "control/sqlite_service_settings.h"
+
+namespace ingestd {
+namespace {
+
+using sqlite::SqliteConn;
+using sqlite::Stmt;
+using sqlite::Txn;
+
+constexpr int kBusyTimeoutMs = 10'000;
+
+// Versioned like the store's migrations: append, never edit an applied one.
+constexpr char kCreateMigrations[] =
+    "CREATE TABLE IF NOT EXISTS control_migrations (version INTEGER PRIMARY KEY, "
+    "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))";
+constexpr char kIsApplied[] = "SELECT 1 FROM control_migrations WHERE version = ?1";
+constexpr char kRecordApplied[] = "INSERT INTO control_migrations (version) VALUES (?1)";
+constexpr char kMigration1[] = R"sql(
+CREATE TABLE control_service_modes (
+  service        TEXT PRIMARY KEY,
+  mode           TEXT NOT NULL,
+  updated_by     TEXT NOT NULL,
+  updated_at_ms  INTEGER NOT NULL
+);
+CREATE TABLE control_mode_history (
+  change_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  service        TEXT NOT NULL,
+  from_mode      TEXT NOT NULL,
+  to_mode        TEXT NOT NULL,
+  actor          TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  at_ms          INTEGER NOT NULL
+);
+)sql";
+
+constexpr char kSelectModes[] =
+    "SELECT service, mode, updated_by, updated_at_ms FROM control_service_modes "
+    "ORDER BY service";
+constexpr char kSelectMode[] = "SELECT mode FROM control_service_modes WHERE service = ?1";
+constexpr char kUpsertMode[] =
+    "INSERT INTO control_service_modes (service, mode, updated_by, updated_at_ms) "
+    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (service) DO UPDATE SET mode = excluded.mode, "
+    "updated_by = excluded.updated_by, updated_at_ms = excluded.updated_at_ms";
+constexpr char kInsertChange[] =
+    "INSERT INTO control_mode_history (service, from_mode, to_mode, actor, correlation_id, "
+    "at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING change_id";
+constexpr char kSelectHistory[] =
+    "SELECT change_id, service, from_mode, to_mode, actor, correlation_id, at_ms "
+    "FROM control_mode_history ORDER BY change_id DESC LIMIT ?1 OFFSET ?2";
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteServiceSettings>> SqliteServiceSettings::Open(const std::string& path,
+                                                                           const Clock* clock) {
+  auto conn = SqliteConn::Open(path, /*read_only=*/false, kBusyTimeoutMs);
+  if (!conn.ok()) return conn.status();
+  // WAL persists in the file (the store sets it too); a standalone file needs it so the
+  // pollers' reads never block a writer.
+  if (Status s = (*conn)->Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
+  std::unique_ptr<SqliteServiceSettings> settings(
+      new SqliteServiceSettings(std::move(*conn), clock));
+  if (Status s = settings->Migrate(); !s.ok()) return s;
+  return settings;
+}
+
+Status SqliteServiceSettings::Migrate() {
+  std::lock_guard lock(mu_);
+  auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
+  if (!txn.ok()) return txn.status();
+  if (Status s = conn_->Exec(kCreateMigrations); !s.ok()) return s;
+  auto applied = conn_->Prepare(kIsApplied);
+  if (!applied.ok()) return applied.status();
+  auto row = applied->Bind(1, 1).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    if (Status s = conn_->Exec(kMigration1); !s.ok()) return s;
+    auto record = conn_->Prepare(kRecordApplied);
+    if (!record.ok()) return record.status();
+    if (Status s = record->Bind(1, 1).Run(); !s.ok()) return s;
+  }
+  return txn->Commit();
+}
+
+Result<std::vector<ModeSetting>> SqliteServiceSettings::Modes() {
+  std::lock_guard lock(mu_);
+  auto sel = conn_->Prepare(kSelectModes);
+  if (!sel.ok()) return sel.status();
+  std::vector<ModeSetting> modes;
+  for (;;) {
+    auto row = sel->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    modes.push_back({sel->Text(0), sel->Text(1), sel->Text(2), sel->Int(3)});
+  }
+  return modes;
+}
+
+Result<ModeChange> SqliteServiceSettings::SetMode(const SetModeRequest& r) {
+  ModeChange change{0,       r.service,        r.default_mode,     r.mode,
+                    r.actor, r.correlation_id, clock_->NowMillis()};
+  std::lock_guard lock(mu_);
+  auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
+  if (!txn.ok()) return txn.status();
+  {
+    auto sel = conn_->Prepare(kSelectMode);
+    if (!sel.ok()) return sel.status();
+    auto row = sel->Bind(1, r.service).Step();
+    if (!row.ok()) return row.status();
+    if (*row) change.from_mode = sel->Text(0);
+  }
+  auto upsert = conn_->Prepare(kUpsertMode);
+  if (!upsert.ok()) return upsert.status();
+  Status s =
+      upsert->Bind(1, r.service).Bind(2, r.mode).Bind(3, r.actor).Bind(4, change.at_ms).Run();
+  if (!s.ok()) return s;
+  {
+    auto insert = conn_->Prepare(kInsertChange);
+    if (!insert.ok()) return insert.status();
+    auto row = insert->Bind(1, r.service)
+                   .Bind(2, change.from_mode)
+                   .Bind(3, r.mode)
+                   .Bind(4, r.actor)
+                   .Bind(5, r.correlation_id)
+                   .Bind(6, change.at_ms)
+                   .Step();
+    if (!row.ok()) return row.status();
+    change.change_id = insert->Int(0);
+  }
+  if (Status c = txn->Commit(); !c.ok()) return c;
+  return change;
+}
+
+Result<std::vector<ModeChange>> SqliteServiceSettings::History(int limit, int offset) {
+  std::lock_guard lock(mu_);
+  auto sel = conn_->Prepare(kSelectHistory);
+  if (!sel.ok()) return sel.status();
+  sel->Bind(1, limit).Bind(2, offset);
+  std::vector<ModeChange> changes;
+  for (;;) {
+    auto row = sel->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    changes.push_back({sel->Int(0), sel->Text(1), sel->Text(2), sel->Text(3), sel->Text(4),
+                       sel->Text(5), sel->Int(6)});
+  }
+  return changes;
+}
+
+}  // namespace ingestd
