@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "services/call_audit.h"
 #include "services/http/curl_http_client.h"
+#include "services/keys/key_call.h"
 #include "services/llamaparse_webhook.h"
 #include "services/openai_errors.h"
 
@@ -44,8 +46,10 @@ Status Classify(const http::HttpResponse& r, const std::string& api_key) {
 
 Result<std::unique_ptr<LlamaParseParser>> LlamaParseParser::Create(LlamaParseConfig config,
                                                                    LlamaParseDeps deps) {
-  if (config.api_key.empty()) {
-    return Status::InvalidArgument("LLAMAPARSE_CONFIG", "LLAMAPARSE_API_KEY is not set");
+  if (config.api_key.empty() && deps.keys == nullptr) {
+    return Status::InvalidArgument(
+        "LLAMAPARSE_CONFIG",
+        "LLAMAPARSE_API_KEY is not set (nor LLAMAPARSE_API_KEYS / LLAMAPARSE_API_KEYS_FILE)");
   }
   if (!config.base_url.starts_with("http://") && !config.base_url.starts_with("https://")) {
     return Status::InvalidArgument("LLAMAPARSE_CONFIG",
@@ -67,32 +71,75 @@ LlamaParseParser::LlamaParseParser(LlamaParseConfig config, LlamaParseDeps deps)
   }
   if (!deps_.env) deps_.env = http::SystemRetryEnv::Default();
   if (!deps_.clock) deps_.clock = SystemClock::Default();
+  keys_ = deps_.keys;
+  if (!keys_) {
+    owned_keys_ = std::make_unique<KeyRing>(
+        "llamaparse", std::vector<ApiKey>{{"default", config_.api_key}}, deps_.clock);
+    keys_ = owned_keys_.get();
+  }
 }
 
 LlamaParseParser::~LlamaParseParser() = default;
 
-Result<nlohmann::json> LlamaParseParser::Call(http::HttpRequest req, const CallContext& ctx) {
-  req.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
+Result<nlohmann::json> LlamaParseParser::Call(http::HttpRequest req, const CallContext& ctx,
+                                              const char* audited) {
   req.headers.emplace_back("Accept", "application/json");
   if (!ctx.correlation_id.empty()) req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
-  auto sent = http::SendWithRetry(
-      {deps_.client, deps_.env, deps_.clock}, {std::move(req)}, config_.timeouts, config_.retry,
-      [&](size_t, const http::HttpResponse& r) { return Classify(r, config_.api_key); });
-  if (!sent.ok()) return sent.status();
-  auto j = nlohmann::json::parse(sent->front().body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return BadResponse("response is not a JSON object");
-  return j;
+  std::vector<AuditRecord> rows;  // recorded once the usage of a result is known
+  const auto finish = [&](Result<nlohmann::json> r) {
+    if (deps_.audit) {
+      for (AuditRecord& a : rows) deps_.audit->Record(std::move(a));
+    }
+    return r;
+  };
+  for (KeyAttempts attempts(keys_, ctx.job_id, ctx.correlation_id);;) {
+    auto key = attempts.Next();
+    if (!key.ok()) return finish(key.status());
+    std::vector<http::HttpRequest> keyed = {req};
+    keyed[0].headers.emplace_back("Authorization", "Bearer " + (*key)->secret);
+    const auto observe = [&](const http::ExchangeRecord& x) {
+      attempts.Saw(x.result->ok() ? (*x.result)->status : 0);
+      if (audited) rows.push_back(AuditFor(ctx, x, "parse", "llamaparse", audited, (*key)->id));
+    };
+    auto sent = http::SendWithRetry(
+        {deps_.client, deps_.env, deps_.clock}, keyed, config_.timeouts, config_.retry,
+        [&](size_t, const http::HttpResponse& r) { return Classify(r, (*key)->secret); }, nullptr,
+        observe);
+    if (!sent.ok()) {
+      if (attempts.RetryAfterUnauthorized(*key, sent.status())) continue;
+      return finish(sent.status());
+    }
+    auto j = nlohmann::json::parse(sent->front().body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return finish(BadResponse("response is not a JSON object"));
+    }
+    // The result reports the pages billed for the job: its row carries them (and the cost).
+    const auto meta = j.value("job_metadata", nlohmann::json::object());
+    if (!rows.empty() && meta.is_object()) {
+      rows.back().pages = meta.value("job_pages", int64_t{0});
+      rows.back().cache_hit = meta.value("job_is_cache_hit", false);
+    }
+    return finish(std::move(j));
+  }
 }
 
 Status LlamaParseParser::CheckHealth(const CallContext& ctx) {
-  http::HttpRequest req;
-  req.url = config_.base_url + "/api/v1/parsing/job/" + std::string(kProbeJobId);
-  req.headers = {{"Authorization", "Bearer " + config_.api_key}, {"Accept", "application/json"}};
-  if (!ctx.correlation_id.empty()) req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
-  auto resp = deps_.client->Send(req, config_.probe_timeouts);
-  if (!resp.ok()) return resp.status();
-  if (resp->status == 404) return Status();  // authenticated, and the service answers
-  return Classify(*resp, config_.api_key);
+  for (KeyAttempts attempts(keys_, ctx.job_id, ctx.correlation_id);;) {
+    auto key = attempts.Next();
+    if (!key.ok()) return key.status();
+    http::HttpRequest req;
+    req.url = config_.base_url + "/api/v1/parsing/job/" + std::string(kProbeJobId);
+    req.headers = {{"Authorization", "Bearer " + (*key)->secret}, {"Accept", "application/json"}};
+    if (!ctx.correlation_id.empty()) {
+      req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
+    }
+    auto resp = deps_.client->Send(req, config_.probe_timeouts);
+    if (!resp.ok()) return resp.status();
+    if (resp->status == 404) return Status();  // authenticated, and the service answers
+    Status s = Classify(*resp, (*key)->secret);
+    attempts.Saw(resp->status);
+    if (!attempts.RetryAfterUnauthorized(*key, s)) return s;
+  }
 }
 
 Result<std::string> LlamaParseParser::Upload(const ParseInput& in, const CallContext& ctx) {
@@ -111,7 +158,7 @@ Result<std::string> LlamaParseParser::Upload(const ParseInput& in, const CallCon
   req.form_file = http::FilePart{"file", in.pdf_path,
                                  (in.document_id.empty() ? "document" : in.document_id) + ".pdf",
                                  "application/pdf"};
-  auto j = Call(std::move(req), ctx);
+  auto j = Call(std::move(req), ctx, "upload");
   if (!j.ok()) return j.status();
   if (!j->contains("id") || !(*j)["id"].is_string() || (*j)["id"].get<std::string>().empty()) {
     return BadResponse("upload answer has no job id");
@@ -172,7 +219,7 @@ Status LlamaParseParser::AwaitSuccess(const std::string& id, const CallContext& 
 Result<ParseOutput> LlamaParseParser::FetchMarkdown(const std::string& id, const CallContext& ctx) {
   http::HttpRequest req;
   req.url = config_.base_url + "/api/v1/parsing/job/" + id + "/result/markdown";
-  auto j = Call(std::move(req), ctx);
+  auto j = Call(std::move(req), ctx, "result");
   if (!j.ok()) return j.status();
   if (!j->contains("markdown") || !(*j)["markdown"].is_string()) {
     return BadResponse("result has no markdown");

@@ -23,8 +23,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audit/audit_log.h"
 #include "services/http/http_client.h"
 #include "services/http/retrying_sender.h"
+#include "services/keys/key_ring.h"
 #include "services/parser.h"
 
 namespace ingestd {
@@ -43,7 +45,7 @@ class ProviderJobRecorder {
 };
 
 struct LlamaParseConfig {
-  std::string api_key;                                       // LLAMAPARSE_API_KEY (required)
+  std::string api_key;  // LLAMAPARSE_API_KEY (required unless LlamaParseDeps::keys is set)
   std::string base_url = "https://api.cloud.llamaindex.ai";  // LLAMAPARSE_BASE_URL
   std::string tier = "cost_effective";                       // LLAMAPARSE_TIER (form field)
   int64_t job_timeout_ms = 30 * 60'000;                      // polling budget of one attempt
@@ -69,6 +71,13 @@ struct LlamaParseDeps {
   http::HttpClient* client = nullptr;       // null: an owned CurlHttpClient
   http::RetryEnv* env = nullptr;            // null: SystemRetryEnv
   const Clock* clock = nullptr;             // null: SystemClock
+  // The keys, round-robin per request (not owned; outlives the parser). null:
+  // config.api_key alone, as key id "default". A 401 takes the key out of rotation and the
+  // request goes again with the next key; with none left: PROVIDER_KEYS_EXHAUSTED.
+  KeyRing* keys = nullptr;
+  // Hears every upload and result fetch sent (not owned; may be null). Status polls are
+  // free and not audited; the result's row carries the pages the job was billed for.
+  AuditSink* audit = nullptr;
 };
 
 class LlamaParseParser final : public Parser {
@@ -93,11 +102,15 @@ class LlamaParseParser final : public Parser {
   // Returns the time slept.
   int64_t SleepUntilNotice(int64_t delay_ms, int notices, const CallContext& ctx);
   Result<ParseOutput> FetchMarkdown(const std::string& id, const CallContext& ctx);
-  Result<nlohmann::json> Call(http::HttpRequest req, const CallContext& ctx);
+  // One request, retried; audited (as operation `audited`) unless null.
+  Result<nlohmann::json> Call(http::HttpRequest req, const CallContext& ctx,
+                              const char* audited = nullptr);
 
   LlamaParseConfig config_;
   LlamaParseDeps deps_;
   std::unique_ptr<http::HttpClient> owned_client_;
+  std::unique_ptr<KeyRing> owned_keys_;
+  KeyRing* keys_ = nullptr;
 };
 
 }  // namespace ingestd

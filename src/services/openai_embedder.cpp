@@ -9,8 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/log.h"
+#include "services/call_audit.h"
 #include "services/http/curl_http_client.h"
 #include "services/http/retry_hints.h"
+#include "services/keys/key_call.h"
 #include "services/openai_errors.h"
 #include "services/openai_wire.h"
 #include "text/tokenizer.h"
@@ -73,13 +75,88 @@ struct OpenAiEmbedder::Impl {
   http::RetryDeps retry;
   std::string url;
   http::HttpClient* client = nullptr;
+  std::unique_ptr<KeyRing> owned_keys;
+  KeyRing* keys = nullptr;
+  AuditSink* audit = nullptr;
   std::atomic<int64_t> requests_sent{0};
   std::atomic<int64_t> retries{0};
+
+  // What the caller makes of a 2xx answer to request r (vectors kept, usage tokens set).
+  using Accept = std::function<Status(size_t r, const http::HttpResponse&, int64_t* tokens)>;
+  // Sends one wave of request bodies with one key. A 401 takes that key out of rotation and
+  // the requests not yet answered go again with the next key. Every exchange is audited.
+  Result<std::vector<http::HttpResponse>> SendWave(const std::vector<std::string>& bodies,
+                                                   const std::vector<int64_t>& inputs,
+                                                   const Accept& accept, const CallContext& ctx);
 };
+
+Result<std::vector<http::HttpResponse>> OpenAiEmbedder::Impl::SendWave(
+    const std::vector<std::string>& bodies, const std::vector<int64_t>& inputs,
+    const Accept& accept, const CallContext& ctx) {
+  std::vector<std::optional<http::HttpResponse>> answered(bodies.size());
+  for (KeyAttempts attempts(keys, ctx.job_id, ctx.correlation_id);;) {
+    auto key = attempts.Next();
+    if (!key.ok()) return key.status();
+    std::vector<size_t> sent_idx;  // request index in this send → index in bodies
+    std::vector<http::HttpRequest> requests;
+    for (size_t r = 0; r < bodies.size(); ++r) {
+      if (answered[r]) continue;
+      http::HttpRequest req;
+      req.method = "POST";
+      req.url = url;
+      req.headers = {{"Authorization", "Bearer " + (*key)->secret},
+                     {"Content-Type", "application/json"}};
+      if (!ctx.correlation_id.empty()) {
+        req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
+      }
+      req.body = bodies[r];
+      sent_idx.push_back(r);
+      requests.push_back(std::move(req));
+    }
+    std::vector<int64_t> tokens(bodies.size(), 0);
+    const auto classify = [&](size_t i, const http::HttpResponse& resp) -> Status {
+      if (Status s = openai::ClassifyResponse(resp, (*key)->secret); !s.ok()) return s;
+      return accept(sent_idx[i], resp, &tokens[sent_idx[i]]);
+    };
+    const auto observe = [&](const http::ExchangeRecord& x) {
+      attempts.Saw(x.result->ok() ? (*x.result)->status : 0);
+      if (!audit) return;
+      AuditRecord a = AuditFor(ctx, x, "embed", "openai", "embeddings", (*key)->id);
+      a.model = config.model;
+      a.inputs = inputs[sent_idx[x.request_index]];
+      if (x.verdict->ok()) a.tokens = tokens[sent_idx[x.request_index]];
+      audit->Record(std::move(a));
+    };
+    http::SendStats st;
+    auto sent =
+        http::SendWithRetry(retry, requests, config.timeouts, config.retry, classify, &st, observe);
+    requests_sent += st.requests_sent;
+    retries += st.retries;
+    if (sent.ok()) {
+      for (size_t i = 0; i < sent_idx.size(); ++i) answered[sent_idx[i]] = std::move((*sent)[i]);
+      break;
+    }
+    if (!attempts.RetryAfterUnauthorized(*key, sent.status())) {
+      log::Warn("openai embeddings failed", {{"correlation_id", ctx.correlation_id},
+                                             {"job_id", ctx.job_id},
+                                             {"code", sent.status().code()},
+                                             {"key_id", (*key)->id},
+                                             {"requests_sent", st.requests_sent},
+                                             {"retries", st.retries}});
+      return sent.status();
+    }
+  }
+  std::vector<http::HttpResponse> out;
+  out.reserve(answered.size());
+  for (auto& r : answered) out.push_back(std::move(*r));
+  return out;
+}
 
 Result<std::unique_ptr<OpenAiEmbedder>> OpenAiEmbedder::Create(OpenAiEmbedderConfig config,
                                                                OpenAiEmbedderDeps deps) {
-  if (config.api_key.empty()) return ConfigError("OPENAI_API_KEY is not set");
+  if (config.api_key.empty() && deps.keys == nullptr) {
+    return ConfigError("OPENAI_API_KEY is not set (nor OPENAI_API_KEYS / OPENAI_API_KEYS_FILE)");
+  }
   if (!config.base_url.starts_with("http://") && !config.base_url.starts_with("https://")) {
     return ConfigError("OPENAI_BASE_URL must start with http:// or https://");
   }
@@ -108,6 +185,13 @@ OpenAiEmbedder::OpenAiEmbedder(OpenAiEmbedderConfig config, OpenAiEmbedderDeps d
     deps.client = impl_->owned_client.get();
   }
   impl_->client = deps.client;
+  impl_->keys = deps.keys;
+  if (!impl_->keys) {
+    impl_->owned_keys = std::make_unique<KeyRing>(
+        "openai", std::vector<ApiKey>{{"default", impl_->config.api_key}}, deps.clock);
+    impl_->keys = impl_->owned_keys.get();
+  }
+  impl_->audit = deps.audit;
   impl_->retry = {deps.client, deps.env ? deps.env : http::SystemRetryEnv::Default(),
                   deps.clock ? deps.clock : SystemClock::Default()};
 }
@@ -125,14 +209,27 @@ OpenAiEmbedder::Stats OpenAiEmbedder::stats() const {
 
 Status OpenAiEmbedder::CheckHealth(const CallContext& ctx) {
   const OpenAiEmbedderConfig& cfg = impl_->config;
-  http::HttpRequest req;
-  req.url = cfg.base_url + "/v1/models/" + cfg.model;
-  req.headers = {{"Authorization", "Bearer " + cfg.api_key}};
-  if (!ctx.correlation_id.empty()) req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
-  auto resp = impl_->client->Send(req, cfg.probe_timeouts);
-  if (!resp.ok()) return resp.status();
-  if (Status s = openai::ClassifyResponse(*resp, cfg.api_key); !s.ok()) return s;
-  const auto body = nlohmann::json::parse(resp->body, nullptr, false);
+  std::string answer;
+  for (KeyAttempts attempts(impl_->keys, ctx.job_id, ctx.correlation_id);;) {
+    auto key = attempts.Next();
+    if (!key.ok()) return key.status();
+    http::HttpRequest req;
+    req.url = cfg.base_url + "/v1/models/" + cfg.model;
+    req.headers = {{"Authorization", "Bearer " + (*key)->secret}};
+    if (!ctx.correlation_id.empty()) {
+      req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
+    }
+    auto resp = impl_->client->Send(req, cfg.probe_timeouts);
+    if (!resp.ok()) return resp.status();
+    Status s = openai::ClassifyResponse(*resp, (*key)->secret);
+    if (s.ok()) {
+      answer = std::move(resp->body);
+      break;
+    }
+    attempts.Saw(resp->status);
+    if (!attempts.RetryAfterUnauthorized(*key, s)) return s;
+  }
+  const auto body = nlohmann::json::parse(answer, nullptr, false);
   if (body.is_discarded() || !body.is_object() || body.value("id", "") != cfg.model) {
     return Status::Error(Kind::kUpstream, "UPSTREAM_BAD_RESPONSE",
                          "openai models: the answer does not describe " + cfg.model, true);
@@ -185,7 +282,8 @@ Result<EmbedOutput> OpenAiEmbedder::Embed(const std::vector<std::string>& texts,
   for (size_t first = 0; first < packs.size(); first += cfg.max_in_flight) {
     const size_t end = std::min(packs.size(), first + cfg.max_in_flight);
     int64_t wave_tokens = 0;
-    std::vector<http::HttpRequest> requests;
+    std::vector<std::string> bodies;
+    std::vector<int64_t> inputs;
     for (size_t p = first; p < end; ++p) {
       wave_tokens += request_tokens(p);
       nlohmann::json input = nlohmann::json::array();
@@ -193,41 +291,24 @@ Result<EmbedOutput> OpenAiEmbedder::Embed(const std::vector<std::string>& texts,
       nlohmann::json body = {
           {"model", cfg.model}, {"input", std::move(input)}, {"encoding_format", "base64"}};
       if (cfg.dimensions) body["dimensions"] = *cfg.dimensions;
-      http::HttpRequest req;
-      req.method = "POST";
-      req.url = impl_->url;
-      req.headers = {{"Authorization", "Bearer " + cfg.api_key},
-                     {"Content-Type", "application/json"}};
-      if (!ctx.correlation_id.empty())
-        req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
-      req.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      requests.push_back(std::move(req));
+      bodies.push_back(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      inputs.push_back(static_cast<int64_t>(packs[p].size()));
     }
-    const int64_t pause = std::min(ThrottleDelayMs(last_wave, requests.size(), wave_tokens),
+    const int64_t pause = std::min(ThrottleDelayMs(last_wave, bodies.size(), wave_tokens),
                                    cfg.retry.backoff.max_delay_ms);
     if (pause > 0) impl_->retry.env->SleepMs(pause);
 
-    const auto classify = [&](size_t r, const http::HttpResponse& resp) -> Status {
-      if (Status s = openai::ClassifyResponse(resp, cfg.api_key); !s.ok()) return s;
+    const auto accept = [&](size_t r, const http::HttpResponse& resp, int64_t* used) -> Status {
       const std::vector<size_t>& pack = packs[first + r];
       auto parsed = openai::ParseEmbeddingsBody(resp.body, pack.size(), dimensions_);
       if (!parsed.ok()) return parsed.status();
       for (size_t k = 0; k < pack.size(); ++k) out.vectors[pack[k]] = std::move(parsed->vectors[k]);
       out.total_tokens += parsed->total_tokens;
+      *used = parsed->total_tokens;
       return Status();
     };
-    http::SendStats st;
-    auto sent = http::SendWithRetry(impl_->retry, requests, cfg.timeouts, cfg.retry, classify, &st);
-    impl_->requests_sent += st.requests_sent;
-    impl_->retries += st.retries;
-    if (!sent.ok()) {
-      log::Warn("openai embeddings failed", {{"correlation_id", ctx.correlation_id},
-                                             {"job_id", ctx.job_id},
-                                             {"code", sent.status().code()},
-                                             {"requests_sent", st.requests_sent},
-                                             {"retries", st.retries}});
-      return sent.status();
-    }
+    auto sent = impl_->SendWave(bodies, inputs, accept, ctx);
+    if (!sent.ok()) return sent.status();
     for (auto& r : *sent) r.body.clear();  // keep only headers for the throttle
     last_wave = std::move(*sent);
   }

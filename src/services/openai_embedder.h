@@ -15,8 +15,9 @@
 //     UPSTREAM_BAD_RESPONSE (kUpstream: unparsable body, wrong count/dimension, NaN)
 //   never retried:
 //     UPSTREAM_QUOTA (kBudgetExceeded, 429 insufficient_quota: out of budget, fall back),
-//     UPSTREAM_AUTH (kUpstream, 401/403: fix the key), UPSTREAM_BAD_REQUEST (kUpstream,
-//     400/404/422), EMBED_EMPTY_INPUT (kInvalidArgument: OpenAI rejects empty strings).
+//     UPSTREAM_AUTH (kUpstream, 403, or 401 of the last key: fix the keys),
+//     PROVIDER_KEYS_EXHAUSTED (kUnavailable: no key left in rotation), UPSTREAM_BAD_REQUEST
+//     (kUpstream, 400/404/422), EMBED_EMPTY_INPUT (kInvalidArgument: OpenAI rejects empty strings).
 // Thread-safe: workers call Embed concurrently.
 #pragma once
 
@@ -24,16 +25,18 @@
 #include <optional>
 #include <string>
 
+#include "audit/audit_log.h"
 #include "core/clock.h"
 #include "services/embedder.h"
 #include "services/http/http_client.h"
 #include "services/http/retrying_sender.h"
+#include "services/keys/key_ring.h"
 #include "services/openai_packing.h"
 
 namespace ingestd {
 
 struct OpenAiEmbedderConfig {
-  std::string api_key;                              // OPENAI_API_KEY (required)
+  std::string api_key;  // OPENAI_API_KEY (required unless OpenAiEmbedderDeps::keys is set)
   std::string base_url = "https://api.openai.com";  // OPENAI_BASE_URL
   std::string model = "text-embedding-3-small";     // OPENAI_EMBED_MODEL
   std::optional<int> dimensions;                    // OPENAI_EMBED_DIMENSIONS
@@ -49,6 +52,12 @@ struct OpenAiEmbedderDeps {
   http::HttpClient* client = nullptr;  // null: the embedder owns a CurlHttpClient
   http::RetryEnv* env = nullptr;       // null: SystemRetryEnv
   const Clock* clock = nullptr;        // null: SystemClock
+  // The keys, round-robin (not owned; outlives the embedder). null: config.api_key alone,
+  // as key id "default". A 401 takes a key out of rotation and the unanswered requests go
+  // again with the next key; with none left the call fails PROVIDER_KEYS_EXHAUSTED.
+  KeyRing* keys = nullptr;
+  // Hears every embeddings request sent (not owned; may be null).
+  AuditSink* audit = nullptr;
 };
 
 class OpenAiEmbedder final : public Embedder {

@@ -20,7 +20,9 @@ Result<std::unique_ptr<Parser>> MakeParser(std::string_view mode, const ServiceO
   if (mode == "mock") return std::unique_ptr<Parser>(std::make_unique<MockParser>(options.faults));
   if (mode == "local") return std::unique_ptr<Parser>(std::make_unique<pdf::LocalPdfParser>());
   if (mode == "real") {
-    auto real = LlamaParseParser::Create(options.llamaparse, {.recorder = options.parse_jobs});
+    auto real = LlamaParseParser::Create(
+        options.llamaparse,
+        {.recorder = options.parse_jobs, .keys = options.llamaparse_keys, .audit = options.audit});
     if (!real.ok()) return real.status();
     return std::unique_ptr<Parser>(std::move(real.value()));
   }
@@ -33,7 +35,8 @@ Result<std::unique_ptr<Embedder>> MakeEmbedder(std::string_view mode,
     return std::unique_ptr<Embedder>(std::make_unique<MockEmbedder>(options.faults));
   }
   if (mode == "real") {
-    auto real = OpenAiEmbedder::Create(options.openai);
+    auto real = OpenAiEmbedder::Create(options.openai,
+                                       {.keys = options.openai_keys, .audit = options.audit});
     if (!real.ok()) return real.status();
     return std::unique_ptr<Embedder>(std::move(real.value()));
   }

@@ -26,6 +26,12 @@ struct ServiceOptions {
   // provider job ids it submits (main passes an EventJobRecorder over the store; not owned).
   LlamaParseConfig llamaparse;
   ProviderJobRecorder* parse_jobs = nullptr;
+  // The real clients' key rings (main builds them from OPENAI_API_KEYS… / LLAMAPARSE_API_KEYS…;
+  // null: the single api_key of the config) and the audit log of their paid requests (may be
+  // null). Not owned; they outlive every implementation made from these options.
+  KeyRing* openai_keys = nullptr;
+  KeyRing* llamaparse_keys = nullptr;
+  AuditSink* audit = nullptr;
 };
 
 // Unknown mode → kInvalidArgument / "SERVICE_MODE_UNKNOWN".

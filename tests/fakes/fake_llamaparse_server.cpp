@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -71,6 +72,9 @@ struct FakeLlamaParseServer::Impl {
   UploadFault outage = UploadFault::kNone;
   std::vector<FakeParseJob> jobs;
   int requests = 0;
+  std::vector<FakeLlamaParseRequest> log;
+  std::set<std::string> keys;          // accepted (options.api_key and AddKey's)
+  std::set<std::string> revoked;       // answered 401
   std::vector<std::thread> finishers;  // one per job when complete_after_ms >= 0
   std::condition_variable stop_cv;
   bool stopping = false;
@@ -119,8 +123,16 @@ struct FakeLlamaParseServer::Impl {
   FakeReply Serve(const FakeRequest& req) {
     std::lock_guard lock(mu);
     ++requests;
+    FakeReply reply = Route(req);
+    log.push_back({req.method, req.target, req.Header("authorization"), reply.status});
+    return reply;
+  }
+
+  FakeReply Route(const FakeRequest& req) {
     if (outage != UploadFault::kNone) return FaultReply(outage);
-    if (req.Header("authorization") != "Bearer " + options.api_key) {
+    const std::string auth = req.Header("authorization");
+    const std::string key = auth.starts_with("Bearer ") ? auth.substr(7) : "";
+    if (!keys.contains(key) || revoked.contains(key)) {
       return Detail(401, "Invalid authentication token");
     }
     const std::string prefix = "/api/v1/parsing/job/";
@@ -231,6 +243,7 @@ struct FakeLlamaParseServer::Impl {
 FakeLlamaParseServer::FakeLlamaParseServer(FakeLlamaParseOptions options)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  impl_->keys.insert(impl_->options.api_key);
   impl_->http = std::make_unique<FakeHttpServer>(
       [this](const FakeRequest& req) { return impl_->Serve(req); }, 1'000);
 }
@@ -257,6 +270,22 @@ void FakeLlamaParseServer::PushOutcome(ParseOutcome outcome) {
 void FakeLlamaParseServer::PushUploadFault(UploadFault fault) {
   std::lock_guard lock(impl_->mu);
   impl_->upload_faults.push_back(fault);
+}
+
+void FakeLlamaParseServer::AddKey(const std::string& key) {
+  std::lock_guard lock(impl_->mu);
+  impl_->keys.insert(key);
+  impl_->revoked.erase(key);
+}
+
+void FakeLlamaParseServer::RevokeKey(const std::string& key) {
+  std::lock_guard lock(impl_->mu);
+  impl_->revoked.insert(key);
+}
+
+std::vector<FakeLlamaParseRequest> FakeLlamaParseServer::requests() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->log;
 }
 
 void FakeLlamaParseServer::SetOutage(UploadFault fault) {

@@ -43,6 +43,14 @@ struct FakeParseJob {
   std::vector<long> webhook_statuses;  // HTTP status of each delivery (0: transport error)
 };
 
+// One request as the fake saw it (every endpoint, in arrival order).
+struct FakeLlamaParseRequest {
+  std::string method;
+  std::string target;
+  std::string authorization;  // the header as sent
+  int status = 0;             // what the fake answered
+};
+
 class FakeLlamaParseServer {
  public:
   explicit FakeLlamaParseServer(FakeLlamaParseOptions options = {});
@@ -58,6 +66,11 @@ class FakeLlamaParseServer {
   // An outage: while set (not kNone), every request, status polls and health probes
   // included, answers with this fault. kNone ends it.
   void SetOutage(UploadFault fault);
+  // Keys accepted besides options.api_key; a revoked one is answered 401
+  // {"detail":"Invalid authentication token"} on every endpoint. AddKey admits it again.
+  void AddKey(const std::string& key);
+  void RevokeKey(const std::string& key);
+  std::vector<FakeLlamaParseRequest> requests() const;
   int uploads_accepted() const;
   int requests_seen() const;
   std::vector<FakeParseJob> jobs() const;

@@ -3,6 +3,7 @@
 #include <deque>
 #include <limits>
 #include <mutex>
+#include <set>
 
 #include "core/crypto.h"
 #include "services/det_random.h"
@@ -43,6 +44,8 @@ struct FakeOpenAiServer::Impl {
   FakeOpenAiOptions options;
   mutable std::mutex mu;
   std::deque<FaultSpec> faults;
+  std::set<std::string> keys;     // accepted (options.api_key and AddKey's)
+  std::set<std::string> revoked;  // answered 401 invalid_api_key
   EmbedFault outage = EmbedFault::kNone;
   std::vector<LoggedRequest> log;
   uint64_t request_seq = 0;
@@ -70,6 +73,12 @@ struct FakeOpenAiServer::Impl {
     std::lock_guard lock(mu);
     log.push_back(std::move(entry));
     return log.size() - 1;
+  }
+
+  bool Accepts(std::string_view key) {
+    std::lock_guard lock(mu);
+    const std::string k(key);
+    return keys.contains(k) && !revoked.contains(k);
   }
 
   FaultSpec NextFault(bool take_queued) {
@@ -108,7 +117,7 @@ struct FakeOpenAiServer::Impl {
                    "invalid_request_error");
     }
     const std::string_view key = std::string_view(auth).substr(7);
-    if (!ConstantTimeEquals(key, options.api_key)) {
+    if (!Accepts(key)) {
       return Error(
           401,
           "Incorrect API key provided: " + Masked(key) +
@@ -306,6 +315,7 @@ struct FakeOpenAiServer::Impl {
 
 FakeOpenAiServer::FakeOpenAiServer(FakeOpenAiOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  impl_->keys.insert(impl_->options.api_key);
   impl_->http = std::make_unique<FakeHttpServer>(
       [this](const FakeRequest& req) { return impl_->Serve(req); }, impl_->options.hang_ms);
 }
@@ -319,6 +329,17 @@ std::string FakeOpenAiServer::base_url() const { return impl_->http->base_url();
 void FakeOpenAiServer::PushFaults(std::vector<FaultSpec> faults) {
   std::lock_guard lock(impl_->mu);
   for (auto& f : faults) impl_->faults.push_back(std::move(f));
+}
+
+void FakeOpenAiServer::AddKey(const std::string& key) {
+  std::lock_guard lock(impl_->mu);
+  impl_->keys.insert(key);
+  impl_->revoked.erase(key);
+}
+
+void FakeOpenAiServer::RevokeKey(const std::string& key) {
+  std::lock_guard lock(impl_->mu);
+  impl_->revoked.insert(key);
 }
 
 void FakeOpenAiServer::SetOutage(EmbedFault fault) {

@@ -77,6 +77,11 @@ class FakeOpenAiServer {
   // lookups alike, answers with this fault instead of the queued ones (data faults apply to
   // embeddings only; a model lookup then answers normally). kNone ends it.
   void SetOutage(EmbedFault fault);
+  // Keys accepted besides options.api_key. A revoked key (any accepted one) is answered
+  // OpenAI's 401 invalid_api_key ("Incorrect API key provided: sk-…****…"), as a key
+  // deleted in the dashboard is; AddKey admits it again.
+  void AddKey(const std::string& key);
+  void RevokeKey(const std::string& key);
   std::vector<LoggedRequest> requests() const;
   int connections_accepted() const;
 

@@ -11,9 +11,12 @@ bool IsTransientHttpStatus(long status) {
   return status == 408 || status == 409 || status == 429 || status >= 500;
 }
 
-Result<std::vector<HttpResponse>> SendWithRetry(
-    const RetryDeps& deps, const std::vector<HttpRequest>& requests, const HttpTimeouts& timeouts,
-    const RetryPolicy& policy, const ResponseClassifier& classify, SendStats* stats) {
+Result<std::vector<HttpResponse>> SendWithRetry(const RetryDeps& deps,
+                                                const std::vector<HttpRequest>& requests,
+                                                const HttpTimeouts& timeouts,
+                                                const RetryPolicy& policy,
+                                                const ResponseClassifier& classify,
+                                                SendStats* stats, const ExchangeObserver& observe) {
   SendStats local;
   SendStats& st = stats ? *stats : local;
   std::vector<std::optional<HttpResponse>> done(requests.size());
@@ -24,19 +27,27 @@ Result<std::vector<HttpResponse>> SendWithRetry(
     std::vector<HttpRequest> wave;
     wave.reserve(pending.size());
     for (size_t i : pending) wave.push_back(requests[i]);
+    const int64_t sent_at = deps.clock->NowMillis();
+    const int64_t started = deps.clock->MonotonicMillis();
     std::vector<Result<HttpResponse>> results = deps.client->SendAll(wave, timeouts);
+    const int64_t latency = deps.clock->MonotonicMillis() - started;
     st.requests_sent += static_cast<int>(wave.size());
 
     std::vector<size_t> again;
     std::optional<Status> last_error;
     std::optional<int64_t> hint;
+    std::optional<Status> fatal;  // the first; the wave's other answers are still classified
     for (size_t w = 0; w < results.size(); ++w) {
       Status s = results[w].ok() ? classify(pending[w], *results[w]) : results[w].status();
+      if (observe) observe({pending[w], &results[w], &s, sent_at, latency});
       if (s.ok()) {
         done[pending[w]] = std::move(results[w].value());
         continue;
       }
-      if (!s.retryable()) return s;
+      if (!s.retryable()) {
+        if (!fatal) fatal = std::move(s);
+        continue;
+      }
       if (results[w].ok()) {
         if (auto h = SuggestedRetryDelayMs(*results[w], deps.clock->NowMillis())) {
           hint = std::max(hint.value_or(0), *h);
@@ -45,6 +56,7 @@ Result<std::vector<HttpResponse>> SendWithRetry(
       again.push_back(pending[w]);
       last_error = std::move(s);
     }
+    if (fatal) return *fatal;
     if (again.empty()) break;
 
     const int64_t delay = BackoffDelayMs(policy.backoff, attempt, deps.env->UnitRandom(), hint);

@@ -36,6 +36,17 @@ struct SendStats {
   std::vector<int64_t> sleeps_ms;
 };
 
+// One exchange as it happened (each try of each request), for callers that account for
+// every request they send (the audit log). Pointers are valid during the observer call only.
+struct ExchangeRecord {
+  size_t request_index = 0;
+  const Result<HttpResponse>* result = nullptr;  // the answer, or the transport error
+  const Status* verdict = nullptr;               // OK, or the classifier's / the transport's error
+  int64_t sent_at_ms = 0;                        // wall time the wave went out
+  int64_t latency_ms = 0;                        // of the wave it went out in (sent together)
+};
+using ExchangeObserver = std::function<void(const ExchangeRecord&)>;
+
 struct RetryDeps {
   HttpClient* client = nullptr;
   RetryEnv* env = nullptr;
@@ -46,9 +57,11 @@ struct RetryDeps {
 // non-retryable error, or, when attempts or the wait budget run out, with the last
 // retryable error carrying retry_after_ms (the provider's hint, or the next backoff delay)
 // so a caller that reschedules the whole job can honour it. A hint longer than
-// backoff.max_delay_ms is not slept here: it is handed to the caller at once.
+// backoff.max_delay_ms is not slept here: it is handed to the caller at once. observe (if
+// set) hears every exchange right after it was classified, on the caller's thread.
 Result<std::vector<HttpResponse>> SendWithRetry(
     const RetryDeps& deps, const std::vector<HttpRequest>& requests, const HttpTimeouts& timeouts,
-    const RetryPolicy& policy, const ResponseClassifier& classify, SendStats* stats = nullptr);
+    const RetryPolicy& policy, const ResponseClassifier& classify, SendStats* stats = nullptr,
+    const ExchangeObserver& observe = nullptr);
 
 }  // namespace ingestd::http

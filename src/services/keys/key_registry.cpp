@@ -45,6 +45,10 @@ std::map<std::string, const KeyRing*> KeyRegistry::rings() const {
   return out;
 }
 
+void KeyRegistry::SetListener(const RevocationListener& listener) {
+  for (auto& [name, p] : providers_) p.ring->SetListener(listener);
+}
+
 KeyRegistry::FileId KeyRegistry::Identify(const std::string& path) {
   FileId id;
   struct stat st {};

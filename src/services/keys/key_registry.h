@@ -40,6 +40,9 @@ class KeyRegistry {
   // Every ring by provider name, for health reports.
   std::map<std::string, const KeyRing*> rings() const;
 
+  // Every ring tells listener when a key leaves rotation (KeyRevocation::service names it).
+  void SetListener(const RevocationListener& listener);
+
   // Rereads every source now. Returns the first failure (the other rings still reload).
   Status ReloadAll();
 
