@@ -71,6 +71,33 @@ struct Job {
   nlohmann::json timings = nlohmann::json::object();  // {"parse":{"started_at","ms"},…}
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
+  // Set at upload (pre-flight): claimed before lower priorities, then oldest first.
+  int processing_priority = 0;
+  // The router's configuration when the job was accepted: per service mode, implementation,
+  // fallback and breaker settings.
+  nlohmann::json router_config = nlohmann::json::object();
+  // Whole-job estimate in nano-dollars: {"parse_nanos","embed_nanos","total_nanos",…}.
+  nlohmann::json cost_estimate = nlohmann::json::object();
+  // Per service health (mode, implementation, breaker state) at upload.
+  nlohmann::json service_health = nlohmann::json::object();
+  bool cost_tracking_enabled = false;  // a ledger accounted for this job's paid calls
+  // Recorded during the pipeline (Store::RecordRoute): any call served by a fallback, the
+  // settled cost per service, and per stage what served it and why.
+  bool fallback_triggered = false;
+  int64_t actual_parse_cost_nanos = 0;
+  int64_t actual_embed_cost_nanos = 0;
+  // {"parse":{"mode","implementation","reason","calls","fallback_calls","fallback_reason"},…}
+  nlohmann::json stage_routes = nlohmann::json::object();
+};
+
+// One routed service call as the job records it (Store::RecordRoute).
+struct RouteRecord {
+  std::string service;  // "parse" | "embed": the stage
+  std::string mode;
+  std::string implementation;
+  std::string reason;
+  bool fallback = false;
+  int64_t cost_nanos = 0;  // settled cost of this call
 };
 
 struct Chunk {

@@ -135,4 +135,8 @@ Result<Job> FaultyStore::RequeueJob(std::string_view user_id, std::string_view j
   return Call("RequeueJob", [&] { return inner_->RequeueJob(user_id, job_id, now_ms); });
 }
 
+Status FaultyStore::RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) {
+  return Call("RecordRoute", [&] { return inner_->RecordRoute(job_id, r, now_ms); });
+}
+
 }  // namespace ingestd

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/model.h"
 #include "core/status.h"
@@ -30,10 +31,13 @@ std::optional<LastError> LastErrorFromJson(const nlohmann::json& j);
 // id and user, and no claim.
 Status PrepareUpload(const Document& doc_in, const Job& job_in, int64_t now_ms, Document* doc,
                      Job* job);
-// The timings column text of a job.
-inline std::string TimingsToJson(const Job& j) {
-  return j.timings.is_object() ? DumpJson(j.timings) : std::string("{}");
+// The text of a JSON-object column (timings, router_config, …): "{}" for a non-object.
+inline std::string ObjectToJson(const nlohmann::json& j) {
+  return j.is_object() ? DumpJson(j) : std::string("{}");
 }
+inline std::string TimingsToJson(const Job& j) { return ObjectToJson(j.timings); }
+// Valid RecordRoute services: the stages that call paid services.
+inline bool IsRoutedService(std::string_view s) { return s == "parse" || s == "embed"; }
 
 // The row of a single-row query, or not_found() when there was none.
 template <typename T>
@@ -67,11 +71,23 @@ Result<Job> ReadJob(const Row& s) {
   j.lease_expires_at_ms = s.Int(10);
   j.retry_at_ms = s.Int(11);
   j.stage_pct = static_cast<int>(s.Int(12));
-  std::optional<nlohmann::json> timings = ParseJson(s.Text(13));
-  if (!timings || !timings->is_object()) return CorruptRow("job timings");
-  j.timings = std::move(*timings);
   j.created_at_ms = s.Int(14);
   j.updated_at_ms = s.Int(15);
+  j.processing_priority = static_cast<int>(s.Int(16));
+  j.cost_tracking_enabled = s.Int(20) != 0;
+  j.fallback_triggered = s.Int(21) != 0;
+  j.actual_parse_cost_nanos = s.Int(22);
+  j.actual_embed_cost_nanos = s.Int(23);
+  const std::pair<int, nlohmann::json*> objects[] = {{13, &j.timings},
+                                                     {17, &j.router_config},
+                                                     {18, &j.cost_estimate},
+                                                     {19, &j.service_health},
+                                                     {24, &j.stage_routes}};
+  for (const auto& [col, field] : objects) {
+    std::optional<nlohmann::json> value = ParseJson(s.Text(col));
+    if (!value || !value->is_object()) return CorruptRow("job JSON column");
+    *field = std::move(*value);
+  }
   return j;
 }
 

@@ -124,7 +124,8 @@ class Store {
                                                           std::string_view doc_id) = 0;
 
   // Claims the next runnable job, in one atomic statement: state queued (and not
-  // awaiting_upload), retryable with retry_at <= now, or working with an expired lease.
+  // awaiting_upload), retryable with retry_at <= now, or working with an expired lease;
+  // the highest processing_priority first, then the oldest (created_at, then id).
   // Sets state working, claimed_by, lease_expires_at = now + lease_ms. nullopt if none.
   virtual Result<std::optional<Job>> ClaimNext(std::string_view worker_id, int64_t now_ms,
                                                int64_t lease_ms) = 0;
@@ -145,6 +146,15 @@ class Store {
   // ("JOB_NOT_RETRYABLE") from any other state.
   virtual Result<Job> RequeueJob(std::string_view user_id, std::string_view job_id,
                                  int64_t now_ms) = 0;
+
+  // Accumulates one routed service call on the job, in one atomic UPDATE (concurrent
+  // calls never lose an increment): adds r.cost_nanos to the service's actual cost, sets
+  // fallback_triggered when r.fallback, and updates stage_routes[r.service] (mode,
+  // implementation and reason of the latest call, calls and fallback_calls counted, the
+  // latest fallback's reason kept). Not lease-guarded: the route is a fact whoever holds
+  // the job. kNotFound ("JOB_NOT_FOUND") for an unknown job; kInvalidArgument
+  // ("INVALID_STORE_RECORD") for a service other than parse or embed.
+  virtual Status RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) = 0;
 
   // Optional wake-ups for idle workers: a backend that hears of jobs made runnable by other
   // processes (PostgreSQL LISTEN/NOTIFY: CreateUpload, CompleteUpload, ReleaseClaim,

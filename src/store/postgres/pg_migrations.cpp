@@ -106,6 +106,25 @@ ALTER TABLE chunks ADD COLUMN page_start INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE chunks ADD COLUMN page_end INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// v4: what a job records about its cost and routing (model.h Job), and its processing
+// priority: the queued claim index leads with it, so the highest priority is the index's
+// head (see kClaimNext). Booleans are 0/1 integers, as in SQLite, so one row codec reads
+// both; JSON columns are text like timings.
+constexpr char kV4JobCostAndPriority[] = R"sql(
+ALTER TABLE jobs ADD COLUMN processing_priority integer NOT NULL DEFAULT 0,
+  ADD COLUMN router_config text NOT NULL DEFAULT '{}',
+  ADD COLUMN cost_estimate text NOT NULL DEFAULT '{}',
+  ADD COLUMN service_health_status text NOT NULL DEFAULT '{}',
+  ADD COLUMN cost_tracking_enabled smallint NOT NULL DEFAULT 0,
+  ADD COLUMN fallback_triggered smallint NOT NULL DEFAULT 0,
+  ADD COLUMN actual_cost_parse_nanos bigint NOT NULL DEFAULT 0,
+  ADD COLUMN actual_cost_embed_nanos bigint NOT NULL DEFAULT 0,
+  ADD COLUMN stage_routes text NOT NULL DEFAULT '{}';
+DROP INDEX jobs_claim_queued;
+CREATE INDEX jobs_claim_queued ON jobs (processing_priority DESC, created_at, id)
+  WHERE state = 'queued' AND status <> 'awaiting_upload';
+)sql";
+
 // Runs fn inside one transaction holding the migration lock.
 template <typename F>
 Status Locked(PgConn& conn, F&& fn) {
@@ -142,6 +161,7 @@ const std::vector<Migration>& Migrations() {
       {1, "initial_schema", kV1InitialSchema},
       {2, "claim_indexes", kV2ClaimIndexes},
       {3, "chunk_pages", kV3ChunkPages},
+      {4, "job_cost_and_priority", kV4JobCostAndPriority},
   };
   return kAll;
 }

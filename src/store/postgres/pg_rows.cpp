@@ -27,7 +27,11 @@ PgParams JobParams(const Job& j) {
   }
   p.Add(j.correlation_id).Add(j.service_mode).Add(j.claimed_by).Add(j.lease_expires_at_ms);
   p.Add(j.retry_at_ms).Add(j.stage_pct).Add(record::TimingsToJson(j));
-  p.Add(j.created_at_ms).Add(j.updated_at_ms);
+  p.Add(j.created_at_ms).Add(j.updated_at_ms).Add(j.processing_priority);
+  p.Add(record::ObjectToJson(j.router_config)).Add(record::ObjectToJson(j.cost_estimate));
+  p.Add(record::ObjectToJson(j.service_health)).Add(j.cost_tracking_enabled ? 1 : 0);
+  p.Add(j.fallback_triggered ? 1 : 0).Add(j.actual_parse_cost_nanos);
+  p.Add(j.actual_embed_cost_nanos).Add(record::ObjectToJson(j.stage_routes));
   return p;
 }
 

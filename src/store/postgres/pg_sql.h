@@ -12,7 +12,9 @@ namespace ingestd::pg::sql {
 #define INGESTD_JOB_COLUMNS                                                                \
   "id, document_id, user_id, status, state, retry_count, last_error, correlation_id, "     \
   "service_mode, claimed_by, lease_expires_at, retry_at, stage_pct, timings, created_at, " \
-  "updated_at"
+  "updated_at, processing_priority, router_config, cost_estimate, service_health_status, " \
+  "cost_tracking_enabled, fallback_triggered, actual_cost_parse_nanos, "                   \
+  "actual_cost_embed_nanos, stage_routes"
 #define INGESTD_DOCUMENT_COLUMNS \
   "id, user_id, filename, mime, size_bytes, sha256, blob_key, page_count, created_at"
 #define INGESTD_CHUNK_COLUMNS                                                                 \
@@ -46,7 +48,8 @@ inline constexpr char kDeleteDocument[] = "DELETE FROM documents WHERE id = $1";
 // ---- jobs ----
 inline constexpr char kInsertJob[] =
     "INSERT INTO jobs (" INGESTD_JOB_COLUMNS
-    ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)";
+    ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,"
+    "$22,$23,$24,$25)";
 inline constexpr char kSelectJob[] = "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = $1";
 inline constexpr char kSelectJobScoped[] =
     "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = $1 AND user_id = $2";
@@ -77,27 +80,51 @@ inline constexpr char kRequeueJob[] =
     " RETURNING " INGESTD_JOB_COLUMNS;
 
 // Claimable: queued (and its bytes have arrived), retryable and due, or working with an
-// expired lease. Each branch takes the head of its own partial index (migration v2),
-// skipping rows other claimers hold (SKIP LOCKED: claimers never wait on each other);
-// the oldest of the (at most three) heads wins. One statement, so two workers never get
-// the same job. Order is by age today; a processing priority goes first in every ORDER BY
-// (and in the queued index) when jobs get one.
-// $1 worker, $2 now, $3 lease_ms.
+// expired lease. Each branch takes the head of its own partial index (migrations v2, v4:
+// the queued one leads with the priority), skipping rows other claimers hold (SKIP LOCKED:
+// claimers never wait on each other); of the (at most three) heads the highest
+// processing_priority wins, then the oldest. One statement, so two workers never get the
+// same job. $1 worker, $2 now, $3 lease_ms.
+#define INGESTD_CLAIM_ORDER " ORDER BY processing_priority DESC, created_at, id LIMIT 1"
 inline constexpr char kClaimNext[] =
-    "WITH q AS (SELECT id, created_at FROM jobs"
-    "   WHERE state = 'queued' AND status <> 'awaiting_upload'"
-    "   ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),"
-    " r AS (SELECT id, created_at FROM jobs"
-    "   WHERE state = 'retryable' AND retry_at <= $2::bigint"
-    "   ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),"
-    " l AS (SELECT id, created_at FROM jobs"
-    "   WHERE state = 'working' AND lease_expires_at < $2::bigint"
-    "   ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    "WITH q AS (SELECT id, processing_priority, created_at FROM jobs"
+    "   WHERE state = 'queued' AND status <> 'awaiting_upload'" INGESTD_CLAIM_ORDER
+    " FOR UPDATE SKIP LOCKED),"
+    " r AS (SELECT id, processing_priority, created_at FROM jobs"
+    "   WHERE state = 'retryable' AND retry_at <= $2::bigint" INGESTD_CLAIM_ORDER
+    " FOR UPDATE SKIP LOCKED),"
+    " l AS (SELECT id, processing_priority, created_at FROM jobs"
+    "   WHERE state = 'working' AND lease_expires_at < $2::bigint" INGESTD_CLAIM_ORDER
+    " FOR UPDATE SKIP LOCKED)"
     " UPDATE jobs SET state = 'working', claimed_by = $1,"
     "   lease_expires_at = $2::bigint + $3::bigint, updated_at = $2::bigint"
     " WHERE id = (SELECT id FROM (SELECT * FROM q UNION ALL SELECT * FROM r"
-    "   UNION ALL SELECT * FROM l) heads ORDER BY created_at, id LIMIT 1)"
+    "   UNION ALL SELECT * FROM l) heads" INGESTD_CLAIM_ORDER ")"
     " RETURNING " INGESTD_JOB_COLUMNS;
+#undef INGESTD_CLAIM_ORDER
+
+// One routed call (Store::RecordRoute), one statement: under READ COMMITTED a concurrent
+// update of the row makes this one re-read it before applying, so no increment is lost.
+// $1 job, $2 service (parse|embed), $3 mode, $4 implementation, $5 reason, $6 fallback
+// (0/1), $7 cost nanos, $8 now.
+#define INGESTD_ROUTE_FIELD(key) "(stage_routes::jsonb #> ARRAY[$2::text, '" key "'])"
+inline constexpr char kRecordRoute[] =
+    "UPDATE jobs SET"
+    " actual_cost_parse_nanos = actual_cost_parse_nanos"
+    "   + (CASE WHEN $2::text = 'parse' THEN $7::bigint ELSE 0 END),"
+    " actual_cost_embed_nanos = actual_cost_embed_nanos"
+    "   + (CASE WHEN $2::text = 'embed' THEN $7::bigint ELSE 0 END),"
+    " fallback_triggered = GREATEST(fallback_triggered, $6::smallint),"
+    " stage_routes = jsonb_set(stage_routes::jsonb, ARRAY[$2::text], jsonb_build_object("
+    "   'mode', $3::text, 'implementation', $4::text, 'reason', $5::text,"
+    "   'calls', coalesce(" INGESTD_ROUTE_FIELD("calls") "::bigint, 0) + 1,"
+    "   'fallback_calls', coalesce(" INGESTD_ROUTE_FIELD("fallback_calls") "::bigint, 0)"
+    "     + $6::smallint,"
+    "   'fallback_reason', CASE WHEN $6::smallint = 1 THEN to_jsonb($5::text)"
+    "     ELSE " INGESTD_ROUTE_FIELD("fallback_reason") " END))::text,"
+    " updated_at = $8::bigint"
+    " WHERE id = $1";
+#undef INGESTD_ROUTE_FIELD
 
 // Worker-side statements: all guarded by the lease ($1 job, $2 worker).
 #define INGESTD_LEASE_HELD " WHERE id = $1 AND state = 'working' AND claimed_by = $2"

@@ -67,6 +67,7 @@ class PgStore final : public Store {
   Status ReleaseClaim(std::string_view job_id, std::string_view worker_id, int64_t now_ms) override;
   Result<Job> RequeueJob(std::string_view user_id, std::string_view job_id,
                          int64_t now_ms) override;
+  Status RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) override;
 
   std::unique_ptr<StoreSubscription> SubscribeJobQueued(std::function<void()> fn) override;
 

@@ -170,4 +170,24 @@ Status PgStore::ReleaseClaim(std::string_view job_id, std::string_view worker_id
   });
 }
 
+Status PgStore::RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) {
+  if (!record::IsRoutedService(r.service)) {
+    return codes::InvalidRecord("route service must be parse or embed");
+  }
+  return Autocommit([&](PgConn& c) -> Status {
+    Result<int64_t> changed = Execute(c, sql::kRecordRoute,
+                                      PgParams()
+                                          .Add(job_id)
+                                          .Add(r.service)
+                                          .Add(r.mode)
+                                          .Add(r.implementation)
+                                          .Add(r.reason)
+                                          .Add(r.fallback ? 1 : 0)
+                                          .Add(r.cost_nanos)
+                                          .Add(now_ms));
+    if (!changed.ok()) return changed.status();
+    return *changed == 1 ? Status() : codes::JobNotFound();
+  });
+}
+
 }  // namespace ingestd::pg

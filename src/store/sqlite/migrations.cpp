@@ -109,6 +109,24 @@ ALTER TABLE chunks ADD COLUMN page_start INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE chunks ADD COLUMN page_end INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// v4: what a job records about its cost and routing (model.h Job), and its processing
+// priority: the queued claim index leads with it, so the highest priority is the index's
+// head (see kClaimNext). Booleans are 0/1.
+constexpr char kV4JobCostAndPriority[] = R"sql(
+ALTER TABLE jobs ADD COLUMN processing_priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN router_config TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE jobs ADD COLUMN cost_estimate TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE jobs ADD COLUMN service_health_status TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE jobs ADD COLUMN cost_tracking_enabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN fallback_triggered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN actual_cost_parse_nanos INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN actual_cost_embed_nanos INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN stage_routes TEXT NOT NULL DEFAULT '{}';
+DROP INDEX jobs_claim_queued;
+CREATE INDEX jobs_claim_queued ON jobs (processing_priority DESC, created_at, id)
+  WHERE state = 'queued' AND status <> 'awaiting_upload';
+)sql";
+
 Status ApplyOne(SqliteConn& conn, const Migration& m) {
   Result<Txn> txn = Txn::Begin(conn, Txn::Mode::kImmediate);
   if (!txn.ok()) return txn.status();
@@ -140,6 +158,7 @@ const std::vector<Migration>& Migrations() {
       {1, "initial_schema", kV1InitialSchema},
       {2, "claim_indexes", kV2ClaimIndexes},
       {3, "chunk_pages", kV3ChunkPages},
+      {4, "job_cost_and_priority", kV4JobCostAndPriority},
   };
   return kAll;
 }

@@ -37,7 +37,11 @@ void BindJob(Stmt& s, const Job& j) {
   s.Bind(8, j.correlation_id).Bind(9, j.service_mode).Bind(10, j.claimed_by);
   s.Bind(11, j.lease_expires_at_ms).Bind(12, j.retry_at_ms).Bind(13, j.stage_pct);
   s.Bind(14, record::TimingsToJson(j));
-  s.Bind(15, j.created_at_ms).Bind(16, j.updated_at_ms);
+  s.Bind(15, j.created_at_ms).Bind(16, j.updated_at_ms).Bind(17, j.processing_priority);
+  s.Bind(18, record::ObjectToJson(j.router_config)).Bind(19, record::ObjectToJson(j.cost_estimate));
+  s.Bind(20, record::ObjectToJson(j.service_health)).Bind(21, j.cost_tracking_enabled ? 1 : 0);
+  s.Bind(22, j.fallback_triggered ? 1 : 0).Bind(23, j.actual_parse_cost_nanos);
+  s.Bind(24, j.actual_embed_cost_nanos).Bind(25, record::ObjectToJson(j.stage_routes));
 }
 
 void BindDocument(Stmt& s, const Document& d) {

@@ -20,7 +20,7 @@ Result<Event> ReadEvent(const Stmt& s);
 // chunk_id, document_id, model, data.
 Result<VectorRecord> ReadVector(const Stmt& s);
 
-// Binds every job column as ?1..?16 (kInsertJob).
+// Binds every job column as ?1..?25 (kInsertJob).
 void BindJob(Stmt& s, const Job& j);
 void BindDocument(Stmt& s, const Document& d);
 void BindChunk(Stmt& s, const Chunk& c);

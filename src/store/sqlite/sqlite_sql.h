@@ -11,7 +11,9 @@ namespace ingestd::sqlite::sql {
 #define INGESTD_JOB_COLUMNS                                                                \
   "id, document_id, user_id, status, state, retry_count, last_error, correlation_id, "     \
   "service_mode, claimed_by, lease_expires_at, retry_at, stage_pct, timings, created_at, " \
-  "updated_at"
+  "updated_at, processing_priority, router_config, cost_estimate, service_health_status, " \
+  "cost_tracking_enabled, fallback_triggered, actual_cost_parse_nanos, "                   \
+  "actual_cost_embed_nanos, stage_routes"
 #define INGESTD_DOCUMENT_COLUMNS \
   "id, user_id, filename, mime, size_bytes, sha256, blob_key, page_count, created_at"
 #define INGESTD_CHUNK_COLUMNS \
@@ -35,7 +37,8 @@ inline constexpr char kDeleteDocument[] = "DELETE FROM documents WHERE id = ?1";
 // ---- jobs ----
 inline constexpr char kInsertJob[] =
     "INSERT INTO jobs (" INGESTD_JOB_COLUMNS
-    ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)";
+    ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,"
+    "?22,?23,?24,?25)";
 inline constexpr char kSelectJob[] = "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = ?1";
 inline constexpr char kSelectJobScoped[] =
     "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = ?1 AND user_id = ?2";
@@ -56,25 +59,48 @@ inline constexpr char kRequeueJob[] =
     " RETURNING " INGESTD_JOB_COLUMNS;
 
 // Claimable: queued (and its bytes have arrived), retryable and due, or working with an
-// expired lease; the oldest by created_at wins. One statement, so two workers can never
-// claim the same job. Each branch is an index lookup on its own partial index (migration
-// v2), so a backlog of not-yet-due retries or of live leases costs nothing per claim.
+// expired lease; the highest processing_priority wins, then the oldest by created_at. One
+// statement, so two workers can never claim the same job. Each branch is an index lookup
+// on its own partial index (migrations v2, v4: the queued one leads with the priority), so
+// a backlog of not-yet-due retries or of live leases costs nothing per claim.
 // ?1 worker, ?2 now, ?3 lease_ms.
+#define INGESTD_CLAIM_ORDER " ORDER BY processing_priority DESC, created_at, id LIMIT 1"
 inline constexpr char kClaimNext[] =
     "UPDATE jobs SET state = 'working', claimed_by = ?1, lease_expires_at = ?2 + ?3,"
     " updated_at = ?2"
     " WHERE id = (SELECT id FROM ("
-    "   SELECT * FROM (SELECT id, created_at FROM jobs"
-    "     WHERE state = 'queued' AND status <> 'awaiting_upload'"
-    "     ORDER BY created_at, id LIMIT 1)"
+    "   SELECT * FROM (SELECT id, processing_priority, created_at FROM jobs"
+    "     WHERE state = 'queued' AND status <> 'awaiting_upload'" INGESTD_CLAIM_ORDER ")"
     "   UNION ALL"
-    "   SELECT * FROM (SELECT id, created_at FROM jobs"
-    "     WHERE state = 'retryable' AND retry_at <= ?2 ORDER BY created_at, id LIMIT 1)"
+    "   SELECT * FROM (SELECT id, processing_priority, created_at FROM jobs"
+    "     WHERE state = 'retryable' AND retry_at <= ?2" INGESTD_CLAIM_ORDER ")"
     "   UNION ALL"
-    "   SELECT * FROM (SELECT id, created_at FROM jobs"
-    "     WHERE state = 'working' AND lease_expires_at < ?2 ORDER BY created_at, id LIMIT 1))"
-    "  ORDER BY created_at, id LIMIT 1)"
+    "   SELECT * FROM (SELECT id, processing_priority, created_at FROM jobs"
+    "     WHERE state = 'working' AND lease_expires_at < ?2" INGESTD_CLAIM_ORDER "))"
+    INGESTD_CLAIM_ORDER ")"
     " RETURNING " INGESTD_JOB_COLUMNS;
+#undef INGESTD_CLAIM_ORDER
+
+// One routed call (Store::RecordRoute), one statement: the increments read the row they
+// write, so concurrent calls never lose one. ?1 job, ?2 service (parse|embed, checked by
+// the caller: it becomes a JSON path), ?3 mode, ?4 implementation, ?5 reason, ?6 fallback
+// (0/1), ?7 cost nanos, ?8 now.
+#define INGESTD_ROUTE_PATH(key) "'$.' || ?2 || '." key "'"
+inline constexpr char kRecordRoute[] =
+    "UPDATE jobs SET"
+    " actual_cost_parse_nanos = actual_cost_parse_nanos + (CASE WHEN ?2 = 'parse' THEN ?7 ELSE 0 END),"
+    " actual_cost_embed_nanos = actual_cost_embed_nanos + (CASE WHEN ?2 = 'embed' THEN ?7 ELSE 0 END),"
+    " fallback_triggered = MAX(fallback_triggered, ?6),"
+    " stage_routes = json_set(stage_routes, '$.' || ?2, json_object("
+    "   'mode', ?3, 'implementation', ?4, 'reason', ?5,"
+    "   'calls', coalesce(json_extract(stage_routes, " INGESTD_ROUTE_PATH("calls") "), 0) + 1,"
+    "   'fallback_calls', coalesce(json_extract(stage_routes, " INGESTD_ROUTE_PATH(
+        "fallback_calls") "), 0) + ?6,"
+    "   'fallback_reason', CASE WHEN ?6 = 1 THEN ?5"
+    "     ELSE json_extract(stage_routes, " INGESTD_ROUTE_PATH("fallback_reason") ") END)),"
+    " updated_at = ?8"
+    " WHERE id = ?1";
+#undef INGESTD_ROUTE_PATH
 
 // Worker-side statements: all guarded by the lease (?1 job, ?2 worker).
 #define INGESTD_LEASE_HELD " WHERE id = ?1 AND state = 'working' AND claimed_by = ?2"

@@ -70,6 +70,7 @@ class SqliteStore final : public Store {
   Status ReleaseClaim(std::string_view job_id, std::string_view worker_id, int64_t now_ms) override;
   Result<Job> RequeueJob(std::string_view user_id, std::string_view job_id,
                          int64_t now_ms) override;
+  Status RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) override;
 
  private:
   SqliteStore(std::string path, SqliteStoreOptions options, std::unique_ptr<SqliteConn> writer)

@@ -1,6 +1,7 @@
 // SqliteStore: the worker-side writes (claim, lease, stage commits, retries, dead letters).
 // Every one except ClaimNext first re-reads the job under the lease inside the write
 // transaction, so a worker whose lease was taken over changes nothing (LEASE_LOST).
+#include "store/record_codec.h"
 #include "store/sqlite/sqlite_query.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -164,6 +165,20 @@ Status SqliteStore::ReleaseClaim(std::string_view job_id, std::string_view worke
   return Write([&](SqliteConn& c) {
     return UpdateUnderLease(c, sql::kReleaseClaim,
                             [&](Stmt& s) { s.Bind(1, job_id).Bind(2, worker_id).Bind(3, now_ms); });
+  });
+}
+
+Status SqliteStore::RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) {
+  if (!record::IsRoutedService(r.service)) {
+    return codes::InvalidRecord("route service must be parse or embed");
+  }
+  return Write([&](SqliteConn& c) -> Status {
+    Result<int64_t> changed = Execute(c, sql::kRecordRoute, [&](Stmt& s) {
+      s.Bind(1, job_id).Bind(2, r.service).Bind(3, r.mode).Bind(4, r.implementation);
+      s.Bind(5, r.reason).Bind(6, r.fallback ? 1 : 0).Bind(7, r.cost_nanos).Bind(8, now_ms);
+    });
+    if (!changed.ok()) return changed.status();
+    return *changed == 1 ? Status() : codes::JobNotFound();
   });
 }
 
