@@ -7,6 +7,7 @@
 
 #include "blob/blob_store.h"
 #include "core/clock.h"
+#include "limits/upload_limiter.h"
 #include "store/store.h"
 
 namespace ingestd {
@@ -24,6 +25,7 @@ struct ApiOptions {
   std::string upload_secret;       // HMAC key for upload URLs
   std::string service_mode = "mock";
   size_t max_json_body = 64 * 1024;  // non-upload request bodies
+  limits::UploadLimits upload_limits;  // per user; rates enforced by ApiContext::upload_limiter
 };
 
 struct ApiContext {
@@ -41,6 +43,8 @@ struct ApiContext {
   // null when the process runs no pipeline (or budgets are not enforced).
   Ledger* ledger = nullptr;
   ServiceRouter* router = nullptr;
+  // The per-user upload buckets; null when no upload rate limit is configured.
+  limits::UploadLimiter* upload_limiter = nullptr;
 
   void NotifyQueued() const {
     if (on_job_queued) on_job_queued();

@@ -57,6 +57,8 @@ std::map<std::string, std::string> ParseQuery(std::string_view q) {
   return out;
 }
 
+}  // namespace
+
 Result<JwtClaims> Authenticate(const ApiRequest& req, const ApiContext& ctx) {
   std::string auth = req.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
@@ -67,6 +69,8 @@ Result<JwtClaims> Authenticate(const ApiRequest& req, const ApiContext& ctx) {
   return VerifyJwt(std::string_view(auth).substr(kBearer.size()), ctx.options.jwt_secret,
                    ctx.clock->NowMillis() / 1000);
 }
+
+namespace {
 
 // Buffers a small body, then runs the route's handler.
 class BufferedExchange final : public Exchange {

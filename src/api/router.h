@@ -46,6 +46,10 @@ class ApiRouter final : public Dispatcher {
 std::vector<Route> ApiRoutes();
 
 // Helpers for handlers.
+// The caller named by the request's Authorization: Bearer token, verified as on
+// authenticated routes (401 TOKEN_MISSING / TOKEN_SIGNATURE / TOKEN_EXPIRED / TOKEN_MALFORMED);
+// for open routes that answer more to an authenticated caller.
+Result<JwtClaims> Authenticate(const ApiRequest& req, const ApiContext& ctx);
 ApiResponse JsonResponse(int status, const nlohmann::json& body);
 // limit (1..500) and offset (>= 0) query parameters; absent ones keep their defaults.
 Status PageParams(const ApiRequest& req, int* limit, int* offset);

@@ -2,8 +2,10 @@
 #include <nlohmann/json.hpp>
 
 #include "api/dashboard.h"
+#include "api/errors.h"
 #include "api/handlers.h"
 #include "api/router.h"
+#include "api/upload_limits.h"
 #include "api/validation.h"
 
 namespace ingestd::api {
@@ -21,11 +23,21 @@ ApiResponse HandleReady(ApiContext& ctx, const ApiRequest&) {
                                           {"blobs", blobs.ok() ? "ok" : blobs.code()}});
 }
 
-ApiResponse HandleUploadLimits(ApiContext& ctx, const ApiRequest&) {
-  return JsonResponse(200, {{"max_upload_bytes", ctx.options.max_upload_bytes},
-                            {"allowed_mime_types", {kPdfMime}},
-                            {"max_filename_bytes", kMaxFilenameBytes},
-                            {"upload_url_ttl_seconds", ctx.options.upload_url_ttl_s}});
+// Open to all; a caller with a bearer token also learns what they have left ("user").
+ApiResponse HandleUploadLimits(ApiContext& ctx, const ApiRequest& req) {
+  nlohmann::json body = {{"max_upload_bytes", ctx.options.max_upload_bytes},
+                         {"allowed_mime_types", {kPdfMime}},
+                         {"max_filename_bytes", kMaxFilenameBytes},
+                         {"upload_url_ttl_seconds", ctx.options.upload_url_ttl_s}};
+  body.update(ConfiguredLimitsJson(ctx.options));
+  if (!req.Header("authorization").empty()) {
+    Result<JwtClaims> caller = Authenticate(req, ctx);
+    if (!caller.ok()) return ErrorResponse(caller.status(), req.correlation_id);
+    Result<nlohmann::json> user = UserLimitsJson(ctx, caller->sub);
+    if (!user.ok()) return ErrorResponse(user.status(), req.correlation_id);
+    body["user"] = std::move(*user);
+  }
+  return JsonResponse(200, body);
 }
 
 ApiResponse HandleDashboard(ApiContext&, const ApiRequest&) {

@@ -7,6 +7,7 @@
 #include "api/handlers.h"
 #include "api/multipart.h"
 #include "api/router.h"
+#include "api/upload_limits.h"
 #include "api/upload_sink.h"
 #include "api/upload_token.h"
 #include "api/validation.h"
@@ -215,7 +216,7 @@ class MultipartUploadExchange final : public Exchange {
     }
     doc.page_count = *pages;
     int64_t now = ctx_->clock->NowMillis();
-    auto result = ctx_->store->CreateUpload(doc, job, now);
+    auto result = CreateLimitedUpload(*ctx_, doc, job, now);
     if (!result.ok()) {
       ctx_->blobs->Delete(doc.blob_key);
       return result;
@@ -276,7 +277,7 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
 
   auto [doc, job] = NewRecords(ctx, req, std::move(filename.value()), bytes_len, sha,
                                JobStatus::kAwaitingUpload);
-  auto result = ctx.store->CreateUpload(doc, job, ctx.clock->NowMillis());
+  auto result = CreateLimitedUpload(ctx, doc, job, ctx.clock->NowMillis());
   if (!result.ok()) return ErrorResponse(result.status(), cid);
   LogUpload(result->duplicate ? "upload deduplicated" : "upload declared", *result);
 

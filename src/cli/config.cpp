@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "core/crypto.h"
+#include "limits/token_bucket.h"
 
 namespace ingestd::cli {
 namespace {
@@ -130,6 +131,18 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   }
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_UPLOAD_URL_TTL_S", 1, 604'800,
                                    &c.api.upload_url_ttl_s);
+  // Per-user upload limits; unset or 0 = no limit.
+  limits::UploadLimits& ul = c.api.upload_limits;
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_UPLOADS_PER_MINUTE", 0, limits::kMaxPerMinute,
+                         &ul.per_minute);
+  }
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_UPLOADS_PER_DAY", 0, limits::kMaxPerDay, &ul.per_day);
+  }
+  if (s.ok()) {
+    s = ReadInt(env, "INGESTD_MAX_ACTIVE_JOBS_PER_USER", 0, 1'000'000, &ul.max_active_jobs);
+  }
   if (s.ok()) s = ReadInt(env, "INGESTD_WORKERS", 0, 256, &c.workers);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_LEASE_MS", 100, 86'400'000, &c.lease_ms);
   if (s.ok()) s = ReadInt(env, "INGESTD_MAX_ATTEMPTS", 1, 1000, &c.max_attempts);

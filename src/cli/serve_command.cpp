@@ -13,6 +13,7 @@
 #include "cli/pipeline_setup.h"
 #include "cli/process_setup.h"
 #include "core/log.h"
+#include "limits/upload_limiter.h"
 #include "pdf/helper_runner.h"
 #include "store/store.h"
 
@@ -63,6 +64,15 @@ int RunServe(const Args& args) {
     ctx.on_job_queued = [p = pipeline.get()] { p->Notify(); };
     ctx.ledger = pipeline->ledger();
     ctx.router = pipeline->router();
+  }
+  // Upload rate limits: buckets shared with every process on the database.
+  std::unique_ptr<limits::UploadLimiter> upload_limiter;
+  if (config.api.upload_limits.rate_limited()) {
+    auto opened = limits::OpenUploadLimiter(config.database_url, config.api.upload_limits,
+                                            ctx.clock);
+    if (!opened.ok()) return Fail(opened.status());
+    upload_limiter = std::move(*opened);
+    ctx.upload_limiter = upload_limiter.get();
   }
   // With the local parser, uploads are checked by the same sandboxed helper at once.
   if (config.parse_mode == "local") {
