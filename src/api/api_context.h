@@ -12,6 +12,7 @@
 
 namespace ingestd {
 class Ledger;
+class ModeController;
 class ServiceRouter;
 }  // namespace ingestd
 
@@ -43,6 +44,8 @@ struct ApiContext {
   // null when the process runs no pipeline (or budgets are not enforced).
   Ledger* ledger = nullptr;
   ServiceRouter* router = nullptr;
+  // Live mode switching (src/control); null when the process has no service router.
+  ModeController* modes = nullptr;
   // The per-user upload buckets; null when no upload rate limit is configured.
   limits::UploadLimiter* upload_limiter = nullptr;
 

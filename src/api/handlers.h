@@ -34,6 +34,9 @@ ApiResponse HandleDashboard(ApiContext& ctx, const ApiRequest& req);
 // services and costs (service_handlers.cpp)
 ApiResponse HandleServicesHealth(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleCosts(ApiContext& ctx, const ApiRequest& req);
+// live mode switching (mode_handlers.cpp); admin only
+ApiResponse HandleSetServiceMode(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleModeHistory(ApiContext& ctx, const ApiRequest& req);
 
 // provider webhooks (webhook_handlers.cpp); the signature is the credential
 ApiResponse HandleLlamaParseWebhook(ApiContext& ctx, const ApiRequest& req);

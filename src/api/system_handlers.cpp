@@ -64,6 +64,8 @@ std::vector<Route> ApiRoutes() {
       open("GET", "/ready", HandleReady),
       open("GET", "/api/v1/upload/limits", HandleUploadLimits),
       open("GET", "/api/v1/services/health", HandleServicesHealth),
+      admin("PUT", "/api/v1/services/{service}/mode", HandleSetServiceMode),
+      admin("GET", "/api/v1/services/modes/history", HandleModeHistory),
       authed("GET", "/api/v1/costs", HandleCosts),
       authed("POST", "/api/v1/upload", HandleCreateUpload),
       // The signed token in the URL is the credential of the PUT.

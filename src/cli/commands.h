@@ -12,5 +12,6 @@ int RunServe(const Args& args);
 int RunWorker(const Args& args);
 int RunToken(const Args& args);
 int RunCosts(const Args& args);
+int RunServices(const Args& args);
 
 }  // namespace ingestd::cli

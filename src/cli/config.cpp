@@ -148,6 +148,9 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   if (s.ok()) s = ReadInt(env, "INGESTD_MAX_ATTEMPTS", 1, 1000, &c.max_attempts);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_RETRY_BASE_MS", 1, 86'400'000, &c.retry_base_ms);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_RETRY_MAX_MS", 1, 86'400'000, &c.retry_max_ms);
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_SETTINGS_POLL_MS", 10, 3'600'000, &c.settings_poll_ms);
+  }
   // The embedding API takes at most 8192 tokens per input.
   if (s.ok()) s = ReadInt<size_t>(env, "INGESTD_CHUNK_MAX_TOKENS", 8, 8192, &c.chunk_max_tokens);
   if (s.ok()) {

@@ -29,6 +29,7 @@ struct Config {
   int max_attempts = 5;             // INGESTD_MAX_ATTEMPTS
   int64_t retry_base_ms = 1'000;    // INGESTD_RETRY_BASE_MS
   int64_t retry_max_ms = 60'000;    // INGESTD_RETRY_MAX_MS
+  int64_t settings_poll_ms = 2'000;  // INGESTD_SETTINGS_POLL_MS: how often modes are re-read
   std::string parse_mode = "mock";  // PARSE_MODE, default SERVICE_MODE: mock | local | real | hybrid
   std::string embed_mode = "mock";  // EMBED_MODE, default SERVICE_MODE: mock
   size_t chunk_max_tokens = 512;    // INGESTD_CHUNK_MAX_TOKENS

@@ -20,6 +20,8 @@ constexpr const char* kUsage =
     "  worker                         run pipeline workers only (no HTTP API)\n"
     "  costs [--from T] [--to T] [--group-by G] [--user U]\n"
     "                                 spend, open reservations and budget limits (JSON)\n"
+    "  services show | set-mode parse|embed MODE\n"
+    "                                 persisted service modes and their history; switch one\n"
     "  token --user U [--role R] [--ttl-s N]\n"
     "                                 print a development bearer token\n"
     "  tokenize FILE|- [--count]      cl100k_base token ids (or their count)\n"
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
       {"worker", ingestd::cli::RunWorker},
       {"token", ingestd::cli::RunToken},
       {"costs", ingestd::cli::RunCosts},
+      {"services", ingestd::cli::RunServices},
       {"tokenize",
        [](const Args& a) {
          return ingestd::RunTokenizeCommand(a, std::cin, std::cout, std::cerr);

@@ -1,6 +1,7 @@
 #include "cli/pipeline_setup.h"
 
 #include "cli/ledger_setup.h"
+#include "cli/settings_setup.h"
 #include "services/llamaparse_job_events.h"
 #include "services/service_factory.h"
 #include "text/markdown_token_chunker.h"
@@ -35,21 +36,24 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
   options.prices.parse_credits_per_page = config.llamaparse_tier == "cost_effective" ? 3 : 1;
 
   ServiceImpls impls;
-  const bool parse_hybrid = *parse_mode == ServiceMode::kHybrid;
-  for (std::string name : {parse_hybrid ? std::string("real") : config.parse_mode,
-                           parse_hybrid ? std::string("local") : std::string()}) {
-    if (name.empty()) continue;
+  // Every implementation an operator may switch to at run time (live mode switching), not
+  // only the configured modes': mock and local always, real when its client can be built
+  // (it has keys). Only a configured mode's own implementation must build.
+  for (const char* name : {"mock", "local", "real"}) {
     auto parser = MakeParser(name, parse_options);
-    if (!parser.ok()) return parser.status();
-    impls.parsers[name] = std::move(parser.value());
+    if (parser.ok()) {
+      impls.parsers[name] = std::move(parser.value());
+    } else if (std::string_view(name) != "real" || ServiceRoute::IsPaid(*parse_mode)) {
+      return parser.status();
+    }
   }
-  const bool embed_hybrid = *embed_mode == ServiceMode::kHybrid;
-  for (std::string name : {embed_hybrid ? std::string("real") : config.embed_mode,
-                           embed_hybrid ? std::string("mock") : std::string()}) {
-    if (name.empty()) continue;
+  for (const char* name : {"mock", "real"}) {
     auto embedder = MakeEmbedder(name, embed_options);
-    if (!embedder.ok()) return embedder.status();
-    impls.embedders[name] = std::move(embedder.value());
+    if (embedder.ok()) {
+      impls.embedders[name] = std::move(embedder.value());
+    } else if (std::string_view(name) != "real" || ServiceRoute::IsPaid(*embed_mode)) {
+      return embedder.status();
+    }
   }
   DecisionSink sink = [store, clock](const RouteDecision& d) {
     if (!d.fallback_triggered || d.job_id.empty()) return;
@@ -104,6 +108,11 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
                             store);
   if (!router.ok()) return router.status();
   p->router_ = std::move(router.value());
+  // Live mode switching: the persisted modes replace the configured ones before any call,
+  // and switches made anywhere reach this router within INGESTD_SETTINGS_POLL_MS.
+  auto modes = StartLiveModes(config, clock, p->router_.get());
+  if (!modes.ok()) return modes.status();
+  p->modes_ = std::move(*modes);
   auto chunker = MarkdownTokenChunker::Create(
       {.max_tokens = config.chunk_max_tokens, .overlap_tokens = config.chunk_overlap_tokens});
   if (!chunker.ok()) return chunker.status();
@@ -116,8 +125,9 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   options.backoff.base_delay_ms = config.retry_base_ms;
   options.backoff.max_delay_ms = config.retry_max_ms;
   // A remote embedder packs each call into requests of up to 2048 inputs / 300k tokens:
-  // give it enough texts per call to fill them (2048 is the most the options allow).
-  if (config.embed_mode != "mock") options.embed_batch_size = 2048;
+  // give it enough texts per call to fill them (2048 is the most the options allow) whenever
+  // the embed service can be switched to it.
+  if (p->router_->CheckMode("embed", ServiceMode::kReal).ok()) options.embed_batch_size = 2048;
   if (Status s = ValidatePipelineOptions(options); !s.ok()) return s;
 
   PipelineDeps deps{store,

@@ -5,6 +5,7 @@
 
 #include "blob/blob_store.h"
 #include "cli/config.h"
+#include "cli/settings_setup.h"
 #include "ledger/ledger.h"
 #include "pipeline/worker_pool.h"
 #include "services/llamaparse_parser.h"
@@ -23,6 +24,8 @@ class Pipeline {
   // Null when budgets are not enforced (PostgreSQL store).
   Ledger* ledger() { return ledger_.get(); }
   ServiceRouter* router() { return router_.get(); }
+  // Live mode switching of this process's router (PUT /api/v1/services/{service}/mode).
+  ModeController* modes() { return modes_.controller.get(); }
 
  private:
   friend Result<std::unique_ptr<Pipeline>> StartPipeline(const Config&, Store*, BlobStore*);
@@ -32,6 +35,7 @@ class Pipeline {
   std::unique_ptr<ProviderJobRecorder> parse_jobs_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ServiceRouter> router_;
+  LiveModes modes_;  // switches router_; stops polling before router_ goes
   std::unique_ptr<Chunker> chunker_;
   std::unique_ptr<WorkerPool> pool_;
 };

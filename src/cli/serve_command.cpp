@@ -64,6 +64,7 @@ int RunServe(const Args& args) {
     ctx.on_job_queued = [p = pipeline.get()] { p->Notify(); };
     ctx.ledger = pipeline->ledger();
     ctx.router = pipeline->router();
+    ctx.modes = pipeline->modes();
   }
   // Upload rate limits: buckets shared with every process on the database.
   std::unique_ptr<limits::UploadLimiter> upload_limiter;

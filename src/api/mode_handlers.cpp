@@ -1,0 +1,66 @@
+// PUT /api/v1/services/{service}/mode and GET /api/v1/services/modes/history (admin only):
+// live mode switching through this process's ModeController (src/control).
+#include <nlohmann/json.hpp>
+
+#include "api/errors.h"
+#include "api/handlers.h"
+#include "api/router.h"
+#include "control/mode_controller.h"
+#include "core/clock.h"
+
+namespace ingestd::api {
+namespace {
+
+using nlohmann::json;
+
+json ChangeJson(const ModeChange& c) {
+  return {{"change_id", c.change_id},
+          {"service", c.service},
+          {"from", c.from_mode},
+          {"to", c.to_mode},
+          {"actor", c.actor},
+          {"correlation_id", c.correlation_id},
+          {"at", FormatRfc3339(c.at_ms)}};
+}
+
+ApiResponse NoModes(const ApiRequest& req) {
+  return ErrorResponse(Status::Error(Kind::kUnavailable, "MODES_NOT_IN_PROCESS",
+                                     "this process has no service router to switch"),
+                       req.correlation_id);
+}
+
+}  // namespace
+
+ApiResponse HandleSetServiceMode(ApiContext& ctx, const ApiRequest& req) {
+  if (ctx.modes == nullptr) return NoModes(req);
+  const json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("mode") ||
+      !body["mode"].is_string()) {
+    return ErrorResponse(
+        Status::InvalidArgument("INVALID_JSON", "body must be a JSON object {\"mode\": \"...\"}"),
+        req.correlation_id);
+  }
+  auto change = ctx.modes->SetMode(req.params.at("service"), body["mode"].get<std::string>(),
+                                   req.caller->sub, req.correlation_id);
+  if (!change.ok()) return ErrorResponse(change.status(), req.correlation_id);
+  return JsonResponse(200, ChangeJson(*change));
+}
+
+ApiResponse HandleModeHistory(ApiContext& ctx, const ApiRequest& req) {
+  if (ctx.modes == nullptr) return NoModes(req);
+  int limit = 50, offset = 0;
+  if (Status s = PageParams(req, &limit, &offset); !s.ok()) {
+    return ErrorResponse(s, req.correlation_id);
+  }
+  auto history = ctx.modes->History(limit, offset);
+  if (!history.ok()) return ErrorResponse(history.status(), req.correlation_id);
+  auto modes = ctx.modes->Modes();
+  if (!modes.ok()) return ErrorResponse(modes.status(), req.correlation_id);
+  json changes = json::array(), current = json::object();
+  for (const ModeChange& c : *history) changes.push_back(ChangeJson(c));
+  for (const ModeSetting& m : *modes) current[m.service] = m.mode;
+  return JsonResponse(
+      200, {{"modes", current}, {"changes", changes}, {"limit", limit}, {"offset", offset}});
+}
+
+}  // namespace ingestd::api
