@@ -69,9 +69,11 @@ TEST(CheckBudgetPreflightTest, SharedWindowsSumEveryServiceAndTheLatestEndWins) 
   LedgerOptions o;
   o.daily_usd = 1.0;
   o.embed.hourly_requests = 10;
-  std::vector<WindowState> windows = {Window("embed", "requests", kHourMs, 10, 10)};
-  // Each service alone fits the daily total; together they do not.
-  std::vector<PreflightDemand> both = {{"parse", 600'000'000, 1}, {"embed", 600'000'000, 1}};
+  std::vector<WindowState> windows = {Window("embed", "requests", kHourMs, 10, 10),
+                                      Window("total", "usd", kDayMs, kNanosPerUsd, 300'000'000)};
+  // Each service alone fits what is left of the daily total; together they do not.
+  EXPECT_TRUE(CheckBudgetPreflight(o, windows, {{"parse", 400'000'000, 1}}, "alice", kNow).ok());
+  std::vector<PreflightDemand> both = {{"parse", 400'000'000, 1}, {"embed", 400'000'000, 1}};
   Status s = CheckBudgetPreflight(o, windows, both, "alice", kNow);
   EXPECT_EQ(s.code(), "BUDGET_PREFLIGHT_EXCEEDED");
   // Both the hourly request window and the daily total block: the day's end is when it fits.
