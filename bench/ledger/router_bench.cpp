@@ -1,8 +1,9 @@
 // Router pick + reserve + settle overhead per call on SQLite (target < 20 µs): a routed
 // embedder in real mode over a no-op "real" embedder, with a ledger on a temp file that has
 // every limit kind set (total, service daily/hourly/requests, per user), so each call checks
-// five windows. Also times the ledger alone and the router in mock mode (no ledger).
-//   router_bench [--calls N] [--dir D]
+// five windows. Also times the ledger alone and the router in mock mode (no ledger), and,
+// with --pg-url, the same two on a PgLedger in that (empty) PostgreSQL database.
+//   router_bench [--calls N] [--dir D] [--pg-url URL]
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/pg_ledger.h"
 #include "ledger/sqlite_ledger.h"
 #include "services/router/service_router.h"
 
@@ -81,12 +83,39 @@ std::unique_ptr<ServiceRouter> MakeRouter(ServiceMode mode, Ledger* ledger, Cloc
   return std::move(*router);
 }
 
+struct LedgerTimings {
+  Timing ledger_only, routed;
+};
+
+// Reserve + settle on the ledger alone, then through a real-mode router.
+LedgerTimings Measure(Ledger* ledger, Clock* clock, int calls) {
+  const std::vector<std::string> texts = {"one chunk of text"};
+  const CallContext ctx{"corr", "job", "user"};
+  LedgerTimings t;
+  t.ledger_only = Time(calls, [&] {
+    auto r = ledger->Reserve({"embed", 2000, "user", "job", "corr"});
+    if (!r.ok() || !ledger->Settle(r->id, {2000, 100, "tokens", "m", false}).ok()) std::abort();
+  });
+  auto real = MakeRouter(ServiceMode::kReal, ledger, clock);
+  t.routed = Time(calls, [&] {
+    if (!real->embedder()->Embed(texts, ctx).ok()) std::abort();
+  });
+  return t;
+}
+
+void Line(const char* name, const Timing& t) {
+  std::printf("LEDGER %s mean_us=%.2f p50_us=%.2f p99_us=%.2f\n", name, t.mean_us, t.p50_us,
+              t.p99_us);
+}
+
 int Main(int argc, char** argv) {
   int calls = 20'000;
   std::string dir = std::filesystem::temp_directory_path().string();
+  std::string pg_url;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--calls") calls = std::atoi(argv[i + 1]);
     if (std::string(argv[i]) == "--dir") dir = argv[i + 1];
+    if (std::string(argv[i]) == "--pg-url") pg_url = argv[i + 1];
   }
   const std::string path = dir + "/router_bench_" + std::to_string(::getpid()) + ".db";
   LedgerOptions lo;
@@ -99,18 +128,10 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "ledger: %s\n", ledger.status().ToString().c_str());
     return 1;
   }
+  const LedgerTimings sqlite = Measure(ledger->get(), clock, calls);
+  auto mock = MakeRouter(ServiceMode::kMock, nullptr, clock);
   const std::vector<std::string> texts = {"one chunk of text"};
   const CallContext ctx{"corr", "job", "user"};
-
-  Timing ledger_only = Time(calls, [&] {
-    auto r = (*ledger)->Reserve({"embed", 2000, "user", "job", "corr"});
-    if (!r.ok() || !(*ledger)->Settle(r->id, {2000, 100, "tokens", "m", false}).ok()) std::abort();
-  });
-  auto real = MakeRouter(ServiceMode::kReal, ledger->get(), clock);
-  Timing routed = Time(calls, [&] {
-    if (!real->embedder()->Embed(texts, ctx).ok()) std::abort();
-  });
-  auto mock = MakeRouter(ServiceMode::kMock, nullptr, clock);
   Timing pick = Time(calls, [&] {
     if (!mock->embedder()->Embed(texts, ctx).ok()) std::abort();
   });
@@ -118,13 +139,19 @@ int Main(int argc, char** argv) {
   std::filesystem::remove(path + "-wal");
   std::filesystem::remove(path + "-shm");
 
-  auto line = [](const char* name, const Timing& t) {
-    std::printf("LEDGER %s mean_us=%.2f p50_us=%.2f p99_us=%.2f\n", name, t.mean_us, t.p50_us,
-                t.p99_us);
-  };
-  line("router_reserve_settle", routed);
-  line("ledger_reserve_settle", ledger_only);
-  line("router_pick_mock", pick);
+  Line("router_reserve_settle", sqlite.routed);
+  Line("ledger_reserve_settle", sqlite.ledger_only);
+  Line("router_pick_mock", pick);
+  if (!pg_url.empty()) {
+    auto pg = PgLedger::Open(pg_url, clock, lo);
+    if (!pg.ok()) {
+      std::fprintf(stderr, "pg ledger: %s\n", pg.status().ToString().c_str());
+      return 1;
+    }
+    const LedgerTimings t = Measure(pg->get(), clock, calls);
+    Line("pg_router_reserve_settle", t.routed);
+    Line("pg_ledger_reserve_settle", t.ledger_only);
+  }
   return 0;
 }
 

@@ -186,14 +186,21 @@ Status SqliteLedger::Finish(const std::string& id, const Usage* actual,
   const int64_t now = clock_->NowMillis();
   auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
   if (!txn.ok()) return txn.status();
-  auto take = conn_->Prepare(ledger_sql::kTakeReservation);
-  if (!take.ok()) return take.status();
-  auto row = take->Bind(1, id).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return ReservationNotFound(id);
-  const std::string service = take->Text(0), user = take->Text(1), job = take->Text(2),
-                    correlation = take->Text(3);
-  if (Status s = take->Run(); !s.ok()) return s;
+  std::string service, user, job, correlation;
+  {
+    auto take = conn_->Prepare(ledger_sql::kSelectReservation);
+    if (!take.ok()) return take.status();
+    auto row = take->Bind(1, id).Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return ReservationNotFound(id);
+    service = take->Text(0);
+    user = take->Text(1);
+    job = take->Text(2);
+    correlation = take->Text(3);
+  }
+  auto del = conn_->Prepare(ledger_sql::kDeleteReservation);
+  if (!del.ok()) return del.status();
+  if (Status s = del->Bind(1, id).Run(); !s.ok()) return s;
 
   auto apply = conn_->Prepare(ledger_sql::kApplyHolds);
   if (!apply.ok()) return apply.status();
@@ -201,16 +208,7 @@ Status SqliteLedger::Finish(const std::string& id, const Usage* actual,
       apply->Bind(1, id).Bind(2, actual ? actual->cost_nanos : 0).Bind(3, actual ? 1 : 0).Run();
   if (!s.ok()) return s;
   if (actual != nullptr) {
-    auto raise = conn_->Prepare(ledger_sql::kRaiseThresholdAlerts);
-    if (!raise.ok()) return raise.status();
-    raise->Bind(1, id).Bind(2, job).Bind(3, correlation).Bind(4, now);
-    for (;;) {
-      auto r = raise->Step();
-      if (!r.ok()) return r.status();
-      if (!*r) break;
-      alerts->push_back({raise->Text(0), raise->Text(1), raise->Text(2), raise->Int(3),
-                         raise->Int(4), raise->Int(5), id, job, correlation});
-    }
+    if (s = RaiseThresholdAlerts(id, job, correlation, now, alerts); !s.ok()) return s;
   }
   auto drop = conn_->Prepare(ledger_sql::kDeleteHolds);
   if (!drop.ok()) return drop.status();
@@ -252,6 +250,50 @@ Status SqliteLedger::Finish(const std::string& id, const Usage* actual,
     }
   }
   return txn->Commit();
+}
+
+Status SqliteLedger::RaiseThresholdAlerts(const std::string& id, const std::string& job,
+                                          const std::string& correlation, int64_t now,
+                                          std::vector<LedgerAlert>* alerts) {
+  static constexpr std::pair<const char*, int> kThresholds[] = {
+      {"pct80", 80}, {"pct95", 95}, {"exhausted", 100}};
+  std::vector<std::pair<std::string, LedgerAlert>> crossed;  // window key, alert
+  {
+    auto sel = conn_->Prepare(ledger_sql::kSelectCrossings);
+    if (!sel.ok()) return sel.status();
+    sel->Bind(1, id);
+    for (;;) {
+      auto row = sel->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      const int64_t spent = sel->Int(4), limit = sel->Int(5);
+      for (const auto& [kind, pct] : kThresholds) {
+        if (spent * 100 < limit * pct) break;
+        crossed.push_back(
+            {sel->Text(0),
+             {kind, sel->Text(1), sel->Text(2), sel->Int(3), spent, limit, id, job, correlation}});
+      }
+    }
+  }
+  for (const auto& [key, a] : crossed) {
+    auto raise = conn_->Prepare(ledger_sql::kRaiseAlert);
+    if (!raise.ok()) return raise.status();
+    Status s = raise->Bind(1, key)
+                   .Bind(2, a.kind)
+                   .Bind(3, a.scope)
+                   .Bind(4, a.metric)
+                   .Bind(5, a.window_start_ms)
+                   .Bind(6, a.spent)
+                   .Bind(7, a.limit)
+                   .Bind(8, id)
+                   .Bind(9, job)
+                   .Bind(10, correlation)
+                   .Bind(11, now)
+                   .Run();
+    if (!s.ok()) return s;
+    if (conn_->Changes() > 0) alerts->push_back(a);  // else raised before
+  }
+  return Status();
 }
 
 Result<int64_t> SqliteLedger::ReleaseStale() {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "ledger/ledger.h"
@@ -42,6 +43,11 @@ class SqliteLedger final : public Ledger {
   // Settles (settle=true) or releases; alerts raised are appended to *alerts.
   Status Finish(const std::string& reservation_id, const Usage* actual,
                 std::vector<LedgerAlert>* alerts);
+  // Records the 80% / 95% / exhausted crossings of the windows reservation id settled into
+  // (each once per window) and appends the ones recorded now to *alerts.
+  Status RaiseThresholdAlerts(const std::string& id, const std::string& job,
+                              const std::string& correlation, int64_t now,
+                              std::vector<LedgerAlert>* alerts);
   void SweepIfDue(int64_t now_ms);
 
   Clock* const clock_;
