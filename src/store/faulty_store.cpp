@@ -92,6 +92,18 @@ Result<int64_t> FaultyStore::CountVectors(std::string_view doc_id) {
 Result<std::vector<VectorRecord>> FaultyStore::GetVectors(std::string_view doc_id) {
   return Call("GetVectors", [&] { return inner_->GetVectors(doc_id); });
 }
+
+Result<std::vector<std::string>> FaultyStore::ListDocumentsWithOtherVectors(std::string_view model,
+                                                                            int limit) {
+  return Call("ListDocumentsWithOtherVectors",
+              [&] { return inner_->ListDocumentsWithOtherVectors(model, limit); });
+}
+
+Status FaultyStore::ReplaceDocumentVectors(std::string_view doc_id,
+                                           const std::vector<VectorRecord>& vectors) {
+  return Call("ReplaceDocumentVectors",
+              [&] { return inner_->ReplaceDocumentVectors(doc_id, vectors); });
+}
 Result<std::optional<Job>> FaultyStore::FindJobForDocument(std::string_view doc_id) {
   return Call("FindJobForDocument", [&] { return inner_->FindJobForDocument(doc_id); });
 }

@@ -112,6 +112,19 @@ class Store {
   virtual Result<int64_t> CountVectors(std::string_view doc_id) = 0;
   // All vectors of a document, ordered by chunk ordinal then model (worker side, unscoped).
   virtual Result<std::vector<VectorRecord>> GetVectors(std::string_view doc_id) = 0;
+  // Re-embedding (ingestd reembed): ids of documents holding a vector whose model is not
+  // `model` (a fallback's), in id order, at most limit (clamped to [0, 10000]).
+  virtual Result<std::vector<std::string>> ListDocumentsWithOtherVectors(std::string_view model,
+                                                                         int limit) = 0;
+  // In one transaction: upserts `vectors` (one non-empty model, this document's chunks),
+  // deletes the document's vectors of every other model, and checks that each chunk now
+  // has a vector of that model — so a document never holds a mix of models, nor a chunk
+  // without a vector. kNotFound ("DOCUMENT_NOT_FOUND"); kInvalidArgument
+  // ("INVALID_STORE_RECORD") for an empty list, mixed models or another document's vector;
+  // kConflict ("VECTORS_INCOMPLETE", nothing changed) when a chunk would be left without
+  // a vector (its chunks changed since they were read).
+  virtual Status ReplaceDocumentVectors(std::string_view doc_id,
+                                        const std::vector<VectorRecord>& vectors) = 0;
   // The newest job of a document, nullopt when it has none (unscoped).
   virtual Result<std::optional<Job>> FindJobForDocument(std::string_view doc_id) = 0;
   virtual Result<std::vector<Event>> ListEvents(std::string_view user_id,

@@ -57,6 +57,10 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
                                 QueueState next_state);
   static VectorRecord MakeVector(const Chunk& chunk, const std::string& model,
                                  std::vector<float> values);
+  // A fresh document of u1, committed complete by worker, with one chunk per model and a
+  // vector of models[i] on chunk i; returns its chunks (store_conformance_vectors.cpp).
+  std::vector<Chunk> StoreDocumentWithVectors(const std::string& worker, int64_t now_ms,
+                                              const std::vector<std::string>& models);
   // Codes of the job's events, in order.
   std::vector<std::string> EventCodes(const std::string& user, const std::string& job_id);
 

@@ -49,6 +49,10 @@ class PgStore final : public Store {
   Result<int64_t> CountChunks(std::string_view doc_id) override;
   Result<int64_t> CountVectors(std::string_view doc_id) override;
   Result<std::vector<VectorRecord>> GetVectors(std::string_view doc_id) override;
+  Result<std::vector<std::string>> ListDocumentsWithOtherVectors(std::string_view model,
+                                                                 int limit) override;
+  Status ReplaceDocumentVectors(std::string_view doc_id,
+                                const std::vector<VectorRecord>& vectors) override;
   Result<std::optional<Job>> FindJobForDocument(std::string_view doc_id) override;
   Result<std::vector<Event>> ListEvents(std::string_view user_id, std::string_view job_id) override;
   Status AppendEvent(const Event& e) override;
