@@ -11,6 +11,8 @@
 #include "store/store.h"
 
 namespace ingestd {
+class AuditLog;
+class KeyRegistry;
 class Ledger;
 class ModeController;
 class ServiceRouter;
@@ -44,6 +46,10 @@ struct ApiContext {
   // null when the process runs no pipeline (or budgets are not enforced).
   Ledger* ledger = nullptr;
   ServiceRouter* router = nullptr;
+  // Provider key ids and states for /services/health (null: no pipeline here), and the
+  // audit log of paid calls for GET /api/v1/audit.
+  const KeyRegistry* keys = nullptr;
+  AuditLog* audit = nullptr;
   // Live mode switching (src/control); null when the process has no service router.
   ModeController* modes = nullptr;
   // The per-user upload buckets; null when no upload rate limit is configured.

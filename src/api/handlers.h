@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "api/api_context.h"
 #include "api/exchange.h"
 
@@ -34,6 +36,9 @@ ApiResponse HandleDashboard(ApiContext& ctx, const ApiRequest& req);
 // services and costs (service_handlers.cpp)
 ApiResponse HandleServicesHealth(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleCosts(ApiContext& ctx, const ApiRequest& req);
+// audit log of paid calls, admin only; provider key ids and states (provider_handlers.cpp)
+ApiResponse HandleAudit(ApiContext& ctx, const ApiRequest& req);
+nlohmann::json KeyStatesJson(const KeyRegistry* keys);
 // live mode switching (mode_handlers.cpp); admin only
 ApiResponse HandleSetServiceMode(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleModeHistory(ApiContext& ctx, const ApiRequest& req);

@@ -45,7 +45,9 @@ ApiResponse HandleServicesHealth(ApiContext& ctx, const ApiRequest& req) {
   }
   nlohmann::json services = nlohmann::json::array();
   for (const ServiceHealth& h : ctx.router->Health()) services.push_back(HealthJson(h));
-  return JsonResponse(200, {{"services", services}, {"budgets_enforced", ctx.ledger != nullptr}});
+  return JsonResponse(200, {{"services", services},
+                            {"budgets_enforced", ctx.ledger != nullptr},
+                            {"keys", KeyStatesJson(ctx.keys)}});
 }
 
 // The caller's own spend (an admin's: everyone's); limits and what remains are global.

@@ -115,6 +115,10 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   ReadString(env, "LLAMAPARSE_API_KEY", &c.llamaparse_api_key);
   ReadString(env, "LLAMAPARSE_BASE_URL", &c.llamaparse_base_url);
   ReadString(env, "LLAMAPARSE_TIER", &c.llamaparse_tier);
+  ReadString(env, "OPENAI_API_KEYS", &c.openai_api_keys);
+  ReadString(env, "OPENAI_API_KEYS_FILE", &c.openai_api_keys_file);
+  ReadString(env, "LLAMAPARSE_API_KEYS", &c.llamaparse_api_keys);
+  ReadString(env, "LLAMAPARSE_API_KEYS_FILE", &c.llamaparse_api_keys_file);
   ReadString(env, "SERVICE_MODE", &c.api.service_mode);
   ReadString(env, "INGESTD_PUBLIC_URL", &c.api.public_url);
 
@@ -162,6 +166,10 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     s = ReadInt<int64_t>(env, "LLAMAPARSE_JOB_TIMEOUT_MS", 1'000, 86'400'000,
                          &c.llamaparse_job_timeout_ms);
   }
+  if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_KEYS_POLL_MS", 0, 3'600'000, &c.keys_poll_ms);
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_AUDIT_RETENTION_DAYS", 0, 36'500, &c.audit_retention_days);
+  }
   if (!s.ok()) return s;
   if (c.api.service_mode != "mock" && c.api.service_mode != "real" &&
       c.api.service_mode != "hybrid") {
@@ -175,16 +183,22 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     return Status::InvalidArgument("BAD_CONFIG",
                                    "PARSE_MODE must be 'mock', 'local', 'real' or 'hybrid'");
   }
-  if ((c.parse_mode == "real" || c.parse_mode == "hybrid") && c.llamaparse_api_key.empty()) {
-    return Status::InvalidArgument("BAD_CONFIG",
-                                   "PARSE_MODE=" + c.parse_mode + " needs LLAMAPARSE_API_KEY");
+  const bool llamaparse_keys = !c.llamaparse_api_key.empty() || !c.llamaparse_api_keys.empty() ||
+                               !c.llamaparse_api_keys_file.empty();
+  if ((c.parse_mode == "real" || c.parse_mode == "hybrid") && !llamaparse_keys) {
+    return Status::InvalidArgument("BAD_CONFIG", "PARSE_MODE=" + c.parse_mode +
+                                                     " needs LLAMAPARSE_API_KEY, LLAMAPARSE_API_KEYS"
+                                                     " or LLAMAPARSE_API_KEYS_FILE");
   }
   if (c.embed_mode != "mock" && c.embed_mode != "real" && c.embed_mode != "hybrid") {
     return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE must be 'mock', 'real' or 'hybrid'");
   }
-  if (c.embed_mode != "mock" && c.openai_api_key.empty()) {
-    return Status::InvalidArgument("BAD_CONFIG",
-                                   "EMBED_MODE=" + c.embed_mode + " needs OPENAI_API_KEY");
+  const bool openai_keys = !c.openai_api_key.empty() || !c.openai_api_keys.empty() ||
+                           !c.openai_api_keys_file.empty();
+  if (c.embed_mode != "mock" && !openai_keys) {
+    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE=" + c.embed_mode +
+                                                     " needs OPENAI_API_KEY, OPENAI_API_KEYS "
+                                                     "or OPENAI_API_KEYS_FILE");
   }
   // What each job records as its service mode.
   if (c.parse_mode != c.embed_mode) {

@@ -49,6 +49,14 @@ struct Config {
   std::string llamaparse_base_url = "https://api.cloud.llamaindex.ai";  // LLAMAPARSE_BASE_URL
   std::string llamaparse_tier = "cost_effective";                       // LLAMAPARSE_TIER
   int64_t llamaparse_job_timeout_ms = 1'800'000;  // LLAMAPARSE_JOB_TIMEOUT_MS (per attempt)
+  // Several keys per provider ("id:key,…", or a file of id:key lines; the single keys
+  // above join them as id "default"). Secrets: only key ids are ever logged or shown.
+  std::string openai_api_keys;            // OPENAI_API_KEYS
+  std::string openai_api_keys_file;       // OPENAI_API_KEYS_FILE
+  std::string llamaparse_api_keys;        // LLAMAPARSE_API_KEYS
+  std::string llamaparse_api_keys_file;   // LLAMAPARSE_API_KEYS_FILE
+  int64_t keys_poll_ms = 1'000;           // INGESTD_KEYS_POLL_MS: key-file checks; 0: off
+  int64_t audit_retention_days = 30;      // INGESTD_AUDIT_RETENTION_DAYS; 0: keep forever
 };
 
 // Reads every INGESTD_* variable (see README), with defaults for the unset ones.

@@ -101,6 +101,11 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   parse_options->llamaparse.webhook_master_secret = config.api.upload_secret;
   p->parse_jobs_ = std::make_unique<EventJobRecorder>(store, clock);
   parse_options->parse_jobs = p->parse_jobs_.get();
+  auto access = OpenProviderAccess(config, store, clock);
+  if (!access.ok()) return access.status();
+  p->access_ = std::move(*access);
+  p->access_.ApplyTo(&*parse_options);
+  p->access_.ApplyTo(&*embed_options);
   auto ledger = OpenLedger(config, clock, store);
   if (!ledger.ok()) return ledger.status();
   p->ledger_ = std::move(ledger.value());

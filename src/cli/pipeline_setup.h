@@ -5,6 +5,7 @@
 
 #include "blob/blob_store.h"
 #include "cli/config.h"
+#include "cli/provider_access.h"
 #include "cli/settings_setup.h"
 #include "ledger/ledger.h"
 #include "pipeline/worker_pool.h"
@@ -24,6 +25,11 @@ class Pipeline {
   // Null when budgets are not enforced (PostgreSQL store).
   Ledger* ledger() { return ledger_.get(); }
   ServiceRouter* router() { return router_.get(); }
+  // The provider key rings (health: key ids and states) and the audit log of paid calls.
+  const KeyRegistry* keys() const { return access_.keys.get(); }
+  AuditLog* audit_log() { return access_.audit_log.get(); }
+  // SIGHUP: rereads the key sources (a failure keeps the old keys and is logged).
+  Status ReloadKeys() { return access_.keys->ReloadAll(); }
   // Live mode switching of this process's router (PUT /api/v1/services/{service}/mode).
   ModeController* modes() { return modes_.controller.get(); }
 
@@ -31,6 +37,8 @@ class Pipeline {
   friend Result<std::unique_ptr<Pipeline>> StartPipeline(const Config&, Store*, BlobStore*);
   Pipeline() = default;
 
+  // Keys and the audit writer the real clients use: destroyed after the router and pool.
+  ProviderAccess access_;
   // Where the real parser records its LlamaParse jobs; outlives the router that uses it.
   std::unique_ptr<ProviderJobRecorder> parse_jobs_;
   std::unique_ptr<Ledger> ledger_;

@@ -42,15 +42,20 @@ sigset_t BlockStopSignals() {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return stop_signals;
 }
 
-int WaitForStopSignal(const sigset_t& stop_signals) {
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  return sig;
+int WaitForStopSignal(const sigset_t& stop_signals, const std::function<void()>& on_hangup) {
+  for (;;) {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig != SIGHUP) return sig;
+    log::Info("SIGHUP: reloading provider keys");
+    if (on_hangup) on_hangup();
+  }
 }
 
 Result<Config> LoadProcessConfig(const EnvLookup& env) {

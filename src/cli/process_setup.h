@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <functional>
 #include <memory>
 
 #include "blob/blob_store.h"
@@ -12,11 +13,13 @@
 
 namespace ingestd::cli {
 
-// Blocks SIGINT and SIGTERM in this thread and every thread started after it (call first)
-// and ignores SIGPIPE. Returns the set WaitForStopSignal waits on.
+// Blocks SIGINT, SIGTERM and SIGHUP in this thread and every thread started after it (call
+// first) and ignores SIGPIPE. Returns the set WaitForStopSignal waits on.
 sigset_t BlockStopSignals();
-// Waits for SIGINT or SIGTERM; returns the signal.
-int WaitForStopSignal(const sigset_t& stop_signals);
+// Waits for SIGINT or SIGTERM; returns the signal. Each SIGHUP meanwhile runs on_hangup
+// (reload the provider keys) on this thread and the wait goes on.
+int WaitForStopSignal(const sigset_t& stop_signals,
+                      const std::function<void()>& on_hangup = nullptr);
 
 // LoadConfig(env), then applies the log level and creates the data directory.
 Result<Config> LoadProcessConfig(const EnvLookup& env);

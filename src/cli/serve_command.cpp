@@ -7,6 +7,7 @@
 
 #include "api/http_server.h"
 #include "api/router.h"
+#include "audit/audit_factory.h"
 #include "blob/blob_store.h"
 #include "cli/commands.h"
 #include "cli/config.h"
@@ -64,6 +65,8 @@ int RunServe(const Args& args) {
     ctx.on_job_queued = [p = pipeline.get()] { p->Notify(); };
     ctx.ledger = pipeline->ledger();
     ctx.router = pipeline->router();
+    ctx.keys = pipeline->keys();
+    ctx.audit = pipeline->audit_log();
     ctx.modes = pipeline->modes();
   }
   // Upload rate limits: buckets shared with every process on the database.
@@ -74,6 +77,14 @@ int RunServe(const Args& args) {
     if (!opened.ok()) return Fail(opened.status());
     upload_limiter = std::move(*opened);
     ctx.upload_limiter = upload_limiter.get();
+  }
+  // Without workers this process writes no audit rows, but still answers GET /api/v1/audit.
+  std::unique_ptr<AuditLog> audit_reader;
+  if (ctx.audit == nullptr) {
+    auto opened = OpenAuditLog(config.database_url);
+    if (!opened.ok()) return Fail(opened.status());
+    audit_reader = std::move(*opened);
+    ctx.audit = audit_reader.get();
   }
   // With the local parser, uploads are checked by the same sandboxed helper at once.
   if (config.parse_mode == "local") {
@@ -93,7 +104,9 @@ int RunServe(const Args& args) {
   std::printf("ingestd listening on %s\ndashboard: %s/\n", base.c_str(), base.c_str());
   std::fflush(stdout);
 
-  const int sig = WaitForStopSignal(stop_signals);
+  const int sig = WaitForStopSignal(stop_signals, [&] {
+    if (pipeline) (void)pipeline->ReloadKeys();  // a failure is logged; old keys stay
+  });
   log::Info("shutting down", {{"signal", sig}});
   server.Stop();                   // no new requests; in-flight handlers finish
   if (pipeline) pipeline->Stop();  // in-flight stages finish or give their leases back

@@ -34,7 +34,9 @@ int RunWorker(const Args& args) {
   std::printf("ingestd worker started\n");
   std::fflush(stdout);
 
-  const int sig = WaitForStopSignal(stop_signals);
+  const int sig = WaitForStopSignal(stop_signals, [&] {
+    (void)(*pipeline)->ReloadKeys();  // a failure is logged; the old keys stay
+  });
   log::Info("shutting down", {{"signal", sig}});
   (*pipeline)->Stop();  // in-flight stages finish or give their leases back
   log::Info("stopped");

@@ -116,7 +116,11 @@ Result<std::vector<http::HttpResponse>> OpenAiEmbedder::Impl::SendWave(
     std::vector<int64_t> tokens(bodies.size(), 0);
     const auto classify = [&](size_t i, const http::HttpResponse& resp) -> Status {
       if (Status s = openai::ClassifyResponse(resp, (*key)->secret); !s.ok()) return s;
-      return accept(sent_idx[i], resp, &tokens[sent_idx[i]]);
+      Status s = accept(sent_idx[i], resp, &tokens[sent_idx[i]]);
+      // Accepted answers are kept (headers only, for the throttle) even when another request
+      // of the wave fails: a retry with the next key must not pay for them twice.
+      if (s.ok()) answered[sent_idx[i]] = http::HttpResponse{resp.status, resp.headers, {}};
+      return s;
     };
     const auto observe = [&](const http::ExchangeRecord& x) {
       attempts.Saw(x.result->ok() ? (*x.result)->status : 0);
@@ -132,10 +136,7 @@ Result<std::vector<http::HttpResponse>> OpenAiEmbedder::Impl::SendWave(
         http::SendWithRetry(retry, requests, config.timeouts, config.retry, classify, &st, observe);
     requests_sent += st.requests_sent;
     retries += st.retries;
-    if (sent.ok()) {
-      for (size_t i = 0; i < sent_idx.size(); ++i) answered[sent_idx[i]] = std::move((*sent)[i]);
-      break;
-    }
+    if (sent.ok()) break;
     if (!attempts.RetryAfterUnauthorized(*key, sent.status())) {
       log::Warn("openai embeddings failed", {{"correlation_id", ctx.correlation_id},
                                              {"job_id", ctx.job_id},
