@@ -19,6 +19,8 @@ std::string Param(const std::map<std::string, std::string>& params, const std::s
 }
 
 nlohmann::json EntryJson(const AuditRecord& r) {
+  const nlohmann::json error =
+      r.error_code.empty() ? nlohmann::json() : nlohmann::json(r.error_code);
   return {{"id", r.audit_id},
           {"at", FormatRfc3339(r.at_ms)},
           {"correlation_id", r.correlation_id},
@@ -35,7 +37,7 @@ nlohmann::json EntryJson(const AuditRecord& r) {
           {"cost_nanos", r.cost_nanos},
           {"cost_usd", NanosToUsd(r.cost_nanos)},
           {"http_status", r.http_status},
-          {"error_code", r.error_code.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error_code)},
+          {"error_code", error},
           {"latency_ms", r.latency_ms}};
 }
 

@@ -186,9 +186,8 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   const bool llamaparse_keys = !c.llamaparse_api_key.empty() || !c.llamaparse_api_keys.empty() ||
                                !c.llamaparse_api_keys_file.empty();
   if ((c.parse_mode == "real" || c.parse_mode == "hybrid") && !llamaparse_keys) {
-    return Status::InvalidArgument("BAD_CONFIG", "PARSE_MODE=" + c.parse_mode +
-                                                     " needs LLAMAPARSE_API_KEY, LLAMAPARSE_API_KEYS"
-                                                     " or LLAMAPARSE_API_KEYS_FILE");
+    const std::string need = "LLAMAPARSE_API_KEY, LLAMAPARSE_API_KEYS or LLAMAPARSE_API_KEYS_FILE";
+    return Status::InvalidArgument("BAD_CONFIG", "PARSE_MODE=" + c.parse_mode + " needs " + need);
   }
   if (c.embed_mode != "mock" && c.embed_mode != "real" && c.embed_mode != "hybrid") {
     return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE must be 'mock', 'real' or 'hybrid'");
