@@ -11,6 +11,7 @@
 #include "store/store.h"
 
 namespace ingestd {
+class AlertLog;
 class AuditLog;
 class KeyRegistry;
 class Ledger;
@@ -46,6 +47,8 @@ struct ApiContext {
   // null when the process runs no pipeline (or budgets are not enforced).
   Ledger* ledger = nullptr;
   ServiceRouter* router = nullptr;
+  // The alert list for GET /api/v1/alerts; null when the process runs no pipeline.
+  AlertLog* alerts = nullptr;
   // Provider key ids and states for /services/health (null: no pipeline here), and the
   // audit log of paid calls for GET /api/v1/audit.
   const KeyRegistry* keys = nullptr;

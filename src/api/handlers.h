@@ -43,6 +43,9 @@ nlohmann::json KeyStatesJson(const KeyRegistry* keys);
 ApiResponse HandleSetServiceMode(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleModeHistory(ApiContext& ctx, const ApiRequest& req);
 
+// alerts (alert_handlers.cpp); admin only
+ApiResponse HandleListAlerts(ApiContext& ctx, const ApiRequest& req);
+
 // provider webhooks (webhook_handlers.cpp); the signature is the credential
 ApiResponse HandleLlamaParseWebhook(ApiContext& ctx, const ApiRequest& req);
 

@@ -79,6 +79,7 @@ std::vector<Route> ApiRoutes() {
       authed("POST", "/api/v1/jobs/{id}/retry", HandleRetryJob),
       authed("GET", "/api/v1/jobs/{id}/events", HandleJobEvents),
       open("POST", "/api/v1/webhooks/llamaparse/{job_id}", HandleLlamaParseWebhook),
+      admin("GET", "/api/v1/alerts", HandleListAlerts),
       admin("GET", "/api/v1/audit", HandleAudit),
   };
 }

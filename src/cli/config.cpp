@@ -65,6 +65,47 @@ void ReadString(const EnvLookup& env, const std::string& name, std::string* out)
   if (auto v = env(name); v && !v->empty()) *out = *v;
 }
 
+// A rate threshold in (0, 1]: set turns its monitor on with the shared window settings.
+Status ReadRate(const EnvLookup& env, const std::string& name, const RateMonitorOptions& window,
+                std::optional<RateMonitorOptions>* out) {
+  auto v = env(name);
+  if (!v || v->empty()) return Status();
+  double parsed = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), parsed);
+  if (ec != std::errc() || p != v->data() + v->size() || !(parsed > 0) || parsed > 1) {
+    return Status::InvalidArgument("BAD_CONFIG", name + " must be a rate in (0, 1]");
+  }
+  *out = window;
+  (*out)->threshold = parsed;
+  return Status();
+}
+
+Status ReadAlertOptions(const EnvLookup& env, AlertOptions* out) {
+  ReadString(env, "INGESTD_ALERT_WEBHOOK_URL", &out->webhook_url);
+  RateMonitorOptions window;
+  DispatcherOptions& d = out->delivery;
+  Status s = ReadInt<int64_t>(env, "INGESTD_ALERT_WINDOW_MS", 1'000, 86'400'000, &window.window_ms);
+  if (s.ok()) s = ReadInt(env, "INGESTD_ALERT_MIN_EVENTS", 1, 100'000, &window.min_events);
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_ALERT_COOLDOWN_MS", 0, 86'400'000, &window.cooldown_ms);
+  }
+  if (s.ok()) s = ReadRate(env, "INGESTD_ALERT_FALLBACK_RATE", window, &out->rates.fallback_rate);
+  if (s.ok()) {
+    s = ReadRate(env, "INGESTD_ALERT_DEADLETTER_RATE", window, &out->rates.dead_letter_rate);
+  }
+  if (s.ok()) s = ReadInt(env, "INGESTD_ALERT_WEBHOOK_MAX_ATTEMPTS", 1, 100, &d.max_attempts);
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_ALERT_WEBHOOK_MAX_AGE_MS", 1'000, 7 * 86'400'000LL,
+                         &d.max_age_ms);
+  }
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_ALERT_RETRY_BASE_MS", 1, 3'600'000,
+                         &d.backoff.base_delay_ms);
+  }
+  if (s.ok()) s = ReadInt<size_t>(env, "INGESTD_ALERT_QUEUE", 1, 1'000'000, &d.queue_capacity);
+  return s;
+}
+
 Result<std::string> SecretFromFile(const std::filesystem::path& path) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
@@ -162,6 +203,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   }
   if (s.ok()) s = ReadLedgerOptions(env, &c.ledger);
   if (s.ok()) s = ReadInt(env, "OPENAI_EMBED_DIMENSIONS", 1, 65'536, &c.openai_embed_dimensions);
+  if (s.ok()) s = ReadAlertOptions(env, &c.alerts);
   if (s.ok()) {
     s = ReadInt<int64_t>(env, "LLAMAPARSE_JOB_TIMEOUT_MS", 1'000, 86'400'000,
                          &c.llamaparse_job_timeout_ms);

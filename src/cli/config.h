@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "alerts/alert_options.h"
 #include "api/api_context.h"
 #include "api/http_server.h"
 #include "core/status.h"
@@ -49,6 +50,11 @@ struct Config {
   std::string llamaparse_base_url = "https://api.cloud.llamaindex.ai";  // LLAMAPARSE_BASE_URL
   std::string llamaparse_tier = "cost_effective";                       // LLAMAPARSE_TIER
   int64_t llamaparse_job_timeout_ms = 1'800'000;  // LLAMAPARSE_JOB_TIMEOUT_MS (per attempt)
+  // INGESTD_ALERT_WEBHOOK_URL, INGESTD_ALERT_FALLBACK_RATE, INGESTD_ALERT_DEADLETTER_RATE,
+  // INGESTD_ALERT_WINDOW_MS, INGESTD_ALERT_MIN_EVENTS, INGESTD_ALERT_COOLDOWN_MS,
+  // INGESTD_ALERT_WEBHOOK_MAX_ATTEMPTS, INGESTD_ALERT_WEBHOOK_MAX_AGE_MS,
+  // INGESTD_ALERT_RETRY_BASE_MS, INGESTD_ALERT_QUEUE; rates unset = no rate alerts.
+  AlertOptions alerts;
   // Several keys per provider ("id:key,…", or a file of id:key lines; the single keys
   // above join them as id "default"). Secrets: only key ids are ever logged or shown.
   std::string openai_api_keys;            // OPENAI_API_KEYS

@@ -7,15 +7,15 @@
 
 namespace ingestd::cli {
 
-Result<std::unique_ptr<Ledger>> OpenLedger(const Config& config, Clock* clock, Store* store) {
+Result<std::unique_ptr<Ledger>> OpenLedger(const Config& config, Clock* clock, Store* store,
+                                           AlertSink sink) {
   std::string_view url = config.database_url;
   if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
     log::Warn("budgets are not enforced: the cost ledger has no PostgreSQL backend yet");
     return std::unique_ptr<Ledger>();
   }
   if (url.starts_with("sqlite://")) url.remove_prefix(std::string_view("sqlite://").size());
-  AlertSink sink;
-  if (store != nullptr) {
+  if (!sink && store != nullptr) {
     sink = [store, clock](const LedgerAlert& a) {
       if (a.job_id.empty()) return;  // events belong to a job
       Event e;

@@ -12,8 +12,9 @@
 namespace ingestd::cli {
 
 // nullptr (and a warning) for a PostgreSQL store: its ledger tables are not built yet, so
-// budgets are not enforced there. Alerts are logged and, with a store, recorded as events.
+// budgets are not enforced there. Alerts are logged and, with a store, recorded as events;
+// a sink, when given, hears them instead (the pipeline's alerts record the events).
 Result<std::unique_ptr<Ledger>> OpenLedger(const Config& config, Clock* clock,
-                                           Store* store = nullptr);
+                                           Store* store = nullptr, AlertSink sink = nullptr);
 
 }  // namespace ingestd::cli

@@ -1,5 +1,6 @@
 #include "cli/pipeline_setup.h"
 
+#include "cli/alerts_setup.h"
 #include "cli/ledger_setup.h"
 #include "cli/settings_setup.h"
 #include "services/llamaparse_job_events.h"
@@ -23,7 +24,8 @@ Result<ServiceOptions> ServiceOptionsFor(const std::string& fault_spec) {
 Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
                                                    const ServiceOptions& parse_options,
                                                    const ServiceOptions& embed_options,
-                                                   Clock* clock, Ledger* ledger, Store* store) {
+                                                   Clock* clock, Ledger* ledger, Store* store,
+                                                   PipelineAlerts* alerts) {
   RouterOptions options;
   auto parse_mode = ParseServiceMode(config.parse_mode);
   if (!parse_mode.ok()) return parse_mode.status();
@@ -55,7 +57,9 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
       return embedder.status();
     }
   }
-  DecisionSink sink = [store, clock](const RouteDecision& d) {
+  options.on_breaker = [alerts](const BreakerEvent& e) { alerts->OnBreaker(e); };
+  DecisionSink sink = [store, clock, alerts](const RouteDecision& d) {
+    alerts->OnDecision(d);
     if (!d.fallback_triggered || d.job_id.empty()) return;
     Event e;
     e.job_id = d.job_id;
@@ -106,11 +110,17 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   p->access_ = std::move(*access);
   p->access_.ApplyTo(&*parse_options);
   p->access_.ApplyTo(&*embed_options);
-  auto ledger = OpenLedger(config, clock, store);
+  auto alerts = StartAlerts(config, clock, store);
+  if (!alerts.ok()) return alerts.status();
+  p->alerts_ = std::move(alerts.value());
+  PipelineAlerts* pipeline_alerts = p->alerts_->pipeline();
+  auto ledger = OpenLedger(config, clock, store, [pipeline_alerts](const LedgerAlert& a) {
+    pipeline_alerts->OnLedgerAlert(a);
+  });
   if (!ledger.ok()) return ledger.status();
   p->ledger_ = std::move(ledger.value());
   auto router = BuildRouter(config, *parse_options, *embed_options, clock, p->ledger_.get(),
-                            store);
+                            store, pipeline_alerts);
   if (!router.ok()) return router.status();
   p->router_ = std::move(router.value());
   // Live mode switching: the persisted modes replace the configured ones before any call,
@@ -133,6 +143,9 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   // give it enough texts per call to fill them (2048 is the most the options allow) whenever
   // the embed service can be switched to it.
   if (p->router_->CheckMode("embed", ServiceMode::kReal).ok()) options.embed_batch_size = 2048;
+  options.on_job_finished = [pipeline_alerts](const Job& job, bool dead_lettered) {
+    pipeline_alerts->OnJobFinished(job, dead_lettered);
+  };
   if (Status s = ValidatePipelineOptions(options); !s.ok()) return s;
 
   PipelineDeps deps{store,

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "blob/blob_store.h"
+#include "cli/alerts_setup.h"
 #include "cli/config.h"
 #include "cli/provider_access.h"
 #include "cli/settings_setup.h"
@@ -25,6 +26,8 @@ class Pipeline {
   // Null when budgets are not enforced (PostgreSQL store).
   Ledger* ledger() { return ledger_.get(); }
   ServiceRouter* router() { return router_.get(); }
+  // The alerts this process raised and (on SQLite) every other process on the file.
+  AlertLog* alert_log() { return alerts_->log(); }
   // The provider key rings (health: key ids and states) and the audit log of paid calls.
   const KeyRegistry* keys() const { return access_.keys.get(); }
   AuditLog* audit_log() { return access_.audit_log.get(); }
@@ -39,6 +42,8 @@ class Pipeline {
 
   // Keys and the audit writer the real clients use: destroyed after the router and pool.
   ProviderAccess access_;
+  // Hears the ledger, router and workers below, so it is destroyed after them.
+  std::unique_ptr<AlertSystem> alerts_;
   // Where the real parser records its LlamaParse jobs; outlives the router that uses it.
   std::unique_ptr<ProviderJobRecorder> parse_jobs_;
   std::unique_ptr<Ledger> ledger_;

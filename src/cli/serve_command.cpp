@@ -65,6 +65,7 @@ int RunServe(const Args& args) {
     ctx.on_job_queued = [p = pipeline.get()] { p->Notify(); };
     ctx.ledger = pipeline->ledger();
     ctx.router = pipeline->router();
+    ctx.alerts = pipeline->alert_log();
     ctx.keys = pipeline->keys();
     ctx.audit = pipeline->audit_log();
     ctx.modes = pipeline->modes();
