@@ -121,3 +121,29 @@ TEST(Config, HybridEmbeddingNeedsTheApiKey) {
 
 }  // namespace
 }  // namespace ingestd::cli
+
+namespace ingestd::cli {
+namespace {
+
+TEST(Config, ProviderKeySourcesSatisfyRealModes) {
+  auto c = LoadConfig(FakeEnv({{"EMBED_MODE", "real"},
+                               {"OPENAI_API_KEYS", "a:sk-1,b:sk-2"},
+                               {"PARSE_MODE", "real"},
+                               {"LLAMAPARSE_API_KEYS_FILE", "/etc/ingestd/llamaparse.keys"},
+                               {"INGESTD_KEYS_POLL_MS", "0"},
+                               {"INGESTD_AUDIT_RETENTION_DAYS", "7"}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->openai_api_keys, "a:sk-1,b:sk-2");
+  EXPECT_EQ(c->llamaparse_api_keys_file, "/etc/ingestd/llamaparse.keys");
+  EXPECT_EQ(c->keys_poll_ms, 0);
+  EXPECT_EQ(c->audit_retention_days, 7);
+  EXPECT_EQ(LoadConfig(FakeEnv({}))->audit_retention_days, 30);
+
+  auto none = LoadConfig(FakeEnv({{"EMBED_MODE", "real"}}));
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("OPENAI_API_KEYS_FILE"), std::string::npos);
+  EXPECT_FALSE(LoadConfig(FakeEnv({{"INGESTD_AUDIT_RETENTION_DAYS", "-1"}})).ok());
+}
+
+}  // namespace
+}  // namespace ingestd::cli
