@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "core/log.h"
+#include "ledger/pg_ledger.h"
 #include "ledger/sqlite_ledger.h"
 
 namespace ingestd::cli {
@@ -10,11 +10,6 @@ namespace ingestd::cli {
 Result<std::unique_ptr<Ledger>> OpenLedger(const Config& config, Clock* clock, Store* store,
                                            AlertSink sink) {
   std::string_view url = config.database_url;
-  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    log::Warn("budgets are not enforced: the cost ledger has no PostgreSQL backend yet");
-    return std::unique_ptr<Ledger>();
-  }
-  if (url.starts_with("sqlite://")) url.remove_prefix(std::string_view("sqlite://").size());
   if (!sink && store != nullptr) {
     sink = [store, clock](const LedgerAlert& a) {
       if (a.job_id.empty()) return;  // events belong to a job
@@ -29,6 +24,12 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Config& config, Clock* clock, S
       (void)store->AppendEvent(e);  // best effort: the alert is logged either way
     };
   }
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    auto ledger = PgLedger::Open(std::string(url), clock, config.ledger, std::move(sink));
+    if (!ledger.ok()) return ledger.status();
+    return std::unique_ptr<Ledger>(std::move(*ledger));
+  }
+  if (url.starts_with("sqlite://")) url.remove_prefix(std::string_view("sqlite://").size());
   auto ledger = SqliteLedger::Open(std::string(url), clock, config.ledger, std::move(sink));
   if (!ledger.ok()) return ledger.status();
   return std::unique_ptr<Ledger>(std::move(*ledger));
