@@ -56,6 +56,27 @@ TEST(Config, RejectsMalformedValuesNamingTheVariable) {
   }
 }
 
+TEST(Config, UploadLimitsAreOffUnlessSet) {
+  auto off = LoadConfig(FakeEnv({}));
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->api.upload_limits.rate_limited());
+  EXPECT_EQ(off->api.upload_limits.max_active_jobs, 0);
+  auto on = LoadConfig(FakeEnv({{"INGESTD_UPLOADS_PER_MINUTE", "10"},
+                                {"INGESTD_UPLOADS_PER_DAY", "500"},
+                                {"INGESTD_MAX_ACTIVE_JOBS_PER_USER", "3"}}));
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  EXPECT_EQ(on->api.upload_limits.per_minute, 10);
+  EXPECT_EQ(on->api.upload_limits.per_day, 500);
+  EXPECT_EQ(on->api.upload_limits.max_active_jobs, 3);
+  for (const char* name : {"INGESTD_UPLOADS_PER_MINUTE", "INGESTD_UPLOADS_PER_DAY",
+                           "INGESTD_MAX_ACTIVE_JOBS_PER_USER"}) {
+    auto bad = LoadConfig(FakeEnv({{name, "-1"}}));
+    ASSERT_FALSE(bad.ok()) << name;
+    EXPECT_NE(bad.status().message().find(name), std::string::npos);
+  }
+  EXPECT_FALSE(LoadConfig(FakeEnv({{"INGESTD_UPLOADS_PER_MINUTE", "1000001"}})).ok());
+}
+
 TEST(Config, ParseModeOverridesServiceMode) {
   auto c = LoadConfig(FakeEnv({{"PARSE_MODE", "local"}}));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
