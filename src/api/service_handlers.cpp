@@ -1,4 +1,5 @@
-// GET /api/v1/services/health and GET /api/v1/costs.
+// GET /api/v1/services/health (per service: mode, implementation in use, breaker, recent
+// error rate, last real call, last free probe) and GET /api/v1/costs.
 #include <nlohmann/json.hpp>
 
 #include "api/errors.h"
@@ -14,6 +15,14 @@ namespace {
 std::string QueryParam(const ApiRequest& req, const std::string& name) {
   auto it = req.query.find(name);
   return it == req.query.end() ? std::string() : it->second;
+}
+
+nlohmann::json ProbeJson(const std::optional<ProbeResult>& p) {
+  if (!p) return nullptr;
+  return {{"at", FormatRfc3339(p->at_ms)},
+          {"ok", p->ok},
+          {"latency_ms", p->latency_ms},
+          {"error_code", p->ok ? nlohmann::json(nullptr) : nlohmann::json(p->error_code)}};
 }
 
 nlohmann::json HealthJson(const ServiceHealth& h) {
@@ -32,7 +41,8 @@ nlohmann::json HealthJson(const ServiceHealth& h) {
            h.last_latency_ms >= 0 ? nlohmann::json(h.last_latency_ms) : nlohmann::json(nullptr)},
           {"last_error_code", h.last_error_code},
           {"primary_calls", h.primary_calls},
-          {"fallback_calls", h.fallback_calls}};
+          {"fallback_calls", h.fallback_calls},
+          {"last_probe", ProbeJson(h.last_probe)}};
 }
 
 }  // namespace

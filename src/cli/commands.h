@@ -12,6 +12,7 @@ int RunServe(const Args& args);
 int RunWorker(const Args& args);
 int RunToken(const Args& args);
 int RunCosts(const Args& args);
+int RunReembed(const Args& args);
 int RunServices(const Args& args);
 
 }  // namespace ingestd::cli

@@ -208,6 +208,15 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     s = ReadInt<int64_t>(env, "LLAMAPARSE_JOB_TIMEOUT_MS", 1'000, 86'400'000,
                          &c.llamaparse_job_timeout_ms);
   }
+  if (s.ok()) {
+    s = ReadInt(env, "INGESTD_BREAKER_FAILURES", 1, 1'000, &c.breaker.failure_threshold);
+  }
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_BREAKER_OPEN_MS", 10, 86'400'000, &c.breaker.open_ms);
+  }
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_PROBE_INTERVAL_MS", 0, 86'400'000, &c.probe_interval_ms);
+  }
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_KEYS_POLL_MS", 0, 3'600'000, &c.keys_poll_ms);
   if (s.ok()) {
     s = ReadInt<int64_t>(env, "INGESTD_AUDIT_RETENTION_DAYS", 0, 36'500, &c.audit_retention_days);

@@ -11,6 +11,7 @@
 #include "api/api_context.h"
 #include "api/http_server.h"
 #include "core/status.h"
+#include "services/router/circuit_breaker.h"
 #include "ledger/ledger.h"
 
 namespace ingestd::cli {
@@ -50,6 +51,11 @@ struct Config {
   std::string llamaparse_base_url = "https://api.cloud.llamaindex.ai";  // LLAMAPARSE_BASE_URL
   std::string llamaparse_tier = "cost_effective";                       // LLAMAPARSE_TIER
   int64_t llamaparse_job_timeout_ms = 1'800'000;  // LLAMAPARSE_JOB_TIMEOUT_MS (per attempt)
+  // Service health: INGESTD_BREAKER_FAILURES (consecutive failures that open a breaker),
+  // INGESTD_BREAKER_OPEN_MS (how long it stays open), INGESTD_PROBE_INTERVAL_MS (free health
+  // probes of the real services; 0 = off).
+  BreakerOptions breaker;
+  int64_t probe_interval_ms = 30'000;
   // INGESTD_ALERT_WEBHOOK_URL, INGESTD_ALERT_FALLBACK_RATE, INGESTD_ALERT_DEADLETTER_RATE,
   // INGESTD_ALERT_WINDOW_MS, INGESTD_ALERT_MIN_EVENTS, INGESTD_ALERT_COOLDOWN_MS,
   // INGESTD_ALERT_WEBHOOK_MAX_ATTEMPTS, INGESTD_ALERT_WEBHOOK_MAX_AGE_MS,

@@ -22,6 +22,8 @@ constexpr const char* kUsage =
     "                                 spend, open reservations and budget limits (JSON)\n"
     "  services show | set-mode parse|embed MODE\n"
     "                                 persisted service modes and their history; switch one\n"
+    "  reembed [--dry-run] [--limit N]\n"
+    "                                 re-embed fallback-made vectors with the real embedder\n"
     "  token --user U [--role R] [--ttl-s N]\n"
     "                                 print a development bearer token\n"
     "  tokenize FILE|- [--count]      cl100k_base token ids (or their count)\n"
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
       {"worker", ingestd::cli::RunWorker},
       {"token", ingestd::cli::RunToken},
       {"costs", ingestd::cli::RunCosts},
+      {"reembed", ingestd::cli::RunReembed},
       {"services", ingestd::cli::RunServices},
       {"tokenize",
        [](const Args& a) {

@@ -34,6 +34,7 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
   options.parse_mode = *parse_mode;
   options.embed_mode = *embed_mode;
   options.prices = config.ledger.prices;
+  options.breaker = config.breaker;
   // LlamaParse bills 3 credits a page on the cost-effective tier, 1 on the fast one.
   options.prices.parse_credits_per_page = config.llamaparse_tier == "cost_effective" ? 3 : 1;
 
@@ -123,6 +124,9 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
                             store, pipeline_alerts);
   if (!router.ok()) return router.status();
   p->router_ = std::move(router.value());
+  p->prober_ =
+      std::make_unique<HealthProber>(p->router_->ProbeTargets(), clock, config.probe_interval_ms);
+  p->prober_->Start();
   // Live mode switching: the persisted modes replace the configured ones before any call,
   // and switches made anywhere reach this router within INGESTD_SETTINGS_POLL_MS.
   auto modes = StartLiveModes(config, clock, p->router_.get());

@@ -11,6 +11,7 @@
 #include "ledger/ledger.h"
 #include "pipeline/worker_pool.h"
 #include "services/llamaparse_parser.h"
+#include "services/router/health_prober.h"
 #include "services/router/service_router.h"
 #include "store/store.h"
 
@@ -48,6 +49,7 @@ class Pipeline {
   std::unique_ptr<ProviderJobRecorder> parse_jobs_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ServiceRouter> router_;
+  std::unique_ptr<HealthProber> prober_;  // probes router_'s real services; stops first
   LiveModes modes_;  // switches router_; stops polling before router_ goes
   std::unique_ptr<Chunker> chunker_;
   std::unique_ptr<WorkerPool> pool_;
