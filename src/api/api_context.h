@@ -21,6 +21,8 @@ class ServiceRouter;
 
 namespace ingestd::api {
 
+class UploadPreflight;
+
 struct ApiOptions {
   int64_t max_upload_bytes = 100 * 1024 * 1024;
   int64_t upload_url_ttl_s = 900;  // lifetime of a signed upload URL
@@ -47,6 +49,8 @@ struct ApiContext {
   // null when the process runs no pipeline (or budgets are not enforced).
   Ledger* ledger = nullptr;
   ServiceRouter* router = nullptr;
+  // Checks every upload before anything is stored (upload_preflight.h); null: no checks.
+  const UploadPreflight* preflight = nullptr;
   // The alert list for GET /api/v1/alerts; null when the process runs no pipeline.
   AlertLog* alerts = nullptr;
   // Provider key ids and states for /services/health (null: no pipeline here), and the

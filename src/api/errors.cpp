@@ -33,6 +33,11 @@ ApiResponse ErrorResponse(const Status& status, const std::string& correlation_i
       {"error", {{"code", status.code()}, {"message", message}, {"correlation_id", correlation_id}}}};
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  // 429 and 503 say when to come back, in whole seconds rounded up (RFC 9110 §10.2.3).
+  if ((r.status == 429 || r.status == 503) && status.retry_after_ms() &&
+      *status.retry_after_ms() > 0) {
+    r.headers.emplace_back("Retry-After", std::to_string((*status.retry_after_ms() + 999) / 1000));
+  }
   return r;
 }
 

@@ -1,5 +1,7 @@
 // POST /api/v1/upload (two-step: declare, then PUT the bytes to a signed URL),
 // PUT /api/v1/blobs/{token}, and POST /api/v1/documents (one-shot multipart).
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -7,6 +9,7 @@
 #include "api/handlers.h"
 #include "api/multipart.h"
 #include "api/router.h"
+#include "api/upload_preflight.h"
 #include "api/upload_limits.h"
 #include "api/upload_sink.h"
 #include "api/upload_token.h"
@@ -14,6 +17,7 @@
 #include "api/views.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "services/pdf_pages.h"
 
 namespace ingestd::api {
 namespace {
@@ -74,6 +78,32 @@ Result<int> CountUploadPages(const ApiContext& ctx, const std::string& key) {
   return ctx.count_pages(*path);
 }
 
+// The page count pre-flight estimates with: the upload's own count when the page counter
+// ran, else (only when a paid service will see the file) the heuristic counter over the
+// stored bytes; -1 when unknown (the estimate then goes by size).
+int64_t PagesForEstimate(const ApiContext& ctx, const std::string& key, int counted) {
+  if (counted > 0 || ctx.preflight == nullptr || !ctx.preflight->PaidServices()) return counted;
+  auto path = ctx.blobs->LocalPath(key);
+  if (!path.ok()) return -1;
+  std::ifstream f(*path, std::ios::binary);
+  if (!f) return -1;
+  return CountPdfPages(std::string(std::istreambuf_iterator<char>(f), {}));
+}
+
+// Pre-flight of a new upload (upload_preflight.h): fills the job's routing and cost facts,
+// or says why the upload is refused. No pre-flight configured: accepted as is.
+Status Preflight(const ApiContext& ctx, int64_t size_bytes, int64_t pages, Job* job) {
+  if (ctx.preflight == nullptr) return Status();
+  Status s = ctx.preflight->Check({job->user_id, size_bytes, pages}, job);
+  if (!s.ok()) {
+    log::Warn("upload refused by pre-flight", {{"correlation_id", job->correlation_id},
+                                               {"job_id", job->id},
+                                               {"code", s.code()},
+                                               {"size_bytes", size_bytes}});
+  }
+  return s;
+}
+
 void LogUpload(const char* msg, const CreateUploadResult& r) {
   log::Info(msg, {{"correlation_id", r.job.correlation_id},
                   {"job_id", r.job.id},
@@ -105,9 +135,17 @@ class BlobPutExchange final : public Exchange {
     }
     std::string key = DocumentBlobKey(grant_.document_id);
     if (s = sink_.Commit(); !s.ok()) return ErrorResponse(s, req_.correlation_id);
-    if (auto pages = CountUploadPages(*ctx_, key); !pages.ok()) {
+    auto pages = CountUploadPages(*ctx_, key);
+    if (!pages.ok()) {
       ctx_->blobs->Delete(key);  // the job stays awaiting_upload; the client may try again
       return ErrorResponse(pages.status(), req_.correlation_id);
+    }
+    // Checked again now that the pages can be counted: the declared size was a guess.
+    Job checked = *job;
+    s = Preflight(*ctx_, sink_.size(), PagesForEstimate(*ctx_, key, *pages), &checked);
+    if (!s.ok()) {
+      ctx_->blobs->Delete(key);
+      return ErrorResponse(s, req_.correlation_id);
     }
     s = ctx_->store->CompleteUpload(grant_.job_id, key, ctx_->clock->NowMillis());
     if (!s.ok()) {
@@ -168,6 +206,8 @@ class MultipartUploadExchange final : public Exchange {
 
  private:
   Status BeginPart(const PartHeaders& h) {
+    part_name_ = h.name;
+    if (h.name == "processing_priority") priority_text_.emplace();
     if (h.name != "file") return Status();
     if (sink_) return Status::InvalidArgument("INVALID_MULTIPART", "more than one file field");
     document_id_ = NewUuidV4();
@@ -188,6 +228,7 @@ class MultipartUploadExchange final : public Exchange {
       return Status::Error(Kind::kPayloadTooLarge, "REQUEST_TOO_LARGE",
                            "form fields other than 'file' are too large");
     }
+    if (part_name_ == "processing_priority") priority_text_->append(data);
     return Status();
   }
 
@@ -196,17 +237,27 @@ class MultipartUploadExchange final : public Exchange {
     return Status();
   }
 
+  // The form field processing_priority, else the query parameter, else 0.
+  Result<int> Priority() const {
+    if (priority_text_) return ParsePriority(*priority_text_);
+    auto it = req_.query.find("processing_priority");
+    return it == req_.query.end() ? Result<int>(0) : ParsePriority(it->second);
+  }
+
   Result<CreateUploadResult> Store() {
     if (Status s = parser_.Finish(); !s.ok()) return s;
     if (!sink_) return Status::InvalidArgument("MISSING_FILE", "the form has no 'file' field");
     if (Status s = sink_->Close(); !s.ok()) return s;
     auto filename = SanitizeFilename(filename_);
     if (!filename.ok()) return filename.status();
+    auto priority = Priority();
+    if (!priority.ok()) return priority.status();
     auto [doc, job] = NewRecords(*ctx_, req_, std::move(filename.value()), sink_->size(),
                                  sink_->sha256(), JobStatus::kUploaded);
     doc.id = document_id_;
     doc.blob_key = DocumentBlobKey(doc.id);
     job.document_id = doc.id;
+    job.processing_priority = *priority;
     // The bytes are durable before any row points at them.
     if (Status s = sink_->Commit(); !s.ok()) return s;
     auto pages = CountUploadPages(*ctx_, doc.blob_key);
@@ -215,6 +266,12 @@ class MultipartUploadExchange final : public Exchange {
       return pages.status();
     }
     doc.page_count = *pages;
+    Status checked =
+        Preflight(*ctx_, doc.size_bytes, PagesForEstimate(*ctx_, doc.blob_key, *pages), &job);
+    if (!checked.ok()) {
+      ctx_->blobs->Delete(doc.blob_key);
+      return checked;
+    }
     int64_t now = ctx_->clock->NowMillis();
     auto result = CreateLimitedUpload(*ctx_, doc, job, now);
     if (!result.ok()) {
@@ -245,6 +302,8 @@ class MultipartUploadExchange final : public Exchange {
   std::optional<UploadSink> sink_;
   std::string document_id_;
   std::string filename_;
+  std::string part_name_;  // of the part being read
+  std::optional<std::string> priority_text_;
   bool in_file_ = false;
   size_t other_bytes_ = 0;
 };
@@ -268,6 +327,11 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
   if (s.ok() && body.contains("ocr") && !body["ocr"].is_boolean()) {
     s = Status::InvalidArgument("INVALID_FIELD", "field 'ocr' must be a boolean");
   }
+  int64_t priority = 0;
+  if (s.ok() && body.contains("processing_priority") && !body["processing_priority"].is_null()) {
+    s = Field(body, "processing_priority", json::value_t::number_integer, &priority);
+    if (s.ok()) s = CheckPriority(priority);
+  }
   Result<std::string> filename = SanitizeFilename(filename_raw);
   if (s.ok() && !filename.ok()) s = filename.status();
   if (s.ok()) s = CheckUploadSize(bytes_len, ctx.options.max_upload_bytes);
@@ -277,6 +341,9 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
 
   auto [doc, job] = NewRecords(ctx, req, std::move(filename.value()), bytes_len, sha,
                                JobStatus::kAwaitingUpload);
+  job.processing_priority = static_cast<int>(priority);
+  // Pages are unknown until the bytes arrive: the estimate goes by the declared size.
+  if (s = Preflight(ctx, bytes_len, -1, &job); !s.ok()) return ErrorResponse(s, cid);
   auto result = CreateLimitedUpload(ctx, doc, job, ctx.clock->NowMillis());
   if (!result.ok()) return ErrorResponse(result.status(), cid);
   LogUpload(result->duplicate ? "upload deduplicated" : "upload declared", *result);

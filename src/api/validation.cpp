@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <string>
 
 #include "core/crypto.h"
 
@@ -93,6 +95,27 @@ Status CheckPdfMagic(std::string_view first_bytes) {
                          "the content is not a PDF (it must begin with %PDF-)");
   }
   return Status();
+}
+
+Status CheckPriority(int64_t priority) {
+  if (priority < kMinPriority || priority > kMaxPriority) {
+    return Status::InvalidArgument("INVALID_FIELD",
+                                   "field 'processing_priority' must be an integer from " +
+                                       std::to_string(kMinPriority) + " to " +
+                                       std::to_string(kMaxPriority));
+  }
+  return Status();
+}
+
+Result<int> ParsePriority(std::string_view text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return Status::InvalidArgument("INVALID_FIELD",
+                                   "field 'processing_priority' must be an integer");
+  }
+  if (Status s = CheckPriority(value); !s.ok()) return s;
+  return static_cast<int>(value);
 }
 
 }  // namespace ingestd::api

@@ -27,4 +27,13 @@ Status CheckSha256(std::string_view sha256, std::string* normalized);
 // The first bytes of a PDF → else 415 NOT_A_PDF.
 Status CheckPdfMagic(std::string_view first_bytes);
 
+// A job's processing_priority (higher is claimed first): kMinPriority..kMaxPriority.
+constexpr int kMinPriority = -100;
+constexpr int kMaxPriority = 100;
+// In range → else 400 INVALID_FIELD naming the field.
+Status CheckPriority(int64_t priority);
+// Decimal text of a form field or query parameter ("-5", "10"), in range → else 400
+// INVALID_FIELD.
+Result<int> ParsePriority(std::string_view text);
+
 }  // namespace ingestd::api

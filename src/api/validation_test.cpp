@@ -42,5 +42,17 @@ TEST(UploadChecks, SizeMimeShaMagic) {
   EXPECT_EQ(CheckPdfMagic("PK\x03\x04").code(), "NOT_A_PDF");
 }
 
+TEST(UploadChecks, ProcessingPriority) {
+  EXPECT_TRUE(CheckPriority(-100).ok());
+  EXPECT_TRUE(CheckPriority(100).ok());
+  EXPECT_EQ(CheckPriority(101).code(), "INVALID_FIELD");
+  EXPECT_EQ(CheckPriority(-101).code(), "INVALID_FIELD");
+  EXPECT_EQ(*ParsePriority("-5"), -5);
+  EXPECT_EQ(*ParsePriority("42"), 42);
+  for (const char* bad : {"", "abc", "5x", " 5", "1.5", "1000", "99999999999999999999"}) {
+    EXPECT_EQ(ParsePriority(bad).status().code(), "INVALID_FIELD") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace ingestd::api

@@ -1,6 +1,7 @@
 #include "api/views.h"
 
 #include "core/clock.h"
+#include "ledger/ledger.h"
 
 namespace ingestd::api {
 
@@ -29,6 +30,11 @@ nlohmann::json JobJson(const Job& job) {
     timings[stage] = out;
   }
   bool done = job.status == JobStatus::kComplete;
+  nlohmann::json estimate = job.cost_estimate;
+  if (estimate.contains("total_nanos") && estimate["total_nanos"].is_number_integer()) {
+    estimate["total_usd"] = NanosToUsd(estimate["total_nanos"].get<int64_t>());
+  }
+  const int64_t actual_total = job.actual_parse_cost_nanos + job.actual_embed_cost_nanos;
   return {{"job_id", job.id},
           {"document_id", job.document_id},
           {"status", ToString(job.status)},
@@ -44,7 +50,18 @@ nlohmann::json JobJson(const Job& job) {
                            ? nlohmann::json(FormatRfc3339(job.retry_at_ms))
                            : nlohmann::json(nullptr)},
           {"created_at", FormatRfc3339(job.created_at_ms)},
-          {"updated_at", FormatRfc3339(job.updated_at_ms)}};
+          {"updated_at", FormatRfc3339(job.updated_at_ms)},
+          {"processing_priority", job.processing_priority},
+          {"router_config", job.router_config},
+          {"cost_estimate", estimate},
+          {"service_health_status", job.service_health},
+          {"cost_tracking_enabled", job.cost_tracking_enabled},
+          {"fallback_triggered", job.fallback_triggered},
+          {"actual_cost", {{"parse_nanos", job.actual_parse_cost_nanos},
+                           {"embed_nanos", job.actual_embed_cost_nanos},
+                           {"total_nanos", actual_total},
+                           {"total_usd", NanosToUsd(actual_total)}}},
+          {"stage_routes", job.stage_routes}};
 }
 
 nlohmann::json DocumentJson(const Document& doc, const std::string& job_id, int64_t chunk_count,

@@ -33,10 +33,8 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
   if (!embed_mode.ok()) return embed_mode.status();
   options.parse_mode = *parse_mode;
   options.embed_mode = *embed_mode;
-  options.prices = config.ledger.prices;
   options.breaker = config.breaker;
-  // LlamaParse bills 3 credits a page on the cost-effective tier, 1 on the fast one.
-  options.prices.parse_credits_per_page = config.llamaparse_tier == "cost_effective" ? 3 : 1;
+  options.prices = ConfiguredPrices(config);
 
   ServiceImpls impls;
   // Every implementation an operator may switch to at run time (live mode switching), not
@@ -61,7 +59,14 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
   options.on_breaker = [alerts](const BreakerEvent& e) { alerts->OnBreaker(e); };
   DecisionSink sink = [store, clock, alerts](const RouteDecision& d) {
     alerts->OnDecision(d);
-    if (!d.fallback_triggered || d.job_id.empty()) return;
+    if (d.job_id.empty()) return;
+    // On the job: its actual cost, fallback flag and stage routes (best effort, like the
+    // event below: the decision is logged either way).
+    (void)store->RecordRoute(d.job_id,
+                             {d.service, d.mode, d.implementation, d.reason, d.fallback_triggered,
+                              d.cost_nanos},
+                             clock->NowMillis());
+    if (!d.fallback_triggered) return;
     Event e;
     e.job_id = d.job_id;
     e.correlation_id = d.correlation_id;
@@ -77,6 +82,13 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
 }
 
 }  // namespace
+
+PriceTable ConfiguredPrices(const Config& config) {
+  PriceTable prices = config.ledger.prices;
+  // LlamaParse bills 3 credits a page on the cost-effective tier, 1 on the fast one.
+  prices.parse_credits_per_page = config.llamaparse_tier == "cost_effective" ? 3 : 1;
+  return prices;
+}
 
 Pipeline::~Pipeline() {
   if (pool_) pool_->Stop();
@@ -136,6 +148,8 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
       {.max_tokens = config.chunk_max_tokens, .overlap_tokens = config.chunk_overlap_tokens});
   if (!chunker.ok()) return chunker.status();
   p->chunker_ = std::move(chunker.value());
+  // No workers (serve --no-workers): the ledger and router alone, for upload pre-flight.
+  if (config.workers == 0) return p;
 
   PipelineOptions options;
   options.workers = config.workers;

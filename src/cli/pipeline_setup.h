@@ -18,12 +18,16 @@
 namespace ingestd::cli {
 
 // Owns the cost ledger, the service router (the parser and embedder the workers share), the
-// chunker, and the pool itself.
+// chunker, and the pool itself (none when config.workers is 0).
 class Pipeline {
  public:
   ~Pipeline();
-  void Notify() { pool_->Notify(); }
-  void Stop() { pool_->Stop(); }
+  void Notify() {
+    if (pool_) pool_->Notify();
+  }
+  void Stop() {
+    if (pool_) pool_->Stop();
+  }
   // Null when budgets are not enforced (PostgreSQL store).
   Ledger* ledger() { return ledger_.get(); }
   ServiceRouter* router() { return router_.get(); }
@@ -58,5 +62,9 @@ class Pipeline {
 // store and blobs must outlive the returned pipeline.
 Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* store,
                                                 BlobStore* blobs);
+
+// The price table the router charges with: config.ledger.prices with the LlamaParse tier's
+// credits a page.
+PriceTable ConfiguredPrices(const Config& config);
 
 }  // namespace ingestd::cli

@@ -7,6 +7,7 @@
 
 #include "api/http_server.h"
 #include "api/router.h"
+#include "api/upload_preflight.h"
 #include "audit/audit_factory.h"
 #include "blob/blob_store.h"
 #include "cli/commands.h"
@@ -22,6 +23,27 @@ namespace ingestd::cli {
 namespace {
 
 int Fail(const Status& s) { return FailStart("serve", s); }
+
+// A real or hybrid service whose client cannot be built (no API key, bad client settings):
+// serve still starts, but refuses uploads (503) and runs no workers until it is fixed.
+bool IsUnconfiguredService(const Status& s) {
+  return s.code() == "SERVICE_NOT_CONFIGURED" || s.code() == "LLAMAPARSE_CONFIG" ||
+         s.code() == "OPENAI_CONFIG";
+}
+
+api::PreflightOptions PreflightOptionsFor(const Config& config, Status not_configured) {
+  api::PreflightOptions o;
+  o.budgets = config.ledger;
+  o.budgets.prices = ConfiguredPrices(config);
+  o.embed_model = config.openai_embed_model;
+  o.fallbacks = {{"parse", "local"}, {"embed", "mock"}};  // as BuildRouter registers them
+  o.breaker = config.breaker;
+  if (!not_configured.ok()) {
+    o.not_configured = Status::Error(Kind::kUnavailable, "SERVICE_NOT_CONFIGURED",
+                                     not_configured.message());
+  }
+  return o;
+}
 
 }  // namespace
 
@@ -49,11 +71,21 @@ int RunServe(const Args& args) {
   BlobStore* blobs = backends->blobs.get();
 
   with_workers = with_workers && config.workers > 0;
+  // The ledger and router are built even without workers: uploads are pre-flighted here.
+  Config pipeline_config = config;
+  if (!with_workers) pipeline_config.workers = 0;
   std::unique_ptr<Pipeline> pipeline;
-  if (with_workers) {
-    auto started = StartPipeline(config, store, blobs);
-    if (!started.ok()) return Fail(started.status());
+  Status not_configured;
+  auto started = StartPipeline(pipeline_config, store, blobs);
+  if (started.ok()) {
     pipeline = std::move(started.value());
+  } else if (IsUnconfiguredService(started.status())) {
+    not_configured = started.status();
+    with_workers = false;
+    log::Error("services not configured: uploads are refused and no workers run",
+               {{"code", not_configured.code()}, {"error", not_configured.message()}});
+  } else {
+    return Fail(started.status());
   }
 
   api::ApiContext ctx;
@@ -87,6 +119,9 @@ int RunServe(const Args& args) {
     audit_reader = std::move(*opened);
     ctx.audit = audit_reader.get();
   }
+  api::UploadPreflight preflight(PreflightOptionsFor(config, not_configured), ctx.router,
+                                 ctx.ledger, ctx.clock);
+  ctx.preflight = &preflight;
   // With the local parser, uploads are checked by the same sandboxed helper at once.
   if (config.parse_mode == "local") {
     ctx.count_pages = [](const std::string& path) { return pdf::CountPages(path); };
