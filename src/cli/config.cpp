@@ -140,6 +140,23 @@ EnvLookup ProcessEnv() {
   };
 }
 
+Status CheckServiceKeys(const Config& c) {
+  const bool llamaparse_keys = !c.llamaparse_api_key.empty() || !c.llamaparse_api_keys.empty() ||
+                               !c.llamaparse_api_keys_file.empty();
+  if ((c.parse_mode == "real" || c.parse_mode == "hybrid") && !llamaparse_keys) {
+    const std::string need = "LLAMAPARSE_API_KEY, LLAMAPARSE_API_KEYS or LLAMAPARSE_API_KEYS_FILE";
+    return Status::InvalidArgument("BAD_CONFIG", "PARSE_MODE=" + c.parse_mode + " needs " + need);
+  }
+  const bool openai_keys = !c.openai_api_key.empty() || !c.openai_api_keys.empty() ||
+                           !c.openai_api_keys_file.empty();
+  if (c.embed_mode != "mock" && !openai_keys) {
+    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE=" + c.embed_mode +
+                                                     " needs OPENAI_API_KEY, OPENAI_API_KEYS "
+                                                     "or OPENAI_API_KEYS_FILE");
+  }
+  return Status();
+}
+
 Result<Config> LoadConfig(const EnvLookup& env) {
   Config c;
   ReadString(env, "INGESTD_DATA_DIR", &c.data_dir);
@@ -234,21 +251,8 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     return Status::InvalidArgument("BAD_CONFIG",
                                    "PARSE_MODE must be 'mock', 'local', 'real' or 'hybrid'");
   }
-  const bool llamaparse_keys = !c.llamaparse_api_key.empty() || !c.llamaparse_api_keys.empty() ||
-                               !c.llamaparse_api_keys_file.empty();
-  if ((c.parse_mode == "real" || c.parse_mode == "hybrid") && !llamaparse_keys) {
-    const std::string need = "LLAMAPARSE_API_KEY, LLAMAPARSE_API_KEYS or LLAMAPARSE_API_KEYS_FILE";
-    return Status::InvalidArgument("BAD_CONFIG", "PARSE_MODE=" + c.parse_mode + " needs " + need);
-  }
   if (c.embed_mode != "mock" && c.embed_mode != "real" && c.embed_mode != "hybrid") {
     return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE must be 'mock', 'real' or 'hybrid'");
-  }
-  const bool openai_keys = !c.openai_api_key.empty() || !c.openai_api_keys.empty() ||
-                           !c.openai_api_keys_file.empty();
-  if (c.embed_mode != "mock" && !openai_keys) {
-    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE=" + c.embed_mode +
-                                                     " needs OPENAI_API_KEY, OPENAI_API_KEYS "
-                                                     "or OPENAI_API_KEYS_FILE");
   }
   // What each job records as its service mode.
   if (c.parse_mode != c.embed_mode) {

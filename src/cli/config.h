@@ -75,6 +75,11 @@ struct Config {
 // Malformed values are kInvalidArgument naming the variable.
 Result<Config> LoadConfig(const EnvLookup& env);
 
+// Real and hybrid modes need a key source for their provider: kInvalidArgument "BAD_CONFIG"
+// naming the variables otherwise. Not part of LoadConfig: `serve` starts without keys (and
+// refuses uploads with 503 SERVICE_NOT_CONFIGURED); `worker` checks it and refuses to start.
+Status CheckServiceKeys(const Config& config);
+
 // INGESTD_JWT_SECRET / INGESTD_UPLOAD_SECRET when set; otherwise a random secret created
 // once under <data_dir>/secrets/ (mode 0600) and reused, so tokens survive restarts.
 Status ResolveSecrets(const EnvLookup& env, Config* config);

@@ -47,7 +47,7 @@ TEST(Config, RejectsMalformedValuesNamingTheVariable) {
                              {"INGESTD_WORKERS", "-1"},
                              {"INGESTD_MAX_UPLOAD_BYTES", "0"},
                              {"SERVICE_MODE", "bogus"},
-                             {"PARSE_MODE", "real"},
+                             {"PARSE_MODE", "bogus"},
                              {"EMBED_MODE", "local"}}) {
     auto c = LoadConfig(FakeEnv({{name, value}}));
     ASSERT_FALSE(c.ok()) << name << "=" << value;
@@ -129,9 +129,11 @@ TEST(Config, ReadsBudgetLimitsUnsetMeansNoLimit) {
 }
 
 TEST(Config, HybridEmbeddingNeedsTheApiKey) {
-  auto missing = LoadConfig(FakeEnv({{"EMBED_MODE", "hybrid"}}));
+  auto loaded = LoadConfig(FakeEnv({{"EMBED_MODE", "hybrid"}}));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();  // serve starts without keys
+  Status missing = CheckServiceKeys(*loaded);
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("OPENAI_API_KEY"), std::string::npos);
+  EXPECT_NE(missing.message().find("OPENAI_API_KEY"), std::string::npos);
   auto c = LoadConfig(FakeEnv({{"SERVICE_MODE", "hybrid"},
                                {"PARSE_MODE", "local"},
                                {"OPENAI_API_KEY", "sk-test"}}));
@@ -160,9 +162,12 @@ TEST(Config, ProviderKeySourcesSatisfyRealModes) {
   EXPECT_EQ(c->audit_retention_days, 7);
   EXPECT_EQ(LoadConfig(FakeEnv({}))->audit_retention_days, 30);
 
-  auto none = LoadConfig(FakeEnv({{"EMBED_MODE", "real"}}));
+  EXPECT_TRUE(CheckServiceKeys(*c).ok());
+  Status none = CheckServiceKeys(*LoadConfig(FakeEnv({{"EMBED_MODE", "real"}})));
   ASSERT_FALSE(none.ok());
-  EXPECT_NE(none.status().message().find("OPENAI_API_KEYS_FILE"), std::string::npos);
+  EXPECT_NE(none.message().find("OPENAI_API_KEYS_FILE"), std::string::npos);
+  Status parse = CheckServiceKeys(*LoadConfig(FakeEnv({{"PARSE_MODE", "hybrid"}})));
+  EXPECT_NE(parse.message().find("LLAMAPARSE_API_KEYS_FILE"), std::string::npos);
   EXPECT_FALSE(LoadConfig(FakeEnv({{"INGESTD_AUDIT_RETENTION_DAYS", "-1"}})).ok());
 }
 

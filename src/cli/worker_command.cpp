@@ -19,6 +19,8 @@ int RunWorker(const Args& args) {
   const sigset_t stop_signals = BlockStopSignals();
   auto config = LoadProcessConfig(ProcessEnv());
   if (!config.ok()) return FailStart("worker", config.status());
+  // Unlike serve (which starts and refuses uploads), a worker without keys has nothing to do.
+  if (Status s = CheckServiceKeys(*config); !s.ok()) return FailStart("worker", s);
   if (config->workers < 1) {
     return FailStart(
         "worker",

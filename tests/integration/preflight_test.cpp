@@ -38,11 +38,6 @@ class PreflightTest : public ServerTest {
 };
 
 // ---- 503 SERVICE_NOT_CONFIGURED: real/hybrid without an API key ----
-// Disabled: LoadConfig (src/cli/config.cpp) still refuses PARSE_MODE/EMBED_MODE real|hybrid
-// without a key source (BAD_CONFIG, asserted by config_test), so serve exits before it could
-// refuse uploads. serve itself handles an unbuildable client (SERVICE_NOT_CONFIGURED,
-// LLAMAPARSE_CONFIG, OPENAI_CONFIG from StartPipeline) by starting without workers and
-// refusing uploads with 503; enable these once the key check moves out of LoadConfig.
 
 class NotConfiguredTest : public PreflightTest {
  protected:
@@ -51,7 +46,7 @@ class NotConfiguredTest : public PreflightTest {
   }
 };
 
-TEST_F(NotConfiguredTest, DISABLED_ServeStartsAndEveryUploadIsRefusedWith503) {
+TEST_F(NotConfiguredTest, ServeStartsAndEveryUploadIsRefusedWith503) {
   const std::string pdf = TaggedPdf(kRFaqPdf, "nc");
   ExpectRefused(RequestUpload(*client_, token_, "a.pdf", pdf), 503, "SERVICE_NOT_CONFIGURED");
   ExpectRefused(UploadOneShot(*client_, token_, "a.pdf", pdf), 503, "SERVICE_NOT_CONFIGURED");
@@ -59,7 +54,7 @@ TEST_F(NotConfiguredTest, DISABLED_ServeStartsAndEveryUploadIsRefusedWith503) {
   ExpectNothingStored();
 }
 
-TEST_F(NotConfiguredTest, DISABLED_ServeWithoutWorkersRefusesToo) {
+TEST_F(NotConfiguredTest, ServeWithoutWorkersRefusesToo) {
   server_->Stop();
   server_->SetCommand({"serve", "--no-workers"});
   Restart();
