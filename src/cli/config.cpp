@@ -22,9 +22,9 @@ Status ReadInt(const EnvLookup& env, const std::string& name, T lo, T hi, T* out
   T parsed{};
   auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), parsed);
   if (ec != std::errc() || p != v->data() + v->size() || parsed < lo || parsed > hi) {
-    return Status::InvalidArgument("BAD_CONFIG", name + " must be an integer in [" +
-                                                     std::to_string(lo) + ", " +
-                                                     std::to_string(hi) + "]");
+    return Status::InvalidArgument(
+        "BAD_CONFIG",
+        name + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
   *out = parsed;
   return Status();
@@ -147,8 +147,8 @@ Status CheckServiceKeys(const Config& c) {
     const std::string need = "LLAMAPARSE_API_KEY, LLAMAPARSE_API_KEYS or LLAMAPARSE_API_KEYS_FILE";
     return Status::InvalidArgument("BAD_CONFIG", "PARSE_MODE=" + c.parse_mode + " needs " + need);
   }
-  const bool openai_keys = !c.openai_api_key.empty() || !c.openai_api_keys.empty() ||
-                           !c.openai_api_keys_file.empty();
+  const bool openai_keys =
+      !c.openai_api_key.empty() || !c.openai_api_keys.empty() || !c.openai_api_keys_file.empty();
   if (c.embed_mode != "mock" && !openai_keys) {
     return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE=" + c.embed_mode +
                                                      " needs OPENAI_API_KEY, OPENAI_API_KEYS "
@@ -191,8 +191,8 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     s = ReadInt<int64_t>(env, "INGESTD_MAX_UPLOAD_BYTES", 1, int64_t{1} << 40,
                          &c.api.max_upload_bytes);
   }
-  if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_UPLOAD_URL_TTL_S", 1, 604'800,
-                                   &c.api.upload_url_ttl_s);
+  if (s.ok())
+    s = ReadInt<int64_t>(env, "INGESTD_UPLOAD_URL_TTL_S", 1, 604'800, &c.api.upload_url_ttl_s);
   // Per-user upload limits; unset or 0 = no limit.
   limits::UploadLimits& ul = c.api.upload_limits;
   if (s.ok()) {
@@ -281,6 +281,13 @@ Status ResolveSecrets(const EnvLookup& env, Config* c) {
     *s.out = std::move(secret.value());
   }
   return Status();
+}
+
+PriceTable ConfiguredPrices(const Config& config) {
+  PriceTable prices = config.ledger.prices;
+  // LlamaParse bills 3 credits a page on the cost-effective tier, 1 on the fast one.
+  prices.parse_credits_per_page = config.llamaparse_tier == "cost_effective" ? 3 : 1;
+  return prices;
 }
 
 }  // namespace ingestd::cli

@@ -11,8 +11,8 @@
 #include "api/api_context.h"
 #include "api/http_server.h"
 #include "core/status.h"
-#include "services/router/circuit_breaker.h"
 #include "ledger/ledger.h"
+#include "services/router/circuit_breaker.h"
 
 namespace ingestd::cli {
 
@@ -25,26 +25,27 @@ struct Config {
   std::string blob_url;             // INGESTD_BLOB_URL; default <data_dir>/blobs (process_setup.h)
   std::string log_level = "info";   // INGESTD_LOG_LEVEL
   api::HttpServerOptions http;
-  api::ApiOptions api;              // secrets filled by ResolveSecrets
-  int workers = 2;                  // INGESTD_WORKERS
-  int64_t lease_ms = 30'000;        // INGESTD_LEASE_MS
-  int max_attempts = 5;             // INGESTD_MAX_ATTEMPTS
-  int64_t retry_base_ms = 1'000;    // INGESTD_RETRY_BASE_MS
-  int64_t retry_max_ms = 60'000;    // INGESTD_RETRY_MAX_MS
+  api::ApiOptions api;               // secrets filled by ResolveSecrets
+  int workers = 2;                   // INGESTD_WORKERS
+  int64_t lease_ms = 30'000;         // INGESTD_LEASE_MS
+  int max_attempts = 5;              // INGESTD_MAX_ATTEMPTS
+  int64_t retry_base_ms = 1'000;     // INGESTD_RETRY_BASE_MS
+  int64_t retry_max_ms = 60'000;     // INGESTD_RETRY_MAX_MS
   int64_t settings_poll_ms = 2'000;  // INGESTD_SETTINGS_POLL_MS: how often modes are re-read
-  std::string parse_mode = "mock";  // PARSE_MODE, default SERVICE_MODE: mock | local | real | hybrid
-  std::string embed_mode = "mock";  // EMBED_MODE, default SERVICE_MODE: mock
-  size_t chunk_max_tokens = 512;    // INGESTD_CHUNK_MAX_TOKENS
+  std::string parse_mode =
+      "mock";  // PARSE_MODE, default SERVICE_MODE: mock | local | real | hybrid
+  std::string embed_mode = "mock";   // EMBED_MODE, default SERVICE_MODE: mock
+  size_t chunk_max_tokens = 512;     // INGESTD_CHUNK_MAX_TOKENS
   size_t chunk_overlap_tokens = 64;  // INGESTD_CHUNK_OVERLAP_TOKENS
-  std::string parse_faults;         // INGESTD_MOCK_PARSE_FAULTS
-  std::string embed_faults;         // INGESTD_MOCK_EMBED_FAULTS
+  std::string parse_faults;          // INGESTD_MOCK_PARSE_FAULTS
+  std::string embed_faults;          // INGESTD_MOCK_EMBED_FAULTS
   // INGESTD_BUDGET_DAILY_USD, INGESTD_BUDGET_{PARSE,EMBED}_{DAILY_USD,HOURLY_USD,
   // HOURLY_REQUESTS}, INGESTD_BUDGET_USER_DAILY_USD; unset = no limit.
   LedgerOptions ledger;
   // EMBED_MODE=real (OpenAI). The key is a secret: never logged or echoed.
-  std::string openai_api_key;                                  // OPENAI_API_KEY
-  std::string openai_base_url = "https://api.openai.com";      // OPENAI_BASE_URL
-  std::string openai_embed_model = "text-embedding-3-small";   // OPENAI_EMBED_MODEL
+  std::string openai_api_key;                                 // OPENAI_API_KEY
+  std::string openai_base_url = "https://api.openai.com";     // OPENAI_BASE_URL
+  std::string openai_embed_model = "text-embedding-3-small";  // OPENAI_EMBED_MODEL
   int openai_embed_dimensions = 0;  // OPENAI_EMBED_DIMENSIONS; 0: the model's own
   // PARSE_MODE=real|hybrid (LlamaParse). The key is a secret: never logged or echoed.
   std::string llamaparse_api_key;                                       // LLAMAPARSE_API_KEY
@@ -63,13 +64,17 @@ struct Config {
   AlertOptions alerts;
   // Several keys per provider ("id:key,…", or a file of id:key lines; the single keys
   // above join them as id "default"). Secrets: only key ids are ever logged or shown.
-  std::string openai_api_keys;            // OPENAI_API_KEYS
-  std::string openai_api_keys_file;       // OPENAI_API_KEYS_FILE
-  std::string llamaparse_api_keys;        // LLAMAPARSE_API_KEYS
-  std::string llamaparse_api_keys_file;   // LLAMAPARSE_API_KEYS_FILE
-  int64_t keys_poll_ms = 1'000;           // INGESTD_KEYS_POLL_MS: key-file checks; 0: off
-  int64_t audit_retention_days = 30;      // INGESTD_AUDIT_RETENTION_DAYS; 0: keep forever
+  std::string openai_api_keys;           // OPENAI_API_KEYS
+  std::string openai_api_keys_file;      // OPENAI_API_KEYS_FILE
+  std::string llamaparse_api_keys;       // LLAMAPARSE_API_KEYS
+  std::string llamaparse_api_keys_file;  // LLAMAPARSE_API_KEYS_FILE
+  int64_t keys_poll_ms = 1'000;          // INGESTD_KEYS_POLL_MS: key-file checks; 0: off
+  int64_t audit_retention_days = 30;     // INGESTD_AUDIT_RETENTION_DAYS; 0: keep forever
 };
+
+// The price table paid calls are charged with: config.ledger.prices with the LlamaParse
+// tier's credits a page.
+PriceTable ConfiguredPrices(const Config& config);
 
 // Reads every INGESTD_* variable (see README), with defaults for the unset ones.
 // Malformed values are kInvalidArgument naming the variable.

@@ -62,10 +62,10 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
     if (d.job_id.empty()) return;
     // On the job: its actual cost, fallback flag and stage routes (best effort, like the
     // event below: the decision is logged either way).
-    (void)store->RecordRoute(d.job_id,
-                             {d.service, d.mode, d.implementation, d.reason, d.fallback_triggered,
-                              d.cost_nanos},
-                             clock->NowMillis());
+    (void)store->RecordRoute(
+        d.job_id,
+        {d.service, d.mode, d.implementation, d.reason, d.fallback_triggered, d.cost_nanos},
+        clock->NowMillis());
     if (!d.fallback_triggered) return;
     Event e;
     e.job_id = d.job_id;
@@ -83,13 +83,6 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
 
 }  // namespace
 
-PriceTable ConfiguredPrices(const Config& config) {
-  PriceTable prices = config.ledger.prices;
-  // LlamaParse bills 3 credits a page on the cost-effective tier, 1 on the fast one.
-  prices.parse_credits_per_page = config.llamaparse_tier == "cost_effective" ? 3 : 1;
-  return prices;
-}
-
 Pipeline::~Pipeline() {
   if (pool_) pool_->Stop();
 }
@@ -100,12 +93,7 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   if (!parse_options.ok()) return parse_options.status();
   auto embed_options = ServiceOptionsFor(config.embed_faults);
   if (!embed_options.ok()) return embed_options.status();
-  embed_options->openai.api_key = config.openai_api_key;
-  embed_options->openai.base_url = config.openai_base_url;
-  embed_options->openai.model = config.openai_embed_model;
-  if (config.openai_embed_dimensions > 0) {
-    embed_options->openai.dimensions = config.openai_embed_dimensions;
-  }
+  embed_options->openai = OpenAiConfigFrom(config);
 
   std::unique_ptr<Pipeline> p(new Pipeline());
   Clock* clock = SystemClock::Default();
@@ -132,8 +120,8 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   });
   if (!ledger.ok()) return ledger.status();
   p->ledger_ = std::move(ledger.value());
-  auto router = BuildRouter(config, *parse_options, *embed_options, clock, p->ledger_.get(),
-                            store, pipeline_alerts);
+  auto router = BuildRouter(config, *parse_options, *embed_options, clock, p->ledger_.get(), store,
+                            pipeline_alerts);
   if (!router.ok()) return router.status();
   p->router_ = std::move(router.value());
   p->prober_ =
@@ -166,11 +154,7 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   };
   if (Status s = ValidatePipelineOptions(options); !s.ok()) return s;
 
-  PipelineDeps deps{store,
-                    blobs,
-                    p->router_->parser(),
-                    p->router_->embedder(),
-                    p->chunker_.get(),
+  PipelineDeps deps{store, blobs, p->router_->parser(), p->router_->embedder(), p->chunker_.get(),
                     clock};
   p->pool_ = std::make_unique<WorkerPool>(deps, options);
   p->pool_->Start();

@@ -54,7 +54,7 @@ class Pipeline {
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ServiceRouter> router_;
   std::unique_ptr<HealthProber> prober_;  // probes router_'s real services; stops first
-  LiveModes modes_;  // switches router_; stops polling before router_ goes
+  LiveModes modes_;                       // switches router_; stops polling before router_ goes
   std::unique_ptr<Chunker> chunker_;
   std::unique_ptr<WorkerPool> pool_;
 };
@@ -62,9 +62,5 @@ class Pipeline {
 // store and blobs must outlive the returned pipeline.
 Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* store,
                                                 BlobStore* blobs);
-
-// The price table the router charges with: config.ledger.prices with the LlamaParse tier's
-// credits a page.
-PriceTable ConfiguredPrices(const Config& config);
 
 }  // namespace ingestd::cli

@@ -52,8 +52,7 @@ Result<ProviderAccess> OpenProviderAccess(const Config& config, Store* store, Cl
   access.audit_log = std::move(*log);
   AuditWriterOptions options;
   options.retention_ms = config.audit_retention_days * kDayMs;
-  PriceTable prices = config.ledger.prices;
-  prices.parse_credits_per_page = config.llamaparse_tier == "cost_effective" ? 3 : 1;
+  const PriceTable prices = ConfiguredPrices(config);
   options.price = [prices](AuditRecord& r) {
     if (!r.error_code.empty()) return;  // providers bill answered requests only
     r.cost_nanos = r.service == "embed" ? prices.EmbedCost(r.model, r.tokens)
@@ -61,6 +60,15 @@ Result<ProviderAccess> OpenProviderAccess(const Config& config, Store* store, Cl
   };
   access.audit = std::make_unique<AsyncAuditWriter>(access.audit_log.get(), clock, options);
   return access;
+}
+
+OpenAiEmbedderConfig OpenAiConfigFrom(const Config& config) {
+  OpenAiEmbedderConfig openai;
+  openai.api_key = config.openai_api_key;
+  openai.base_url = config.openai_base_url;
+  openai.model = config.openai_embed_model;
+  if (config.openai_embed_dimensions > 0) openai.dimensions = config.openai_embed_dimensions;
+  return openai;
 }
 
 }  // namespace ingestd::cli

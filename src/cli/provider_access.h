@@ -27,6 +27,9 @@ struct ProviderAccess {
   void ApplyTo(ServiceOptions* options) const;
 };
 
+// The OpenAI client's endpoint, model and dimensions as configured (keys come from ApplyTo).
+OpenAiEmbedderConfig OpenAiConfigFrom(const Config& config);
+
 // Loads every configured key source (a malformed key source fails start-up) and opens the
 // audit log. store (not owned) receives the revocation events and must outlive the result.
 Result<ProviderAccess> OpenProviderAccess(const Config& config, Store* store, Clock* clock);

@@ -22,6 +22,7 @@
 #include "cli/config.h"
 #include "cli/ledger_setup.h"
 #include "cli/process_setup.h"
+#include "cli/provider_access.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -59,14 +60,13 @@ bool ParseArgs(const Args& args, Options* out) {
 }
 
 // The real embedder behind a router in real mode: reserved, settled, never a fallback.
-Result<std::unique_ptr<ServiceRouter>> RealEmbedRouter(const Config& config, Clock* clock,
+// Its keys and audit log are serve's (provider_access.h).
+Result<std::unique_ptr<ServiceRouter>> RealEmbedRouter(const Config& config,
+                                                       const ProviderAccess& access, Clock* clock,
                                                        Ledger* ledger) {
   ServiceOptions options;
-  options.openai.api_key = config.openai_api_key;
-  options.openai.base_url = config.openai_base_url;
-  options.openai.model = config.openai_embed_model;
-  if (config.openai_embed_dimensions > 0)
-    options.openai.dimensions = config.openai_embed_dimensions;
+  options.openai = OpenAiConfigFrom(config);
+  access.ApplyTo(&options);
   auto real = MakeEmbedder("real", options);
   if (!real.ok()) return real.status();
   ServiceImpls impls;
@@ -163,7 +163,9 @@ int RunReembed(const Args& args) {
   Store& store = *backends->store;
   auto ledger = OpenLedger(*config, clock, &store);
   if (!ledger.ok()) return FailStart("reembed", ledger.status());
-  auto router = RealEmbedRouter(*config, clock, ledger->get());
+  auto access = OpenProviderAccess(*config, &store, clock);
+  if (!access.ok()) return FailStart("reembed", access.status());
+  auto router = RealEmbedRouter(*config, *access, clock, ledger->get());
   if (!router.ok()) return FailStart("reembed", router.status());
   Embedder& embedder = *(*router)->embedder();
   const std::string model = embedder.model();

@@ -24,6 +24,8 @@ class RealEmbedTest : public ServerTest {
  protected:
   std::map<std::string, std::string> ServerEnv() const override {
     return {{"EMBED_MODE", "real"},
+            // These tests count the provider's requests; probes are tested on their own.
+            {"INGESTD_PROBE_INTERVAL_MS", "0"},
             {"OPENAI_API_KEY", kKey},
             {"OPENAI_BASE_URL", fake_.base_url()},
             {"INGESTD_MAX_ATTEMPTS", "2"},
@@ -115,6 +117,8 @@ class RealServicesTest : public ServerTest {
  protected:
   std::map<std::string, std::string> ServerEnv() const override {
     return {{"PARSE_MODE", "real"},
+            // These tests count the provider's requests; probes are tested on their own.
+            {"INGESTD_PROBE_INTERVAL_MS", "0"},
             {"EMBED_MODE", "real"},
             {"LLAMAPARSE_API_KEY", "llx-fake-0123456789abcdef"},
             {"LLAMAPARSE_BASE_URL", llamaparse_.base_url()},

@@ -23,6 +23,8 @@ class WebhookTest : public ServerTest {
  protected:
   std::map<std::string, std::string> ServerEnv() const override {
     return {{"PARSE_MODE", "real"},
+            // These tests count the provider's requests; probes are tested on their own.
+            {"INGESTD_PROBE_INTERVAL_MS", "0"},
             {"LLAMAPARSE_API_KEY", "llx-fake-0123456789abcdef"},
             {"LLAMAPARSE_BASE_URL", llamaparse_.base_url()},
             {"INGESTD_PUBLIC_URL", "https://ingestd.example"},
@@ -134,6 +136,8 @@ class DeliveredWebhookTest : public ServerTest {
  protected:
   std::map<std::string, std::string> ServerEnv() const override {
     return {{"PARSE_MODE", "real"},
+            // These tests count the provider's requests; probes are tested on their own.
+            {"INGESTD_PROBE_INTERVAL_MS", "0"},
             {"LLAMAPARSE_API_KEY", "llx-fake-0123456789abcdef"},
             {"LLAMAPARSE_BASE_URL", llamaparse_->base_url()},
             {"INGESTD_PORT", std::to_string(port_)},
