@@ -1,5 +1,7 @@
 #include "alerts/sqlite_alert_log.h"
 
+#include "store/sqlite/subsystem_db.h"
+
 namespace ingestd {
 namespace {
 
@@ -8,12 +10,7 @@ using sqlite::Txn;
 
 constexpr int kBusyTimeoutMs = 5'000;
 
-// Versioned like the store's migrations: append, never edit an applied one.
-constexpr char kCreateMigrations[] =
-    "CREATE TABLE IF NOT EXISTS alerts_migrations (version INTEGER PRIMARY KEY, "
-    "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))";
-constexpr char kIsApplied[] = "SELECT 1 FROM alerts_migrations WHERE version = ?1";
-constexpr char kRecordApplied[] = "INSERT INTO alerts_migrations (version) VALUES (?1)";
+// Schema versions of MigrateSubsystem: append, never edit an applied one.
 constexpr char kMigration1[] = R"sql(
 CREATE TABLE alerts_log (
   alert_id  TEXT PRIMARY KEY,
@@ -54,30 +51,12 @@ void FromFields(const nlohmann::json& j, Alert* a) {
 
 Result<std::unique_ptr<SqliteAlertLog>> SqliteAlertLog::Open(const std::string& path,
                                                              int64_t retention_ms) {
-  auto conn = SqliteConn::Open(path, /*read_only=*/false, kBusyTimeoutMs);
+  auto conn = sqlite::OpenSubsystemDb(path, kBusyTimeoutMs);
   if (!conn.ok()) return conn.status();
-  if (Status s = (*conn)->Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
+  const char* const migrations[] = {kMigration1};
+  if (Status s = sqlite::MigrateSubsystem(**conn, "alerts", migrations); !s.ok()) return s;
   std::unique_ptr<SqliteAlertLog> log(new SqliteAlertLog(std::move(*conn), retention_ms));
-  if (Status s = log->Migrate(); !s.ok()) return s;
   return log;
-}
-
-Status SqliteAlertLog::Migrate() {
-  std::lock_guard lock(mu_);
-  auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
-  if (!txn.ok()) return txn.status();
-  if (Status s = conn_->Exec(kCreateMigrations); !s.ok()) return s;
-  auto applied = conn_->Prepare(kIsApplied);
-  if (!applied.ok()) return applied.status();
-  auto row = applied->Bind(1, 1).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) {
-    if (Status s = conn_->Exec(kMigration1); !s.ok()) return s;
-    auto record = conn_->Prepare(kRecordApplied);
-    if (!record.ok()) return record.status();
-    if (Status s = record->Bind(1, 1).Run(); !s.ok()) return s;
-  }
-  return txn->Commit();
 }
 
 Status SqliteAlertLog::Append(const Alert& a) {

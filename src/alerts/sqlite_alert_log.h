@@ -25,7 +25,6 @@ class SqliteAlertLog final : public AlertLog {
  private:
   SqliteAlertLog(std::unique_ptr<sqlite::SqliteConn> conn, int64_t retention_ms)
       : conn_(std::move(conn)), retention_ms_(retention_ms) {}
-  Status Migrate();
 
   std::mutex mu_;
   std::unique_ptr<sqlite::SqliteConn> conn_;  // guarded by mu_

@@ -1,5 +1,7 @@
 #include "audit/pg_audit_log.h"
 
+#include "store/postgres/pg_subsystem_db.h"
+
 #include "audit/audit_filter.h"
 
 namespace ingestd {
@@ -9,15 +11,6 @@ using pg::PgConn;
 using pg::PgParams;
 using pg::PgResult;
 
-// An advisory lock key of the audit log's migrations (the store's own is different).
-constexpr int64_t kMigrationLockKey = 0x617564697431;  // "audit1"
-
-constexpr char kLock[] = "SELECT pg_advisory_xact_lock($1)";
-constexpr char kCreateMigrations[] =
-    "CREATE TABLE IF NOT EXISTS audit_migrations (version integer PRIMARY KEY, "
-    "applied_at timestamptz NOT NULL DEFAULT now())";
-constexpr char kIsApplied[] = "SELECT 1 FROM audit_migrations WHERE version = $1";
-constexpr char kRecordApplied[] = "INSERT INTO audit_migrations (version) VALUES ($1)";
 // Versioned: append, never edit an applied one.
 constexpr char kMigration1[] = R"sql(
 CREATE TABLE audit_calls (
@@ -111,18 +104,8 @@ Result<std::unique_ptr<PgAuditLog>> PgAuditLog::Open(const std::string& url) {
 }
 
 Status PgAuditLog::Migrate() {
-  return pool_.Transaction([](PgConn& c) -> Status {
-    if (auto lock = c.Query(kLock, PgParams().Add(kMigrationLockKey)); !lock.ok()) {
-      return lock.status();
-    }
-    if (Status s = c.Exec(kCreateMigrations); !s.ok()) return s;
-    auto applied = c.Query(kIsApplied, PgParams().Add(1));
-    if (!applied.ok()) return applied.status();
-    if (applied->rows() > 0) return Status();
-    if (Status s = c.Exec(kMigration1); !s.ok()) return s;
-    auto record = c.Query(kRecordApplied, PgParams().Add(1));
-    return record.ok() ? Status() : record.status();
-  });
+  const char* const migrations[] = {kMigration1};
+  return pg::MigrateSubsystem(pool_, "audit", migrations);
 }
 
 Status PgAuditLog::Append(const std::vector<AuditRecord>& records) {

@@ -22,7 +22,6 @@ class SqliteAuditLog final : public AuditLog {
 
  private:
   explicit SqliteAuditLog(std::unique_ptr<sqlite::SqliteConn> conn) : conn_(std::move(conn)) {}
-  Status Migrate();
 
   std::mutex mu_;
   std::unique_ptr<sqlite::SqliteConn> conn_;  // guarded by mu_

@@ -1,5 +1,7 @@
 #include "control/pg_service_settings.h"
 
+#include "store/postgres/pg_subsystem_db.h"
+
 namespace ingestd {
 namespace {
 
@@ -8,12 +10,7 @@ using pg::PgParams;
 using pg::PgResult;
 
 constexpr char kLock[] = "SELECT pg_advisory_xact_lock($1::bigint)";
-// Versioned like the store's migrations: append, never edit an applied one.
-constexpr char kCreateMigrations[] =
-    "CREATE TABLE IF NOT EXISTS control_migrations (version integer PRIMARY KEY, "
-    "applied_at timestamptz NOT NULL DEFAULT now())";
-constexpr char kIsApplied[] = "SELECT 1 FROM control_migrations WHERE version = $1::integer";
-constexpr char kRecordApplied[] = "INSERT INTO control_migrations (version) VALUES ($1::integer)";
+// Schema versions of MigrateSubsystem: append, never edit an applied one.
 constexpr char kMigration1[] = R"sql(
 CREATE TABLE control_service_modes (
   service        text PRIMARY KEY,
@@ -62,15 +59,8 @@ Result<std::unique_ptr<PgServiceSettings>> PgServiceSettings::Open(const std::st
 }
 
 Status PgServiceSettings::Migrate() {
-  return pool_.Transaction([](PgConn& c) -> Status {
-    if (Status s = Lock(c); !s.ok()) return s;
-    if (Status s = c.Exec(kCreateMigrations); !s.ok()) return s;
-    auto applied = c.Query(kIsApplied, PgParams().Add(1));
-    if (!applied.ok()) return applied.status();
-    if (applied->rows() > 0) return Status();
-    if (Status s = c.Exec(kMigration1); !s.ok()) return s;
-    return c.Query(kRecordApplied, PgParams().Add(1)).status();
-  });
+  const char* const migrations[] = {kMigration1};
+  return pg::MigrateSubsystem(pool_, "control", migrations);
 }
 
 Result<std::vector<ModeSetting>> PgServiceSettings::Modes() {

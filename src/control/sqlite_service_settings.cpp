@@ -1,5 +1,7 @@
 #include "control/sqlite_service_settings.h"
 
+#include "store/sqlite/subsystem_db.h"
+
 namespace ingestd {
 namespace {
 
@@ -9,12 +11,7 @@ using sqlite::Txn;
 
 constexpr int kBusyTimeoutMs = 10'000;
 
-// Versioned like the store's migrations: append, never edit an applied one.
-constexpr char kCreateMigrations[] =
-    "CREATE TABLE IF NOT EXISTS control_migrations (version INTEGER PRIMARY KEY, "
-    "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))";
-constexpr char kIsApplied[] = "SELECT 1 FROM control_migrations WHERE version = ?1";
-constexpr char kRecordApplied[] = "INSERT INTO control_migrations (version) VALUES (?1)";
+// Schema versions of MigrateSubsystem: append, never edit an applied one.
 constexpr char kMigration1[] = R"sql(
 CREATE TABLE control_service_modes (
   service        TEXT PRIMARY KEY,
@@ -52,33 +49,13 @@ constexpr char kSelectHistory[] =
 
 Result<std::unique_ptr<SqliteServiceSettings>> SqliteServiceSettings::Open(const std::string& path,
                                                                            const Clock* clock) {
-  auto conn = SqliteConn::Open(path, /*read_only=*/false, kBusyTimeoutMs);
+  auto conn = sqlite::OpenSubsystemDb(path, kBusyTimeoutMs);
   if (!conn.ok()) return conn.status();
-  // WAL persists in the file (the store sets it too); a standalone file needs it so the
-  // pollers' reads never block a writer.
-  if (Status s = (*conn)->Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
+  const char* const migrations[] = {kMigration1};
+  if (Status s = sqlite::MigrateSubsystem(**conn, "control", migrations); !s.ok()) return s;
   std::unique_ptr<SqliteServiceSettings> settings(
       new SqliteServiceSettings(std::move(*conn), clock));
-  if (Status s = settings->Migrate(); !s.ok()) return s;
   return settings;
-}
-
-Status SqliteServiceSettings::Migrate() {
-  std::lock_guard lock(mu_);
-  auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
-  if (!txn.ok()) return txn.status();
-  if (Status s = conn_->Exec(kCreateMigrations); !s.ok()) return s;
-  auto applied = conn_->Prepare(kIsApplied);
-  if (!applied.ok()) return applied.status();
-  auto row = applied->Bind(1, 1).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) {
-    if (Status s = conn_->Exec(kMigration1); !s.ok()) return s;
-    auto record = conn_->Prepare(kRecordApplied);
-    if (!record.ok()) return record.status();
-    if (Status s = record->Bind(1, 1).Run(); !s.ok()) return s;
-  }
-  return txn->Commit();
 }
 
 Result<std::vector<ModeSetting>> SqliteServiceSettings::Modes() {

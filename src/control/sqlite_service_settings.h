@@ -30,7 +30,6 @@ class SqliteServiceSettings final : public ServiceSettings {
  private:
   SqliteServiceSettings(std::unique_ptr<sqlite::SqliteConn> conn, const Clock* clock)
       : clock_(clock), conn_(std::move(conn)) {}
-  Status Migrate();
 
   const Clock* const clock_;
   std::mutex mu_;

@@ -1,5 +1,7 @@
 #include "ledger/pg_ledger.h"
 
+#include "store/postgres/pg_subsystem_db.h"
+
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
@@ -74,20 +76,8 @@ PgLedger::PgLedger(const std::string& url, Clock* clock, LedgerOptions options, 
     : clock_(clock), options_(std::move(options)), sink_(std::move(sink)), pool_(url, pool) {}
 
 Status PgLedger::Migrate() {
-  return pool_.Transaction([&](PgConn& c) -> Status {
-    // CREATE TABLE IF NOT EXISTS alone races (two creators collide in the catalog): lock.
-    auto lock = c.Query(sql::kLockMigrations, PgParams().Add(sql::kMigrationLockKey));
-    if (!lock.ok()) return lock.status();
-    if (Status s = c.Exec(sql::kCreateMigrations); !s.ok()) return s;
-    auto applied = c.Query(sql::kIsApplied, PgParams().Add(1));
-    if (!applied.ok()) return applied.status();
-    if (applied->rows() > 0) return Status();
-    if (Status s = c.Exec(sql::kMigration1); !s.ok()) return s;
-    auto record = c.Query(sql::kRecordApplied, PgParams().Add(1));
-    if (!record.ok()) return record.status();
-    log::Info("ledger migration applied", {{"version", 1}});
-    return Status();
-  });
+  const char* const migrations[] = {sql::kMigration1};
+  return pg::MigrateSubsystem(pool_, "ledger", migrations);
 }
 
 bool PgLedger::AllEnsured(const std::vector<std::string>& keys) {

@@ -12,17 +12,8 @@
 
 namespace ingestd::pg_ledger_sql {
 
-// pg_advisory_xact_lock key held while migrating ("ledger!!" in ASCII): two processes
-// starting at once apply the ledger's migrations one after the other.
-inline constexpr int64_t kMigrationLockKey = 0x6c65646765722121;
-inline constexpr char kLockMigrations[] = "SELECT pg_advisory_xact_lock($1::bigint)";
-inline constexpr char kCreateMigrations[] =
-    "CREATE TABLE IF NOT EXISTS ledger_migrations (version integer PRIMARY KEY, "
-    "applied_at timestamptz NOT NULL DEFAULT now())";
-inline constexpr char kIsApplied[] = "SELECT 1 FROM ledger_migrations WHERE version = $1::integer";
-inline constexpr char kRecordApplied[] =
-    "INSERT INTO ledger_migrations (version) VALUES ($1::integer)";
-// Versioned: append, never edit an applied one. Text that is grouped or ordered collates as
+// Migrations (store/postgres/pg_subsystem_db.h, prefix "ledger"): append, never edit an
+// applied one. Text that is grouped or ordered collates as
 // bytes ("C"), as in SQLite.
 inline constexpr char kMigration1[] = R"sql(
 CREATE TABLE ledger_windows (

@@ -1,5 +1,7 @@
 #include "ledger/sqlite_ledger.h"
 
+#include "store/sqlite/subsystem_db.h"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -41,38 +43,18 @@ WindowState ReadWindow(const Stmt& row) {
 
 Result<std::unique_ptr<SqliteLedger>> SqliteLedger::Open(const std::string& path, Clock* clock,
                                                          LedgerOptions options, AlertSink sink) {
-  auto conn = SqliteConn::Open(path, /*read_only=*/false, kBusyTimeoutMs);
+  auto conn = sqlite::OpenSubsystemDb(path, kBusyTimeoutMs);
   if (!conn.ok()) return conn.status();
-  // WAL persists in the file (the store sets it too); a standalone ledger file needs it for
-  // readers not to block the writer.
-  if (Status s = (*conn)->Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
+  const char* const migrations[] = {ledger_sql::kMigration1};
+  if (Status s = sqlite::MigrateSubsystem(**conn, "ledger", migrations); !s.ok()) return s;
   std::unique_ptr<SqliteLedger> ledger(
       new SqliteLedger(std::move(*conn), clock, std::move(options), std::move(sink)));
-  if (Status s = ledger->Migrate(); !s.ok()) return s;
   return ledger;
 }
 
 SqliteLedger::SqliteLedger(std::unique_ptr<SqliteConn> conn, Clock* clock, LedgerOptions options,
                            AlertSink sink)
     : clock_(clock), options_(std::move(options)), sink_(std::move(sink)), conn_(std::move(conn)) {}
-
-Status SqliteLedger::Migrate() {
-  std::lock_guard lock(mu_);
-  auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
-  if (!txn.ok()) return txn.status();
-  if (Status s = conn_->Exec(ledger_sql::kCreateMigrations); !s.ok()) return s;
-  auto applied = conn_->Prepare(ledger_sql::kIsApplied);
-  if (!applied.ok()) return applied.status();
-  auto row = applied->Bind(1, 1).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) {
-    if (Status s = conn_->Exec(ledger_sql::kMigration1); !s.ok()) return s;
-    auto record = conn_->Prepare(ledger_sql::kRecordApplied);
-    if (!record.ok()) return record.status();
-    if (Status s = record->Bind(1, 1).Run(); !s.ok()) return s;
-  }
-  return txn->Commit();
-}
 
 Result<Reservation> SqliteLedger::Reserve(const ReserveRequest& r) {
   if (Status s = ValidateReserve(options_, r); !s.ok()) return s;

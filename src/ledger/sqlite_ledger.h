@@ -39,7 +39,6 @@ class SqliteLedger final : public Ledger {
  private:
   SqliteLedger(std::unique_ptr<sqlite::SqliteConn> conn, Clock* clock, LedgerOptions options,
                AlertSink sink);
-  Status Migrate();
   // Settles (settle=true) or releases; alerts raised are appended to *alerts.
   Status Finish(const std::string& reservation_id, const Usage* actual,
                 std::vector<LedgerAlert>* alerts);

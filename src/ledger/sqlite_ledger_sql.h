@@ -5,12 +5,7 @@
 
 namespace ingestd::ledger_sql {
 
-// Versioned like the store's migrations: append, never edit an applied one.
-inline constexpr char kCreateMigrations[] =
-    "CREATE TABLE IF NOT EXISTS ledger_migrations (version INTEGER PRIMARY KEY, "
-    "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))";
-inline constexpr char kIsApplied[] = "SELECT 1 FROM ledger_migrations WHERE version = ?1";
-inline constexpr char kRecordApplied[] = "INSERT INTO ledger_migrations (version) VALUES (?1)";
+// Migrations (store/sqlite/subsystem_db.h, prefix "ledger"): append, never edit an applied one.
 inline constexpr char kMigration1[] = R"sql(
 CREATE TABLE ledger_windows (
   window_key      TEXT PRIMARY KEY,

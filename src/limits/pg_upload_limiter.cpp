@@ -1,5 +1,7 @@
 #include "limits/pg_upload_limiter.h"
 
+#include "store/postgres/pg_subsystem_db.h"
+
 #include "limits/bucket_sql.h"
 #include "limits/token_bucket.h"
 
@@ -9,17 +11,6 @@ namespace {
 using pg::PgConn;
 using pg::PgParams;
 using pg::PgResult;
-
-// pg_advisory_xact_lock key of the limits migrations ("limits!!" in ASCII).
-constexpr int64_t kMigrationLockKey = 0x6c696d6974732121;
-
-constexpr char kLock[] = "SELECT pg_advisory_xact_lock($1::bigint)";
-// Versioned like the store's migrations: append, never edit an applied one.
-constexpr char kCreateMigrations[] =
-    "CREATE TABLE IF NOT EXISTS limits_migrations (version integer PRIMARY KEY, "
-    "applied_at timestamptz NOT NULL DEFAULT now())";
-constexpr char kIsApplied[] = "SELECT 1 FROM limits_migrations WHERE version = $1::integer";
-constexpr char kRecordApplied[] = "INSERT INTO limits_migrations (version) VALUES ($1::integer)";
 
 // Built once: connections prepare each statement once, keyed by its address.
 struct Statements {
@@ -48,16 +39,8 @@ PgUploadLimiter::PgUploadLimiter(const std::string& url, const UploadLimits& lim
     : BucketLimiter(limits, clock), pool_(url, pg::PgPoolOptions{.max_size = 4}) {}
 
 Status PgUploadLimiter::Migrate() {
-  return pool_.Transaction([&](PgConn& c) -> Status {
-    if (auto r = c.Query(kLock, PgParams().Add(kMigrationLockKey)); !r.ok()) return r.status();
-    if (Status s = c.Exec(kCreateMigrations); !s.ok()) return s;
-    auto applied = c.Query(kIsApplied, PgParams().Add(1));
-    if (!applied.ok()) return applied.status();
-    if (applied->rows() > 0) return Status();
-    if (Status s = c.Exec(Sql().create.c_str()); !s.ok()) return s;
-    auto record = c.Query(kRecordApplied, PgParams().Add(1));
-    return record.ok() ? Status() : record.status();
-  });
+  const char* const migrations[] = {Sql().create.c_str()};
+  return pg::MigrateSubsystem(pool_, "limits", migrations);
 }
 
 PgParams PgUploadLimiter::Params(std::string_view user_id, int64_t now_ms) const {

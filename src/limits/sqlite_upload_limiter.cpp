@@ -1,5 +1,7 @@
 #include "limits/sqlite_upload_limiter.h"
 
+#include "store/sqlite/subsystem_db.h"
+
 #include "limits/bucket_sql.h"
 #include "limits/token_bucket.h"
 
@@ -11,13 +13,6 @@ using sqlite::Stmt;
 using sqlite::Txn;
 
 constexpr int kBusyTimeoutMs = 10'000;
-
-// Versioned like the store's migrations: append, never edit an applied one.
-constexpr char kCreateMigrations[] =
-    "CREATE TABLE IF NOT EXISTS limits_migrations (version INTEGER PRIMARY KEY, "
-    "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))";
-constexpr char kIsApplied[] = "SELECT 1 FROM limits_migrations WHERE version = ?1";
-constexpr char kRecordApplied[] = "INSERT INTO limits_migrations (version) VALUES (?1)";
 
 // Built once: the statement cache keys on their addresses.
 struct Statements {
@@ -36,38 +31,18 @@ const Statements& Sql() {
 Result<std::unique_ptr<SqliteUploadLimiter>> SqliteUploadLimiter::Open(const std::string& path,
                                                                        const UploadLimits& limits,
                                                                        Clock* clock) {
-  auto conn = SqliteConn::Open(path, /*read_only=*/false, kBusyTimeoutMs);
+  auto conn = sqlite::OpenSubsystemDb(path, kBusyTimeoutMs);
   if (!conn.ok()) return conn.status();
-  // WAL persists in the file (the store sets it too); a standalone file needs it for readers
-  // not to block the writer.
-  if (Status s = (*conn)->Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
+  const char* const migrations[] = {Sql().create.c_str()};
+  if (Status s = sqlite::MigrateSubsystem(**conn, "limits", migrations); !s.ok()) return s;
   std::unique_ptr<SqliteUploadLimiter> limiter(
       new SqliteUploadLimiter(std::move(*conn), limits, clock));
-  if (Status s = limiter->Migrate(); !s.ok()) return s;
   return limiter;
 }
 
 SqliteUploadLimiter::SqliteUploadLimiter(std::unique_ptr<SqliteConn> conn,
                                          const UploadLimits& limits, Clock* clock)
     : BucketLimiter(limits, clock), conn_(std::move(conn)) {}
-
-Status SqliteUploadLimiter::Migrate() {
-  std::lock_guard lock(mu_);
-  auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
-  if (!txn.ok()) return txn.status();
-  if (Status s = conn_->Exec(kCreateMigrations); !s.ok()) return s;
-  auto applied = conn_->Prepare(kIsApplied);
-  if (!applied.ok()) return applied.status();
-  auto row = applied->Bind(1, 1).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) {
-    if (Status s = conn_->Exec(Sql().create.c_str()); !s.ok()) return s;
-    auto record = conn_->Prepare(kRecordApplied);
-    if (!record.ok()) return record.status();
-    if (Status s = record->Bind(1, 1).Run(); !s.ok()) return s;
-  }
-  return txn->Commit();
-}
 
 Result<Stmt> SqliteUploadLimiter::Bound(const std::string& sql, std::string_view user_id,
                                         int64_t now_ms) {

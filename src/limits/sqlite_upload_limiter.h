@@ -31,7 +31,6 @@ class SqliteUploadLimiter final : public BucketLimiter {
  private:
   SqliteUploadLimiter(std::unique_ptr<sqlite::SqliteConn> conn, const UploadLimits& limits,
                       Clock* clock);
-  Status Migrate();
   // A statement of bucket_sql.h with its five parameters bound.
   Result<sqlite::Stmt> Bound(const std::string& sql, std::string_view user_id, int64_t now_ms);
 
