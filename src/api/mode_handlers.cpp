@@ -13,16 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-json ChangeJson(const ModeChange& c) {
-  return {{"change_id", c.change_id},
-          {"service", c.service},
-          {"from", c.from_mode},
-          {"to", c.to_mode},
-          {"actor", c.actor},
-          {"correlation_id", c.correlation_id},
-          {"at", FormatRfc3339(c.at_ms)}};
-}
-
 ApiResponse NoModes(const ApiRequest& req) {
   return ErrorResponse(Status::Error(Kind::kUnavailable, "MODES_NOT_IN_PROCESS",
                                      "this process has no service router to switch"),
@@ -43,7 +33,7 @@ ApiResponse HandleSetServiceMode(ApiContext& ctx, const ApiRequest& req) {
   auto change = ctx.modes->SetMode(req.params.at("service"), body["mode"].get<std::string>(),
                                    req.caller->sub, req.correlation_id);
   if (!change.ok()) return ErrorResponse(change.status(), req.correlation_id);
-  return JsonResponse(200, ChangeJson(*change));
+  return JsonResponse(200, ModeChangeJson(*change));
 }
 
 ApiResponse HandleModeHistory(ApiContext& ctx, const ApiRequest& req) {
@@ -57,7 +47,7 @@ ApiResponse HandleModeHistory(ApiContext& ctx, const ApiRequest& req) {
   auto modes = ctx.modes->Modes();
   if (!modes.ok()) return ErrorResponse(modes.status(), req.correlation_id);
   json changes = json::array(), current = json::object();
-  for (const ModeChange& c : *history) changes.push_back(ChangeJson(c));
+  for (const ModeChange& c : *history) changes.push_back(ModeChangeJson(c));
   for (const ModeSetting& m : *modes) current[m.service] = m.mode;
   return JsonResponse(
       200, {{"modes", current}, {"changes", changes}, {"limit", limit}, {"offset", offset}});

@@ -1,8 +1,7 @@
 #include "audit/pg_audit_log.h"
 
-#include "store/postgres/pg_subsystem_db.h"
-
 #include "audit/audit_filter.h"
+#include "store/postgres/pg_subsystem_db.h"
 
 namespace ingestd {
 namespace {

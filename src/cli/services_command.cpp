@@ -23,16 +23,6 @@ namespace {
 
 constexpr char kUsage[] = "usage: ingestd services show | set-mode parse|embed MODE\n";
 
-nlohmann::json ChangeJson(const ModeChange& c) {
-  return {{"change_id", c.change_id},
-          {"service", c.service},
-          {"from", c.from_mode},
-          {"to", c.to_mode},
-          {"actor", c.actor},
-          {"correlation_id", c.correlation_id},
-          {"at", FormatRfc3339(c.at_ms)}};
-}
-
 // Every mode name of the service, so only unknown modes (and local embedding) are refused.
 Status CheckModeExists(std::string_view service, ServiceMode mode) {
   return ServiceRouter::CheckModeAgainst(service, mode, {"mock", "local", "real"});
@@ -52,7 +42,7 @@ int Show(ModeController& modes) {
         {"updated_at", m.updated_at_ms > 0 ? nlohmann::json(FormatRfc3339(m.updated_at_ms))
                                            : nlohmann::json(nullptr)}};
   }
-  for (const ModeChange& c : *history) out["changes"].push_back(ChangeJson(c));
+  for (const ModeChange& c : *history) out["changes"].push_back(ModeChangeJson(c));
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
 }
@@ -82,7 +72,7 @@ int RunServices(const Args& args) {
     std::fprintf(stderr, "ingestd services: %s\n", change.status().ToString().c_str());
     return change.status().kind() == Kind::kInvalidArgument ? 2 : 1;
   }
-  std::printf("%s\n", ChangeJson(*change).dump(2).c_str());
+  std::printf("%s\n", ModeChangeJson(*change).dump(2).c_str());
   return 0;
 }
 

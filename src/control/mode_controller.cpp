@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 namespace ingestd {
@@ -122,6 +123,16 @@ void ModeController::Stop() {
   }
   wake_.notify_all();
   if (poller_.joinable()) poller_.join();
+}
+
+nlohmann::json ModeChangeJson(const ModeChange& c) {
+  return {{"change_id", c.change_id},
+          {"service", c.service},
+          {"from", c.from_mode},
+          {"to", c.to_mode},
+          {"actor", c.actor},
+          {"correlation_id", c.correlation_id},
+          {"at", FormatRfc3339(c.at_ms)}};
 }
 
 }  // namespace ingestd

@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "control/service_settings.h"
 #include "services/router/service_mode.h"
 #include "services/router/service_router.h"
@@ -29,6 +31,9 @@ namespace ingestd {
 
 // Whether a service can run under a mode (ServiceRouter::CheckMode's contract).
 using ModeCheck = std::function<Status(std::string_view service, ServiceMode mode)>;
+
+// A change as the API and `ingestd services` show it (times in RFC 3339).
+nlohmann::json ModeChangeJson(const ModeChange& change);
 
 struct ModeControllerOptions {
   int64_t poll_ms = 2000;     // INGESTD_SETTINGS_POLL_MS

@@ -1,7 +1,5 @@
 #include "ledger/pg_ledger.h"
 
-#include "store/postgres/pg_subsystem_db.h"
-
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
@@ -9,6 +7,7 @@
 #include "ledger/ledger_rules.h"
 #include "ledger/pg_ledger_sql.h"
 #include "ledger/windows.h"
+#include "store/postgres/pg_subsystem_db.h"
 
 namespace ingestd {
 namespace {

@@ -1,7 +1,5 @@
 #include "ledger/sqlite_ledger.h"
 
-#include "store/sqlite/subsystem_db.h"
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +8,7 @@
 #include "ledger/ledger_rules.h"
 #include "ledger/sqlite_ledger_sql.h"
 #include "ledger/windows.h"
+#include "store/sqlite/subsystem_db.h"
 
 namespace ingestd {
 namespace {

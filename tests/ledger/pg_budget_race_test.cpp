@@ -78,14 +78,7 @@ class PgBudgetRaceTest : public ::testing::Test {
   void TearDown() override {
     if (!url_.empty()) pg::DropTestDatabase(url_);
   }
-  int64_t Scalar(const char* sql) {
-    auto conn = pg::PgConn::Connect(url_);
-    EXPECT_TRUE(conn.ok());
-    if (!conn.ok()) return -1;
-    auto res = (*conn)->Query(sql, {});
-    EXPECT_TRUE(res.ok()) << sql;
-    return res.ok() && res->rows() > 0 ? res->Int(0, 0) : -1;
-  }
+  int64_t Scalar(const char* sql) { return pg::QueryScalar(url_, sql); }
 
   std::string url_;
 };

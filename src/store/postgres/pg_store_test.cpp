@@ -53,12 +53,7 @@ class PgStoreTest : public ::testing::Test {
     EXPECT_TRUE(conn.ok());
     return conn.ok() ? std::move(*conn) : nullptr;
   }
-  int64_t Scalar(const char* sql) {
-    auto conn = Raw();
-    auto res = conn->Query(sql, {});
-    EXPECT_TRUE(res.ok()) << sql;
-    return res.ok() && res->rows() > 0 ? res->Int(0, 0) : -1;
-  }
+  int64_t Scalar(const char* sql) { return pg::QueryScalar(url_, sql); }
   static CreateUploadResult Upload(Store& store, int64_t now_ms,
                                    JobStatus status = JobStatus::kUploaded) {
     Document d;

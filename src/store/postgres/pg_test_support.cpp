@@ -72,4 +72,18 @@ void DropTestDatabase(const std::string& url) {
   Admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
 }
 
+int64_t QueryScalar(const std::string& url, const char* sql) {
+  Result<std::unique_ptr<PgConn>> conn = PgConn::Connect(url);
+  if (!conn.ok()) {
+    std::fprintf(stderr, "%s: %s\n", sql, conn.status().ToString().c_str());
+    return -1;
+  }
+  Result<PgResult> res = (*conn)->Query(sql, {});
+  if (!res.ok()) {
+    std::fprintf(stderr, "%s: %s\n", sql, res.status().ToString().c_str());
+    return -1;
+  }
+  return res->rows() > 0 ? res->Int(0, 0) : -1;
+}
+
 }  // namespace ingestd::pg

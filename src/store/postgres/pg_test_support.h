@@ -2,6 +2,7 @@
 // CMakeLists.txt and scripts/pg_test_cluster.sh) starts, and one fresh database per test.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace ingestd::pg {
@@ -18,5 +19,9 @@ std::string WithDatabase(const std::string& url, const std::string& database);
 std::string CreateTestDatabase();
 // Drops the database of url (terminating its connections).
 void DropTestDatabase(const std::string& url);
+
+// The first column of the first row of sql (static storage) on the database of url, for tests
+// that inspect it; -1 (after printing why) when the query fails or returns no row.
+int64_t QueryScalar(const std::string& url, const char* sql);
 
 }  // namespace ingestd::pg
