@@ -46,7 +46,7 @@ struct ApiContext {
   // 422 instead of failing later as a job.
   std::function<Result<int>(const std::string& pdf_path)> count_pages;
   // The cost ledger and service router of this process, for /costs and /services/health;
-  // null when the process runs no pipeline (or budgets are not enforced).
+  // null when the process could not build its pipeline.
   Ledger* ledger = nullptr;
   ServiceRouter* router = nullptr;
   // Checks every upload before anything is stored (upload_preflight.h); null: no checks.

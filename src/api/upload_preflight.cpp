@@ -92,6 +92,12 @@ Status UploadPreflight::Check(const UploadFacts& facts, Job* job) const {
     if (!s.ok()) return s;
   }
 
+  // The modes in force now (live switching may have changed the configured ones), in the
+  // configuration's notation: one mode, or "parse=…,embed=…" when they differ.
+  const std::string parse_mode = config["parse"].value("mode", "");
+  const std::string embed_mode = config["embed"].value("mode", "");
+  job->service_mode =
+      parse_mode == embed_mode ? parse_mode : "parse=" + parse_mode + ",embed=" + embed_mode;
   job->router_config = std::move(config);
   job->service_health = std::move(statuses);
   job->cost_estimate = {{"pages", estimate.pages},

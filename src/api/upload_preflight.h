@@ -63,8 +63,9 @@ class UploadPreflight {
 
   // True when a service runs real or hybrid now: the estimate then wants a page count.
   bool PaidServices() const;
-  // Runs the checks; on success fills job's router_config, cost_estimate, service_health
-  // and cost_tracking_enabled. Store failures reading the budget windows are returned.
+  // Runs the checks; on success fills job's service_mode (the modes in force now),
+  // router_config, cost_estimate, service_health and cost_tracking_enabled. Store failures reading
+  // the budget windows are returned.
   Status Check(const UploadFacts& facts, Job* job) const;
 
  private:

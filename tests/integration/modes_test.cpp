@@ -134,6 +134,8 @@ TEST_F(ModesTest, ASwitchedModeServesTheNextJob) {
   EXPECT_EQ(done.view["stage_routes"]["parse"]["mode"], "local") << done.view.dump();
   EXPECT_EQ(done.view["stage_routes"]["parse"]["implementation"], "local") << done.view.dump();
   EXPECT_EQ(done.view["stage_routes"]["embed"]["mode"], "mock") << done.view.dump();
+  // The job records the modes in force at upload, not the ones the server started with.
+  EXPECT_EQ(done.view["service_mode"], "parse=local,embed=mock") << done.view.dump();
 }
 
 // Two servers on one database: a switch on either reaches the other within a few poll
