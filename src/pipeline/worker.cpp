@@ -163,7 +163,8 @@ void Worker::HandleFailure(const Job& job, std::string_view stage, const Status&
         std::max<int64_t>(error.retry_after_ms().value_or(options_.backoff.max_delay_ms), 1);
     fields["retry_in_ms"] = delay;
     log::Warn("stage deferred; waiting for budget or service", fields);
-    s = deps_.store->ScheduleRetry(job.id, id_, now + delay, last, now);
+    s = deps_.store->ScheduleRetry(job.id, id_, now + delay, last, now,
+                                   /*counts_as_attempt=*/false);
   } else if (error.retryable() && attempt < options_.max_attempts) {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     // A provider's Retry-After (carried on the Status) sets a floor under the backoff.
@@ -171,7 +172,7 @@ void Worker::HandleFailure(const Job& job, std::string_view stage, const Status&
         BackoffDelayMs(options_.backoff, attempt, unit(rng_), error.retry_after_ms());
     fields["retry_in_ms"] = delay;
     log::Warn("stage failed; retry scheduled", fields);
-    s = deps_.store->ScheduleRetry(job.id, id_, now + delay, last, now);
+    s = deps_.store->ScheduleRetry(job.id, id_, now + delay, last, now, /*counts_as_attempt=*/true);
   } else {
     log::Error("stage failed; job dead-lettered", fields);
     s = deps_.store->DeadLetter(job.id, id_, last, now);

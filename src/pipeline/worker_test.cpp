@@ -224,6 +224,7 @@ TEST_F(WorkerTest, ExhaustedBudgetWaitsForTheNextWindowAndNeverDeadLetters) {
     Job waiting = GetJob(job.id);
     ASSERT_EQ(waiting.state, QueueState::kRetryable) << "refusal " << i;
     EXPECT_EQ(waiting.last_error->code, "BUDGET_EXCEEDED");
+    EXPECT_EQ(waiting.retry_count, 0) << "a wait is no failed attempt";
     clock_.Advance(3'600'000 - 1);
     EXPECT_FALSE(w.RunOnce()) << "claimed before the next window";
     clock_.Advance(1);

@@ -130,9 +130,11 @@ Status FaultyStore::CommitStage(const StageCommit& c) {
   return Call("CommitStage", [&] { return inner_->CommitStage(c); });
 }
 Status FaultyStore::ScheduleRetry(std::string_view job_id, std::string_view worker_id,
-                                  int64_t retry_at_ms, const LastError& err, int64_t now_ms) {
-  return Call("ScheduleRetry",
-              [&] { return inner_->ScheduleRetry(job_id, worker_id, retry_at_ms, err, now_ms); });
+                                  int64_t retry_at_ms, const LastError& err, int64_t now_ms,
+                                  bool counts_as_attempt) {
+  return Call("ScheduleRetry", [&] {
+    return inner_->ScheduleRetry(job_id, worker_id, retry_at_ms, err, now_ms, counts_as_attempt);
+  });
 }
 Status FaultyStore::DeadLetter(std::string_view job_id, std::string_view worker_id,
                                const LastError& err, int64_t now_ms) {

@@ -74,7 +74,7 @@ class FaultyStore final : public Store {
                      int64_t until_ms) override;
   Status CommitStage(const StageCommit& c) override;
   Status ScheduleRetry(std::string_view job_id, std::string_view worker_id, int64_t retry_at_ms,
-                       const LastError& err, int64_t now_ms) override;
+                       const LastError& err, int64_t now_ms, bool counts_as_attempt) override;
   Status DeadLetter(std::string_view job_id, std::string_view worker_id, const LastError& err,
                     int64_t now_ms) override;
   Status ReleaseClaim(std::string_view job_id, std::string_view worker_id, int64_t now_ms) override;

@@ -146,8 +146,11 @@ class Store {
                              int64_t until_ms) = 0;
   virtual Status CommitStage(const StageCommit& c) = 0;
   // state retryable, retry_count + 1, retry_at, last_error, a RETRY_SCHEDULED event.
+  // A wait for budget or an open circuit is no failed attempt (counts_as_attempt false): it
+  // leaves retry_count as it is, so waiting never uses up the attempts before dead letter.
   virtual Status ScheduleRetry(std::string_view job_id, std::string_view worker_id,
-                               int64_t retry_at_ms, const LastError& err, int64_t now_ms) = 0;
+                               int64_t retry_at_ms, const LastError& err, int64_t now_ms,
+                               bool counts_as_attempt) = 0;
   // state deadletter, last_error, a DLQ_MOVED event.
   virtual Status DeadLetter(std::string_view job_id, std::string_view worker_id,
                             const LastError& err, int64_t now_ms) = 0;

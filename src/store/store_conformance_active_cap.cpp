@@ -44,7 +44,8 @@ TEST_P(StoreConformanceTest, DoneAndDeadletterJobsAreNotActive) {
   Job claimed = MustClaim("w1", kT0 + 1);
   ASSERT_EQ(claimed.id, a.job.id);
   ASSERT_TRUE(
-      store_->ScheduleRetry(a.job.id, "w1", kT0 + 10, {"X", "x", "parse", kT0 + 1}, kT0 + 1).ok());
+      store_->ScheduleRetry(a.job.id, "w1", kT0 + 10, {"X", "x", "parse", kT0 + 1}, kT0 + 1, true)
+          .ok());
   EXPECT_EQ(*store_->CountActiveJobs("u1"), 1);  // retryable is still active
   claimed = MustClaim("w1", kT0 + 20);
   ASSERT_TRUE(store_->DeadLetter(a.job.id, "w1", {"X", "x", "parse", kT0 + 20}, kT0 + 20).ok());

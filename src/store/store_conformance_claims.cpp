@@ -44,7 +44,7 @@ TEST_P(StoreConformanceTest, AwaitingUploadIsNeverClaimed) {
 TEST_P(StoreConformanceTest, RetryableWaitsForRetryAt) {
   CreateUploadResult up = Upload("u1", kT0);
   MustClaim("w1", kT0);
-  ASSERT_TRUE(store_->ScheduleRetry(up.job.id, "w1", kT0 + 1000, kTimeout, kT0 + 1).ok());
+  ASSERT_TRUE(store_->ScheduleRetry(up.job.id, "w1", kT0 + 1000, kTimeout, kT0 + 1, true).ok());
   auto job = store_->GetJob("u1", up.job.id);
   EXPECT_EQ(job->state, QueueState::kRetryable);
   EXPECT_EQ(job->retry_count, 1);
@@ -60,7 +60,7 @@ TEST_P(StoreConformanceTest, RetryableWaitsForRetryAt) {
   Job again = MustClaim("w2", kT0 + 1000);
   EXPECT_EQ(again.id, up.job.id);
   EXPECT_EQ(again.retry_count, 1);
-  ASSERT_TRUE(store_->ScheduleRetry(up.job.id, "w2", kT0 + 5000, kTimeout, kT0 + 1001).ok());
+  ASSERT_TRUE(store_->ScheduleRetry(up.job.id, "w2", kT0 + 5000, kTimeout, kT0 + 1001, true).ok());
   EXPECT_EQ(store_->GetJob("u1", up.job.id)->retry_count, 2);
 
   auto events = store_->ListEvents("u1", up.job.id);
@@ -72,6 +72,21 @@ TEST_P(StoreConformanceTest, RetryableWaitsForRetryAt) {
   EXPECT_EQ(retry.payload["retry_at"], kT0 + 5000);
   EXPECT_EQ(retry.payload["retry_count"], 2);
   EXPECT_EQ(retry.payload["error"]["code"], "PARSE_TIMEOUT");
+}
+
+TEST_P(StoreConformanceTest, AWaitIsRetriedWithoutUsingAnAttempt) {
+  CreateUploadResult up = Upload("u1", kT0);
+  MustClaim("w1", kT0);
+  const LastError budget{"BUDGET_EXCEEDED", "no room", "embed", kT0};
+  ASSERT_TRUE(store_->ScheduleRetry(up.job.id, "w1", kT0 + 1000, budget, kT0 + 1, false).ok());
+  auto job = store_->GetJob("u1", up.job.id);
+  EXPECT_EQ(job->state, QueueState::kRetryable);
+  EXPECT_EQ(job->retry_count, 0);
+  EXPECT_EQ(job->retry_at_ms, kT0 + 1000);
+  auto events = store_->ListEvents("u1", up.job.id);
+  EXPECT_EQ(events->back().code, "RETRY_SCHEDULED");
+  EXPECT_EQ(events->back().payload["counts_as_attempt"], false);
+  EXPECT_EQ(events->back().payload["retry_count"], 0);
 }
 
 TEST_P(StoreConformanceTest, ExpiredLeaseIsReclaimedAndTheOldWorkerLosesIt) {
@@ -88,7 +103,7 @@ TEST_P(StoreConformanceTest, ExpiredLeaseIsReclaimedAndTheOldWorkerLosesIt) {
   c.to = JobStatus::kChunksStored;
   c.chunks = MakeChunks(up.document.id, 2);
   for (Status s : {store_->CommitStage(c), store_->ExtendLease(up.job.id, "w-old", kT0 + 9999),
-                   store_->ScheduleRetry(up.job.id, "w-old", kT0, kTimeout, kT0),
+                   store_->ScheduleRetry(up.job.id, "w-old", kT0, kTimeout, kT0, true),
                    store_->DeadLetter(up.job.id, "w-old", kTimeout, kT0),
                    store_->ReleaseClaim(up.job.id, "w-old", kT0)}) {
     EXPECT_EQ(s.kind(), Kind::kConflict);

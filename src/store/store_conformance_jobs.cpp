@@ -51,7 +51,7 @@ TEST_P(StoreConformanceTest, PriorityOrdersDueRetriesToo) {
   // Both fail once and become due at the same time: the higher priority is retried first.
   for (const std::string& id : {high, low}) {
     EXPECT_EQ(MustClaim("w1", kT0 + 2).id, id);
-    ASSERT_TRUE(store_->ScheduleRetry(id, "w1", kT0 + 100, kTimeout, kT0 + 3).ok());
+    ASSERT_TRUE(store_->ScheduleRetry(id, "w1", kT0 + 100, kTimeout, kT0 + 3, true).ok());
   }
   EXPECT_EQ(MustClaim("w2", kT0 + 100).id, high);
   EXPECT_EQ(MustClaim("w2", kT0 + 100).id, low);

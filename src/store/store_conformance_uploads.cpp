@@ -230,7 +230,8 @@ TEST_P(StoreConformanceTest, RequeueJobOnlyFromDeadletterOrRetryable) {
   Job job = MustClaim("w1", kT0 + 1);
   EXPECT_EQ(store_->RequeueJob("u1", job.id, kT0).status().code(), "JOB_NOT_RETRYABLE");
   ASSERT_TRUE(
-      store_->ScheduleRetry(job.id, "w1", kT0 + 100, {"TIMEOUT", "slow", "parse", kT0}, kT0 + 2)
+      store_
+          ->ScheduleRetry(job.id, "w1", kT0 + 100, {"TIMEOUT", "slow", "parse", kT0}, kT0 + 2, true)
           .ok());
   MustClaim("w1", kT0 + 100);
   ASSERT_TRUE(
@@ -255,7 +256,8 @@ TEST_P(StoreConformanceTest, RequeueJobOfARetryableJobSkipsTheBackoff) {
   CreateUploadResult up = Upload("u1", kT0);
   MustClaim("w1", kT0);
   ASSERT_TRUE(
-      store_->ScheduleRetry(up.job.id, "w1", kT0 + 60'000, {"E", "m", "embed", kT0}, kT0).ok());
+      store_->ScheduleRetry(up.job.id, "w1", kT0 + 60'000, {"E", "m", "embed", kT0}, kT0, true)
+          .ok());
   EXPECT_FALSE(store_->ClaimNext("w1", kT0 + 1, kLeaseMs)->has_value());
   ASSERT_TRUE(store_->RequeueJob("u1", up.job.id, kT0 + 1).ok());
   EXPECT_EQ(MustClaim("w1", kT0 + 1).id, up.job.id);

@@ -149,14 +149,19 @@ TEST_F(RealServicesTest, RealPdfCompletesThroughBothProviders) {
   EXPECT_EQ(ReadFile(server_->stderr_path()).find("llx-fake"), std::string::npos);
 }
 
-TEST(RealEmbedStartup, MissingKeyFailsAtStartWithAClearError) {
+// A worker without the key of a real mode cannot do anything useful: it refuses to start and
+// names the variable. (`serve` starts and refuses uploads with 503 SERVICE_NOT_CONFIGURED:
+// tests/integration/preflight_test.cpp.)
+TEST(RealEmbedStartup, WorkerWithoutTheKeyFailsAtStartWithAClearError) {
   if (ServerProcess::BinaryPath().empty()) GTEST_SKIP() << "no ingestd binary in this build";
-  ServerProcess server(std::map<std::string, std::string>{{"EMBED_MODE", "real"}});
-  server.UnsetEnv("OPENAI_API_KEY");
-  const std::string failure = server.Start(15000);
+  ServerProcess embed(std::map<std::string, std::string>{{"EMBED_MODE", "real"}});
+  embed.UnsetEnv("OPENAI_API_KEY");
+  embed.SetCommand({"worker"}, "ingestd worker started");
+  const std::string failure = embed.Start(15000);
   EXPECT_NE(failure, "");
   EXPECT_NE(failure.find("OPENAI_API_KEY"), std::string::npos) << failure;
   ServerProcess parse(std::map<std::string, std::string>{{"PARSE_MODE", "real"}});
+  parse.SetCommand({"worker"}, "ingestd worker started");
   const std::string parse_failure = parse.Start(15000);
   EXPECT_NE(parse_failure.find("LLAMAPARSE_API_KEY"), std::string::npos) << parse_failure;
 }

@@ -99,7 +99,8 @@ inline constexpr char kClaimNext[] =
     " UPDATE jobs SET state = 'working', claimed_by = $1,"
     "   lease_expires_at = $2::bigint + $3::bigint, updated_at = $2::bigint"
     " WHERE id = (SELECT id FROM (SELECT * FROM q UNION ALL SELECT * FROM r"
-    "   UNION ALL SELECT * FROM l) heads" INGESTD_CLAIM_ORDER ")"
+    "   UNION ALL SELECT * FROM l) heads" INGESTD_CLAIM_ORDER
+    ")"
     " RETURNING " INGESTD_JOB_COLUMNS;
 #undef INGESTD_CLAIM_ORDER
 
@@ -140,9 +141,9 @@ inline constexpr char kFinishStage[] =
     " claimed_by = CASE WHEN $4::text = 'working' THEN claimed_by ELSE '' END,"
     " lease_expires_at = CASE WHEN $4::text = 'working' THEN lease_expires_at ELSE 0 "
     "END" INGESTD_LEASE_HELD;
-// $3 retry_at, $4 last_error, $5 now.
+// $3 retry_at, $4 last_error, $5 now, $6 1 when the retry uses up an attempt (else 0).
 inline constexpr char kScheduleRetry[] =
-    "UPDATE jobs SET state = 'retryable', retry_count = retry_count + 1,"
+    "UPDATE jobs SET state = 'retryable', retry_count = retry_count + $6::integer,"
     " retry_at = $3::bigint, last_error = $4, claimed_by = '', lease_expires_at = 0,"
     " updated_at = $5::bigint" INGESTD_LEASE_HELD;
 // $3 last_error, $4 now.

@@ -124,7 +124,8 @@ Status PgStore::CommitStage(const StageCommit& commit) {
 }
 
 Status PgStore::ScheduleRetry(std::string_view job_id, std::string_view worker_id,
-                              int64_t retry_at_ms, const LastError& err, int64_t now_ms) {
+                              int64_t retry_at_ms, const LastError& err, int64_t now_ms,
+                              bool counts_as_attempt) {
   return pool_.Transaction([&](PgConn& c) -> Status {
     Result<Job> job = LockLeasedJob(c, job_id, worker_id);
     if (!job.ok()) return job.status();
@@ -134,14 +135,17 @@ Status PgStore::ScheduleRetry(std::string_view job_id, std::string_view worker_i
                                     .Add(worker_id)
                                     .Add(retry_at_ms)
                                     .Add(record::LastErrorToJson(err))
-                                    .Add(now_ms));
+                                    .Add(now_ms)
+                                    .Add(counts_as_attempt ? 1 : 0));
     if (!s.ok()) return s;
-    return InsertEvent(c, Event{0, job->id, job->correlation_id, codes::kTypeRetry,
-                                codes::kRetryScheduled, err.stage,
-                                nlohmann::json{{"retry_at", retry_at_ms},
-                                               {"retry_count", job->retry_count + 1},
-                                               {"error", ErrorPayload(err)}},
-                                now_ms});
+    return InsertEvent(
+        c,
+        Event{0, job->id, job->correlation_id, codes::kTypeRetry, codes::kRetryScheduled, err.stage,
+              nlohmann::json{{"retry_at", retry_at_ms},
+                             {"retry_count", job->retry_count + (counts_as_attempt ? 1 : 0)},
+                             {"counts_as_attempt", counts_as_attempt},
+                             {"error", ErrorPayload(err)}},
+              now_ms});
   });
 }
 

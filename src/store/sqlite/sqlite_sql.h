@@ -16,7 +16,7 @@ namespace ingestd::sqlite::sql {
   "actual_cost_embed_nanos, stage_routes"
 #define INGESTD_DOCUMENT_COLUMNS \
   "id, user_id, filename, mime, size_bytes, sha256, blob_key, page_count, created_at"
-#define INGESTD_CHUNK_COLUMNS \
+#define INGESTD_CHUNK_COLUMNS                                                                 \
   "id, document_id, ord, text, heading_path, token_count, char_start, char_end, page_start, " \
   "page_end"
 #define INGESTD_EVENT_COLUMNS "id, job_id, correlation_id, type, code, stage, payload, at"
@@ -70,14 +70,17 @@ inline constexpr char kClaimNext[] =
     " updated_at = ?2"
     " WHERE id = (SELECT id FROM ("
     "   SELECT * FROM (SELECT id, processing_priority, created_at FROM jobs"
-    "     WHERE state = 'queued' AND status <> 'awaiting_upload'" INGESTD_CLAIM_ORDER ")"
+    "     WHERE state = 'queued' AND status <> 'awaiting_upload'" INGESTD_CLAIM_ORDER
+    ")"
     "   UNION ALL"
     "   SELECT * FROM (SELECT id, processing_priority, created_at FROM jobs"
-    "     WHERE state = 'retryable' AND retry_at <= ?2" INGESTD_CLAIM_ORDER ")"
+    "     WHERE state = 'retryable' AND retry_at <= ?2" INGESTD_CLAIM_ORDER
+    ")"
     "   UNION ALL"
     "   SELECT * FROM (SELECT id, processing_priority, created_at FROM jobs"
-    "     WHERE state = 'working' AND lease_expires_at < ?2" INGESTD_CLAIM_ORDER "))"
-    INGESTD_CLAIM_ORDER ")"
+    "     WHERE state = 'working' AND lease_expires_at < ?2" INGESTD_CLAIM_ORDER
+    "))" INGESTD_CLAIM_ORDER
+    ")"
     " RETURNING " INGESTD_JOB_COLUMNS;
 #undef INGESTD_CLAIM_ORDER
 
@@ -114,9 +117,9 @@ inline constexpr char kFinishStage[] =
     " claimed_by = CASE WHEN ?4 = 'working' THEN claimed_by ELSE '' END,"
     " lease_expires_at = CASE WHEN ?4 = 'working' THEN lease_expires_at ELSE 0 "
     "END" INGESTD_LEASE_HELD;
-// ?3 retry_at, ?4 last_error, ?5 now.
+// ?3 retry_at, ?4 last_error, ?5 now, ?6 1 when the retry uses up an attempt (else 0).
 inline constexpr char kScheduleRetry[] =
-    "UPDATE jobs SET state = 'retryable', retry_count = retry_count + 1, retry_at = ?3,"
+    "UPDATE jobs SET state = 'retryable', retry_count = retry_count + ?6, retry_at = ?3,"
     " last_error = ?4, claimed_by = '', lease_expires_at = 0, updated_at = ?5" INGESTD_LEASE_HELD;
 // ?3 last_error, ?4 now.
 inline constexpr char kDeadLetter[] =

@@ -126,21 +126,24 @@ Status SqliteStore::CommitStage(const StageCommit& commit) {
 }
 
 Status SqliteStore::ScheduleRetry(std::string_view job_id, std::string_view worker_id,
-                                  int64_t retry_at_ms, const LastError& err, int64_t now_ms) {
+                                  int64_t retry_at_ms, const LastError& err, int64_t now_ms,
+                                  bool counts_as_attempt) {
   return Write([&](SqliteConn& c) -> Status {
     Result<Job> job = LoadLeasedJob(c, job_id, worker_id);
     if (!job.ok()) return job.status();
     Status s = UpdateUnderLease(c, sql::kScheduleRetry, [&](Stmt& st) {
       st.Bind(1, job_id).Bind(2, worker_id).Bind(3, retry_at_ms);
-      st.Bind(4, LastErrorToJson(err)).Bind(5, now_ms);
+      st.Bind(4, LastErrorToJson(err)).Bind(5, now_ms).Bind(6, counts_as_attempt ? 1 : 0);
     });
     if (!s.ok()) return s;
-    return InsertEvent(c, Event{0, job->id, job->correlation_id, codes::kTypeRetry,
-                                codes::kRetryScheduled, err.stage,
-                                nlohmann::json{{"retry_at", retry_at_ms},
-                                               {"retry_count", job->retry_count + 1},
-                                               {"error", ErrorPayload(err)}},
-                                now_ms});
+    return InsertEvent(
+        c,
+        Event{0, job->id, job->correlation_id, codes::kTypeRetry, codes::kRetryScheduled, err.stage,
+              nlohmann::json{{"retry_at", retry_at_ms},
+                             {"retry_count", job->retry_count + (counts_as_attempt ? 1 : 0)},
+                             {"counts_as_attempt", counts_as_attempt},
+                             {"error", ErrorPayload(err)}},
+              now_ms});
   });
 }
 
