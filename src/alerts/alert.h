@@ -1,6 +1,7 @@
 // Alert: one operator-facing condition worth a human's attention (issue 8): a budget window
-// at 80 % / 95 % / exhausted, a paid call settled at $0, a circuit breaker opened or closed,
-// a fallback or dead-letter rate crossing its threshold (and coming back down). Raised once
+// at 80 % / 95 % / exhausted, a paid call settled at $0, spend above what its reservation
+// held (cost_overrun), a circuit breaker opened or closed, a fallback or dead-letter rate
+// crossing its threshold (and coming back down). Raised once
 // per crossing by its source; AlertHub records, logs and delivers it.
 #pragma once
 
@@ -13,7 +14,8 @@ namespace ingestd {
 
 struct Alert {
   std::string id;  // UUIDv4, assigned by AlertHub::Raise when empty; receivers dedupe on it
-  // budget_pct80 | budget_pct95 | budget_exhausted | cost_zero_settled | breaker_opened |
+  // budget_pct80 | budget_pct95 | budget_exhausted | cost_zero_settled | cost_overrun |
+  // breaker_opened |
   // breaker_closed | fallback_rate_high | fallback_rate_normal | dead_letter_rate_high |
   // dead_letter_rate_normal
   std::string kind;
@@ -33,8 +35,8 @@ struct Alert {
 //  "correlation_id","at" (RFC 3339),"details"}: the API's and the webhook's alert object.
 nlohmann::json AlertJson(const Alert& alert);
 
-// The job event code of an alert: BUDGET_ALERT for budget_*, COST_ZERO_SETTLED, otherwise
-// the kind in upper case (BREAKER_OPENED, FALLBACK_RATE_HIGH, …).
+// The job event code of an alert: BUDGET_ALERT for budget_*, otherwise the kind in upper
+// case (COST_ZERO_SETTLED, COST_OVERRUN, BREAKER_OPENED, FALLBACK_RATE_HIGH, …).
 std::string AlertEventCode(const Alert& alert);
 
 // Slack's `text`: an emoji by severity, "[ingestd]", the message, scope and correlation id.

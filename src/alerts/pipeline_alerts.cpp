@@ -34,6 +34,20 @@ Alert AlertFromLedger(const LedgerAlert& l) {
     a.message = "A paid " + l.scope + " call was settled at $0 (check the price table)";
     return a;
   }
+  if (l.kind == "cost_overrun") {
+    // Spend recorded above what its reservation held: the provider billed more than the
+    // estimate, or the call's reservation had lapsed. The budget may now be overspent.
+    const bool usd = l.metric == "usd";
+    a.kind = "cost_overrun";
+    a.metric = l.metric;
+    a.value = usd ? NanosToUsd(l.spent) : static_cast<double>(l.spent);
+    a.threshold = usd ? NanosToUsd(l.limit) : static_cast<double>(l.limit);
+    a.severity = "critical";
+    a.message = "Cost overrun: " + l.scope + " at " + Amount(l.metric, a.value) + " against " +
+                Amount(l.metric, a.threshold) +
+                " (a call cost more than its reservation held; spend is recorded in full)";
+    return a;
+  }
   a.kind = "budget_" + l.kind;
   a.metric = l.metric;
   const bool usd = l.metric == "usd";

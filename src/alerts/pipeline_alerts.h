@@ -1,7 +1,8 @@
 // PipelineAlerts: turns what the pipeline reports into alerts on an AlertHub, one per
 // crossing:
 //   ledger alerts (already once per window and threshold) → budget_pct80 / budget_pct95 /
-//     budget_exhausted / cost_zero_settled;
+//     budget_exhausted / cost_zero_settled / cost_overrun (one per settle above its
+//     reservation, per window it left over the limit);
 //   breaker transitions → breaker_opened (closed → open) and breaker_closed (back to
 //     closed); a failed half-open probe reopening the breaker is no new alert;
 //   route decisions → fallback_rate_high / _normal per service (RateMonitor over calls);

@@ -151,6 +151,33 @@ TEST_F(PipelineAlertsTest, BudgetCrossingsBecomeAlertsOnceEach) {
   EXPECT_EQ(exhausted.correlation_id, "corr-b");
 }
 
+// The provider billed more than the reservation held: one cost_overrun alert (job event
+// COST_OVERRUN) for the window it left above its limit.
+TEST_F(PipelineAlertsTest, SpendAboveTheReservationRaisesCostOverrun) {
+  AlertHub hub({&clock_, &log_, nullptr, nullptr});
+  PipelineAlerts alerts(&hub, {}, &clock_);
+  LedgerOptions lo;
+  lo.embed.daily_usd = 1.0;
+  auto ledger = SqliteLedger::Open(dir_ + "/ledger.db", &clock_, lo,
+                                   [&](const LedgerAlert& a) { alerts.OnLedgerAlert(a); });
+  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  auto r = (*ledger)->Reserve({"embed", UsdToNanos(0.5), "u", "job-o", "corr-o"});
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*ledger)->Settle(r->id, {UsdToNanos(1.25), 1, "tokens", "m", false}).ok());
+  std::vector<Alert> overruns;
+  const auto recent = log_.Recent({});
+  for (const Alert& a : *recent) {
+    if (a.kind == "cost_overrun") overruns.push_back(a);
+  }
+  ASSERT_EQ(overruns.size(), 1u);
+  EXPECT_EQ(overruns[0].scope, "embed");
+  EXPECT_EQ(overruns[0].severity, "critical");
+  EXPECT_NEAR(overruns[0].value, 1.25, 1e-9);
+  EXPECT_DOUBLE_EQ(overruns[0].threshold, 1.0);
+  EXPECT_EQ(overruns[0].job_id, "job-o");
+  EXPECT_EQ(AlertEventCode(overruns[0]), "COST_OVERRUN");
+}
+
 TEST_F(PipelineAlertsTest, SqliteAlertLogKeepsAlertsNewestFirstAcrossReopen) {
   {
     auto log = SqliteAlertLog::Open(dir_ + "/db.sqlite");

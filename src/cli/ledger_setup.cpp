@@ -17,7 +17,9 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Config& config, Clock* clock, S
       e.job_id = a.job_id;
       e.correlation_id = a.correlation_id;
       e.type = "error";
-      e.code = a.kind == "zero_cost" ? "COST_ZERO_SETTLED" : "BUDGET_ALERT";
+      e.code = a.kind == "zero_cost"      ? "COST_ZERO_SETTLED"
+               : a.kind == "cost_overrun" ? "COST_OVERRUN"
+                                          : "BUDGET_ALERT";
       e.payload = {{"kind", a.kind},   {"scope", a.scope}, {"metric", a.metric},
                    {"spent", a.spent}, {"limit", a.limit}, {"reservation_id", a.reservation_id}};
       e.at_ms = clock->NowMillis();

@@ -6,6 +6,12 @@
 // or releases on failure. Money is integer nano-dollars (1e-9 USD): token prices such as
 // $0.02 / 1M tokens are exact (20 nanos per token) and sums never drift.
 //
+// A reservation lives until its expiry, which its holder sets (ReserveRequest::expires_at_ms)
+// and moves on while the call is alive (Extend; ReservationKeeper does it for calls in
+// progress). One whose holder stopped extending it lapses: the sweep releases it or charges
+// its estimate, as the holder chose (OnExpiry), and keeps a tombstone so that a settle
+// arriving late still records the spend in full (never dropped, never counted twice).
+//
 // Thread safety: implementations are safe to call from many threads and processes at once.
 #pragma once
 
@@ -37,14 +43,27 @@ struct LedgerOptions {
   ServiceLimits embed;
   std::optional<double> user_daily_usd;  // per user, per UTC day
   PriceTable prices;
-  // A reservation neither settled nor released within this long (its process died) is
-  // released by the next caller that sweeps.
+  // The expiry of a reservation whose request sets none: now + this. Holders of calls in
+  // progress extend it (ReservationKeeper), so only a dead holder's reservation lapses, at
+  // most this long after its last extension.
   int64_t reservation_timeout_ms = 15 * 60 * 1000;
+  // How long a lapsed reservation's tombstone is kept for a late Settle or Release.
+  int64_t lapsed_retention_ms = 7 * 24 * 3600 * 1000LL;
   // When only other callers' open reservations (not spend) block a reservation, retry this
   // soon: they settle or release within a call's duration.
   int64_t reserved_retry_ms = 5'000;
 
   const ServiceLimits* LimitsFor(const std::string& service) const;
+};
+
+// What the sweep does with a reservation that lapsed (its holder stopped extending it).
+enum class OnExpiry {
+  // Give it back: the call was not billed, or a retry will settle what the provider
+  // reports for it (a recorded LlamaParse job that the retry resumes).
+  kRelease,
+  // Charge the estimate: the call may have been billed, and a retry pays again (an
+  // embeddings request whose answer died with its process).
+  kCharge,
 };
 
 struct ReserveRequest {
@@ -53,6 +72,11 @@ struct ReserveRequest {
   std::string user_id;  // empty: no per-user limit applies
   std::string job_id;
   std::string correlation_id;
+  // When the reservation lapses unless extended or finished before; 0: now +
+  // LedgerOptions::reservation_timeout_ms. A holder that waits longer than that without a
+  // thread to extend it (a parked provider job) sets its own deadline here.
+  int64_t expires_at_ms = 0;
+  OnExpiry on_expiry = OnExpiry::kRelease;
 };
 
 struct Reservation {
@@ -69,9 +93,12 @@ struct Usage {
   bool cache_hit = false;  // the provider served it free (no zero-cost alert)
 };
 
-// An 80% / 95% / exhausted crossing of one limit window, or a paid call settled at $0.
+// An 80% / 95% / exhausted crossing of one limit window, a paid call settled at $0, or a
+// settle above what its reservation held (cost_overrun: one per window it left above its
+// limit, with that window's spent and limit; or, when none, one for the service with
+// spent = the actual cost and limit = what the reservation held).
 struct LedgerAlert {
-  std::string kind;    // "pct80" | "pct95" | "exhausted" | "zero_cost"
+  std::string kind;    // "pct80" | "pct95" | "exhausted" | "zero_cost" | "cost_overrun"
   std::string scope;   // "total" | "parse" | "embed" | "user:<id>"
   std::string metric;  // "usd" | "requests" ("" for zero_cost)
   int64_t window_start_ms = 0;
@@ -109,7 +136,7 @@ struct CostRow {
 
 struct CostReport {
   std::vector<CostRow> rows;
-  int64_t open_reservations = 0;
+  int64_t open_reservations = 0;  // not lapsed
   int64_t open_reserved_nanos = 0;
 };
 
@@ -122,13 +149,23 @@ class Ledger {
   // window with room (not retryable, "BUDGET_ESTIMATE_TOO_LARGE", when the estimate alone
   // exceeds a limit). Store failures come back as their Status (DB_BUSY is retryable).
   virtual Result<Reservation> Reserve(const ReserveRequest& request) = 0;
-  // Replaces the reservation by the actual usage. kNotFound / "RESERVATION_NOT_FOUND" when
-  // it was already settled, released or swept.
+  // Replaces the reservation by the actual usage, recorded in full whatever the reservation
+  // held. A lapsed reservation is settled too: its lapse charge (if any) is replaced by
+  // `actual`. When actual is above what the reservation still held (its estimate; after a
+  // lapse, what the lapse charged), "cost_overrun" is raised. kNotFound /
+  // "RESERVATION_NOT_FOUND" when it was already settled or released (or never existed, or its
+  // tombstone outlived lapsed_retention_ms).
   virtual Status Settle(const std::string& reservation_id, const Usage& actual) = 0;
-  // Gives the reservation back unspent (the call failed). Same kNotFound as Settle.
+  // Gives the reservation back unspent (the call failed, nothing was billed); a lapse charge
+  // is undone. Same kNotFound as Settle.
   virtual Status Release(const std::string& reservation_id) = 0;
-  // Releases reservations older than reservation_timeout_ms; returns how many.
-  virtual Result<int64_t> ReleaseStale() = 0;
+  // Moves the expiry of each open reservation in ids to at least expires_at_ms (never
+  // earlier). Returns how many were open; a lapsed or finished one is not revived.
+  virtual Result<int64_t> Extend(const std::vector<std::string>& ids, int64_t expires_at_ms) = 0;
+  // Lapses the open reservations past their expiry, each as its OnExpiry says, and forgets
+  // tombstones older than lapsed_retention_ms. Returns how many lapsed now. Reserve also
+  // sweeps now and then on its own.
+  virtual Result<int64_t> SweepExpired() = 0;
 
   // The windows covering the current hour and day, for reports and health views.
   virtual Result<std::vector<WindowState>> CurrentWindows() = 0;

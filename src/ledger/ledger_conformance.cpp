@@ -214,11 +214,13 @@ TEST_P(LedgerConformanceTest, StaleReservationsAreReleasedAfterTheTimeout) {
   auto r = ledger->Reserve(Request(kEstimate));  // its process "dies" before settling
   ASSERT_TRUE(r.ok());
   clock_.Advance(59'999);
-  EXPECT_EQ(*ledger->ReleaseStale(), 0);
+  EXPECT_EQ(*ledger->SweepExpired(), 0);
   clock_.Advance(1);
-  EXPECT_EQ(*ledger->ReleaseStale(), 1);
+  EXPECT_EQ(*ledger->SweepExpired(), 1);
+  EXPECT_EQ(*ledger->SweepExpired(), 0);
   EXPECT_EQ(Window(*ledger, "embed", "usd", kDayMs).reserved, 0);
-  EXPECT_EQ(ledger->Settle(r->id, Cost(1)).code(), "RESERVATION_NOT_FOUND");
+  EXPECT_EQ(Window(*ledger, "embed", "usd", kDayMs).spent, 0);
+  EXPECT_EQ(ledger->Costs(Query(0, clock_.NowMillis() + 1, "service"))->open_reservations, 0);
   EXPECT_TRUE(ledger->Reserve(Request(kEstimate)).ok());
 }
 

@@ -87,18 +87,41 @@ Result<CostGroup> ParseCostGroup(const std::string& g) {
                                  "group_by must be service, user, job, day or hour");
 }
 
-Result<int64_t> ReleaseEach(Ledger& ledger, const std::vector<std::string>& ids) {
-  int64_t released = 0;
-  for (const std::string& id : ids) {
-    Status s = ledger.Release(id);
-    if (s.ok()) {
-      ++released;
-      log::Warn("stale budget reservation released", {{"reservation_id", id}});
-    } else if (s.kind() != Kind::kNotFound) {  // another process swept it first
-      return s;
-    }
+const char* OnExpiryName(OnExpiry e) { return e == OnExpiry::kCharge ? "charge" : "release"; }
+
+OnExpiry ParseOnExpiry(const std::string& name) {
+  return name == "charge" ? OnExpiry::kCharge : OnExpiry::kRelease;
+}
+
+std::vector<LedgerAlert> OverrunAlerts(const OverrunInput& in) {
+  std::vector<LedgerAlert> out;
+  if (in.actual <= in.held) return out;
+  for (const WindowState& w : in.over) {
+    out.push_back({"cost_overrun", w.scope, w.metric, w.window_start_ms, w.spent, w.limit,
+                   in.reservation_id, in.job_id, in.correlation_id});
   }
-  return released;
+  if (out.empty()) {
+    out.push_back({"cost_overrun", in.service, "usd", in.now_ms, in.actual, in.held,
+                   in.reservation_id, in.job_id, in.correlation_id});
+  }
+  return out;
+}
+
+Result<int64_t> LapseEach(const std::vector<Expired>& expired,
+                          const std::function<Result<bool>(const Expired&)>& lapse) {
+  int64_t lapsed = 0;
+  for (const Expired& e : expired) {
+    auto done = lapse(e);
+    if (!done.ok()) return done.status();
+    if (!*done) continue;  // finished, or another process swept it first
+    ++lapsed;
+    log::Warn(e.on_expiry == OnExpiry::kCharge
+                  ? "budget reservation lapsed; its estimate is charged (the call may have been "
+                    "billed)"
+                  : "budget reservation lapsed and was released",
+              {{"reservation_id", e.id}, {"on_expiry", OnExpiryName(e.on_expiry)}});
+  }
+  return lapsed;
 }
 
 void EmitAlerts(const std::vector<LedgerAlert>& alerts, const AlertSink& sink) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,10 +57,37 @@ enum class CostGroup { kService, kUser, kJob, kDay, kHour };
 Result<CostGroup> ParseCostGroup(const std::string& group_by);
 inline bool IsTimeGroup(CostGroup g) { return g == CostGroup::kDay || g == CostGroup::kHour; }
 
-// Releases each of ids (stale reservations) through ledger.Release and logs each; ids another
-// process swept first (kNotFound) are skipped. Returns how many this call released.
-Result<int64_t> ReleaseEach(Ledger& ledger, const std::vector<std::string>& ids);
-// How often a ledger sweeps stale reservations on its own (from within Reserve).
+// The expiry a reservation made at now_ms gets.
+inline int64_t ExpiresAt(const LedgerOptions& o, const ReserveRequest& r, int64_t now_ms) {
+  return r.expires_at_ms > 0 ? r.expires_at_ms : now_ms + o.reservation_timeout_ms;
+}
+// OnExpiry as stored: "release" | "charge" (anything else reads as release).
+const char* OnExpiryName(OnExpiry e);
+OnExpiry ParseOnExpiry(const std::string& name);
+
+// The cost_overrun alerts of a settle of `actual` nanos whose reservation held `held`
+// (its estimate, or what its lapse charged): none when actual <= held; else one per window in
+// `over` (the reservation's windows now above their limit), or one for the service when none.
+struct OverrunInput {
+  std::string service;
+  int64_t actual = 0;
+  int64_t held = 0;
+  std::vector<WindowState> over;  // scope, metric, window_start_ms, spent, limit
+  std::string reservation_id, job_id, correlation_id;
+  int64_t now_ms = 0;
+};
+std::vector<LedgerAlert> OverrunAlerts(const OverrunInput& in);
+
+// One expired reservation as the sweep found it.
+struct Expired {
+  std::string id;
+  OnExpiry on_expiry = OnExpiry::kRelease;
+};
+// Lapses each of `expired` through lapse (the backend's transaction for one; false when it was
+// finished or lapsed meanwhile) and logs each lapse. Returns how many this call lapsed.
+Result<int64_t> LapseEach(const std::vector<Expired>& expired,
+                          const std::function<Result<bool>(const Expired&)>& lapse);
+// How often a ledger sweeps expired reservations on its own (from within Reserve).
 inline int64_t SweepIntervalMs(const LedgerOptions& o) {
   return o.reservation_timeout_ms / 4 > 1'000 ? o.reservation_timeout_ms / 4 : 1'000;
 }

@@ -59,6 +59,44 @@ std::string WindowsJson(const std::vector<WindowSpec>& windows) {
 
 std::string KeysJson(const std::vector<std::string>& keys) { return nlohmann::json(keys).dump(); }
 
+// kRaiseAlert's parameters; a null window key is never deduplicated.
+PgParams AlertParams(const LedgerAlert& a, int64_t now, const std::string* window_key = nullptr) {
+  PgParams p;
+  if (window_key != nullptr) {
+    p.Add(*window_key);
+  } else {
+    p.AddNull();
+  }
+  p.Add(a.kind)
+      .Add(a.scope)
+      .Add(a.metric)
+      .Add(a.window_start_ms)
+      .Add(a.spent)
+      .Add(a.limit)
+      .Add(a.reservation_id)
+      .Add(a.job_id)
+      .Add(a.correlation_id)
+      .Add(now);
+  return p;
+}
+
+PgParams SpendParams(const std::string& id, const std::string& service, const std::string& user,
+                     const std::string& job, const std::string& correlation, const Usage& u,
+                     int64_t now) {
+  PgParams p;
+  p.Add(id)
+      .Add(service)
+      .Add(user)
+      .Add(job)
+      .Add(correlation)
+      .Add(u.model)
+      .Add(u.units)
+      .Add(u.unit)
+      .Add(u.cost_nanos)
+      .Add(now);
+  return p;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<PgLedger>> PgLedger::Open(const std::string& url, Clock* clock,
@@ -75,7 +113,7 @@ PgLedger::PgLedger(const std::string& url, Clock* clock, LedgerOptions options, 
     : clock_(clock), options_(std::move(options)), sink_(std::move(sink)), pool_(url, pool) {}
 
 Status PgLedger::Migrate() {
-  const char* const migrations[] = {sql::kMigration1};
+  const char* const migrations[] = {sql::kMigration1, sql::kMigration2};
   return pg::MigrateSubsystem(pool_, "ledger", migrations);
 }
 
@@ -112,7 +150,8 @@ Result<Reservation> PgLedger::Reserve(const ReserveRequest& r) {
       .Add(r.job_id)
       .Add(r.correlation_id)
       .Add(now)
-      .Add(now + options_.reservation_timeout_ms);
+      .Add(ExpiresAt(options_, r, now))
+      .Add(OnExpiryName(r.on_expiry));
 
   auto outcome = pool_.Transaction([&](PgConn& c) -> Result<ReserveOutcome> {
     ReserveOutcome out;
@@ -137,18 +176,7 @@ Result<Reservation> PgLedger::Reserve(const ReserveRequest& r) {
     out.refusal = Refuse(options_, r, locked, now);
     for (size_t i = 0; i < out.refusal.alerts.size(); ++i) {
       const LedgerAlert& a = out.refusal.alerts[i];
-      auto raised = c.Query(sql::kRaiseAlert, PgParams()
-                                                  .Add(out.refusal.alert_keys[i])
-                                                  .Add(a.kind)
-                                                  .Add(a.scope)
-                                                  .Add(a.metric)
-                                                  .Add(a.window_start_ms)
-                                                  .Add(a.spent)
-                                                  .Add(a.limit)
-                                                  .Add("")
-                                                  .Add(r.job_id)
-                                                  .Add(r.correlation_id)
-                                                  .Add(now));
+      auto raised = c.Query(sql::kRaiseAlert, AlertParams(a, now, &out.refusal.alert_keys[i]));
       if (!raised.ok()) return raised.status();
       if (raised->Affected() > 0) out.raised.push_back(a);  // else raised before
     }
@@ -187,6 +215,8 @@ Status PgLedger::Finish(const std::string& id, const Usage* actual,
     if (take->rows() == 0) return ReservationNotFound(id);
     const std::string service = take->Text(0, 0), user = take->Text(0, 1), job = take->Text(0, 2),
                       correlation = take->Text(0, 3);
+    const bool lapsed = take->Text(0, 5) == "t";
+    const int64_t held = lapsed ? take->Int(0, 6) : take->Int(0, 4);
     auto apply = c.Query(sql::kApplyHolds, PgParams()
                                                .Add(id)
                                                .Add(settle ? actual->cost_nanos : 0)
@@ -200,35 +230,30 @@ Status PgLedger::Finish(const std::string& id, const Usage* actual,
                          apply->Int(i, 4), apply->Int(i, 5), id, job, correlation});
     }
     std::vector<BatchItem> batch;
+    if (settle && actual->cost_nanos > held) {
+      OverrunInput over{service, actual->cost_nanos, held, {}, id, job, correlation, now};
+      auto res = c.Query(sql::kSelectOverruns, PgParams().Add(id));
+      if (!res.ok()) return res.status();
+      for (int i = 0; i < res->rows(); ++i) {
+        over.over.push_back({res->Text(i, 0), res->Text(i, 1), res->Int(i, 2), 0, res->Int(i, 4),
+                             res->Int(i, 3), 0});
+      }
+      for (const LedgerAlert& a : OverrunAlerts(over)) {
+        batch.push_back({sql::kRaiseAlert, AlertParams(a, now)});
+        alerts->push_back(a);
+      }
+    }
     batch.push_back({sql::kDeleteHolds, PgParams().Add(id)});
+    if (lapsed) batch.push_back({sql::kDeleteSpend, PgParams().Add(id)});
     if (settle) {
-      batch.push_back({sql::kInsertSpend, PgParams()
-                                              .Add(id)
-                                              .Add(service)
-                                              .Add(user)
-                                              .Add(job)
-                                              .Add(correlation)
-                                              .Add(actual->model)
-                                              .Add(actual->units)
-                                              .Add(actual->unit)
-                                              .Add(actual->cost_nanos)
-                                              .Add(now)});
+      batch.push_back(
+          {sql::kInsertSpend, SpendParams(id, service, user, job, correlation, *actual, now)});
       if (IsSuspectZeroCost(*actual)) {
         // A paid call that cost nothing means a wrong price or a provider that stopped
         // reporting usage: either way the budget no longer protects anyone.
-        batch.push_back({sql::kRaiseAlert, PgParams()
-                                               .AddNull()
-                                               .Add("zero_cost")
-                                               .Add(service)
-                                               .Add("")
-                                               .Add(now)
-                                               .Add(0)
-                                               .Add(0)
-                                               .Add(id)
-                                               .Add(job)
-                                               .Add(correlation)
-                                               .Add(now)});
-        alerts->push_back({"zero_cost", service, "", now, 0, 0, id, job, correlation});
+        const LedgerAlert a{"zero_cost", service, "", now, 0, 0, id, job, correlation};
+        batch.push_back({sql::kRaiseAlert, AlertParams(a, now)});
+        alerts->push_back(a);
       }
     }
     auto done = c.RunBatch(batch, /*commit=*/true);
@@ -236,16 +261,67 @@ Status PgLedger::Finish(const std::string& id, const Usage* actual,
   });
 }
 
-Result<int64_t> PgLedger::ReleaseStale() {
-  std::vector<std::string> ids;
+Result<int64_t> PgLedger::Extend(const std::vector<std::string>& ids, int64_t expires_at_ms) {
+  if (ids.empty()) return int64_t{0};
+  auto conn = pool_.Acquire();
+  if (!conn.ok()) return conn.status();
+  auto res = (*conn)->Query(sql::kExtend, PgParams().Add(KeysJson(ids)).Add(expires_at_ms));
+  if (!res.ok()) return res.status();
+  return res->Affected();
+}
+
+Result<int64_t> PgLedger::SweepExpired() {
+  const int64_t now = clock_->NowMillis();
+  std::vector<Expired> expired;
   {
     auto conn = pool_.Acquire();
     if (!conn.ok()) return conn.status();
-    auto res = (*conn)->Query(sql::kSelectStale, PgParams().Add(clock_->NowMillis()));
+    auto res = (*conn)->Query(sql::kSelectExpired, PgParams().Add(now));
     if (!res.ok()) return res.status();
-    for (int i = 0; i < res->rows(); ++i) ids.push_back(res->Text(i, 0));
+    for (int i = 0; i < res->rows(); ++i) {
+      expired.push_back({res->Text(i, 0), ParseOnExpiry(res->Text(i, 1))});
+    }
   }
-  return ReleaseEach(*this, ids);
+  auto lapsed = LapseEach(expired, [&](const Expired& e) { return Lapse(e, now); });
+  if (!lapsed.ok()) return lapsed;
+  auto conn = pool_.Acquire();
+  if (!conn.ok()) return conn.status();
+  auto purged =
+      (*conn)->Query(sql::kPurgeLapsed, PgParams().Add(now - options_.lapsed_retention_ms));
+  if (!purged.ok()) return purged.status();
+  return lapsed;
+}
+
+Result<bool> PgLedger::Lapse(const Expired& e, int64_t now) {
+  const char* charge = e.on_expiry == OnExpiry::kCharge ? "true" : "false";
+  std::vector<LedgerAlert> alerts;
+  auto lapsed = pool_.Transaction([&](PgConn& c) -> Result<bool> {
+    alerts.clear();  // a retried attempt starts over
+    auto mark = c.Query(sql::kLapseReservation, PgParams().Add(e.id).Add(charge).Add(now));
+    if (!mark.ok()) return mark.status();
+    if (mark->rows() == 0) return false;  // finished or lapsed meanwhile
+    const std::string service = mark->Text(0, 0), user = mark->Text(0, 1), job = mark->Text(0, 2),
+                      correlation = mark->Text(0, 3);
+    auto holds =
+        c.Query(sql::kLapseHolds,
+                PgParams().Add(e.id).Add(charge).Add(charge).Add(job).Add(correlation).Add(now));
+    if (!holds.ok()) return holds.status();
+    for (int i = 0; i < holds->rows(); ++i) {
+      alerts.push_back({holds->Text(i, 0), holds->Text(i, 1), holds->Text(i, 2), holds->Int(i, 3),
+                        holds->Int(i, 4), holds->Int(i, 5), e.id, job, correlation});
+    }
+    std::vector<BatchItem> batch;
+    if (e.on_expiry == OnExpiry::kCharge) {
+      const Usage estimated{mark->Int(0, 4), 0, "estimate", "", false};
+      batch.push_back(
+          {sql::kInsertSpend, SpendParams(e.id, service, user, job, correlation, estimated, now)});
+    }
+    auto done = c.RunBatch(batch, /*commit=*/true);
+    if (!done.ok()) return done.status();
+    return true;
+  });
+  if (lapsed.ok()) EmitAlerts(alerts, sink_);
+  return lapsed;
 }
 
 void PgLedger::SweepIfDue(int64_t now_ms) {
@@ -254,8 +330,8 @@ void PgLedger::SweepIfDue(int64_t now_ms) {
     if (now_ms < next_sweep_ms_) return;
     next_sweep_ms_ = now_ms + SweepIntervalMs(options_);
   }
-  auto swept = ReleaseStale();
-  if (!swept.ok()) log::Warn("stale reservation sweep failed", {{"code", swept.status().code()}});
+  auto swept = SweepExpired();
+  if (!swept.ok()) log::Warn("expired reservation sweep failed", {{"code", swept.status().code()}});
 }
 
 Result<std::vector<WindowState>> PgLedger::CurrentWindows() {

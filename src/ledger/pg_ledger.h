@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_rules.h"
 #include "store/postgres/pg_pool.h"
 
 namespace ingestd {
@@ -32,7 +33,8 @@ class PgLedger final : public Ledger {
   Result<Reservation> Reserve(const ReserveRequest& request) override;
   Status Settle(const std::string& reservation_id, const Usage& actual) override;
   Status Release(const std::string& reservation_id) override;
-  Result<int64_t> ReleaseStale() override;
+  Result<int64_t> Extend(const std::vector<std::string>& ids, int64_t expires_at_ms) override;
+  Result<int64_t> SweepExpired() override;
   Result<std::vector<WindowState>> CurrentWindows() override;
   Result<CostReport> Costs(const CostQuery& query) override;
   Result<std::vector<LedgerAlert>> RecentAlerts(int64_t since_ms) override;
@@ -47,6 +49,9 @@ class PgLedger final : public Ledger {
   Status Finish(const std::string& reservation_id, const Usage* actual,
                 std::vector<LedgerAlert>* alerts);
   void SweepIfDue(int64_t now_ms);
+  // Lapses one expired reservation in its own transaction; false when it was finished or
+  // lapsed meanwhile.
+  Result<bool> Lapse(const Expired& expired, int64_t now);
   // Whether every key is known to have its window row (saves the upsert on most calls).
   bool AllEnsured(const std::vector<std::string>& keys);
   void MarkEnsured(const std::vector<std::string>& keys);

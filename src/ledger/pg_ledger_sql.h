@@ -76,6 +76,16 @@ CREATE TABLE ledger_alerts (
 CREATE INDEX ledger_alerts_at ON ledger_alerts (at_ms);
 )sql";
 
+// Reservations lapse instead of vanishing (see sqlite_ledger_sql.h kMigration2).
+inline constexpr char kMigration2[] = R"sql(
+ALTER TABLE ledger_reservations ADD COLUMN on_expiry text NOT NULL DEFAULT 'release';
+ALTER TABLE ledger_reservations ADD COLUMN lapsed_at_ms bigint;
+ALTER TABLE ledger_reservations ADD COLUMN charged_nanos bigint NOT NULL DEFAULT 0;
+ALTER TABLE ledger_holds ADD COLUMN charged bigint NOT NULL DEFAULT 0;
+CREATE INDEX ledger_reservations_lapsed ON ledger_reservations (lapsed_at_ms)
+  WHERE lapsed_at_ms IS NOT NULL;
+)sql";
+
 // $1: a JSON array of {window_key, scope, metric, window_start_ms, window_end_ms,
 // limit_value}, inserted (and locked) in key order. The limit follows the configuration of
 // the latest writer.
@@ -113,9 +123,9 @@ u AS (
   FROM l, ok WHERE ok.ok AND w.window_key = l.window_key),
 r AS (
   INSERT INTO ledger_reservations (reservation_id, service, user_id, job_id, correlation_id,
-                                   estimate_nanos, created_at_ms, expires_at_ms)
+                                   estimate_nanos, created_at_ms, expires_at_ms, on_expiry)
   SELECT $4::text, $5::text, $6::text, $7::text, $8::text, $1::bigint, $9::bigint,
-         $10::bigint FROM ok WHERE ok.ok),
+         $10::bigint, $11::text FROM ok WHERE ok.ok),
 h AS (
   INSERT INTO ledger_holds (reservation_id, window_key, amount)
   SELECT $4::text, l.window_key, l.amount FROM l, ok WHERE ok.ok)
@@ -125,34 +135,92 @@ FROM ok LEFT JOIN l ON true)sql";
 
 inline constexpr char kTakeReservation[] =
     "DELETE FROM ledger_reservations WHERE reservation_id = $1 "
-    "RETURNING service, user_id, job_id, correlation_id";
+    "RETURNING service, user_id, job_id, correlation_id, estimate_nanos, "
+    "lapsed_at_ms IS NOT NULL, charged_nanos";
+
+// After u (the windows of reservation $1 as changed, locked): records each 80% / 95% /
+// exhausted crossing once per window (UNIQUE (window_key, kind); $4…$6: job, correlation,
+// now) when $3 and returns the alerts it inserted, in window then threshold order.
+#define INGESTD_PG_LEDGER_THRESHOLD_ALERTS                                                  \
+  "INSERT INTO ledger_alerts (window_key, kind, scope, metric, window_start_ms, spent, "    \
+  "                           limit_value, reservation_id, job_id, correlation_id, at_ms) " \
+  "SELECT u.window_key, t.kind, u.scope, u.metric, u.window_start_ms, u.spent, "            \
+  "       u.limit_value, $1::text, $4::text, $5::text, $6::bigint "                         \
+  "FROM u CROSS JOIN (VALUES ('pct80', 80), ('pct95', 95), ('exhausted', 100)) "            \
+  "  AS t(kind, pct) "                                                                      \
+  "WHERE $3::boolean AND u.spent * 100 >= u.limit_value * t.pct "                           \
+  "ORDER BY u.window_key COLLATE \"C\", t.pct "                                             \
+  "ON CONFLICT (window_key, kind) DO NOTHING "                                              \
+  "RETURNING kind, scope, metric, window_start_ms, spent, limit_value"
 
 // Undoes the holds of reservation $1 on its (locked) windows; $2: the actual cost in nanos;
-// $3: true to settle (count the spend), false to release. Settling records each 80% / 95% /
-// exhausted crossing once per window (UNIQUE (window_key, kind); $4…$6: job, correlation,
-// now) and returns the alerts it inserted, in window then threshold order.
+// $3: true to settle (count the spend), false to release. What a lapse charged a window
+// (holds.charged) is replaced by the final amount. Then the threshold alerts above.
 inline constexpr char kApplyHolds[] = R"sql(
 WITH l AS MATERIALIZED (
-  SELECT w.window_key, h.amount, w.metric
+  SELECT w.window_key, h.amount, h.charged, w.metric
   FROM ledger_windows w JOIN ledger_holds h ON h.window_key = w.window_key
   WHERE h.reservation_id = $1
   ORDER BY w.window_key COLLATE "C"
   FOR UPDATE OF w),
 u AS (
-  UPDATE ledger_windows w SET reserved = w.reserved - l.amount, spent = w.spent +
-    CASE WHEN NOT $3::boolean THEN 0 WHEN l.metric = 'requests' THEN l.amount
-         ELSE $2::bigint END
+  UPDATE ledger_windows w SET reserved = w.reserved - l.amount, spent = w.spent - l.charged +
+    CASE WHEN NOT $3::boolean THEN 0 WHEN l.metric = 'requests' THEN 1 ELSE $2::bigint END
   FROM l WHERE w.window_key = l.window_key
   RETURNING w.window_key, w.scope, w.metric, w.window_start_ms, w.spent, w.limit_value)
-INSERT INTO ledger_alerts (window_key, kind, scope, metric, window_start_ms, spent, limit_value,
-                           reservation_id, job_id, correlation_id, at_ms)
-SELECT u.window_key, t.kind, u.scope, u.metric, u.window_start_ms, u.spent, u.limit_value,
-       $1::text, $4::text, $5::text, $6::bigint
-FROM u CROSS JOIN (VALUES ('pct80', 80), ('pct95', 95), ('exhausted', 100)) AS t(kind, pct)
-WHERE $3::boolean AND u.spent * 100 >= u.limit_value * t.pct
-ORDER BY u.window_key COLLATE "C", t.pct
-ON CONFLICT (window_key, kind) DO NOTHING
-RETURNING kind, scope, metric, window_start_ms, spent, limit_value)sql";
+)sql" INGESTD_PG_LEDGER_THRESHOLD_ALERTS;
+
+// Lapse of reservation $1 (its row locked and marked by kLapseReservation first): its holds
+// leave the (locked) windows, charged to their spend when $2 (the estimate, or the one
+// request), and remember the charge; then the threshold alerts above ($3 = $2: a charge may
+// cross a threshold, a release cannot).
+inline constexpr char kLapseHolds[] = R"sql(
+WITH l AS MATERIALIZED (
+  SELECT w.window_key, h.amount
+  FROM ledger_windows w JOIN ledger_holds h ON h.window_key = w.window_key
+  WHERE h.reservation_id = $1
+  ORDER BY w.window_key COLLATE "C"
+  FOR UPDATE OF w),
+h AS (
+  UPDATE ledger_holds h SET charged = CASE WHEN $2::boolean THEN h.amount ELSE 0 END, amount = 0
+  WHERE h.reservation_id = $1),
+u AS (
+  UPDATE ledger_windows w SET reserved = w.reserved - l.amount,
+    spent = w.spent + CASE WHEN $2::boolean THEN l.amount ELSE 0 END
+  FROM l WHERE w.window_key = l.window_key
+  RETURNING w.window_key, w.scope, w.metric, w.window_start_ms, w.spent, w.limit_value)
+)sql" INGESTD_PG_LEDGER_THRESHOLD_ALERTS;
+#undef INGESTD_PG_LEDGER_THRESHOLD_ALERTS
+
+// Marks reservation $1 lapsed at $3 ($2: charge its estimate); no row when it was settled,
+// released or lapsed meanwhile. Returns what the lapse's spend row needs.
+inline constexpr char kLapseReservation[] =
+    "UPDATE ledger_reservations SET lapsed_at_ms = $3::bigint, "
+    "  charged_nanos = CASE WHEN $2::boolean THEN estimate_nanos ELSE 0 END "
+    "WHERE reservation_id = $1 AND lapsed_at_ms IS NULL "
+    "RETURNING service, user_id, job_id, correlation_id, estimate_nanos";
+
+// The windows of reservation $1 above their limit after settling: one cost_overrun each.
+inline constexpr char kSelectOverruns[] =
+    "SELECT w.scope, w.metric, w.window_start_ms, w.spent, w.limit_value "
+    "FROM ledger_holds h JOIN ledger_windows w ON w.window_key = h.window_key "
+    "WHERE h.reservation_id = $1 AND w.spent > w.limit_value ORDER BY w.window_key COLLATE \"C\"";
+
+// Moves open reservations' expiry ($1: a JSON array of ids) to at least $2.
+inline constexpr char kExtend[] =
+    "UPDATE ledger_reservations SET expires_at_ms = greatest(expires_at_ms, $2::bigint) "
+    "WHERE reservation_id IN (SELECT jsonb_array_elements_text($1::jsonb)) "
+    "AND lapsed_at_ms IS NULL";
+
+// Tombstones lapsed at or before $1, with their holds.
+inline constexpr char kPurgeLapsed[] = R"sql(
+WITH gone AS (
+  DELETE FROM ledger_reservations WHERE lapsed_at_ms IS NOT NULL AND lapsed_at_ms <= $1::bigint
+  RETURNING reservation_id)
+DELETE FROM ledger_holds h USING gone WHERE h.reservation_id = gone.reservation_id)sql";
+
+// The spend row a lapse charge wrote; replaced by the settle's (or dropped by a release).
+inline constexpr char kDeleteSpend[] = "DELETE FROM ledger_spend WHERE reservation_id = $1";
 
 inline constexpr char kDeleteHolds[] = "DELETE FROM ledger_holds WHERE reservation_id = $1";
 
@@ -168,8 +236,9 @@ inline constexpr char kRaiseAlert[] =
     "VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7::bigint, $8, $9, $10, $11::bigint) "
     "ON CONFLICT (window_key, kind) DO NOTHING";
 
-inline constexpr char kSelectStale[] =
-    "SELECT reservation_id FROM ledger_reservations WHERE expires_at_ms <= $1::bigint";
+inline constexpr char kSelectExpired[] =
+    "SELECT reservation_id, on_expiry FROM ledger_reservations "
+    "WHERE expires_at_ms <= $1::bigint AND lapsed_at_ms IS NULL";
 
 inline constexpr char kSelectCurrentWindows[] =
     "SELECT scope, metric, window_start_ms, window_end_ms, limit_value, spent, reserved "
@@ -180,7 +249,8 @@ inline constexpr char kSelectCurrentWindows[] =
 inline constexpr char kReadSnapshot[] = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
 
 inline constexpr char kOpenReservations[] =
-    "SELECT count(*), coalesce(sum(estimate_nanos), 0) FROM ledger_reservations";
+    "SELECT count(*), coalesce(sum(estimate_nanos), 0) FROM ledger_reservations "
+    "WHERE lapsed_at_ms IS NULL";
 
 #define INGESTD_PG_LEDGER_COSTS_BY(expr)                                            \
   "SELECT " expr                                                                    \

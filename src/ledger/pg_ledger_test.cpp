@@ -64,7 +64,7 @@ TEST_F(PgLedgerTest, ConcurrentOpensFromManyProcessesMigrateOnce) {
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0);
   }
-  EXPECT_EQ(Scalar("SELECT count(*) FROM ledger_migrations"), 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM ledger_migrations"), 2);
   EXPECT_EQ(Scalar("SELECT count(*) FROM information_schema.tables "
                    "WHERE table_name LIKE 'ledger\\_%'"),
             6);

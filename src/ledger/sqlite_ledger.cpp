@@ -44,7 +44,7 @@ Result<std::unique_ptr<SqliteLedger>> SqliteLedger::Open(const std::string& path
                                                          LedgerOptions options, AlertSink sink) {
   auto conn = sqlite::OpenSubsystemDb(path, kBusyTimeoutMs);
   if (!conn.ok()) return conn.status();
-  const char* const migrations[] = {ledger_sql::kMigration1};
+  const char* const migrations[] = {ledger_sql::kMigration1, ledger_sql::kMigration2};
   if (Status s = sqlite::MigrateSubsystem(**conn, "ledger", migrations); !s.ok()) return s;
   std::unique_ptr<SqliteLedger> ledger(
       new SqliteLedger(std::move(*conn), clock, std::move(options), std::move(sink)));
@@ -97,23 +97,10 @@ Result<Reservation> SqliteLedger::Reserve(const ReserveRequest& r) {
       }
       Refusal refusal = Refuse(options_, r, locked, now);
       for (size_t i = 0; i < refusal.alerts.size(); ++i) {
-        const LedgerAlert& a = refusal.alerts[i];
-        auto raise = conn_->Prepare(ledger_sql::kRaiseAlert);
-        if (!raise.ok()) return raise.status();
-        Status s = raise->Bind(1, refusal.alert_keys[i])
-                       .Bind(2, a.kind)
-                       .Bind(3, a.scope)
-                       .Bind(4, a.metric)
-                       .Bind(5, a.window_start_ms)
-                       .Bind(6, a.spent)
-                       .Bind(7, a.limit)
-                       .Bind(8, "")
-                       .Bind(9, r.job_id)
-                       .Bind(10, r.correlation_id)
-                       .Bind(11, now)
-                       .Run();
+        bool inserted = false;
+        Status s = InsertAlert(refusal.alerts[i], &refusal.alert_keys[i], now, &inserted);
         if (!s.ok()) return s;
-        if (conn_->Changes() > 0) alerts.push_back(a);  // else raised before
+        if (inserted) alerts.push_back(refusal.alerts[i]);  // else raised before
       }
       if (Status s = txn->Commit(); !s.ok()) return s;
       for (const WindowSpec& w : windows) ensured_.insert(w.key);
@@ -129,7 +116,8 @@ Result<Reservation> SqliteLedger::Reserve(const ReserveRequest& r) {
                    .Bind(5, r.correlation_id)
                    .Bind(6, r.estimate_nanos)
                    .Bind(7, now)
-                   .Bind(8, now + options_.reservation_timeout_ms)
+                   .Bind(8, ExpiresAt(options_, r, now))
+                   .Bind(9, OnExpiryName(r.on_expiry))
                    .Run();
     if (!s.ok()) return s;
     if (!windows.empty()) {
@@ -162,23 +150,39 @@ Status SqliteLedger::Release(const std::string& reservation_id) {
   return Finish(reservation_id, nullptr, nullptr);
 }
 
+Status SqliteLedger::InsertAlert(const LedgerAlert& a, const std::string* window_key, int64_t now,
+                                 bool* inserted) {
+  auto raise = conn_->Prepare(ledger_sql::kRaiseAlert);
+  if (!raise.ok()) return raise.status();
+  if (window_key != nullptr) {
+    raise->Bind(1, *window_key);
+  } else {
+    raise->BindNull(1);
+  }
+  Status s = raise->Bind(2, a.kind)
+                 .Bind(3, a.scope)
+                 .Bind(4, a.metric)
+                 .Bind(5, a.window_start_ms)
+                 .Bind(6, a.spent)
+                 .Bind(7, a.limit)
+                 .Bind(8, a.reservation_id)
+                 .Bind(9, a.job_id)
+                 .Bind(10, a.correlation_id)
+                 .Bind(11, now)
+                 .Run();
+  if (s.ok() && inserted != nullptr) *inserted = conn_->Changes() > 0;
+  return s;
+}
+
 Status SqliteLedger::Finish(const std::string& id, const Usage* actual,
                             std::vector<LedgerAlert>* alerts) {
   const int64_t now = clock_->NowMillis();
   auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
   if (!txn.ok()) return txn.status();
-  std::string service, user, job, correlation;
-  {
-    auto take = conn_->Prepare(ledger_sql::kSelectReservation);
-    if (!take.ok()) return take.status();
-    auto row = take->Bind(1, id).Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return ReservationNotFound(id);
-    service = take->Text(0);
-    user = take->Text(1);
-    job = take->Text(2);
-    correlation = take->Text(3);
-  }
+  auto found = ReadReservation(id);
+  if (!found.ok()) return found.status();
+  if (!*found) return ReservationNotFound(id);
+  const StoredReservation& r = **found;
   auto del = conn_->Prepare(ledger_sql::kDeleteReservation);
   if (!del.ok()) return del.status();
   if (Status s = del->Bind(1, id).Run(); !s.ok()) return s;
@@ -189,48 +193,73 @@ Status SqliteLedger::Finish(const std::string& id, const Usage* actual,
       apply->Bind(1, id).Bind(2, actual ? actual->cost_nanos : 0).Bind(3, actual ? 1 : 0).Run();
   if (!s.ok()) return s;
   if (actual != nullptr) {
-    if (s = RaiseThresholdAlerts(id, job, correlation, now, alerts); !s.ok()) return s;
+    if (s = RaiseThresholdAlerts(id, r.job, r.correlation, now, alerts); !s.ok()) return s;
+    const int64_t held = r.lapsed ? r.charged : r.estimate;
+    if (actual->cost_nanos > held) {
+      OverrunInput over{r.service, actual->cost_nanos, held, {}, id, r.job, r.correlation, now};
+      auto sel = conn_->Prepare(ledger_sql::kSelectOverruns);
+      if (!sel.ok()) return sel.status();
+      sel->Bind(1, id);
+      for (;;) {
+        auto row = sel->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        over.over.push_back(
+            {sel->Text(0), sel->Text(1), sel->Int(2), 0, sel->Int(4), sel->Int(3), 0});
+      }
+      for (const LedgerAlert& a : OverrunAlerts(over)) {
+        if (s = InsertAlert(a, nullptr, now, nullptr); !s.ok()) return s;
+        alerts->push_back(a);
+      }
+    }
   }
   auto drop = conn_->Prepare(ledger_sql::kDeleteHolds);
   if (!drop.ok()) return drop.status();
   if (s = drop->Bind(1, id).Run(); !s.ok()) return s;
+  if (r.lapsed) {  // the lapse's charge row gives way to the final one
+    auto old = conn_->Prepare(ledger_sql::kDeleteSpend);
+    if (!old.ok()) return old.status();
+    if (s = old->Bind(1, id).Run(); !s.ok()) return s;
+  }
   if (actual != nullptr) {
-    auto spend = conn_->Prepare(ledger_sql::kInsertSpend);
-    if (!spend.ok()) return spend.status();
-    s = spend->Bind(1, id)
-            .Bind(2, service)
-            .Bind(3, user)
-            .Bind(4, job)
-            .Bind(5, correlation)
-            .Bind(6, actual->model)
-            .Bind(7, actual->units)
-            .Bind(8, actual->unit)
-            .Bind(9, actual->cost_nanos)
-            .Bind(10, now)
-            .Run();
-    if (!s.ok()) return s;
+    if (s = InsertSpend(r, *actual, now); !s.ok()) return s;
     if (IsSuspectZeroCost(*actual)) {
       // A paid call that cost nothing means a wrong price or a provider that stopped
       // reporting usage: either way the budget no longer protects anyone.
-      auto raise = conn_->Prepare(ledger_sql::kRaiseAlert);
-      if (!raise.ok()) return raise.status();
-      s = raise->BindNull(1)
-              .Bind(2, "zero_cost")
-              .Bind(3, service)
-              .Bind(4, "")
-              .Bind(5, now)
-              .Bind(6, 0)
-              .Bind(7, 0)
-              .Bind(8, id)
-              .Bind(9, job)
-              .Bind(10, correlation)
-              .Bind(11, now)
-              .Run();
-      if (!s.ok()) return s;
-      alerts->push_back({"zero_cost", service, "", now, 0, 0, id, job, correlation});
+      const LedgerAlert a{"zero_cost", r.service, "", now, 0, 0, id, r.job, r.correlation};
+      if (s = InsertAlert(a, nullptr, now, nullptr); !s.ok()) return s;
+      alerts->push_back(a);
     }
   }
   return txn->Commit();
+}
+
+Result<std::optional<SqliteLedger::StoredReservation>> SqliteLedger::ReadReservation(
+    const std::string& id) {
+  auto take = conn_->Prepare(ledger_sql::kSelectReservation);
+  if (!take.ok()) return take.status();
+  auto row = take->Bind(1, id).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<StoredReservation>();
+  return std::optional<StoredReservation>(
+      StoredReservation{id, take->Text(0), take->Text(1), take->Text(2), take->Text(3),
+                        take->Int(4), take->Int(5) != 0, take->Int(6)});
+}
+
+Status SqliteLedger::InsertSpend(const StoredReservation& r, const Usage& u, int64_t now) {
+  auto spend = conn_->Prepare(ledger_sql::kInsertSpend);
+  if (!spend.ok()) return spend.status();
+  return spend->Bind(1, r.id)
+      .Bind(2, r.service)
+      .Bind(3, r.user)
+      .Bind(4, r.job)
+      .Bind(5, r.correlation)
+      .Bind(6, u.model)
+      .Bind(7, u.units)
+      .Bind(8, u.unit)
+      .Bind(9, u.cost_nanos)
+      .Bind(10, now)
+      .Run();
 }
 
 Status SqliteLedger::RaiseThresholdAlerts(const std::string& id, const std::string& job,
@@ -257,41 +286,81 @@ Status SqliteLedger::RaiseThresholdAlerts(const std::string& id, const std::stri
     }
   }
   for (const auto& [key, a] : crossed) {
-    auto raise = conn_->Prepare(ledger_sql::kRaiseAlert);
-    if (!raise.ok()) return raise.status();
-    Status s = raise->Bind(1, key)
-                   .Bind(2, a.kind)
-                   .Bind(3, a.scope)
-                   .Bind(4, a.metric)
-                   .Bind(5, a.window_start_ms)
-                   .Bind(6, a.spent)
-                   .Bind(7, a.limit)
-                   .Bind(8, id)
-                   .Bind(9, job)
-                   .Bind(10, correlation)
-                   .Bind(11, now)
-                   .Run();
-    if (!s.ok()) return s;
-    if (conn_->Changes() > 0) alerts->push_back(a);  // else raised before
+    bool inserted = false;
+    if (Status s = InsertAlert(a, &key, now, &inserted); !s.ok()) return s;
+    if (inserted) alerts->push_back(a);  // else raised before
   }
   return Status();
 }
 
-Result<int64_t> SqliteLedger::ReleaseStale() {
-  std::vector<std::string> ids;
+Result<int64_t> SqliteLedger::Extend(const std::vector<std::string>& ids, int64_t expires_at_ms) {
+  if (ids.empty()) return int64_t{0};
+  std::lock_guard lock(mu_);
+  auto ext = conn_->Prepare(ledger_sql::kExtend);
+  if (!ext.ok()) return ext.status();
+  Status s = ext->Bind(1, nlohmann::json(ids).dump()).Bind(2, expires_at_ms).Run();
+  if (!s.ok()) return s;
+  return conn_->Changes();
+}
+
+Result<int64_t> SqliteLedger::SweepExpired() {
+  const int64_t now = clock_->NowMillis();
+  std::vector<Expired> expired;
   {
     std::lock_guard lock(mu_);
-    auto sel = conn_->Prepare(ledger_sql::kSelectStale);
+    auto sel = conn_->Prepare(ledger_sql::kSelectExpired);
     if (!sel.ok()) return sel.status();
-    sel->Bind(1, clock_->NowMillis());
+    sel->Bind(1, now);
     for (;;) {
       auto row = sel->Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      ids.push_back(sel->Text(0));
+      expired.push_back({sel->Text(0), ParseOnExpiry(sel->Text(1))});
     }
   }
-  return ReleaseEach(*this, ids);
+  auto lapsed = LapseEach(expired, [&](const Expired& e) { return Lapse(e, now); });
+  if (!lapsed.ok()) return lapsed;
+  std::lock_guard lock(mu_);
+  for (const char* sql : {ledger_sql::kPurgeLapsedHolds, ledger_sql::kPurgeLapsed}) {
+    auto purge = conn_->Prepare(sql);
+    if (!purge.ok()) return purge.status();
+    if (Status s = purge->Bind(1, now - options_.lapsed_retention_ms).Run(); !s.ok()) return s;
+  }
+  return lapsed;
+}
+
+Result<bool> SqliteLedger::Lapse(const Expired& e, int64_t now) {
+  const bool charge = e.on_expiry == OnExpiry::kCharge;
+  std::vector<LedgerAlert> alerts;
+  {
+    std::lock_guard lock(mu_);
+    auto txn = Txn::Begin(*conn_, Txn::Mode::kImmediate);
+    if (!txn.ok()) return txn.status();
+    auto found = ReadReservation(e.id);
+    if (!found.ok()) return found.status();
+    if (!*found || (*found)->lapsed) return false;  // finished or lapsed meanwhile
+    const StoredReservation& r = **found;
+    for (const char* sql : {ledger_sql::kLapseWindows, ledger_sql::kLapseHolds}) {
+      auto step = conn_->Prepare(sql);
+      if (!step.ok()) return step.status();
+      if (Status s = step->Bind(1, e.id).Bind(2, charge ? 1 : 0).Run(); !s.ok()) return s;
+    }
+    auto mark = conn_->Prepare(ledger_sql::kLapseReservation);
+    if (!mark.ok()) return mark.status();
+    if (Status s = mark->Bind(1, e.id).Bind(2, charge ? 1 : 0).Bind(3, now).Run(); !s.ok()) {
+      return s;
+    }
+    if (charge) {
+      if (Status s = RaiseThresholdAlerts(e.id, r.job, r.correlation, now, &alerts); !s.ok()) {
+        return s;
+      }
+      const Usage estimated{r.estimate, 0, "estimate", "", false};
+      if (Status s = InsertSpend(r, estimated, now); !s.ok()) return s;
+    }
+    if (Status s = txn->Commit(); !s.ok()) return s;
+  }
+  EmitAlerts(alerts, sink_);
+  return true;
 }
 
 void SqliteLedger::SweepIfDue(int64_t now_ms) {
@@ -300,8 +369,8 @@ void SqliteLedger::SweepIfDue(int64_t now_ms) {
     if (now_ms < next_sweep_ms_) return;
     next_sweep_ms_ = now_ms + SweepIntervalMs(options_);
   }
-  auto swept = ReleaseStale();
-  if (!swept.ok()) log::Warn("stale reservation sweep failed", {{"code", swept.status().code()}});
+  auto swept = SweepExpired();
+  if (!swept.ok()) log::Warn("expired reservation sweep failed", {{"code", swept.status().code()}});
 }
 
 Result<std::vector<WindowState>> SqliteLedger::CurrentWindows() {

@@ -9,12 +9,14 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_rules.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace ingestd {
@@ -29,7 +31,8 @@ class SqliteLedger final : public Ledger {
   Result<Reservation> Reserve(const ReserveRequest& request) override;
   Status Settle(const std::string& reservation_id, const Usage& actual) override;
   Status Release(const std::string& reservation_id) override;
-  Result<int64_t> ReleaseStale() override;
+  Result<int64_t> Extend(const std::vector<std::string>& ids, int64_t expires_at_ms) override;
+  Result<int64_t> SweepExpired() override;
   Result<std::vector<WindowState>> CurrentWindows() override;
   Result<CostReport> Costs(const CostQuery& query) override;
   Result<std::vector<LedgerAlert>> RecentAlerts(int64_t since_ms) override;
@@ -48,6 +51,22 @@ class SqliteLedger final : public Ledger {
                               const std::string& correlation, int64_t now,
                               std::vector<LedgerAlert>* alerts);
   void SweepIfDue(int64_t now_ms);
+  // Lapses one expired reservation in its own transaction; false when it was finished or
+  // lapsed meanwhile.
+  Result<bool> Lapse(const Expired& expired, int64_t now);
+  // Inside a transaction (mu_ held): one alert row (window_key null: never deduplicated);
+  // *inserted (optional) tells whether UNIQUE (window_key, kind) let it in.
+  Status InsertAlert(const LedgerAlert& alert, const std::string* window_key, int64_t now,
+                     bool* inserted);
+  // A reservation row as read inside a transaction (mu_ held).
+  struct StoredReservation {
+    std::string id, service, user, job, correlation;
+    int64_t estimate = 0;
+    bool lapsed = false;
+    int64_t charged = 0;  // what its lapse charged
+  };
+  Result<std::optional<StoredReservation>> ReadReservation(const std::string& id);
+  Status InsertSpend(const StoredReservation& r, const Usage& usage, int64_t now);
 
   Clock* const clock_;
   const LedgerOptions options_;

@@ -67,6 +67,18 @@ CREATE TABLE ledger_alerts (
 CREATE INDEX ledger_alerts_at ON ledger_alerts (at_ms);
 )sql";
 
+// Reservations lapse instead of vanishing: a lapsed one (lapsed_at_ms set) holds nothing any
+// more (its holds' amount is 0) and remembers what the lapse charged, per window (holds.charged)
+// and in total (charged_nanos, with a spend row), so a late settle or release corrects it.
+inline constexpr char kMigration2[] = R"sql(
+ALTER TABLE ledger_reservations ADD COLUMN on_expiry TEXT NOT NULL DEFAULT 'release';
+ALTER TABLE ledger_reservations ADD COLUMN lapsed_at_ms INTEGER;
+ALTER TABLE ledger_reservations ADD COLUMN charged_nanos INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ledger_holds ADD COLUMN charged INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX ledger_reservations_lapsed ON ledger_reservations (lapsed_at_ms)
+  WHERE lapsed_at_ms IS NOT NULL;
+)sql";
+
 // The limit follows the configuration of the latest writer.
 inline constexpr char kEnsureWindow[] =
     "INSERT INTO ledger_windows (window_key, scope, metric, window_start_ms, window_end_ms, "
@@ -90,7 +102,8 @@ inline constexpr char kReserve[] =
 
 inline constexpr char kInsertReservation[] =
     "INSERT INTO ledger_reservations (reservation_id, service, user_id, job_id, correlation_id, "
-    "estimate_nanos, created_at_ms, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "estimate_nanos, created_at_ms, expires_at_ms, on_expiry) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 inline constexpr char kInsertHolds[] =
     "INSERT INTO ledger_holds (reservation_id, window_key, amount) "
@@ -103,16 +116,53 @@ inline constexpr char kSelectWindowsByKey[] =
 
 // Read, then deleted (inside the same BEGIN IMMEDIATE transaction: nobody else writes).
 inline constexpr char kSelectReservation[] =
-    "SELECT service, user_id, job_id, correlation_id FROM ledger_reservations "
-    "WHERE reservation_id = ?1";
+    "SELECT service, user_id, job_id, correlation_id, estimate_nanos, lapsed_at_ms IS NOT NULL, "
+    "charged_nanos FROM ledger_reservations WHERE reservation_id = ?1";
 inline constexpr char kDeleteReservation[] =
     "DELETE FROM ledger_reservations WHERE reservation_id = ?1";
 
-// ?2: the actual cost in nanos; ?3: 1 to settle (count the spend), 0 to release.
+// ?2: the actual cost in nanos; ?3: 1 to settle (count the spend), 0 to release. What a
+// lapse charged the window (h.charged) is replaced by the final amount.
 inline constexpr char kApplyHolds[] =
-    "UPDATE ledger_windows SET reserved = reserved - h.amount, spent = spent + "
-    "  CASE WHEN ?3 = 0 THEN 0 WHEN ledger_windows.metric = 'requests' THEN h.amount ELSE ?2 END "
+    "UPDATE ledger_windows SET reserved = reserved - h.amount, spent = spent - h.charged + "
+    "  CASE WHEN ?3 = 0 THEN 0 WHEN ledger_windows.metric = 'requests' THEN 1 ELSE ?2 END "
     "FROM ledger_holds h WHERE h.reservation_id = ?1 AND h.window_key = ledger_windows.window_key";
+
+// The windows of reservation ?1 above their limit after settling: one cost_overrun alert each.
+inline constexpr char kSelectOverruns[] =
+    "SELECT w.scope, w.metric, w.window_start_ms, w.spent, w.limit_value "
+    "FROM ledger_holds h JOIN ledger_windows w ON w.window_key = h.window_key "
+    "WHERE h.reservation_id = ?1 AND w.spent > w.limit_value ORDER BY w.window_key";
+
+// Lapse of reservation ?1, in one transaction: its holds leave the windows, charged to their
+// spend when ?2 = 1 (the estimate, or the one request), then remember the charge.
+inline constexpr char kLapseWindows[] =
+    "UPDATE ledger_windows SET reserved = reserved - h.amount, "
+    "  spent = spent + CASE WHEN ?2 = 0 THEN 0 ELSE h.amount END "
+    "FROM ledger_holds h WHERE h.reservation_id = ?1 AND h.window_key = ledger_windows.window_key";
+inline constexpr char kLapseHolds[] =
+    "UPDATE ledger_holds SET charged = CASE WHEN ?2 = 0 THEN 0 ELSE amount END, amount = 0 "
+    "WHERE reservation_id = ?1";
+// Changes() == 0: settled, released or lapsed meanwhile.
+inline constexpr char kLapseReservation[] =
+    "UPDATE ledger_reservations SET lapsed_at_ms = ?3, "
+    "  charged_nanos = CASE WHEN ?2 = 0 THEN 0 ELSE estimate_nanos END "
+    "WHERE reservation_id = ?1 AND lapsed_at_ms IS NULL";
+
+// Moves open reservations' expiry (?1: a JSON array of ids) to at least ?2.
+inline constexpr char kExtend[] =
+    "UPDATE ledger_reservations SET expires_at_ms = max(expires_at_ms, ?2) "
+    "WHERE reservation_id IN (SELECT value FROM json_each(?1)) AND lapsed_at_ms IS NULL";
+
+// Tombstones lapsed at or before ?1: their holds, then themselves.
+inline constexpr char kPurgeLapsedHolds[] =
+    "DELETE FROM ledger_holds WHERE reservation_id IN (SELECT reservation_id FROM "
+    "ledger_reservations WHERE lapsed_at_ms IS NOT NULL AND lapsed_at_ms <= ?1)";
+inline constexpr char kPurgeLapsed[] =
+    "DELETE FROM ledger_reservations WHERE lapsed_at_ms IS NOT NULL AND lapsed_at_ms <= ?1";
+
+// The spend row a lapse charge wrote; replaced by the settle's (or dropped by a release).
+inline constexpr char kDeleteSpend[] = "DELETE FROM ledger_spend WHERE reservation_id = ?1";
 
 // The windows of reservation ?1 at 80% or more of their limit after settling: candidates for
 // threshold alerts (kRaiseAlert per crossed threshold; UNIQUE (window_key, kind) makes each
@@ -133,8 +183,9 @@ inline constexpr char kInsertSpend[] =
     "INSERT INTO ledger_spend (reservation_id, service, user_id, job_id, correlation_id, model, "
     "units, unit, cost_nanos, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
-inline constexpr char kSelectStale[] =
-    "SELECT reservation_id FROM ledger_reservations WHERE expires_at_ms <= ?1";
+inline constexpr char kSelectExpired[] =
+    "SELECT reservation_id, on_expiry FROM ledger_reservations "
+    "WHERE expires_at_ms <= ?1 AND lapsed_at_ms IS NULL";
 
 inline constexpr char kSelectCurrentWindows[] =
     "SELECT scope, metric, window_start_ms, window_end_ms, limit_value, spent, reserved "
@@ -142,7 +193,8 @@ inline constexpr char kSelectCurrentWindows[] =
     "ORDER BY scope, metric, window_end_ms - window_start_ms";
 
 inline constexpr char kOpenReservations[] =
-    "SELECT count(*), coalesce(sum(estimate_nanos), 0) FROM ledger_reservations";
+    "SELECT count(*), coalesce(sum(estimate_nanos), 0) FROM ledger_reservations "
+    "WHERE lapsed_at_ms IS NULL";
 
 #define INGESTD_LEDGER_COSTS_BY(expr)                          \
   "SELECT " expr                                               \
