@@ -65,8 +65,15 @@ Status UploadPreflight::Check(const UploadFacts& facts, Job* job) const {
   if (input.embed_paid) config["embed"]["model"] = options_.embed_model;
   config["breaker"] = {{"failure_threshold", options_.breaker.failure_threshold},
                        {"open_ms", options_.breaker.open_ms}};
-  config["prices"] = {{"version", options_.budgets.prices.version},
-                      {"parse_credits_per_page", options_.budgets.prices.parse_credits_per_page}};
+  const PriceTable& prices = options_.budgets.prices;
+  const auto credits = prices.parse_credits_per_page.find(prices.parse_tier);
+  const auto embed = prices.embed_nanos_per_mtok.find(options_.embed_model);
+  config["prices"] = {
+      {"version", prices.version},
+      {"parse_tier", prices.parse_tier},
+      {"parse_credits_per_page",
+       credits == prices.parse_credits_per_page.end() ? 0.0 : credits->second},
+      {"embed_nanos_per_mtok", embed == prices.embed_nanos_per_mtok.end() ? 0 : embed->second}};
 
   for (const ServiceHealth* h : real) {
     if (h->service == "parse" && facts.size_bytes > options_.real_parse_max_bytes) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -30,17 +31,25 @@ Status ReadInt(const EnvLookup& env, const std::string& name, T lo, T hi, T* out
   return Status();
 }
 
-// A non-negative dollar amount such as "12.50"; unset or empty leaves *out unset.
-Status ReadUsd(const EnvLookup& env, const std::string& name, std::optional<double>* out) {
+// A decimal number in [lo, hi] (lo itself excluded unless lo_inclusive); unset or empty
+// leaves *out unset. `what` names the range in the error ("a dollar amount >= 0").
+Status ReadDouble(const EnvLookup& env, const std::string& name, double lo, bool lo_inclusive,
+                  double hi, const char* what, std::optional<double>* out) {
   auto v = env(name);
   if (!v || v->empty()) return Status();
   double parsed = 0;
   auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), parsed);
-  if (ec != std::errc() || p != v->data() + v->size() || !(parsed >= 0) || parsed > 1e9) {
-    return Status::InvalidArgument("BAD_CONFIG", name + " must be a dollar amount >= 0");
+  const bool above_lo = lo_inclusive ? parsed >= lo : parsed > lo;
+  if (ec != std::errc() || p != v->data() + v->size() || !above_lo || !(parsed <= hi)) {
+    return Status::InvalidArgument("BAD_CONFIG", name + " must be " + what);
   }
   *out = parsed;
   return Status();
+}
+
+// A non-negative dollar amount such as "12.50".
+Status ReadUsd(const EnvLookup& env, const std::string& name, std::optional<double>* out) {
+  return ReadDouble(env, name, 0, true, 1e9, "a dollar amount >= 0", out);
 }
 
 Status ReadServiceLimits(const EnvLookup& env, const std::string& service, ServiceLimits* out) {
@@ -58,7 +67,46 @@ Status ReadLedgerOptions(const EnvLookup& env, LedgerOptions* out) {
   if (s.ok()) s = ReadServiceLimits(env, "PARSE", &out->parse);
   if (s.ok()) s = ReadServiceLimits(env, "EMBED", &out->embed);
   if (s.ok()) s = ReadUsd(env, "INGESTD_BUDGET_USER_DAILY_USD", &out->user_daily_usd);
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_RESERVATION_TIMEOUT_MS", 1'000, 86'400'000,
+                         &out->reservation_timeout_ms);
+  }
   return s;
+}
+
+// The price table for the configured LlamaParse tier and OpenAI model: a tier or model the
+// published table does not know needs the operator's price, so that no paid call is ever
+// reserved or settled at $0.
+Status ReadPrices(const EnvLookup& env, const std::string& tier, const std::string& model,
+                  PriceTable* out) {
+  std::optional<double> credits, usd_per_mtok;
+  Status s = ReadDouble(env, "INGESTD_PRICE_PARSE_CREDITS_PER_PAGE", 0, false, 1e6, "a number > 0",
+                        &credits);
+  if (s.ok()) {
+    s = ReadDouble(env, "INGESTD_PRICE_EMBED_USD_PER_MTOK", 0, false, 1e6, "a number > 0",
+                   &usd_per_mtok);
+  }
+  if (!s.ok()) return s;
+  out->parse_tier = tier;
+  if (credits) out->parse_credits_per_page[tier] = *credits;
+  if (usd_per_mtok) {
+    const int64_t nanos = std::llround(*usd_per_mtok * 1e9);
+    if (nanos < 1) {
+      return Status::InvalidArgument("BAD_CONFIG", "INGESTD_PRICE_EMBED_USD_PER_MTOK rounds to $0");
+    }
+    out->embed_nanos_per_mtok[model] = nanos;
+  }
+  if (!out->HasParsePrice(tier)) {
+    return Status::InvalidArgument(
+        "BAD_CONFIG", "LLAMAPARSE_TIER '" + tier +
+                          "' has no known price: set INGESTD_PRICE_PARSE_CREDITS_PER_PAGE");
+  }
+  if (!out->HasEmbedPrice(model)) {
+    return Status::InvalidArgument(
+        "BAD_CONFIG", "OPENAI_EMBED_MODEL '" + model +
+                          "' has no known price: set INGESTD_PRICE_EMBED_USD_PER_MTOK");
+  }
+  return Status();
 }
 
 void ReadString(const EnvLookup& env, const std::string& name, std::string* out) {
@@ -68,15 +116,12 @@ void ReadString(const EnvLookup& env, const std::string& name, std::string* out)
 // A rate threshold in (0, 1]: set turns its monitor on with the shared window settings.
 Status ReadRate(const EnvLookup& env, const std::string& name, const RateMonitorOptions& window,
                 std::optional<RateMonitorOptions>* out) {
-  auto v = env(name);
-  if (!v || v->empty()) return Status();
-  double parsed = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), parsed);
-  if (ec != std::errc() || p != v->data() + v->size() || !(parsed > 0) || parsed > 1) {
-    return Status::InvalidArgument("BAD_CONFIG", name + " must be a rate in (0, 1]");
+  std::optional<double> rate;
+  if (Status s = ReadDouble(env, name, 0, false, 1, "a rate in (0, 1]", &rate); !s.ok() || !rate) {
+    return s;
   }
   *out = window;
-  (*out)->threshold = parsed;
+  (*out)->threshold = *rate;
   return Status();
 }
 
@@ -219,6 +264,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     s = ReadInt<size_t>(env, "INGESTD_CHUNK_OVERLAP_TOKENS", 0, 4096, &c.chunk_overlap_tokens);
   }
   if (s.ok()) s = ReadLedgerOptions(env, &c.ledger);
+  if (s.ok()) s = ReadPrices(env, c.llamaparse_tier, c.openai_embed_model, &c.ledger.prices);
   if (s.ok()) s = ReadInt(env, "OPENAI_EMBED_DIMENSIONS", 1, 65'536, &c.openai_embed_dimensions);
   if (s.ok()) s = ReadAlertOptions(env, &c.alerts);
   if (s.ok()) {
@@ -281,13 +327,6 @@ Status ResolveSecrets(const EnvLookup& env, Config* c) {
     *s.out = std::move(secret.value());
   }
   return Status();
-}
-
-PriceTable ConfiguredPrices(const Config& config) {
-  PriceTable prices = config.ledger.prices;
-  // LlamaParse bills 3 credits a page on the cost-effective tier, 1 on the fast one.
-  prices.parse_credits_per_page = config.llamaparse_tier == "cost_effective" ? 3 : 1;
-  return prices;
 }
 
 }  // namespace ingestd::cli

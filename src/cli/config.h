@@ -41,6 +41,10 @@ struct Config {
   std::string embed_faults;          // INGESTD_MOCK_EMBED_FAULTS
   // INGESTD_BUDGET_DAILY_USD, INGESTD_BUDGET_{PARSE,EMBED}_{DAILY_USD,HOURLY_USD,
   // HOURLY_REQUESTS}, INGESTD_BUDGET_USER_DAILY_USD; unset = no limit.
+  // INGESTD_RESERVATION_TIMEOUT_MS. ledger.prices is the one price table every paid call,
+  // audit row and estimate is charged from: the published prices, LLAMAPARSE_TIER as the
+  // tier, and INGESTD_PRICE_PARSE_CREDITS_PER_PAGE / INGESTD_PRICE_EMBED_USD_PER_MTOK for the
+  // configured tier / OPENAI_EMBED_MODEL (required when the table does not know them).
   LedgerOptions ledger;
   // EMBED_MODE=real (OpenAI). The key is a secret: never logged or echoed.
   std::string openai_api_key;                                 // OPENAI_API_KEY
@@ -71,10 +75,6 @@ struct Config {
   int64_t keys_poll_ms = 1'000;          // INGESTD_KEYS_POLL_MS: key-file checks; 0: off
   int64_t audit_retention_days = 30;     // INGESTD_AUDIT_RETENTION_DAYS; 0: keep forever
 };
-
-// The price table paid calls are charged with: config.ledger.prices with the LlamaParse
-// tier's credits a page.
-PriceTable ConfiguredPrices(const Config& config);
 
 // Reads every INGESTD_* variable (see README), with defaults for the unset ones.
 // Malformed values are kInvalidArgument naming the variable.

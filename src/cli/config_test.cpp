@@ -86,7 +86,8 @@ TEST(Config, ParseModeOverridesServiceMode) {
 }
 
 TEST(Secrets, GeneratedOnceAndReused) {
-  auto dir = std::filesystem::temp_directory_path() / ("ingestd-secrets-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("ingestd-secrets-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   auto env = FakeEnv({{"INGESTD_DATA_DIR", dir.string()}});
   auto a = LoadConfig(env), b = LoadConfig(env);
@@ -128,15 +129,67 @@ TEST(Config, ReadsBudgetLimitsUnsetMeansNoLimit) {
   }
 }
 
+// One price table: the tier's credits a page and the model's price per 1M tokens; a tier or
+// model the table does not know refuses to start unless the operator prices it.
+TEST(Config, PricesComeFromTheOneTableForTheConfiguredTierAndModel) {
+  const std::pair<const char*, int64_t> tiers[] = {{"fast", 1'250'000},
+                                                   {"cost_effective", 3'750'000},
+                                                   {"agentic", 12'500'000},
+                                                   {"agentic_plus", 56'250'000}};
+  for (const auto& [tier, nanos_per_page] : tiers) {
+    auto c = LoadConfig(FakeEnv({{"LLAMAPARSE_TIER", tier}}));
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    EXPECT_EQ(c->ledger.prices.ParseCost(1), nanos_per_page) << tier;
+  }
+  auto ada = LoadConfig(FakeEnv({{"OPENAI_EMBED_MODEL", "text-embedding-ada-002"}}));
+  ASSERT_TRUE(ada.ok());
+  EXPECT_EQ(ada->ledger.prices.EmbedCost("text-embedding-ada-002", 1'000'000), 100'000'000);
+
+  auto tier = LoadConfig(FakeEnv({{"LLAMAPARSE_TIER", "premium"}}));
+  ASSERT_FALSE(tier.ok());
+  EXPECT_EQ(tier.status().code(), "BAD_CONFIG");
+  EXPECT_NE(tier.status().message().find("INGESTD_PRICE_PARSE_CREDITS_PER_PAGE"),
+            std::string::npos);
+  auto model = LoadConfig(FakeEnv({{"OPENAI_EMBED_MODEL", "my-model"}}));
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), "BAD_CONFIG");
+  EXPECT_NE(model.status().message().find("INGESTD_PRICE_EMBED_USD_PER_MTOK"), std::string::npos);
+
+  auto priced = LoadConfig(FakeEnv({{"LLAMAPARSE_TIER", "premium"},
+                                    {"INGESTD_PRICE_PARSE_CREDITS_PER_PAGE", "20"},
+                                    {"OPENAI_EMBED_MODEL", "my-model"},
+                                    {"INGESTD_PRICE_EMBED_USD_PER_MTOK", "0.05"}}));
+  ASSERT_TRUE(priced.ok()) << priced.status().ToString();
+  EXPECT_EQ(priced->ledger.prices.ParseCost(2), 2 * 25'000'000);
+  EXPECT_EQ(priced->ledger.prices.EmbedCost("my-model", 1'000'000), 50'000'000);
+  for (const char* bad : {"0", "-1", "x"}) {
+    EXPECT_EQ(LoadConfig(FakeEnv({{"INGESTD_PRICE_EMBED_USD_PER_MTOK", bad}})).status().code(),
+              "BAD_CONFIG")
+        << bad;
+  }
+  EXPECT_EQ(
+      LoadConfig(FakeEnv({{"INGESTD_PRICE_EMBED_USD_PER_MTOK", "0.0000000001"}})).status().code(),
+      "BAD_CONFIG");  // rounds to $0
+}
+
+TEST(Config, ReservationTimeout) {
+  auto c = LoadConfig(FakeEnv({}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->ledger.reservation_timeout_ms, 15 * 60'000);
+  c = LoadConfig(FakeEnv({{"INGESTD_RESERVATION_TIMEOUT_MS", "2000"}}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->ledger.reservation_timeout_ms, 2000);
+  EXPECT_FALSE(LoadConfig(FakeEnv({{"INGESTD_RESERVATION_TIMEOUT_MS", "10"}})).ok());
+}
+
 TEST(Config, HybridEmbeddingNeedsTheApiKey) {
   auto loaded = LoadConfig(FakeEnv({{"EMBED_MODE", "hybrid"}}));
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();  // serve starts without keys
   Status missing = CheckServiceKeys(*loaded);
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.message().find("OPENAI_API_KEY"), std::string::npos);
-  auto c = LoadConfig(FakeEnv({{"SERVICE_MODE", "hybrid"},
-                               {"PARSE_MODE", "local"},
-                               {"OPENAI_API_KEY", "sk-test"}}));
+  auto c = LoadConfig(FakeEnv(
+      {{"SERVICE_MODE", "hybrid"}, {"PARSE_MODE", "local"}, {"OPENAI_API_KEY", "sk-test"}}));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->embed_mode, "hybrid");
   EXPECT_EQ(c->parse_mode, "local");

@@ -34,7 +34,7 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
   options.parse_mode = *parse_mode;
   options.embed_mode = *embed_mode;
   options.breaker = config.breaker;
-  options.prices = ConfiguredPrices(config);
+  options.prices = config.ledger.prices;
 
   ServiceImpls impls;
   // Every implementation an operator may switch to at run time (live mode switching), not

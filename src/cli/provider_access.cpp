@@ -52,7 +52,7 @@ Result<ProviderAccess> OpenProviderAccess(const Config& config, Store* store, Cl
   access.audit_log = std::move(*log);
   AuditWriterOptions options;
   options.retention_ms = config.audit_retention_days * kDayMs;
-  const PriceTable prices = ConfiguredPrices(config);
+  const PriceTable prices = config.ledger.prices;
   options.price = [prices](AuditRecord& r) {
     if (!r.error_code.empty()) return;  // providers bill answered requests only
     r.cost_nanos = r.service == "embed" ? prices.EmbedCost(r.model, r.tokens)

@@ -34,13 +34,12 @@ bool IsUnconfiguredService(const Status& s) {
 api::PreflightOptions PreflightOptionsFor(const Config& config, Status not_configured) {
   api::PreflightOptions o;
   o.budgets = config.ledger;
-  o.budgets.prices = ConfiguredPrices(config);
   o.embed_model = config.openai_embed_model;
   o.fallbacks = {{"parse", "local"}, {"embed", "mock"}};  // as BuildRouter registers them
   o.breaker = config.breaker;
   if (!not_configured.ok()) {
-    o.not_configured = Status::Error(Kind::kUnavailable, "SERVICE_NOT_CONFIGURED",
-                                     not_configured.message());
+    o.not_configured =
+        Status::Error(Kind::kUnavailable, "SERVICE_NOT_CONFIGURED", not_configured.message());
   }
   return o;
 }
@@ -105,8 +104,8 @@ int RunServe(const Args& args) {
   // Upload rate limits: buckets shared with every process on the database.
   std::unique_ptr<limits::UploadLimiter> upload_limiter;
   if (config.api.upload_limits.rate_limited()) {
-    auto opened = limits::OpenUploadLimiter(config.database_url, config.api.upload_limits,
-                                            ctx.clock);
+    auto opened =
+        limits::OpenUploadLimiter(config.database_url, config.api.upload_limits, ctx.clock);
     if (!opened.ok()) return Fail(opened.status());
     upload_limiter = std::move(*opened);
     ctx.upload_limiter = upload_limiter.get();

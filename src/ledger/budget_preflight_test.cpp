@@ -18,8 +18,7 @@ WindowState Window(const std::string& scope, const std::string& metric, int64_t 
 }
 
 TEST(EstimateJobCostTest, PagesFromThePdfOrFromTheSize) {
-  PriceTable prices;
-  prices.parse_credits_per_page = 3;  // cost-effective tier: $0.00375 a page
+  PriceTable prices;  // the cost-effective tier by default: $0.00375 a page
   JobCostEstimate counted =
       EstimateJobCost(prices, {10 * 1024 * 1024, 12, true, true, "text-embedding-3-small"});
   EXPECT_TRUE(counted.pages_counted);

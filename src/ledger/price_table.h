@@ -1,5 +1,8 @@
-// Prices of the paid services (DESIGN.md §6), in nano-dollars so that costs are exact
-// integers. Defaults are the published prices; config may override them.
+// The one price table of the paid services (DESIGN.md §6): every reservation, settlement,
+// audit row and pre-flight estimate is priced here, in nano-dollars so that costs are exact
+// integers. The provider clients report usage (tokens, pages, cache hits), never money.
+// Defaults are the published prices; the configuration picks the LlamaParse tier and may
+// price a tier or model the table does not know (cli/config.cpp).
 #pragma once
 
 #include <cstdint>
@@ -10,19 +13,29 @@ namespace ingestd {
 
 struct PriceTable {
   // Bumped whenever a default price changes; recorded with reports.
-  std::string version = "2026-11";
-  // Embedding models: nanos per token ($0.02 / 1M tokens = 20 nanos per token).
-  std::map<std::string, int64_t> embed_nanos_per_token = {
-      {"text-embedding-3-small", 20},
-      {"text-embedding-3-large", 130},
+  std::string version = "2026-12";
+  // OpenAI embedding models, nano-dollars per 1M input tokens (list prices).
+  std::map<std::string, int64_t> embed_nanos_per_mtok = {
+      {"text-embedding-3-small", 20'000'000},   // $0.02
+      {"text-embedding-3-large", 130'000'000},  // $0.13
+      {"text-embedding-ada-002", 100'000'000},  // $0.10
   };
-  // LlamaParse: $1.25 per 1000 credits; 1 credit per page on the fast tier, 3 on the
-  // cost-effective tier; cache hits are free.
+  // LlamaParse credits a page per parse tier, at parse_nanos_per_credit each ($1.25 per
+  // 1000 credits); cache hits are free.
+  std::map<std::string, double> parse_credits_per_page = {
+      {"fast", 1}, {"cost_effective", 3}, {"agentic", 10}, {"agentic_plus", 45}};
   int64_t parse_nanos_per_credit = 1'250'000;
-  int parse_credits_per_page = 1;
+  // The tier this process uploads with (LLAMAPARSE_TIER): what ParseCost charges.
+  std::string parse_tier = "cost_effective";
 
-  // Tokens × price; 0 for a model without a price (mock models).
+  // Whether model (a stored tag: "text-embedding-3-small@512" is the model's price) has one.
+  bool HasEmbedPrice(const std::string& model) const;
+  bool HasParsePrice(const std::string& tier) const;
+  // tokens × the model's price, rounded up to a whole nano; 0 for a model without a price
+  // (the mock's and fallbacks' models, which are free).
   int64_t EmbedCost(const std::string& model, int64_t tokens) const;
+  // One page of the configured tier (0 when the tier has no price).
+  int64_t ParseNanosPerPage() const;
   int64_t ParseCost(int64_t pages, bool cache_hit = false) const;
 };
 

@@ -16,6 +16,8 @@ struct EmbedOutput {
   std::string model;                        // tag stored with every vector
   int64_t total_tokens = 0;                 // provider-reported usage
   std::string implementation;
+  // Priced by the router from the one price table (ledger/price_table.h); implementations
+  // report usage only and leave it 0.
   double cost_usd = 0;
   // Indices of texts cut (at a token boundary) to the provider's per-input limit before
   // embedding: their vectors cover only a prefix.

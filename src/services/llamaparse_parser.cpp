@@ -232,8 +232,7 @@ Result<ParseOutput> LlamaParseParser::FetchMarkdown(const std::string& id, const
   out.markdown = (*j)["markdown"].get<std::string>();
   out.page_count = meta["job_pages"].get<int>();
   out.implementation = name();
-  const bool cache_hit = meta.value("job_is_cache_hit", false);
-  out.cost_usd = cache_hit ? 0.0 : out.page_count * config_.usd_per_page;
+  out.cache_hit = meta.value("job_is_cache_hit", false);
   return out;
 }
 

@@ -54,8 +54,6 @@ struct LlamaParseConfig {
   http::HttpTimeouts timeouts{.connect_ms = 10'000, .total_ms = 600'000};
   http::HttpTimeouts probe_timeouts{.connect_ms = 5'000, .total_ms = 10'000};
   http::RetryPolicy retry;
-  // Cost-effective tier: 3 credits a page at $1.25 per 1000 credits (ledger/price_table.h).
-  double usd_per_page = 0.00375;
   // Completion webhooks (DESIGN.md §7), when both are set: our public base URL
   // (INGESTD_PUBLIC_URL) and the server secret per-job signing secrets derive from.
   // Polling stays on as the backstop.

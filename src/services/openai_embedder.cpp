@@ -26,14 +26,6 @@ int NativeDimensions(std::string_view model) {
   return 0;
 }
 
-// USD per million input tokens (list prices; 0 for a model we do not know).
-double PricePerMillion(std::string_view model) {
-  if (model == "text-embedding-3-small") return 0.02;
-  if (model == "text-embedding-3-large") return 0.13;
-  if (model == "text-embedding-ada-002") return 0.10;
-  return 0;
-}
-
 Status ConfigError(const std::string& why) { return Status::InvalidArgument("OPENAI_CONFIG", why); }
 
 std::optional<int64_t> HeaderInt(const http::HttpResponse& r, std::string_view name) {
@@ -313,7 +305,6 @@ Result<EmbedOutput> OpenAiEmbedder::Embed(const std::vector<std::string>& texts,
     for (auto& r : *sent) r.body.clear();  // keep only headers for the throttle
     last_wave = std::move(*sent);
   }
-  out.cost_usd = static_cast<double>(out.total_tokens) * PricePerMillion(cfg.model) / 1e6;
   return out;
 }
 

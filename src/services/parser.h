@@ -26,6 +26,10 @@ struct ParseOutput {
   std::string markdown;
   int page_count = 0;
   std::string implementation;  // e.g. "mock"
+  // The provider served it from its cache and billed nothing (LlamaParse job_is_cache_hit).
+  bool cache_hit = false;
+  // Priced by the router from the one price table (ledger/price_table.h); implementations
+  // report usage only and leave it 0.
   double cost_usd = 0;
 };
 

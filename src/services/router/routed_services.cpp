@@ -23,7 +23,8 @@ Result<ParseOutput> RoutedParser::Parse(const ParseInput& in, const CallContext&
   auto out = lane.primary->Parse(in, ctx);
   Usage usage;
   if (out.ok()) {
-    usage = {prices_->ParseCost(out->page_count), out->page_count, "pages", "", false};
+    usage = {prices_->ParseCost(out->page_count, out->cache_hit), out->page_count, "pages", "",
+             out->cache_hit};
     out->cost_usd = NanosToUsd(usage.cost_nanos);
   }
   const bool fall_back =

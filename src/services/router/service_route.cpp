@@ -1,5 +1,7 @@
 #include "services/router/service_route.h"
 
+#include <algorithm>
+
 #include "core/log.h"
 
 namespace ingestd {
@@ -45,8 +47,9 @@ Result<ServiceRoute::Admission> ServiceRoute::Admit(const CallContext& ctx, Serv
     return a;
   }
   if (ledger_ != nullptr) {
-    auto r = ledger_->Reserve(
-        {options_.service, estimate_nanos, ctx.user_id, ctx.job_id, ctx.correlation_id});
+    // Never $0: a free reservation would let a paid call through a full budget.
+    auto r = ledger_->Reserve({options_.service, std::max<int64_t>(estimate_nanos, 1), ctx.user_id,
+                               ctx.job_id, ctx.correlation_id});
     if (!r.ok()) {
       breaker_.RecordNeutral();  // the call never went out
       if (hybrid && r.status().kind() == Kind::kBudgetExceeded) {
@@ -102,7 +105,7 @@ void ServiceRoute::Record(const CallContext& ctx, ServiceMode mode,
                           const std::string& implementation, bool fallback,
                           const std::string& reason, int64_t cost_nanos) {
   (fallback ? fallback_calls_ : primary_calls_)++;
-  RouteDecision d{options_.service, ToString(mode), implementation,    fallback,
+  RouteDecision d{options_.service, ToString(mode), implementation,     fallback,
                   reason,           ctx.job_id,     ctx.correlation_id, cost_nanos};
   log::Write(fallback ? log::Level::kWarn : log::Level::kDebug, "service routed",
              {{"correlation_id", d.correlation_id},

@@ -63,10 +63,11 @@ class FakeRealParser final : public Parser {
   Result<ParseOutput> Parse(const ParseInput&, const CallContext&) override {
     ++calls;
     if (fail) return Status::Error(Kind::kUpstream, "UPSTREAM_TRANSIENT", "down", true);
-    return ParseOutput{"# Page 1\n\nreal text", 3, "real", 0};
+    return ParseOutput{"# Page 1\n\nreal text", 3, "real", cache_hit};
   }
   std::atomic<int> calls{0};
   bool fail = false;
+  bool cache_hit = false;
 };
 
 Status Transient() { return Status::Error(Kind::kUpstream, "UPSTREAM_TRANSIENT", "boom", true); }
@@ -267,6 +268,35 @@ TEST_F(ServiceRouterTest, HybridWithHalfTheRealCallsFailingServesEveryCallWithHo
   EXPECT_EQ(router_->Health()[1].fallback_calls, 20);
 }
 
+// The provider's cache served it: settled at $0, and that is no zero-cost alarm.
+TEST_F(ServiceRouterTest, ParseCacheHitIsSettledFree) {
+  Build(ServiceMode::kMock, {}, {}, ServiceMode::kReal);
+  const std::string pdf_path = (dir_ / "doc.pdf").string();
+  std::ofstream(pdf_path) << "%PDF-1.4\n<< /Type /Page >>\n%%EOF\n";
+  real_parser_->cache_hit = true;
+  auto out = router_->parser()->Parse({pdf_path, 64, "doc"}, {"c", "j", "u"});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->cost_usd, 0);
+  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
+  ASSERT_EQ(costs->rows.size(), 1u);
+  EXPECT_EQ(costs->rows[0].cost_nanos, 0);
+  EXPECT_TRUE(ledger_->RecentAlerts(0)->empty());
+}
+
+// A paid call whose estimate comes to nothing still reserves: a free reservation would let
+// it through a full budget.
+TEST_F(ServiceRouterTest, APaidCallNeverReservesZero) {
+  LedgerOptions o;
+  o.embed.daily_usd = 0.000001;  // 1000 nanos
+  Build(ServiceMode::kReal, o);
+  auto full = ledger_->Reserve({"embed", 1000, "u", "j", "c"});
+  ASSERT_TRUE(full.ok());
+  auto out = router_->embedder()->Embed({""}, CallContext{"corr", "job", "user"});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "BUDGET_EXCEEDED");
+  EXPECT_EQ(real_->calls, 0);
+}
+
 TEST_F(ServiceRouterTest, ParseReservesByPageCountAndFallsBackInHybrid) {
   Build(ServiceMode::kMock, {}, {}, ServiceMode::kHybrid);
   const std::string pdf_path = (dir_ / "doc.pdf").string();
@@ -275,14 +305,14 @@ TEST_F(ServiceRouterTest, ParseReservesByPageCountAndFallsBackInHybrid) {
   auto out = router_->parser()->Parse(in, {"c", "j", "u"});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->implementation, "real");
-  EXPECT_DOUBLE_EQ(out->cost_usd, 3 * 0.00125);  // settled from the 3 pages reported
+  EXPECT_DOUBLE_EQ(out->cost_usd, 3 * 0.00375);  // settled from the 3 pages reported
   real_parser_->fail = true;
   out = router_->parser()->Parse(in, {"c", "j", "u"});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->implementation, "mock");
   EXPECT_TRUE(LastDecision().fallback_triggered);
   EXPECT_EQ(ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""})->rows[0].cost_nanos,
-            3 * 1'250'000);
+            3 * 3'750'000);  // the cost-effective tier
 }
 
 TEST_F(ServiceRouterTest, MissingRealImplementationIsAClearError) {
