@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/postgres/pg_conn.h"
+#include "db/pg_conn.h"
 #include "store/postgres/pg_store.h"
 
 namespace {

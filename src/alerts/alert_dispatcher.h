@@ -23,8 +23,8 @@
 
 #include "alerts/alert.h"
 #include "alerts/webhook_sender.h"
+#include "core/backoff.h"
 #include "core/clock.h"
-#include "pipeline/backoff.h"
 
 namespace ingestd {
 

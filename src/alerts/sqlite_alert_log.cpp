@@ -1,6 +1,6 @@
 #include "alerts/sqlite_alert_log.h"
 
-#include "store/sqlite/subsystem_db.h"
+#include "db/sqlite_subsystem_db.h"
 
 namespace ingestd {
 namespace {

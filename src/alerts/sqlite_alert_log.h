@@ -11,7 +11,7 @@
 #include <string>
 
 #include "alerts/alert_log.h"
-#include "store/sqlite/sqlite_db.h"
+#include "db/sqlite_db.h"
 
 namespace ingestd {
 

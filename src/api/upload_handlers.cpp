@@ -15,6 +15,7 @@
 #include "api/upload_token.h"
 #include "api/validation.h"
 #include "api/views.h"
+#include "core/blob_names.h"
 #include "core/ids.h"
 #include "core/log.h"
 #include "services/pdf_pages.h"

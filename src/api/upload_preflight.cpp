@@ -9,7 +9,7 @@ namespace {
 
 bool IsPaidMode(const std::string& mode) { return mode == "real" || mode == "hybrid"; }
 
-nlohmann::json HealthJson(const ServiceHealth& h) {
+nlohmann::json HealthAtUploadJson(const ServiceHealth& h) {
   return {{"mode", h.mode},
           {"implementation", h.implementation},
           {"breaker", ToString(h.breaker.state)},
@@ -60,7 +60,7 @@ Status UploadPreflight::Check(const UploadFacts& facts, Job* job) const {
                          {"fallback", h.mode == "hybrid" && fallback != options_.fallbacks.end()
                                           ? nlohmann::json(fallback->second)
                                           : nlohmann::json(nullptr)}};
-    statuses[h.service] = HealthJson(h);
+    statuses[h.service] = HealthAtUploadJson(h);
   }
   if (input.embed_paid) config["embed"]["model"] = options_.embed_model;
   config["breaker"] = {{"failure_threshold", options_.breaker.failure_threshold},

@@ -6,7 +6,7 @@
 
 #include "audit/pg_audit_log.h"
 #include "audit/sqlite_audit_log.h"
-#include "store/postgres/pg_test_support.h"
+#include "db/pg_test_support.h"
 
 namespace ingestd {
 namespace {

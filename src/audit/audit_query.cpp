@@ -3,8 +3,7 @@
 #include <charconv>
 
 #include "core/clock.h"
-#include "ledger/cost_report.h"
-#include "ledger/ledger.h"
+#include "core/money.h"
 
 namespace ingestd {
 namespace {
@@ -46,12 +45,20 @@ nlohmann::json EntryJson(const AuditRecord& r) {
 Result<AuditQuery> MakeAuditQuery(const std::map<std::string, std::string>& params,
                                   int64_t now_ms) {
   AuditQuery q;
-  // The cost report's time syntax; its default window (today) is not ours: all history.
-  const std::string from = Param(params, "from");
-  auto window = MakeCostQuery(from.empty() ? "0" : from, Param(params, "to"), "", now_ms);
-  if (!window.ok()) return Invalid(window.status().message());
-  q.from_ms = window->from_ms;
-  q.to_ms = window->to_ms;
+  // The cost report's time syntax, but all history by default (not today).
+  q.from_ms = 0;
+  q.to_ms = now_ms + 1;
+  for (auto [name, bound] : {std::pair{"from", &q.from_ms}, std::pair{"to", &q.to_ms}}) {
+    const std::string text = Param(params, name);
+    if (text.empty()) continue;
+    auto ms = ParseTimeParam(text);
+    if (!ms) {
+      return Invalid(std::string(name) +
+                     " must be epoch milliseconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+    }
+    *bound = *ms;
+  }
+  if (q.to_ms <= q.from_ms) return Invalid("to must be later than from");
   q.service = Param(params, "service");
   if (!q.service.empty() && q.service != "parse" && q.service != "embed") {
     return Invalid("service must be 'parse' or 'embed'");

@@ -1,7 +1,7 @@
 #include "audit/pg_audit_log.h"
 
 #include "audit/audit_filter.h"
-#include "store/postgres/pg_subsystem_db.h"
+#include "db/pg_subsystem_db.h"
 
 namespace ingestd {
 namespace {

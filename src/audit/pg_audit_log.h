@@ -7,7 +7,7 @@
 #include <string>
 
 #include "audit/audit_log.h"
-#include "store/postgres/pg_pool.h"
+#include "db/pg_pool.h"
 
 namespace ingestd {
 

@@ -1,7 +1,7 @@
 #include "audit/sqlite_audit_log.h"
 
 #include "audit/audit_filter.h"
-#include "store/sqlite/subsystem_db.h"
+#include "db/sqlite_subsystem_db.h"
 
 namespace ingestd {
 namespace {

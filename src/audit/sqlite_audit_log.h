@@ -8,7 +8,7 @@
 #include <string>
 
 #include "audit/audit_log.h"
-#include "store/sqlite/sqlite_db.h"
+#include "db/sqlite_db.h"
 
 namespace ingestd {
 

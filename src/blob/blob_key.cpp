@@ -32,12 +32,4 @@ bool IsValidBlobKey(std::string_view key) {
   }
 }
 
-std::string DocumentBlobKey(std::string_view document_id) {
-  return "documents/" + std::string(document_id) + ".pdf";
-}
-
-std::string MarkdownBlobKey(std::string_view document_id) {
-  return "markdown/" + std::string(document_id) + ".md";
-}
-
 }  // namespace ingestd

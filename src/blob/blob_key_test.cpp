@@ -3,6 +3,7 @@
 #include <string>
 
 #include "blob/blob_store.h"
+#include "core/blob_names.h"
 
 namespace ingestd {
 

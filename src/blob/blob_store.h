@@ -50,9 +50,6 @@ inline constexpr size_t kMaxBlobKeyLength = 512;
 inline constexpr std::string_view kBlobTempMarker = ".tmp.";
 bool IsValidBlobKey(std::string_view key);
 
-std::string DocumentBlobKey(std::string_view document_id);  // documents/<id>.pdf
-std::string MarkdownBlobKey(std::string_view document_id);  // markdown/<id>.md
-
 // Filesystem backend rooted at dir (created if missing); see fs_blob_store.h.
 Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::string& dir);
 

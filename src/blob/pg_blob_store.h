@@ -24,7 +24,7 @@
 
 #include "blob/blob_store.h"
 #include "blob/fs_blob_store.h"
-#include "store/postgres/pg_pool.h"
+#include "db/pg_pool.h"
 
 namespace ingestd {
 

@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "core/crypto.h"
-#include "store/postgres/pg_conn.h"
-#include "store/postgres/pg_test_support.h"
+#include "db/pg_conn.h"
+#include "db/pg_test_support.h"
 
 namespace ingestd {
 namespace {

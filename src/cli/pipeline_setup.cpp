@@ -2,9 +2,9 @@
 
 #include "cli/alerts_setup.h"
 #include "cli/ledger_setup.h"
+#include "cli/service_factory.h"
 #include "cli/settings_setup.h"
-#include "services/llamaparse_job_events.h"
-#include "services/service_factory.h"
+#include "pipeline/llamaparse_job_events.h"
 #include "text/markdown_token_chunker.h"
 
 namespace ingestd::cli {

@@ -12,8 +12,8 @@
 #include "audit/async_audit_writer.h"
 #include "audit/audit_log.h"
 #include "cli/config.h"
+#include "cli/service_factory.h"
 #include "services/keys/key_registry.h"
-#include "services/service_factory.h"
 #include "store/store.h"
 
 namespace ingestd::cli {

@@ -23,12 +23,12 @@
 #include "cli/ledger_setup.h"
 #include "cli/process_setup.h"
 #include "cli/provider_access.h"
+#include "cli/service_factory.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
 #include "services/mock_parser.h"
 #include "services/router/service_router.h"
-#include "services/service_factory.h"
 #include "services/token_estimate.h"
 
 namespace ingestd::cli {

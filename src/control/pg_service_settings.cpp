@@ -1,6 +1,6 @@
 #include "control/pg_service_settings.h"
 
-#include "store/postgres/pg_subsystem_db.h"
+#include "db/pg_subsystem_db.h"
 
 namespace ingestd {
 namespace {

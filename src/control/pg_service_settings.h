@@ -12,7 +12,7 @@
 
 #include "control/service_settings.h"
 #include "core/clock.h"
-#include "store/postgres/pg_pool.h"
+#include "db/pg_pool.h"
 
 namespace ingestd {
 

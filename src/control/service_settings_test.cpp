@@ -11,7 +11,7 @@
 
 #include "control/pg_service_settings.h"
 #include "control/sqlite_service_settings.h"
-#include "store/postgres/pg_test_support.h"
+#include "db/pg_test_support.h"
 
 namespace ingestd {
 namespace {

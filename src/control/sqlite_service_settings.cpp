@@ -1,6 +1,6 @@
 #include "control/sqlite_service_settings.h"
 
-#include "store/sqlite/subsystem_db.h"
+#include "db/sqlite_subsystem_db.h"
 
 namespace ingestd {
 namespace {

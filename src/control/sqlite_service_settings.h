@@ -13,7 +13,7 @@
 
 #include "control/service_settings.h"
 #include "core/clock.h"
-#include "store/sqlite/sqlite_db.h"
+#include "db/sqlite_db.h"
 
 namespace ingestd {
 

@@ -1,6 +1,9 @@
 #include "core/clock.h"
 
+#include <charconv>
+#include <cstdio>
 #include <ctime>
+#include <string>
 
 namespace ingestd {
 
@@ -50,6 +53,27 @@ std::string FormatRfc3339(int64_t millis) {
   size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms));
   return buf;
+}
+
+std::optional<int64_t> ParseTimeParam(std::string_view text) {
+  int64_t ms = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+  if (ec == std::errc() && p == text.data() + text.size()) return ms;
+  const std::string s(text);
+  std::tm tm{};
+  int consumed = 0;
+  const bool date_only = std::sscanf(s.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon,
+                                     &tm.tm_mday, &consumed) == 3 &&
+                         consumed == static_cast<int>(s.size());
+  const bool date_time =
+      !date_only &&
+      std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) == 6 &&
+      consumed == static_cast<int>(s.size());
+  if (!date_only && !date_time) return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm)) * 1000;
 }
 
 }  // namespace ingestd

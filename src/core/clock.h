@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace ingestd {
 
@@ -42,5 +44,9 @@ class FakeClock final : public Clock {
 
 // RFC 3339 UTC with milliseconds, e.g. "2026-11-28T18:10:17.123Z".
 std::string FormatRfc3339(int64_t millis);
+
+// A point in time as query parameters give it: epoch milliseconds, "YYYY-MM-DD" (midnight
+// UTC) or "YYYY-MM-DDTHH:MM:SSZ". nullopt for anything else.
+std::optional<int64_t> ParseTimeParam(std::string_view text);
 
 }  // namespace ingestd

@@ -1,9 +1,6 @@
 #include "ledger/cost_report.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cstdio>
-#include <ctime>
 
 #include "core/clock.h"
 #include "ledger/windows.h"
@@ -12,28 +9,10 @@ namespace ingestd {
 namespace {
 
 Result<int64_t> ParseTime(const std::string& text, const char* name) {
-  int64_t ms = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-  if (ec == std::errc() && p == text.data() + text.size()) return ms;
-  std::tm tm{};
-  int consumed = 0;
-  const bool date_only = std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon,
-                                     &tm.tm_mday, &consumed) == 3 &&
-                         consumed == static_cast<int>(text.size());
-  const bool date_time =
-      !date_only &&
-      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) == 6 &&
-      consumed == static_cast<int>(text.size());
-  if (!date_only && !date_time) {
-    return Status::InvalidArgument("COST_QUERY_INVALID",
-                                   std::string(name) +
-                                       " must be epoch milliseconds, YYYY-MM-DD or "
-                                       "YYYY-MM-DDTHH:MM:SSZ");
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
+  if (auto ms = ParseTimeParam(text)) return *ms;
+  return Status::InvalidArgument(
+      "COST_QUERY_INVALID",
+      std::string(name) + " must be epoch milliseconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
 }
 
 double Usd(int64_t nanos) { return NanosToUsd(nanos); }

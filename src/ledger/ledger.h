@@ -21,14 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "core/money.h"
 #include "core/status.h"
 #include "ledger/price_table.h"
 
 namespace ingestd {
-
-inline constexpr int64_t kNanosPerUsd = 1'000'000'000;
-inline int64_t UsdToNanos(double usd) { return static_cast<int64_t>(usd * 1e9 + 0.5); }
-inline double NanosToUsd(int64_t nanos) { return static_cast<double>(nanos) / 1e9; }
 
 // Limits of one service ("parse", "embed"); unset means no limit.
 struct ServiceLimits {

@@ -4,10 +4,10 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "db/pg_subsystem_db.h"
 #include "ledger/ledger_rules.h"
 #include "ledger/pg_ledger_sql.h"
 #include "ledger/windows.h"
-#include "store/postgres/pg_subsystem_db.h"
 
 namespace ingestd {
 namespace {

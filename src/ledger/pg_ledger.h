@@ -15,9 +15,9 @@
 #include <string>
 
 #include "core/clock.h"
+#include "db/pg_pool.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_rules.h"
-#include "store/postgres/pg_pool.h"
 
 namespace ingestd {
 

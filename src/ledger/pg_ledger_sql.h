@@ -12,7 +12,7 @@
 
 namespace ingestd::pg_ledger_sql {
 
-// Migrations (store/postgres/pg_subsystem_db.h, prefix "ledger"): append, never edit an
+// Migrations (db/pg_subsystem_db.h, prefix "ledger"): append, never edit an
 // applied one. Text that is grouped or ordered collates as
 // bytes ("C"), as in SQLite.
 inline constexpr char kMigration1[] = R"sql(

@@ -9,9 +9,9 @@
 
 #include <vector>
 
+#include "db/pg_conn.h"
+#include "db/pg_test_support.h"
 #include "ledger/ledger_conformance.h"
-#include "store/postgres/pg_conn.h"
-#include "store/postgres/pg_test_support.h"
 
 namespace ingestd {
 namespace {

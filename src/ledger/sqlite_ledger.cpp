@@ -5,10 +5,10 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "db/sqlite_subsystem_db.h"
 #include "ledger/ledger_rules.h"
 #include "ledger/sqlite_ledger_sql.h"
 #include "ledger/windows.h"
-#include "store/sqlite/subsystem_db.h"
 
 namespace ingestd {
 namespace {

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "db/sqlite_db.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_rules.h"
-#include "store/sqlite/sqlite_db.h"
 
 namespace ingestd {
 

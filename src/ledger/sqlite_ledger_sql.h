@@ -5,7 +5,7 @@
 
 namespace ingestd::ledger_sql {
 
-// Migrations (store/sqlite/subsystem_db.h, prefix "ledger"): append, never edit an applied one.
+// Migrations (db/sqlite_subsystem_db.h, prefix "ledger"): append, never edit an applied one.
 inline constexpr char kMigration1[] = R"sql(
 CREATE TABLE ledger_windows (
   window_key      TEXT PRIMARY KEY,

@@ -1,8 +1,8 @@
 #include "limits/pg_upload_limiter.h"
 
+#include "db/pg_subsystem_db.h"
 #include "limits/bucket_sql.h"
 #include "limits/token_bucket.h"
-#include "store/postgres/pg_subsystem_db.h"
 
 namespace ingestd::limits {
 namespace {

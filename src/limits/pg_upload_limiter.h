@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "db/pg_pool.h"
 #include "limits/bucket_limiter.h"
-#include "store/postgres/pg_pool.h"
 
 namespace ingestd::limits {
 

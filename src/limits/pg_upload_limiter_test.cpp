@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "db/pg_test_support.h"
 #include "limits/upload_limiter_conformance.h"
-#include "store/postgres/pg_test_support.h"
 
 namespace ingestd::limits {
 namespace {

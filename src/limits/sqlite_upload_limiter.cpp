@@ -1,8 +1,8 @@
 #include "limits/sqlite_upload_limiter.h"
 
+#include "db/sqlite_subsystem_db.h"
 #include "limits/bucket_sql.h"
 #include "limits/token_bucket.h"
-#include "store/sqlite/subsystem_db.h"
 
 namespace ingestd::limits {
 namespace {

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <string>
 
+#include "db/sqlite_db.h"
 #include "limits/bucket_limiter.h"
-#include "store/sqlite/sqlite_db.h"
 
 namespace ingestd::limits {
 

@@ -19,8 +19,6 @@ namespace {
 using testing::BuildPdf;
 using testing::StreamObject;
 
-const char kRManuals[] = "/usr/share/R/doc/manual/";
-
 const std::set<std::string> kTypedCodes = {kPdfCorrupt,        kPdfEncrypted,   kPdfNoPages,
                                            kPdfTimeout,        kPdfMemoryLimit, kPdfHelperCrashed,
                                            kPdfOutputTooLarge, kPdfTooManyPages};
@@ -101,7 +99,7 @@ TEST_F(HostilePdfTest, PasswordProtectedIsEncrypted) {
 }
 
 TEST_F(HostilePdfTest, TruncatedFilesEndCleanly) {
-  std::string intro = ReadFile(std::string(kRManuals) + "R-intro.pdf");
+  std::string intro = ReadFile(std::string(testing::kRManualDir) + "R-intro.pdf");
   if (intro.empty()) GTEST_SKIP() << "r-doc-pdf is not installed";
   for (size_t keep :
        {size_t{9}, size_t{1000}, intro.size() / 10, intro.size() / 2, intro.size() - 100}) {
@@ -110,7 +108,7 @@ TEST_F(HostilePdfTest, TruncatedFilesEndCleanly) {
 }
 
 TEST_F(HostilePdfTest, RandomByteFlipsEndCleanly) {
-  std::string data = ReadFile(std::string(kRManuals) + "R-data.pdf");  // 41 pages
+  std::string data = ReadFile(std::string(testing::kRManualDir) + "R-data.pdf");  // 41 pages
   if (data.empty()) GTEST_SKIP() << "r-doc-pdf is not installed";
   for (unsigned seed = 1; seed <= 6; ++seed) {
     std::mt19937 rng(seed);

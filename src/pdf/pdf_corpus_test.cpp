@@ -9,11 +9,12 @@
 #include <sstream>
 
 #include "pdf/helper_runner.h"
+#include "pdf/test_pdfs.h"
 
 namespace ingestd::pdf {
 namespace {
 
-const std::filesystem::path kRManuals = "/usr/share/R/doc/manual";
+const std::filesystem::path kRManuals = testing::kRManualDir;
 
 std::string Capture(const std::string& command) {
   std::string out;

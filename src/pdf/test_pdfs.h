@@ -7,6 +7,9 @@
 
 namespace ingestd::pdf::testing {
 
+// Where Debian's r-doc-pdf puts the R manuals (real PDFs of 41-2415 pages).
+inline constexpr char kRManualDir[] = "/usr/share/R/doc/manual/";
+
 // A PDF whose object i+1 is `objects[i]` (the text between "N 0 obj" and "endobj"), with a
 // correct xref table; `trailer_extra` is added to the trailer dictionary (root is object 1).
 std::string BuildPdf(const std::vector<std::string>& objects,

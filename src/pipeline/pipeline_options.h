@@ -7,9 +7,9 @@
 #include <functional>
 
 #include "blob/blob_store.h"
+#include "core/backoff.h"
 #include "core/clock.h"
 #include "core/status.h"
-#include "pipeline/backoff.h"
 #include "services/embedder.h"
 #include "services/parser.h"
 #include "store/store.h"

@@ -11,14 +11,15 @@
 #include <vector>
 
 #include "blob/blob_store.h"
+#include "core/blob_names.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "pipeline/pipeline_options.h"
-#include "text/markdown_token_chunker.h"
 #include "services/mock_embedder.h"
 #include "services/mock_parser.h"
 #include "store/store.h"
+#include "text/markdown_token_chunker.h"
 
 namespace ingestd::testing {
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 
+#include "core/blob_names.h"
 #include "core/crypto.h"
 
 namespace ingestd {

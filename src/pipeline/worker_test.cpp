@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "core/blob_names.h"
 #include "pipeline/pipeline_test_env.h"
 
 namespace ingestd {

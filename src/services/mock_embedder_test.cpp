@@ -4,8 +4,6 @@
 
 #include <cmath>
 
-#include "services/service_factory.h"
-
 namespace ingestd {
 namespace {
 
@@ -51,19 +49,6 @@ TEST(MockEmbedder, FaultPerCall) {
   MockEmbedder e({.fail_every_nth = 2});
   EXPECT_TRUE(e.Embed({"a"}, {}).ok());
   EXPECT_EQ(e.Embed({"a"}, {}).status().code(), "UPSTREAM_TRANSIENT");
-}
-
-TEST(ServiceFactory, MockModeAndUnknownMode) {
-  auto p = MakeParser("mock", {});
-  ASSERT_TRUE(p.ok());
-  EXPECT_EQ((*p)->name(), "mock");
-  ServiceOptions failing;
-  failing.faults.permanent = true;
-  auto e = MakeEmbedder("mock", failing);
-  ASSERT_TRUE(e.ok());
-  EXPECT_EQ((*e)->Embed({"x"}, {}).status().code(), "UPSTREAM_PERMANENT");
-  EXPECT_EQ(MakeParser("bogus", {}).status().code(), "SERVICE_MODE_UNKNOWN");
-  EXPECT_EQ(MakeEmbedder("", {}).status().code(), "SERVICE_MODE_UNKNOWN");
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info)
 class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
   static constexpr int64_t kT0 = 1'700'000'000'000;
+  // A retryable failure to record with ScheduleRetry / DeadLetter.
+  inline static const LastError kParseTimeout{"PARSE_TIMEOUT", "the parser timed out", "parse",
+                                              kT0};
   static constexpr int64_t kLeaseMs = 30'000;
 
   void SetUp() override;

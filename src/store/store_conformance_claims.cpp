@@ -11,8 +11,6 @@ namespace {
 
 using ::testing::ElementsAre;
 
-const LastError kTimeout{"PARSE_TIMEOUT", "the parser timed out", "parse", 1'700'000'000'000};
-
 TEST_P(StoreConformanceTest, ClaimTakesTheOldestRunnableJob) {
   CreateUploadResult a = Upload("u1", kT0 + 2);
   CreateUploadResult b = Upload("u2", kT0 + 1);
@@ -44,7 +42,8 @@ TEST_P(StoreConformanceTest, AwaitingUploadIsNeverClaimed) {
 TEST_P(StoreConformanceTest, RetryableWaitsForRetryAt) {
   CreateUploadResult up = Upload("u1", kT0);
   MustClaim("w1", kT0);
-  ASSERT_TRUE(store_->ScheduleRetry(up.job.id, "w1", kT0 + 1000, kTimeout, kT0 + 1, true).ok());
+  ASSERT_TRUE(
+      store_->ScheduleRetry(up.job.id, "w1", kT0 + 1000, kParseTimeout, kT0 + 1, true).ok());
   auto job = store_->GetJob("u1", up.job.id);
   EXPECT_EQ(job->state, QueueState::kRetryable);
   EXPECT_EQ(job->retry_count, 1);
@@ -60,7 +59,8 @@ TEST_P(StoreConformanceTest, RetryableWaitsForRetryAt) {
   Job again = MustClaim("w2", kT0 + 1000);
   EXPECT_EQ(again.id, up.job.id);
   EXPECT_EQ(again.retry_count, 1);
-  ASSERT_TRUE(store_->ScheduleRetry(up.job.id, "w2", kT0 + 5000, kTimeout, kT0 + 1001, true).ok());
+  ASSERT_TRUE(
+      store_->ScheduleRetry(up.job.id, "w2", kT0 + 5000, kParseTimeout, kT0 + 1001, true).ok());
   EXPECT_EQ(store_->GetJob("u1", up.job.id)->retry_count, 2);
 
   auto events = store_->ListEvents("u1", up.job.id);
@@ -103,8 +103,8 @@ TEST_P(StoreConformanceTest, ExpiredLeaseIsReclaimedAndTheOldWorkerLosesIt) {
   c.to = JobStatus::kChunksStored;
   c.chunks = MakeChunks(up.document.id, 2);
   for (Status s : {store_->CommitStage(c), store_->ExtendLease(up.job.id, "w-old", kT0 + 9999),
-                   store_->ScheduleRetry(up.job.id, "w-old", kT0, kTimeout, kT0, true),
-                   store_->DeadLetter(up.job.id, "w-old", kTimeout, kT0),
+                   store_->ScheduleRetry(up.job.id, "w-old", kT0, kParseTimeout, kT0, true),
+                   store_->DeadLetter(up.job.id, "w-old", kParseTimeout, kT0),
                    store_->ReleaseClaim(up.job.id, "w-old", kT0)}) {
     EXPECT_EQ(s.kind(), Kind::kConflict);
     EXPECT_EQ(s.code(), "LEASE_LOST");

@@ -10,8 +10,6 @@
 namespace ingestd {
 namespace {
 
-const LastError kTimeout{"PARSE_TIMEOUT", "the parser timed out", "parse", 1'700'000'000'000};
-
 // CreateUpload of a fresh runnable job of user u1 with the given priority; its id.
 std::string UploadWithPriority(Store& store, int64_t at, int priority) {
   Document doc;
@@ -51,7 +49,7 @@ TEST_P(StoreConformanceTest, PriorityOrdersDueRetriesToo) {
   // Both fail once and become due at the same time: the higher priority is retried first.
   for (const std::string& id : {high, low}) {
     EXPECT_EQ(MustClaim("w1", kT0 + 2).id, id);
-    ASSERT_TRUE(store_->ScheduleRetry(id, "w1", kT0 + 100, kTimeout, kT0 + 3, true).ok());
+    ASSERT_TRUE(store_->ScheduleRetry(id, "w1", kT0 + 100, kParseTimeout, kT0 + 3, true).ok());
   }
   EXPECT_EQ(MustClaim("w2", kT0 + 100).id, high);
   EXPECT_EQ(MustClaim("w2", kT0 + 100).id, low);

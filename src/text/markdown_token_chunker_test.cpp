@@ -14,7 +14,6 @@ namespace ingestd {
 namespace {
 
 constexpr char kDoc[] = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
-const Tokenizer& T() { return Tokenizer::Cl100kBase(); }
 
 std::unique_ptr<MarkdownTokenChunker> Make(size_t max_tokens, size_t overlap) {
   auto c = MarkdownTokenChunker::Create({max_tokens, overlap});
@@ -36,11 +35,12 @@ void ExpectValidChunks(const std::vector<Chunk>& chunks, std::string_view md, si
     ASSERT_LE(c.char_start, prev_end);
     ASSERT_GT(c.char_end, prev_end);
     EXPECT_EQ(c.text, md.substr(c.char_start, c.char_end - c.char_start));
-    EXPECT_EQ(static_cast<size_t>(c.token_count), T().Count(c.text));
+    EXPECT_EQ(static_cast<size_t>(c.token_count), Tokenizer::Cl100kBase().Count(c.text));
     EXPECT_LE(static_cast<size_t>(c.token_count), max_tokens);
     // The overlap is the previous chunk's tail, at most `overlap` tokens of it.
     if (c.char_start < prev_end) {
-      EXPECT_LE(T().Count(md.substr(c.char_start, prev_end - c.char_start)), overlap + 1);
+      EXPECT_LE(Tokenizer::Cl100kBase().Count(md.substr(c.char_start, prev_end - c.char_start)),
+                overlap + 1);
     }
     rebuilt += c.text.substr(prev_end - c.char_start);
     prev_end = c.char_end;
@@ -80,7 +80,7 @@ TEST(MarkdownTokenChunkerTest, BlocksThatFitAreNeverSplit) {
   std::string md = "# Code\n\n";
   for (int i = 0; i < 6; ++i) md += "Some paragraph number " + std::to_string(i) + ".\n\n" + code;
   md += "\n" + table + "\n- item one\n  continues here\n- item two\n";
-  const size_t code_tokens = T().Count(code);
+  const size_t code_tokens = Tokenizer::Cl100kBase().Count(code);
   auto chunker = Make(code_tokens + 40, 16);
   std::vector<Chunk> chunks = chunker->Split(kDoc, md);
   ExpectValidChunks(chunks, md, code_tokens + 40, 16);

@@ -18,15 +18,13 @@ namespace {
 using fakes::EmbedFault;
 using fakes::FakeOpenAiServer;
 
-constexpr char kKey[] = "sk-fake-0123456789abcdef";
-
 class RealEmbedTest : public ServerTest {
  protected:
   std::map<std::string, std::string> ServerEnv() const override {
     return {{"EMBED_MODE", "real"},
             // These tests count the provider's requests; probes are tested on their own.
             {"INGESTD_PROBE_INTERVAL_MS", "0"},
-            {"OPENAI_API_KEY", kKey},
+            {"OPENAI_API_KEY", fakes::kOpenAiTestKey},
             {"OPENAI_BASE_URL", fake_.base_url()},
             {"INGESTD_MAX_ATTEMPTS", "2"},
             {"INGESTD_RETRY_BASE_MS", "100"},
@@ -42,7 +40,7 @@ class RealEmbedTest : public ServerTest {
     return db.Count("vectors", "document_id = ?1", {view["document_id"].get<std::string>()});
   }
   void ExpectNoKeyInLogs() {
-    EXPECT_EQ(ReadFile(server_->stderr_path()).find(kKey), std::string::npos);
+    EXPECT_EQ(ReadFile(server_->stderr_path()).find(fakes::kOpenAiTestKey), std::string::npos);
   }
 
   FakeOpenAiServer fake_;
@@ -122,7 +120,7 @@ class RealServicesTest : public ServerTest {
             {"EMBED_MODE", "real"},
             {"LLAMAPARSE_API_KEY", "llx-fake-0123456789abcdef"},
             {"LLAMAPARSE_BASE_URL", llamaparse_.base_url()},
-            {"OPENAI_API_KEY", kKey},
+            {"OPENAI_API_KEY", fakes::kOpenAiTestKey},
             {"OPENAI_BASE_URL", openai_.base_url()}};
   }
   fakes::FakeLlamaParseServer llamaparse_;

@@ -18,8 +18,6 @@ using fakes::EmbedFault;
 using fakes::FakeOpenAiServer;
 using fakes::FaultSpec;
 
-constexpr char kKey[] = "sk-fake-0123456789abcdef";
-
 int64_t TokensOf(const std::vector<std::string>& texts) {
   int64_t n = 0;
   for (const auto& t : texts) n += static_cast<int64_t>(Tokenizer::Cl100kBase().Count(t));
@@ -29,7 +27,7 @@ int64_t TokensOf(const std::vector<std::string>& texts) {
 class OpenAiEmbedderTest : public ::testing::Test {
  protected:
   OpenAiEmbedderTest() {
-    config.api_key = kKey;
+    config.api_key = fakes::kOpenAiTestKey;
     config.base_url = server.base_url();
     config.retry.backoff = {
         .base_delay_ms = 100, .max_delay_ms = 5'000, .multiplier = 2.0, .jitter = Jitter::kNone};
@@ -72,7 +70,7 @@ TEST_F(OpenAiEmbedderTest, EmbedsMapsByIndexAndReportsUsage) {
   const auto log = server.requests();
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].correlation_id, "corr-42");
-  EXPECT_EQ(log[0].authorization, std::string("Bearer ") + kKey);
+  EXPECT_EQ(log[0].authorization, std::string("Bearer ") + fakes::kOpenAiTestKey);
   EXPECT_EQ(log[0].body["encoding_format"], "base64");
   EXPECT_EQ(log[0].body["model"], "text-embedding-3-small");
   EXPECT_FALSE(log[0].body.contains("dimensions"));
@@ -244,7 +242,7 @@ TEST(OpenAiEmbedderThrottle, WaitsForTheResetWhenTheNextWaveWouldNotFit) {
   http::FakeRetryEnv env;
   FakeClock clock;
   OpenAiEmbedderConfig config;
-  config.api_key = kKey;
+  config.api_key = fakes::kOpenAiTestKey;
   config.base_url = server.base_url();
   config.max_in_flight = 2;
   std::vector<std::string> many;
@@ -261,7 +259,7 @@ TEST(OpenAiEmbedderThrottle, WaitsForTheResetWhenTheNextWaveWouldNotFit) {
 TEST_F(OpenAiEmbedderTest, ConfigIsValidated) {
   config.api_key.clear();
   EXPECT_EQ(OpenAiEmbedder::Create(config).status().code(), "OPENAI_CONFIG");
-  config.api_key = kKey;
+  config.api_key = fakes::kOpenAiTestKey;
   config.base_url = "ftp://x";
   EXPECT_FALSE(OpenAiEmbedder::Create(config).ok());
   config.base_url = "https://api.openai.com";

@@ -24,7 +24,6 @@ namespace {
 using fakes::EmbedFault;
 using fakes::FakeOpenAiServer;
 
-constexpr char kKey[] = "sk-fake-0123456789abcdef";
 constexpr char kReal[] = "text-embedding-3-small";
 constexpr char kMock[] = "mock-embed-1536";
 
@@ -39,7 +38,7 @@ class HybridProbeTest : public ServerTest {
   virtual int64_t OpenMs() const { return 400; }
   std::map<std::string, std::string> ServerEnv() const override {
     return {{"EMBED_MODE", "hybrid"},
-            {"OPENAI_API_KEY", kKey},
+            {"OPENAI_API_KEY", fakes::kOpenAiTestKey},
             {"OPENAI_BASE_URL", fake_.base_url()},
             {"INGESTD_PROBE_INTERVAL_MS", "50"},
             {"INGESTD_BREAKER_FAILURES", "2"},
@@ -74,11 +73,12 @@ class HybridProbeTest : public ServerTest {
   CommandResult Reembed(const std::string& args, const std::string& extra_env = "") {
     const std::string out_path = server_->root_dir() + "/reembed.out";
     const std::string err_path = server_->root_dir() + "/reembed.err";
-    const std::string cmd =
-        "env -i PATH=/usr/bin:/bin INGESTD_DATA_DIR=" + server_->data_dir() +
-        " INGESTD_JWT_SECRET=" + kTestJwtSecret + " INGESTD_LOG_LEVEL=warn OPENAI_API_KEY=" + kKey +
-        " OPENAI_BASE_URL=" + fake_.base_url() + " " + extra_env + " " +
-        ServerProcess::BinaryPath() + " reembed " + args + " >" + out_path + " 2>" + err_path;
+    const std::string cmd = "env -i PATH=/usr/bin:/bin INGESTD_DATA_DIR=" + server_->data_dir() +
+                            " INGESTD_JWT_SECRET=" + kTestJwtSecret +
+                            " INGESTD_LOG_LEVEL=warn OPENAI_API_KEY=" + fakes::kOpenAiTestKey +
+                            " OPENAI_BASE_URL=" + fake_.base_url() + " " + extra_env + " " +
+                            ServerProcess::BinaryPath() + " reembed " + args + " >" + out_path +
+                            " 2>" + err_path;
     const int status = std::system(cmd.c_str());
     CommandResult r;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

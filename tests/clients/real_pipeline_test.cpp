@@ -4,10 +4,10 @@
 // keeps the provider job id on the job's events.
 #include <gtest/gtest.h>
 
+#include "pipeline/llamaparse_job_events.h"
 #include "pipeline/pipeline_test_env.h"
 #include "pipeline/worker.h"
 #include "services/http/curl_http_client.h"
-#include "services/llamaparse_job_events.h"
 #include "services/openai_embedder.h"
 #include "tests/fakes/fake_llamaparse_server.h"
 #include "tests/fakes/fake_openai_server.h"

@@ -19,6 +19,9 @@
 
 namespace ingestd::fakes {
 
+// The key the fake accepts unless a test configures others.
+inline constexpr char kOpenAiTestKey[] = "sk-fake-0123456789abcdef";
+
 enum class EmbedFault {
   kNone,
   kRateLimit,       // 429 rate_limit_exceeded (+ the hint headers set in FaultSpec)
@@ -42,7 +45,7 @@ struct FaultSpec {
 };
 
 struct FakeOpenAiOptions {
-  std::string api_key = "sk-fake-0123456789abcdef";
+  std::string api_key = kOpenAiTestKey;
   int64_t latency_ms = 0;    // added before every answer
   int64_t hang_ms = 5'000;   // how long kHang stalls (or until the server stops)
   bool reverse_data = true;  // answer `data` in reverse order: clients must map by index

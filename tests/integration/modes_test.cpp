@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "core/jwt.h"
+#include "db/pg_test_support.h"
 #include "harness/test_support.h"
-#include "store/postgres/pg_test_support.h"
 
 namespace ingestd::itest {
 namespace {

@@ -13,10 +13,10 @@
 #include <thread>
 #include <vector>
 
+#include "db/pg_conn.h"
+#include "db/pg_test_support.h"
 #include "ledger/pg_ledger.h"
 #include "ledger/windows.h"
-#include "store/postgres/pg_conn.h"
-#include "store/postgres/pg_test_support.h"
 
 namespace ingestd {
 namespace {

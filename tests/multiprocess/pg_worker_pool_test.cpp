@@ -6,9 +6,9 @@
 #include <chrono>
 #include <thread>
 
+#include "db/pg_test_support.h"
 #include "pipeline/pipeline_test_env.h"
 #include "pipeline/worker_pool.h"
-#include "store/postgres/pg_test_support.h"
 
 namespace ingestd {
 namespace {

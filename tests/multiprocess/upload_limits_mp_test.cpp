@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "db/pg_conn.h"
+#include "db/pg_test_support.h"
 #include "harness/db_inspector.h"
 #include "harness/test_support.h"
-#include "store/postgres/pg_conn.h"
-#include "store/postgres/pg_test_support.h"
 
 namespace ingestd::itest {
 namespace {

@@ -7,8 +7,8 @@
 #include <functional>
 #include <vector>
 
+#include "core/backoff.h"
 #include "core/clock.h"
-#include "pipeline/backoff.h"
 #include "services/http/http_client.h"
 #include "services/http/retry_env.h"
 

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "store/postgres/pg_conn.h"
+#include "db/pg_conn.h"
 
 namespace ingestd::pg {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "store/postgres/pg_conn.h"
+#include "db/pg_conn.h"
 
 namespace ingestd::pg {
 

@@ -9,7 +9,7 @@
 
 #include "core/model.h"
 #include "core/status.h"
-#include "store/postgres/pg_conn.h"
+#include "db/pg_conn.h"
 #include "store/record_codec.h"
 
 namespace ingestd::pg {

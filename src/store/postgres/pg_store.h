@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "db/pg_pool.h"
 #include "store/postgres/pg_listener.h"
-#include "store/postgres/pg_pool.h"
 #include "store/store.h"
 
 namespace ingestd::pg {

@@ -14,9 +14,9 @@
 
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "db/pg_test_support.h"
 #include "store/postgres/pg_migrations.h"
 #include "store/postgres/pg_sql.h"
-#include "store/postgres/pg_test_support.h"
 #include "store/store_conformance.h"
 
 namespace ingestd {

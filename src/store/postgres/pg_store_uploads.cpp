@@ -1,5 +1,5 @@
 // PgStore: the API-side writes (uploads, events, deletes, user-requested retries).
-#include "blob/blob_store.h"
+#include "core/blob_names.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store.h"

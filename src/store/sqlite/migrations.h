@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "store/sqlite/sqlite_db.h"
+#include "db/sqlite_db.h"
 
 namespace ingestd::sqlite {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/status.h"
+#include "db/sqlite_db.h"
 #include "store/record_codec.h"
-#include "store/sqlite/sqlite_db.h"
 
 namespace ingestd::sqlite {
 

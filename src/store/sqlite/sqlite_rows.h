@@ -6,7 +6,7 @@
 
 #include "core/model.h"
 #include "core/status.h"
-#include "store/sqlite/sqlite_db.h"
+#include "db/sqlite_db.h"
 
 namespace ingestd::sqlite {
 

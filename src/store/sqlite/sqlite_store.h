@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/sqlite/sqlite_db.h"
+#include "db/sqlite_db.h"
 #include "store/store.h"
 
 namespace ingestd::sqlite {

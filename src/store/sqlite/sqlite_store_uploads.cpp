@@ -1,5 +1,5 @@
 // SqliteStore: the API-side writes (uploads, events, deletes, user-requested retries).
-#include "blob/blob_store.h"
+#include "core/blob_names.h"
 #include "store/record_codec.h"
 #include "store/sqlite/sqlite_query.h"
 #include "store/sqlite/sqlite_rows.h"

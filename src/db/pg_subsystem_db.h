@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "core/status.h"
-#include "store/postgres/pg_pool.h"
+#include "db/pg_pool.h"
 
 namespace ingestd::pg {
 

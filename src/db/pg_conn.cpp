@@ -1,4 +1,4 @@
-#include "store/postgres/pg_conn.h"
+#include "db/pg_conn.h"
 
 #include <charconv>
 

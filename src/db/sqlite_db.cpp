@@ -1,4 +1,4 @@
-#include "store/sqlite/sqlite_db.h"
+#include "db/sqlite_db.h"
 
 #include "core/log.h"
 

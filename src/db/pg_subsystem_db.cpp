@@ -1,4 +1,4 @@
-#include "store/postgres/pg_subsystem_db.h"
+#include "db/pg_subsystem_db.h"
 
 #include <map>
 #include <mutex>

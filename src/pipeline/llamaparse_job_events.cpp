@@ -1,4 +1,4 @@
-#include "services/llamaparse_job_events.h"
+#include "pipeline/llamaparse_job_events.h"
 
 #include "services/llamaparse_webhook.h"
 

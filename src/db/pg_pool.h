@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/postgres/pg_conn.h"
+#include "db/pg_conn.h"
 
 namespace ingestd::pg {
 

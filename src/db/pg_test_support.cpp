@@ -1,11 +1,11 @@
-#include "store/postgres/pg_test_support.h"
+#include "db/pg_test_support.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
 #include "core/crypto.h"
-#include "store/postgres/pg_conn.h"
+#include "db/pg_conn.h"
 
 namespace ingestd::pg {
 namespace {

@@ -1,4 +1,4 @@
-#include "pipeline/backoff.h"
+#include "core/backoff.h"
 
 #include <algorithm>
 #include <cmath>

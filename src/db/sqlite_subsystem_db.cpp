@@ -1,4 +1,4 @@
-#include "store/sqlite/subsystem_db.h"
+#include "db/sqlite_subsystem_db.h"
 
 #include "core/log.h"
 

@@ -1,4 +1,4 @@
-#include "services/service_factory.h"
+#include "cli/service_factory.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "store/postgres/pg_pool.h"
+#include "db/pg_pool.h"
 
 namespace ingestd::pg {
 

@@ -1,0 +1,2 @@
+#pragma once
+#include "high/high.h"  // the back-edge the check must report
