@@ -1,5 +1,5 @@
 // SendWithRetry: sends a set of requests, several in flight, and retries the ones that fail
-// transiently, with exponential backoff and jitter (pipeline/backoff.h) that honours the
+// transiently, with exponential backoff and jitter (core/backoff.h) that honours the
 // provider's Retry-After / x-ratelimit-reset-* hints.
 #pragma once
 
