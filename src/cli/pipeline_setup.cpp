@@ -21,11 +21,9 @@ Result<ServiceOptions> ServiceOptionsFor(const std::string& fault_spec) {
 
 // Registers the implementations the configured modes serve with (hybrid: the real one and
 // its fallback) and routes over them. Fallbacks are recorded as job events.
-Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
-                                                   const ServiceOptions& parse_options,
-                                                   const ServiceOptions& embed_options,
-                                                   Clock* clock, Ledger* ledger, Store* store,
-                                                   PipelineAlerts* alerts) {
+Result<std::unique_ptr<ServiceRouter>> BuildRouter(
+    const Config& config, const ServiceOptions& parse_options, const ServiceOptions& embed_options,
+    Clock* clock, Ledger* ledger, ReservationKeeper* keeper, Store* store, PipelineAlerts* alerts) {
   RouterOptions options;
   auto parse_mode = ParseServiceMode(config.parse_mode);
   if (!parse_mode.ok()) return parse_mode.status();
@@ -35,6 +33,8 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(const Config& config,
   options.embed_mode = *embed_mode;
   options.breaker = config.breaker;
   options.prices = config.ledger.prices;
+  options.count_tokens = ExactEmbedTokens(embed_options.openai.max_input_tokens);
+  options.keeper = keeper;
 
   ServiceImpls impls;
   // Every implementation an operator may switch to at run time (live mode switching), not
@@ -120,8 +120,11 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   });
   if (!ledger.ok()) return ledger.status();
   p->ledger_ = std::move(ledger.value());
-  auto router = BuildRouter(config, *parse_options, *embed_options, clock, p->ledger_.get(), store,
-                            pipeline_alerts);
+  p->keeper_ = std::make_unique<ReservationKeeper>(p->ledger_.get(), clock,
+                                                   config.ledger.reservation_timeout_ms);
+  p->keeper_->Start();
+  auto router = BuildRouter(config, *parse_options, *embed_options, clock, p->ledger_.get(),
+                            p->keeper_.get(), store, pipeline_alerts);
   if (!router.ok()) return router.status();
   p->router_ = std::move(router.value());
   p->prober_ =

@@ -9,6 +9,7 @@
 #include "cli/provider_access.h"
 #include "cli/settings_setup.h"
 #include "ledger/ledger.h"
+#include "ledger/reservation_keeper.h"
 #include "pipeline/worker_pool.h"
 #include "services/llamaparse_parser.h"
 #include "services/router/health_prober.h"
@@ -52,6 +53,8 @@ class Pipeline {
   // Where the real parser records its LlamaParse jobs; outlives the router that uses it.
   std::unique_ptr<ProviderJobRecorder> parse_jobs_;
   std::unique_ptr<Ledger> ledger_;
+  // Extends the router's reservations of calls in progress; outlives the router.
+  std::unique_ptr<ReservationKeeper> keeper_;
   std::unique_ptr<ServiceRouter> router_;
   std::unique_ptr<HealthProber> prober_;  // probes router_'s real services; stops first
   LiveModes modes_;                       // switches router_; stops polling before router_ goes

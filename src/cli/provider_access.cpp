@@ -1,7 +1,10 @@
 #include "cli/provider_access.h"
 
+#include <algorithm>
+
 #include "audit/audit_factory.h"
 #include "ledger/price_table.h"
+#include "text/tokenizer.h"
 
 namespace ingestd::cli {
 namespace {
@@ -69,6 +72,17 @@ OpenAiEmbedderConfig OpenAiConfigFrom(const Config& config) {
   openai.model = config.openai_embed_model;
   if (config.openai_embed_dimensions > 0) openai.dimensions = config.openai_embed_dimensions;
   return openai;
+}
+
+TokenCounter ExactEmbedTokens(int64_t max_input_tokens) {
+  return [max_input_tokens](const std::vector<std::string>& texts) {
+    const Tokenizer& tok = Tokenizer::Cl100kBase();
+    int64_t n = 0;
+    for (const std::string& t : texts) {
+      n += std::min(static_cast<int64_t>(tok.Count(t)), max_input_tokens);
+    }
+    return n;
+  };
 }
 
 }  // namespace ingestd::cli

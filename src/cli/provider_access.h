@@ -14,6 +14,7 @@
 #include "cli/config.h"
 #include "cli/service_factory.h"
 #include "services/keys/key_registry.h"
+#include "services/router/routed_services.h"
 #include "store/store.h"
 
 namespace ingestd::cli {
@@ -29,6 +30,12 @@ struct ProviderAccess {
 
 // The OpenAI client's endpoint, model and dimensions as configured (keys come from ApplyTo).
 OpenAiEmbedderConfig OpenAiConfigFrom(const Config& config);
+
+// The router's estimate of an embeddings call: the exact cl100k tokens OpenAI bills (every
+// OpenAI embedding model uses cl100k_base), each text capped at the per-input limit the
+// client truncates to. Exact, so a lapsed reservation charged at its estimate charges what
+// the provider billed.
+TokenCounter ExactEmbedTokens(int64_t max_input_tokens);
 
 // Loads every configured key source (a malformed key source fails start-up) and opens the
 // audit log. store (not owned) receives the revocation events and must outlive the result.

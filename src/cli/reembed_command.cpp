@@ -76,6 +76,7 @@ Result<std::unique_ptr<ServiceRouter>> RealEmbedRouter(const Config& config,
   ro.embed_mode = ServiceMode::kReal;
   ro.breaker = config.breaker;
   ro.prices = config.ledger.prices;
+  ro.count_tokens = ExactEmbedTokens(options.openai.max_input_tokens);
   return ServiceRouter::Create(std::move(ro), std::move(impls), clock, ledger);
 }
 

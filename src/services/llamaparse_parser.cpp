@@ -1,6 +1,8 @@
 #include "services/llamaparse_parser.h"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include "core/log.h"
 #include "services/call_audit.h"
@@ -8,6 +10,7 @@
 #include "services/keys/key_call.h"
 #include "services/llamaparse_webhook.h"
 #include "services/openai_errors.h"
+#include "services/pdf_pages.h"
 
 namespace ingestd {
 namespace {
@@ -82,7 +85,7 @@ LlamaParseParser::LlamaParseParser(LlamaParseConfig config, LlamaParseDeps deps)
 LlamaParseParser::~LlamaParseParser() = default;
 
 Result<nlohmann::json> LlamaParseParser::Call(http::HttpRequest req, const CallContext& ctx,
-                                              const char* audited) {
+                                              const char* audited, int* lost_answers) {
   req.headers.emplace_back("Accept", "application/json");
   if (!ctx.correlation_id.empty()) req.headers.emplace_back("X-Correlation-ID", ctx.correlation_id);
   std::vector<AuditRecord> rows;  // recorded once the usage of a result is known
@@ -100,6 +103,9 @@ Result<nlohmann::json> LlamaParseParser::Call(http::HttpRequest req, const CallC
     const auto observe = [&](const http::ExchangeRecord& x) {
       attempts.Saw(x.result->ok() ? (*x.result)->status : 0);
       if (audited) rows.push_back(AuditFor(ctx, x, "parse", "llamaparse", audited, (*key)->id));
+      if (lost_answers && !x.result->ok() && http::MayHaveReachedUpstream(x.result->status())) {
+        ++*lost_answers;
+      }
     };
     auto sent = http::SendWithRetry(
         {deps_.client, deps_.env, deps_.clock}, keyed, config_.timeouts, config_.retry,
@@ -111,6 +117,7 @@ Result<nlohmann::json> LlamaParseParser::Call(http::HttpRequest req, const CallC
     }
     auto j = nlohmann::json::parse(sent->front().body, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
+      if (lost_answers) ++*lost_answers;  // answered 2xx: the work may have been done
       return finish(BadResponse("response is not a JSON object"));
     }
     // The result reports the pages billed for the job: its row carries them (and the cost).
@@ -158,12 +165,30 @@ Result<std::string> LlamaParseParser::Upload(const ParseInput& in, const CallCon
   req.form_file = http::FilePart{"file", in.pdf_path,
                                  (in.document_id.empty() ? "document" : in.document_id) + ".pdf",
                                  "application/pdf"};
-  auto j = Call(std::move(req), ctx, "upload");
-  if (!j.ok()) return j.status();
-  if (!j->contains("id") || !(*j)["id"].is_string() || (*j)["id"].get<std::string>().empty()) {
-    return BadResponse("upload answer has no job id");
+  int lost = 0;
+  auto j = Call(std::move(req), ctx, "upload", &lost);
+  Result<std::string> id = BadResponse("upload answer has no job id");
+  if (!j.ok()) {
+    id = j.status();
+  } else if (j->contains("id") && (*j)["id"].is_string() &&
+             !(*j)["id"].get<std::string>().empty()) {
+    id = (*j)["id"].get<std::string>();
+  } else {
+    ++lost;
   }
-  return (*j)["id"].get<std::string>();
+  if (lost > 0 && ctx.billed != nullptr) {
+    // Each upload whose answer was lost may have started a job that LlamaParse bills; we
+    // never learn its id, so it is counted at the document's own page count.
+    std::ifstream f(in.pdf_path, std::ios::binary);
+    const int pages = CountPdfPages(std::string(std::istreambuf_iterator<char>(f), {}));
+    ctx.billed->Add(static_cast<int64_t>(lost) * pages);
+    log::Warn("llamaparse upload answers lost; counted as billed",
+              {{"correlation_id", ctx.correlation_id},
+               {"job_id", ctx.job_id},
+               {"lost_answers", lost},
+               {"pages_each", pages}});
+  }
+  return id;
 }
 
 int64_t LlamaParseParser::SleepUntilNotice(int64_t delay_ms, int notices, const CallContext& ctx) {
@@ -233,6 +258,7 @@ Result<ParseOutput> LlamaParseParser::FetchMarkdown(const std::string& id, const
   out.page_count = meta["job_pages"].get<int>();
   out.implementation = name();
   out.cache_hit = meta.value("job_is_cache_hit", false);
+  if (ctx.billed != nullptr) ctx.billed->Add(out.cache_hit ? 0 : out.page_count);
   return out;
 }
 

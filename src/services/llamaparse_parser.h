@@ -8,6 +8,11 @@
 // paying) again. Only a crash between the upload's answer and the record can cause a second
 // upload: the API takes no idempotency key.
 //
+// Billing (CallContext::billed): the result adds the pages LlamaParse billed for the job
+// (job_metadata.job_pages; 0 for a cache hit); an upload whose answer was lost after it was
+// sent (a timeout, a cut connection, an unusable 2xx) may have started a billed job we never
+// learn of, and adds the document's own page count.
+//
 // Errors: UPSTREAM_PARSE_FAILED (kUnprocessable, status ERROR), UPSTREAM_PARSE_CANCELED
 // (kUpstream, CANCELED), UPSTREAM_AUTH (401/403), UPSTREAM_BAD_REQUEST (other 4xx),
 // UPSTREAM_PARSE_JOB_UNKNOWN (404 for a recorded id) — none retryable; retryable:
@@ -100,9 +105,11 @@ class LlamaParseParser final : public Parser {
   // Returns the time slept.
   int64_t SleepUntilNotice(int64_t delay_ms, int notices, const CallContext& ctx);
   Result<ParseOutput> FetchMarkdown(const std::string& id, const CallContext& ctx);
-  // One request, retried; audited (as operation `audited`) unless null.
+  // One request, retried; audited (as operation `audited`) unless null. lost_answers
+  // (optional) counts the exchanges whose answer was lost after the request was sent, and a
+  // 2xx answer that is not JSON: the work they asked for may have been done.
   Result<nlohmann::json> Call(http::HttpRequest req, const CallContext& ctx,
-                              const char* audited = nullptr);
+                              const char* audited = nullptr, int* lost_answers = nullptr);
 
   LlamaParseConfig config_;
   LlamaParseDeps deps_;

@@ -76,15 +76,33 @@ struct OpenAiEmbedder::Impl {
   // What the caller makes of a 2xx answer to request r (vectors kept, usage tokens set).
   using Accept = std::function<Status(size_t r, const http::HttpResponse&, int64_t* tokens)>;
   // Sends one wave of request bodies with one key. A 401 takes that key out of rotation and
-  // the requests not yet answered go again with the next key. Every exchange is audited.
+  // the requests not yet answered go again with the next key. Every exchange is audited,
+  // and metered (ctx.billed): inputs[r] texts and counted[r] tokens (our own count) per body.
   Result<std::vector<http::HttpResponse>> SendWave(const std::vector<std::string>& bodies,
                                                    const std::vector<int64_t>& inputs,
+                                                   const std::vector<int64_t>& counted,
                                                    const Accept& accept, const CallContext& ctx);
 };
 
+namespace {
+
+// The tokens OpenAI billed for one exchange: it bills every request it answered 200 (its
+// usage when the answer is readable, else our own count), and one whose answer was lost after
+// it was sent may have been billed (our count: a budget must not under-count).
+int64_t BilledTokens(const http::ExchangeRecord& x, int64_t reported, int64_t counted) {
+  if (x.result->ok()) {
+    const long status = (*x.result)->status;
+    if (status < 200 || status >= 300) return 0;
+    return x.verdict->ok() ? reported : counted;
+  }
+  return http::MayHaveReachedUpstream(x.result->status()) ? counted : 0;
+}
+
+}  // namespace
+
 Result<std::vector<http::HttpResponse>> OpenAiEmbedder::Impl::SendWave(
     const std::vector<std::string>& bodies, const std::vector<int64_t>& inputs,
-    const Accept& accept, const CallContext& ctx) {
+    const std::vector<int64_t>& counted, const Accept& accept, const CallContext& ctx) {
   std::vector<std::optional<http::HttpResponse>> answered(bodies.size());
   for (KeyAttempts attempts(keys, ctx.job_id, ctx.correlation_id);;) {
     auto key = attempts.Next();
@@ -116,6 +134,8 @@ Result<std::vector<http::HttpResponse>> OpenAiEmbedder::Impl::SendWave(
     };
     const auto observe = [&](const http::ExchangeRecord& x) {
       attempts.Saw(x.result->ok() ? (*x.result)->status : 0);
+      const size_t body = sent_idx[x.request_index];
+      if (ctx.billed != nullptr) ctx.billed->Add(BilledTokens(x, tokens[body], counted[body]));
       if (!audit) return;
       AuditRecord a = AuditFor(ctx, x, "embed", "openai", "embeddings", (*key)->id);
       a.model = config.model;
@@ -276,9 +296,10 @@ Result<EmbedOutput> OpenAiEmbedder::Embed(const std::vector<std::string>& texts,
     const size_t end = std::min(packs.size(), first + cfg.max_in_flight);
     int64_t wave_tokens = 0;
     std::vector<std::string> bodies;
-    std::vector<int64_t> inputs;
+    std::vector<int64_t> inputs, counted;
     for (size_t p = first; p < end; ++p) {
       wave_tokens += request_tokens(p);
+      counted.push_back(request_tokens(p));
       nlohmann::json input = nlohmann::json::array();
       for (size_t i : packs[p]) input.push_back(text_of(i));
       nlohmann::json body = {
@@ -300,7 +321,7 @@ Result<EmbedOutput> OpenAiEmbedder::Embed(const std::vector<std::string>& texts,
       *used = parsed->total_tokens;
       return Status();
     };
-    auto sent = impl_->SendWave(bodies, inputs, accept, ctx);
+    auto sent = impl_->SendWave(bodies, inputs, counted, accept, ctx);
     if (!sent.ok()) return sent.status();
     for (auto& r : *sent) r.body.clear();  // keep only headers for the throttle
     last_wave = std::move(*sent);

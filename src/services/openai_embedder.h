@@ -8,6 +8,12 @@
 // dimensions, finite values) before anything is returned: a result is all vectors or an
 // error, never a partial or made-up one.
 //
+// Billing (CallContext::billed): every exchange adds what OpenAI billed for it — the usage of
+// each answer accepted, our own token count for a 200 whose body was unusable or for an
+// answer lost after the request was sent (timeout, cut connection: it may have been billed),
+// nothing for 4xx/5xx or a request that never reached OpenAI. Retries are counted each time,
+// and a call that fails in the end has still reported what was billed before.
+//
 // Errors (codes are stable; messages never contain the API key):
 //   retried here, then retryable with retry_after_ms for the worker:
 //     UPSTREAM_RATE_LIMITED (kRateLimited, 429 rate_limit_exceeded), UPSTREAM_UNAVAILABLE

@@ -9,11 +9,27 @@
 
 namespace ingestd {
 
+// What a provider billed for one call, as a paid implementation learns it: every answer it
+// was billed for (retries included; an answer lost after the request reached the provider
+// counts, at the implementation's own count), also when the call fails in the end. Added to
+// on the calling thread; implementations without a provider leave it untouched.
+struct UsageMeter {
+  int64_t units = 0;      // tokens or pages
+  bool reported = false;  // an implementation metered the call
+  void Add(int64_t n) {
+    units += n;
+    reported = true;
+  }
+};
+
 // Identifies the call for logs, outbound headers and cost records.
 struct CallContext {
   std::string correlation_id;
   std::string job_id;
   std::string user_id;
+  // Optional (not owned): where a paid implementation reports billed usage, so the caller
+  // settles what was billed even when the call fails (ServiceRoute).
+  UsageMeter* billed = nullptr;
 };
 
 struct ParseInput {

@@ -104,10 +104,11 @@ struct FakeHttpServer::Impl {
   }
 };
 
-FakeHttpServer::FakeHttpServer(Handler handler, int64_t hang_ms) : impl_(std::make_unique<Impl>()) {
+FakeHttpServer::FakeHttpServer(Handler handler, int64_t hang_ms, int port)
+    : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
   impl_->hang_ms = hang_ms;
-  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
   impl_->acceptor.open(ep.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(ep);

@@ -37,8 +37,10 @@ struct FakeReply {
 class FakeHttpServer {
  public:
   using Handler = std::function<FakeReply(const FakeRequest&)>;
-  // The handler runs on connection threads, concurrently.
-  FakeHttpServer(Handler handler, int64_t hang_ms);
+  // The handler runs on connection threads, concurrently. port 0: a free one; else that port
+  // (a test that points a client at a port before anything listens there: connections are
+  // refused until the fake starts).
+  FakeHttpServer(Handler handler, int64_t hang_ms, int port = 0);
   ~FakeHttpServer();  // stops: ends hangs and waits, closes connections, joins threads
   FakeHttpServer(const FakeHttpServer&) = delete;
   FakeHttpServer& operator=(const FakeHttpServer&) = delete;

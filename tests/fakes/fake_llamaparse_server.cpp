@@ -69,6 +69,8 @@ struct FakeLlamaParseServer::Impl {
   mutable std::mutex mu;
   std::deque<ParseOutcome> outcomes;
   std::deque<UploadFault> upload_faults;
+  std::deque<UploadFault> result_faults;
+  std::function<void()> before_result;
   UploadFault outage = UploadFault::kNone;
   std::vector<FakeParseJob> jobs;
   int requests = 0;
@@ -94,6 +96,7 @@ struct FakeLlamaParseServer::Impl {
       std::lock_guard lock(mu);
       FakeParseJob* job = Find(id);
       job->finished = true;
+      Bill(*job);
       config = job->webhook_configurations;
     }
     const auto hooks = json::parse(config.empty() ? "[]" : config, nullptr, false);
@@ -120,15 +123,45 @@ struct FakeLlamaParseServer::Impl {
     }
   }
 
+  // What happens after the reply is made, outside the lock.
+  struct After {
+    bool slow = false;         // wait hang_ms before answering
+    bool result_hook = false;  // before_result, then answer
+  };
+
   FakeReply Serve(const FakeRequest& req) {
-    std::lock_guard lock(mu);
-    ++requests;
-    FakeReply reply = Route(req);
-    log.push_back({req.method, req.target, req.Header("authorization"), reply.status});
+    After after;
+    FakeReply reply;
+    std::function<void()> hook;
+    {
+      std::lock_guard lock(mu);
+      ++requests;
+      reply = Route(req, &after);
+      log.push_back({req.method, req.target, req.Header("authorization"), reply.status});
+      if (after.result_hook) hook = before_result;
+    }
+    if (hook) hook();
+    if (after.slow) Wait(options.hang_ms);
     return reply;
   }
 
-  FakeReply Route(const FakeRequest& req) {
+  // A served request's answer under fault f (kCutAnswer, kSlowAnswer; others: as is).
+  static FakeReply Lose(FakeReply reply, UploadFault f, After* after) {
+    if (f == UploadFault::kCutAnswer) reply.action = FakeReply::kCut;
+    if (f == UploadFault::kSlowAnswer) after->slow = true;
+    return reply;
+  }
+
+  static bool Refuses(UploadFault f) {
+    return f == UploadFault::kRateLimit || f == UploadFault::kServerError;
+  }
+
+  // Bills a job that ran to SUCCESS, once; a cache hit is free.
+  static void Bill(FakeParseJob& job) {
+    if (job.outcome == ParseOutcome::kSuccess && !job.cache_hit) job.billed = true;
+  }
+
+  FakeReply Route(const FakeRequest& req, After* after) {
     if (outage != UploadFault::kNone) return FaultReply(outage);
     const std::string auth = req.Header("authorization");
     const std::string key = auth.starts_with("Bearer ") ? auth.substr(7) : "";
@@ -136,7 +169,7 @@ struct FakeLlamaParseServer::Impl {
       return Detail(401, "Invalid authentication token");
     }
     const std::string prefix = "/api/v1/parsing/job/";
-    if (req.method == "POST" && req.target == "/api/v1/parsing/upload") return Upload(req);
+    if (req.method == "POST" && req.target == "/api/v1/parsing/upload") return Upload(req, after);
     if (req.method == "GET" && req.target.starts_with(prefix)) {
       std::string rest = req.target.substr(prefix.size());
       const std::string suffix = "/result/markdown";
@@ -144,16 +177,17 @@ struct FakeLlamaParseServer::Impl {
       if (result) rest.resize(rest.size() - suffix.size());
       FakeParseJob* job = Find(rest);
       if (!job) return Detail(404, "Job not found");
-      return result ? Result(*job) : Status(*job);
+      return result ? Result(*job, after) : Status(*job);
     }
     return Detail(404, "Not Found");
   }
 
-  FakeReply Upload(const FakeRequest& req) {
+  FakeReply Upload(const FakeRequest& req, After* after) {
+    UploadFault f = UploadFault::kNone;
     if (!upload_faults.empty()) {
-      const UploadFault f = upload_faults.front();
+      f = upload_faults.front();
       upload_faults.pop_front();
-      if (f != UploadFault::kNone) return FaultReply(f);
+      if (Refuses(f)) return FaultReply(f);
     }
     FakeParseJob job;
     for (const Part& p : ParseMultipart(req.Header("content-type"), req.body)) {
@@ -179,7 +213,7 @@ struct FakeLlamaParseServer::Impl {
     if (options.complete_after_ms >= 0) {
       finishers.emplace_back([this, id = job.id] { Finish(id); });
     }
-    return Json({{"id", job.id}, {"status", "PENDING"}});
+    return Lose(Json({{"id", job.id}, {"status", "PENDING"}}), f, after);
   }
 
   static FakeReply FaultReply(UploadFault f) {
@@ -203,6 +237,7 @@ struct FakeLlamaParseServer::Impl {
     const bool done =
         options.complete_after_ms >= 0 ? job.finished : job.polls >= options.pending_polls;
     ++job.polls;
+    if (done) Bill(job);
     if (done) {
       switch (job.outcome) {
         case ParseOutcome::kSuccess:
@@ -226,17 +261,25 @@ struct FakeLlamaParseServer::Impl {
     return Json(body);
   }
 
-  FakeReply Result(const FakeParseJob& job) {
+  FakeReply Result(const FakeParseJob& job, After* after) {
     const bool done =
         options.complete_after_ms >= 0 ? job.finished : job.polls > options.pending_polls;
     if (job.outcome != ParseOutcome::kSuccess || !done) {
       return Detail(400, "Job is not completed");
     }
-    return Json({{"markdown", MarkdownFor(job.filename, job.sha256)},
-                 {"job_metadata",
-                  {{"job_pages", kPages},
-                   {"job_is_cache_hit", job.cache_hit},
-                   {"credits_used", job.cache_hit ? 0 : kPages}}}});
+    UploadFault f = UploadFault::kNone;
+    if (!result_faults.empty()) {
+      f = result_faults.front();
+      result_faults.pop_front();
+      if (Refuses(f)) return FaultReply(f);
+    }
+    after->result_hook = f == UploadFault::kNone;
+    return Lose(Json({{"markdown", MarkdownFor(job.filename, job.sha256)},
+                      {"job_metadata",
+                       {{"job_pages", kPages},
+                        {"job_is_cache_hit", job.cache_hit},
+                        {"credits_used", job.cache_hit ? 0 : kPages}}}}),
+                f, after);
   }
 };
 
@@ -244,8 +287,9 @@ FakeLlamaParseServer::FakeLlamaParseServer(FakeLlamaParseOptions options)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->keys.insert(impl_->options.api_key);
-  impl_->http = std::make_unique<FakeHttpServer>(
-      [this](const FakeRequest& req) { return impl_->Serve(req); }, 1'000);
+  impl_->http =
+      std::make_unique<FakeHttpServer>([this](const FakeRequest& req) { return impl_->Serve(req); },
+                                       impl_->options.hang_ms, impl_->options.port);
 }
 
 FakeLlamaParseServer::~FakeLlamaParseServer() {
@@ -270,6 +314,25 @@ void FakeLlamaParseServer::PushOutcome(ParseOutcome outcome) {
 void FakeLlamaParseServer::PushUploadFault(UploadFault fault) {
   std::lock_guard lock(impl_->mu);
   impl_->upload_faults.push_back(fault);
+}
+
+void FakeLlamaParseServer::PushResultFault(UploadFault fault) {
+  std::lock_guard lock(impl_->mu);
+  impl_->result_faults.push_back(fault);
+}
+
+void FakeLlamaParseServer::SetBeforeResult(std::function<void()> hook) {
+  std::lock_guard lock(impl_->mu);
+  impl_->before_result = std::move(hook);
+}
+
+int64_t FakeLlamaParseServer::billed_pages() const {
+  std::lock_guard lock(impl_->mu);
+  int64_t pages = 0;
+  for (const FakeParseJob& j : impl_->jobs) {
+    if (j.billed) pages += kPages;
+  }
+  return pages;
 }
 
 void FakeLlamaParseServer::AddKey(const std::string& key) {

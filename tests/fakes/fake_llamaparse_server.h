@@ -3,10 +3,18 @@
 // (PENDING for `pending_polls` polls, then the job's outcome), markdown result with
 // job_metadata.job_pages and job_is_cache_hit (a re-upload of the same bytes is a cache
 // hit), FastAPI-style {"detail"} errors; an unknown job id answers 404 (the health probe's
-// healthy answer). Faults are scripted per upload. Thread-safe.
+// healthy answer). Faults are scripted per upload and per result fetch. Thread-safe.
+//
+// Billing follows the provider's contract: credits are billed per page parsed, and a file
+// parsed again within 48 hours is a cache hit that is not charged again
+// (https://developers.llamaindex.ai/llamaparse/general/faq/ "How do credits work?", "Are the
+// documents stored or cached"). So a job is billed its pages when it has run to SUCCESS —
+// whether or not anybody fetched the result, or even learnt the job's id — and result
+// fetches and status polls are free. billed_pages() sums what the fake billed.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,7 +23,10 @@ namespace ingestd::fakes {
 
 enum class ParseOutcome { kSuccess, kError, kCanceled, kNeverFinishes };
 
-enum class UploadFault { kNone, kRateLimit, kServerError };
+// Faults of an upload or a result fetch. kCutAnswer and kSlowAnswer serve the request (an
+// upload creates its job, which runs and is billed) and then lose the answer: cut half-way,
+// or sent only after hang_ms (to a client that timed out first).
+enum class UploadFault { kNone, kRateLimit, kServerError, kCutAnswer, kSlowAnswer };
 
 // How the fake delivers the completion webhook a job asked for (webhook_configurations).
 enum class WebhookDelivery { kNone, kOnce, kTwice /* a redelivery: same event_id */ };
@@ -28,6 +39,8 @@ struct FakeLlamaParseOptions {
   int64_t complete_after_ms = -1;
   WebhookDelivery webhooks = WebhookDelivery::kNone;
   int64_t webhook_delay_ms = 0;
+  int64_t hang_ms = 1'000;  // how long kSlowAnswer waits
+  int port = 0;             // 0: a free loopback port
 };
 
 struct FakeParseJob {
@@ -40,6 +53,7 @@ struct FakeParseJob {
   int polls = 0;
   bool cache_hit = false;
   bool finished = false;               // complete_after_ms elapsed
+  bool billed = false;                 // ran to SUCCESS, not a cache hit: kPages billed
   std::vector<long> webhook_statuses;  // HTTP status of each delivery (0: transport error)
 };
 
@@ -63,6 +77,13 @@ class FakeLlamaParseServer {
   void PushOutcome(ParseOutcome outcome);
   // Faults answered to the next upload requests, in order, instead of accepting them.
   void PushUploadFault(UploadFault fault);
+  // Faults for the next result fetches (of a finished job), in order.
+  void PushResultFault(UploadFault fault);
+  // Called on the connection thread just before each successful result answer is sent: a
+  // test may stop the client there (between the provider's answer and the settle).
+  void SetBeforeResult(std::function<void()> hook);
+  // The pages of every billed job.
+  int64_t billed_pages() const;
   // An outage: while set (not kNone), every request, status polls and health probes
   // included, answers with this fault. kNone ends it.
   void SetOutage(UploadFault fault);

@@ -49,6 +49,8 @@ struct FakeOpenAiServer::Impl {
   EmbedFault outage = EmbedFault::kNone;
   std::vector<LoggedRequest> log;
   uint64_t request_seq = 0;
+  int billed_answers = 0;
+  std::function<void(int)> before_billed_answer;
   std::unique_ptr<FakeHttpServer> http;  // last: its threads use the members above
 
   FakeReply Serve(const FakeRequest& req) {
@@ -56,9 +58,21 @@ struct FakeOpenAiServer::Impl {
     if (options.latency_ms > 0 && !http->Wait(options.latency_ms)) {
       return FakeReply{FakeReply::kHang, 0, "", {}};
     }
-    FakeReply reply = Handle(req, log_index);
-    std::lock_guard lock(mu);
-    log[log_index].status = reply.action == FakeReply::kSend ? reply.status : 0;
+    bool slow = false;
+    FakeReply reply = Handle(req, log_index, &slow);
+    const bool billed =
+        req.target == "/v1/embeddings" && reply.status == 200 && reply.action != FakeReply::kHang;
+    std::function<void(int)> hook;
+    int billed_count = 0;
+    {
+      std::lock_guard lock(mu);
+      log[log_index].status = reply.action == FakeReply::kSend ? reply.status : 0;
+      log[log_index].billed = billed;
+      if (billed) billed_count = ++billed_answers;
+      hook = before_billed_answer;
+    }
+    if (billed && hook) hook(billed_count);
+    if (slow) http->Wait(options.hang_ms);  // answers all the same (to a closed socket)
     return reply;
   }
 
@@ -103,7 +117,7 @@ struct FakeOpenAiServer::Impl {
             {"x-ratelimit-reset-tokens", "0s"}};
   }
 
-  Reply Handle(const FakeRequest& req, size_t log_index) {
+  Reply Handle(const FakeRequest& req, size_t log_index, bool* slow) {
     const bool model_lookup = req.method == "GET" && req.target.starts_with(kModelsPrefix);
     if (!model_lookup && (req.method != "POST" || req.target != "/v1/embeddings")) {
       return Error(404, "Invalid URL (" + req.method + " " + req.target + ")",
@@ -162,6 +176,7 @@ struct FakeOpenAiServer::Impl {
         break;
     }
     if (model_lookup) return Model(req.target.substr(kModelsPrefix.size()));
+    *slow = fault.fault == EmbedFault::kSlowAnswer;
     Reply ok = Embeddings(req.body, log_index);
     if (ok.status != 200) return ok;
     return ApplyDataFault(fault.fault, std::move(ok));
@@ -281,7 +296,7 @@ struct FakeOpenAiServer::Impl {
   }
 
   static Reply ApplyDataFault(EmbedFault fault, Reply ok) {
-    if (fault == EmbedFault::kNone) return ok;
+    if (fault == EmbedFault::kNone || fault == EmbedFault::kSlowAnswer) return ok;
     if (fault == EmbedFault::kTruncatedJson) {
       ok.body.resize(ok.body.size() / 2);
       return ok;
@@ -316,8 +331,9 @@ struct FakeOpenAiServer::Impl {
 FakeOpenAiServer::FakeOpenAiServer(FakeOpenAiOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->keys.insert(impl_->options.api_key);
-  impl_->http = std::make_unique<FakeHttpServer>(
-      [this](const FakeRequest& req) { return impl_->Serve(req); }, impl_->options.hang_ms);
+  impl_->http =
+      std::make_unique<FakeHttpServer>([this](const FakeRequest& req) { return impl_->Serve(req); },
+                                       impl_->options.hang_ms, impl_->options.port);
 }
 
 FakeOpenAiServer::~FakeOpenAiServer() { impl_->http.reset(); }
@@ -353,6 +369,20 @@ std::vector<LoggedRequest> FakeOpenAiServer::requests() const {
 }
 
 int FakeOpenAiServer::connections_accepted() const { return impl_->http->connections_accepted(); }
+
+int64_t FakeOpenAiServer::billed_tokens() const {
+  std::lock_guard lock(impl_->mu);
+  int64_t sum = 0;
+  for (const LoggedRequest& r : impl_->log) {
+    if (r.billed) sum += r.tokens;
+  }
+  return sum;
+}
+
+void FakeOpenAiServer::SetBeforeBilledAnswer(std::function<void(int billed)> hook) {
+  std::lock_guard lock(impl_->mu);
+  impl_->before_billed_answer = std::move(hook);
+}
 
 int FakeOpenAiServer::NativeDimensions(std::string_view model) {
   if (model == "text-embedding-3-small" || model == "text-embedding-ada-002") return 1536;

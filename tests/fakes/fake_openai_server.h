@@ -7,9 +7,17 @@
 // Faults are scripted: each embeddings request takes the next queued fault (none once the queue is
 // empty). Every request is logged for tests to inspect. Thread-safe; one thread per
 // connection (Boost.Beast, synchronous).
+//
+// Billing follows the provider's contract: a request is billed its input tokens
+// (usage.prompt_tokens) once OpenAI answers it 200 — also when that answer then breaks off or
+// reaches a client that stopped waiting — and never when it answers an error
+// (https://platform.openai.com/docs/api-reference/embeddings/object; openai/openai-python
+// src/openai/types/create_embedding_response.py: Usage.prompt_tokens). billed_tokens() sums
+// what the fake billed.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,7 +39,8 @@ enum class EmbedFault {
   kHang,            // accept, then answer nothing for hang_ms
   kTruncatedJson,   // 200 whose JSON stops half-way (Content-Length matches)
   kMalformedJson,   // 200 with a body that is not JSON
-  kTruncatedBody,   // 200 that promises more bytes than it sends, then closes
+  kTruncatedBody,   // 200 that promises more bytes than it sends, then closes (billed)
+  kSlowAnswer,      // a normal 200, after hang_ms: a client that gave up first was billed
   kWrongCount,      // 200 with one vector missing
   kWrongDimension,  // 200 with one vector a value short
   kNaN,             // 200 with a NaN in a vector (float: the literal NaN; base64: bits)
@@ -52,6 +61,7 @@ struct FakeOpenAiOptions {
   // What successful answers report as the request budget left and its reset.
   int64_t remaining_requests = 9999;
   std::string reset_requests = "6ms";
+  int port = 0;  // 0: a free loopback port
 };
 
 struct LoggedRequest {
@@ -62,7 +72,8 @@ struct LoggedRequest {
   nlohmann::json body;         // null when not JSON
   size_t inputs = 0;
   int64_t tokens = 0;
-  int status = 0;  // what the fake answered (0 for a hang or a cut connection)
+  int status = 0;       // what the fake answered (0 for a hang or a cut connection)
+  bool billed = false;  // embeddings answered 200 (cut or late included): `tokens` billed
 };
 
 class FakeOpenAiServer {
@@ -87,6 +98,12 @@ class FakeOpenAiServer {
   void RevokeKey(const std::string& key);
   std::vector<LoggedRequest> requests() const;
   int connections_accepted() const;
+  // The input tokens of every billed embeddings request, retries and repeats included.
+  int64_t billed_tokens() const;
+  // Called on the connection thread just before each billed embeddings answer is sent, with
+  // how many have been billed so far (1-based): a test may stop the client there (between the
+  // provider's answer and the client's settle). Empty: none.
+  void SetBeforeBilledAnswer(std::function<void(int billed)> hook);
 
   // The vector the fake returns for text.
   static std::vector<float> VectorFor(std::string_view model, int dimensions,

@@ -63,19 +63,27 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-Status TransportError(CURLcode code, const Transfer& t) {
+// request_sent: curl wrote the request to the connection (CURLINFO_REQUEST_SIZE > 0), so the
+// upstream may have received and processed it.
+Status TransportError(CURLcode code, const Transfer& t, bool request_sent) {
   if (t.too_large) {
     return Status::Error(Kind::kUpstream, "UPSTREAM_RESPONSE_TOO_LARGE",
                          "response exceeds " + std::to_string(t.max_bytes) + " bytes");
   }
   std::string detail = t.error[0] ? t.error : curl_easy_strerror(code);
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return Status::Unavailable("UPSTREAM_TIMEOUT", "upstream timed out: " + detail);
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
-    case CURLE_SEND_ERROR:
+    case CURLE_SEND_ERROR:  // a request not sent whole cannot have been processed
+      return Status::Unavailable("UPSTREAM_UNREACHABLE",
+                                 "the request did not reach the upstream: " + detail);
+    case CURLE_OPERATION_TIMEDOUT:
+      if (!request_sent) {
+        return Status::Unavailable("UPSTREAM_UNREACHABLE",
+                                   "the request did not reach the upstream: " + detail);
+      }
+      return Status::Unavailable("UPSTREAM_TIMEOUT", "upstream timed out: " + detail);
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
@@ -220,7 +228,9 @@ std::vector<Result<HttpResponse>> CurlHttpClient::SendAll(std::span<const HttpRe
       curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &t->response.status);
       results[i] = std::move(t->response);
     } else {
-      results[i] = TransportError(msg->data.result, *t);
+      long request_bytes = 0;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_REQUEST_SIZE, &request_bytes);
+      results[i] = TransportError(msg->data.result, *t, request_bytes > 0);
     }
   }
   for (auto& t : transfers) {

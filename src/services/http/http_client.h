@@ -56,14 +56,23 @@ struct HttpTimeouts {
   int64_t max_response_bytes = 256 << 20;
 };
 
+// Whether a transport failure came after the request was sent: the upstream may have done
+// (and billed) the work whose answer was lost.
+inline bool MayHaveReachedUpstream(const Status& transport_error) {
+  return transport_error.code() == "UPSTREAM_TIMEOUT" ||
+         transport_error.code() == "UPSTREAM_CONNECTION";
+}
+
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
   // Sends all requests, several in flight at once, and returns one result per request in
-  // the same order. Transport failures: kUnavailable (retryable) "UPSTREAM_TIMEOUT" or
-  // "UPSTREAM_CONNECTION"; kUpstream (not retryable) "UPSTREAM_TRANSPORT" for the rest (TLS
-  // verification, bad URL); "UPSTREAM_RESPONSE_TOO_LARGE". Messages never contain headers.
-  // Thread-safe.
+  // the same order. Transport failures: kUnavailable (retryable) "UPSTREAM_UNREACHABLE" (the
+  // request never reached the upstream: no connection, or it was not sent whole),
+  // "UPSTREAM_TIMEOUT" or "UPSTREAM_CONNECTION" (it was sent, and the answer did not come
+  // or broke off: the upstream may have processed it — see MayHaveReachedUpstream);
+  // kUpstream (not retryable) "UPSTREAM_TRANSPORT" for the rest (TLS verification, bad URL);
+  // "UPSTREAM_RESPONSE_TOO_LARGE". Messages never contain headers. Thread-safe.
   virtual std::vector<Result<HttpResponse>> SendAll(std::span<const HttpRequest> requests,
                                                     const HttpTimeouts& timeouts) = 0;
 

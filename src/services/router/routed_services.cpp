@@ -20,17 +20,24 @@ Result<ParseOutput> RoutedParser::Parse(const ParseInput& in, const CallContext&
   if (!admission.ok()) return admission.status();
   if (!admission->use_real) return Fallback(lane, mode, in, ctx, admission->reason);
 
-  auto out = lane.primary->Parse(in, ctx);
-  Usage usage;
-  if (out.ok()) {
-    usage = {prices_->ParseCost(out->page_count, out->cache_hit), out->page_count, "pages", "",
-             out->cache_hit};
-    out->cost_usd = NanosToUsd(usage.cost_nanos);
+  UsageMeter meter;
+  CallContext metered = ctx;
+  metered.billed = &meter;
+  auto out = lane.primary->Parse(in, metered);
+  // What the provider billed: its own report when the implementation meters, else the
+  // output's pages; a failed call that billed nothing is released.
+  const int64_t billed_pages =
+      meter.reported ? meter.units : (out.ok() && !out->cache_hit ? out->page_count : 0);
+  std::optional<Usage> billed;
+  if (out.ok() || billed_pages > 0) {
+    billed = Usage{prices_->ParseCost(billed_pages), billed_pages, "pages", "",
+                   out.ok() && out->cache_hit};
   }
+  if (out.ok()) out->cost_usd = NanosToUsd(billed->cost_nanos);
   const bool fall_back =
-      route_->Complete(*admission, ctx, out.ok() ? Status() : out.status(), usage);
+      route_->Complete(*admission, ctx, out.ok() ? Status() : out.status(), billed);
   if (out.ok()) {
-    route_->Record(ctx, mode, lane.primary->name(), false, "real", usage.cost_nanos);
+    route_->Record(ctx, mode, lane.primary->name(), false, "real", billed->cost_nanos);
     return out;
   }
   if (fall_back) return Fallback(lane, mode, in, ctx, "real_failed:" + out.status().code());
@@ -63,17 +70,23 @@ Result<EmbedOutput> RoutedEmbedder::Embed(const std::vector<std::string>& texts,
   if (!admission.ok()) return admission.status();
   if (!admission->use_real) return Fallback(lane, mode, texts, ctx, admission->reason);
 
-  auto out = lane.primary->Embed(texts, ctx);
-  Usage usage;
-  if (out.ok()) {
-    usage = {prices_->EmbedCost(out->model, out->total_tokens), out->total_tokens, "tokens",
-             out->model, false};
-    out->cost_usd = NanosToUsd(usage.cost_nanos);
+  UsageMeter meter;
+  CallContext metered = ctx;
+  metered.billed = &meter;
+  auto out = lane.primary->Embed(texts, metered);
+  // What the provider billed, retries and the requests of a call that failed later
+  // included; a failed call that billed nothing is released.
+  const int64_t tokens = meter.reported ? meter.units : (out.ok() ? out->total_tokens : 0);
+  std::optional<Usage> billed;
+  if (out.ok() || tokens > 0) {
+    const std::string model = out.ok() ? out->model : lane.primary->model();
+    billed = Usage{prices_->EmbedCost(model, tokens), tokens, "tokens", model, false};
   }
+  if (out.ok()) out->cost_usd = NanosToUsd(billed->cost_nanos);
   const bool fall_back =
-      route_->Complete(*admission, ctx, out.ok() ? Status() : out.status(), usage);
+      route_->Complete(*admission, ctx, out.ok() ? Status() : out.status(), billed);
   if (out.ok()) {
-    route_->Record(ctx, mode, lane.primary->name(), false, "real", usage.cost_nanos);
+    route_->Record(ctx, mode, lane.primary->name(), false, "real", billed->cost_nanos);
     return out;
   }
   if (fall_back) return Fallback(lane, mode, texts, ctx, "real_failed:" + out.status().code());

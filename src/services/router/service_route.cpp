@@ -48,8 +48,10 @@ Result<ServiceRoute::Admission> ServiceRoute::Admit(const CallContext& ctx, Serv
   }
   if (ledger_ != nullptr) {
     // Never $0: a free reservation would let a paid call through a full budget.
-    auto r = ledger_->Reserve({options_.service, std::max<int64_t>(estimate_nanos, 1), ctx.user_id,
-                               ctx.job_id, ctx.correlation_id});
+    ReserveRequest req{options_.service, std::max<int64_t>(estimate_nanos, 1), ctx.user_id,
+                       ctx.job_id, ctx.correlation_id};
+    req.on_expiry = options_.on_expiry;
+    auto r = ledger_->Reserve(req);
     if (!r.ok()) {
       breaker_.RecordNeutral();  // the call never went out
       if (hybrid && r.status().kind() == Kind::kBudgetExceeded) {
@@ -59,6 +61,7 @@ Result<ServiceRoute::Admission> ServiceRoute::Admit(const CallContext& ctx, Serv
       return r.status();
     }
     a.reservation = std::move(*r);
+    if (options_.keeper) options_.keeper->Hold(a.reservation->id);
   }
   a.use_real = true;
   a.started_mono_ms = clock_->MonotonicMillis();
@@ -66,7 +69,7 @@ Result<ServiceRoute::Admission> ServiceRoute::Admit(const CallContext& ctx, Serv
 }
 
 bool ServiceRoute::Complete(const Admission& a, const CallContext& ctx, const Status& outcome,
-                            const Usage& usage) {
+                            const std::optional<Usage>& billed) {
   last_latency_ms_ = clock_->MonotonicMillis() - a.started_mono_ms;
   const bool fault = IsServiceFault(outcome);
   std::optional<BreakerTransition> changed;
@@ -86,11 +89,12 @@ bool ServiceRoute::Complete(const Admission& a, const CallContext& ctx, const St
     last_error_code_ = outcome.code();
   }
   if (a.reservation) {
-    Status s = outcome.ok() ? ledger_->Settle(a.reservation->id, usage)
-                            : ledger_->Release(a.reservation->id);
+    Status s =
+        billed ? ledger_->Settle(a.reservation->id, *billed) : ledger_->Release(a.reservation->id);
+    if (options_.keeper) options_.keeper->Drop(a.reservation->id);
     if (!s.ok()) {
-      // The reservation stays open until the stale sweep releases it: the budget is held
-      // back (never overspent) but this call's spend is not recorded.
+      // The reservation stays open until it lapses (on_expiry): the budget is held back
+      // (never overspent), but this call's actual spend is not recorded.
       log::Error("ledger settlement failed", {{"correlation_id", ctx.correlation_id},
                                               {"job_id", ctx.job_id},
                                               {"service", options_.service},

@@ -3,6 +3,12 @@
 // the fallback does (DESIGN.md §5), reserves the call's estimate in the ledger before a real
 // call and settles or releases it afterwards, and feeds the circuit breaker.
 //
+// A real call's reservation is held (ReservationKeeper) for the call's whole duration, so it
+// never lapses while the provider works; if this process dies, it lapses as on_expiry says.
+// The call is settled with what the provider billed (the implementation's UsageMeter), also
+// when the call failed after some of its requests were billed; only a call that billed
+// nothing is released.
+//
 //   mock / local: the named implementation, never reserved (free).
 //   real:   the real one only. Breaker open → kUnavailable "SERVICE_UNAVAILABLE" (retryable,
 //           retry_after = until the half-open probe); budget → the ledger's kBudgetExceeded
@@ -26,6 +32,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "ledger/ledger.h"
+#include "ledger/reservation_keeper.h"
 #include "services/parser.h"
 #include "services/router/circuit_breaker.h"
 #include "services/router/service_mode.h"
@@ -84,6 +91,10 @@ class ServiceRoute {
     std::string fallback;                   // implementation name for hybrid ("local" or "mock")
     BreakerOptions breaker;
     BreakerSink on_breaker;  // optional: hears every state change of the breaker
+    // What the ledger does with a real call's reservation if this process dies during it.
+    OnExpiry on_expiry = OnExpiry::kRelease;
+    // Keeps reservations of calls in progress alive (optional; not owned).
+    ReservationKeeper* keeper = nullptr;
   };
   // ledger may be null (no budgets: real calls are not reserved); clock must outlive this.
   ServiceRoute(Options options, const Clock* clock, Ledger* ledger, DecisionSink sink);
@@ -110,10 +121,11 @@ class ServiceRoute {
   };
   Result<Admission> Admit(const CallContext& ctx, ServiceMode mode, int64_t estimate_nanos);
 
-  // After a real call: settles with `usage` (when ok) or releases, and tells the breaker.
-  // Returns true when hybrid mode should now serve the call from the fallback.
+  // After a real call: settles with `billed` (what the provider billed, the call ok or
+  // not) or, when unset (nothing billed), releases; tells the breaker. Returns true when
+  // hybrid mode should now serve the call from the fallback.
   bool Complete(const Admission& admission, const CallContext& ctx, const Status& outcome,
-                const Usage& usage);
+                const std::optional<Usage>& billed);
 
   // Records which implementation served a call that ran under `mode` (log line + sink).
   void Record(const CallContext& ctx, ServiceMode mode, const std::string& implementation,

@@ -75,13 +75,18 @@ Result<std::unique_ptr<ServiceRouter>> ServiceRouter::Create(RouterOptions optio
   std::unique_ptr<ServiceRouter> r(new ServiceRouter());
   r->options_ = std::move(options);
   r->impls_ = std::move(impls);
+  // If this process dies during a call: a parse's retry resumes the recorded LlamaParse job
+  // and settles the pages it reports, so its reservation is released; an embeddings request
+  // may have been billed and its retry pays again, so its estimate is charged.
   r->parse_route_ = std::make_unique<ServiceRoute>(
       ServiceRoute::Options{"parse", r->options_.parse_mode, FallbackName(r->impls_.parsers),
-                            r->options_.breaker, r->options_.on_breaker},
+                            r->options_.breaker, r->options_.on_breaker, OnExpiry::kRelease,
+                            r->options_.keeper},
       clock, ledger, sink);
   r->embed_route_ = std::make_unique<ServiceRoute>(
       ServiceRoute::Options{"embed", r->options_.embed_mode, FallbackName(r->impls_.embedders),
-                            r->options_.breaker, r->options_.on_breaker},
+                            r->options_.breaker, r->options_.on_breaker, OnExpiry::kCharge,
+                            r->options_.keeper},
       clock, ledger, sink);
   r->parser_ =
       std::make_unique<RoutedParser>(r->parse_route_.get(), BuildLanes(r->impls_.parsers, true),

@@ -38,6 +38,8 @@ struct RouterOptions {
   // Defaults: EstimateTokens summed over the texts; CountPdfPages of the file.
   TokenCounter count_tokens;
   PageCounter count_pages;
+  // Keeps the reservations of calls in progress alive (optional; not owned).
+  ReservationKeeper* keeper = nullptr;
 };
 
 // A service whose real implementation is registered, for the HealthProber.
