@@ -266,6 +266,12 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   if (s.ok()) s = ReadLedgerOptions(env, &c.ledger);
   if (s.ok()) s = ReadPrices(env, c.llamaparse_tier, c.openai_embed_model, &c.ledger.prices);
   if (s.ok()) s = ReadInt(env, "OPENAI_EMBED_DIMENSIONS", 1, 65'536, &c.openai_embed_dimensions);
+  if (s.ok() && c.openai_embed_dimensions > 0 && c.openai_embed_model == "text-embedding-ada-002") {
+    // OpenAI answers every request 400 when ada-002 is sent `dimensions`: refuse it now.
+    s = Status::InvalidArgument("BAD_CONFIG",
+                                "OPENAI_EMBED_DIMENSIONS is not supported by "
+                                "text-embedding-ada-002 (only text-embedding-3 models take it)");
+  }
   if (s.ok()) s = ReadAlertOptions(env, &c.alerts);
   if (s.ok()) {
     s = ReadInt<int64_t>(env, "LLAMAPARSE_JOB_TIMEOUT_MS", 1'000, 86'400'000,

@@ -172,6 +172,16 @@ TEST(Config, PricesComeFromTheOneTableForTheConfiguredTierAndModel) {
       "BAD_CONFIG");  // rounds to $0
 }
 
+// ada-002 refuses `dimensions` on every request: refused at start-up instead.
+TEST(Config, AdaTakesNoDimensions) {
+  auto ada_dims = LoadConfig(FakeEnv(
+      {{"OPENAI_EMBED_MODEL", "text-embedding-ada-002"}, {"OPENAI_EMBED_DIMENSIONS", "512"}}));
+  ASSERT_FALSE(ada_dims.ok());
+  EXPECT_EQ(ada_dims.status().code(), "BAD_CONFIG");
+  EXPECT_NE(ada_dims.status().message().find("OPENAI_EMBED_DIMENSIONS"), std::string::npos);
+  EXPECT_TRUE(LoadConfig(FakeEnv({{"OPENAI_EMBED_DIMENSIONS", "512"}})).ok());  // 3-small
+}
+
 TEST(Config, ReservationTimeout) {
   auto c = LoadConfig(FakeEnv({}));
   ASSERT_TRUE(c.ok());

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <limits>
 #include <unordered_map>
 
@@ -28,33 +27,15 @@ int NativeDimensions(std::string_view model) {
 
 Status ConfigError(const std::string& why) { return Status::InvalidArgument("OPENAI_CONFIG", why); }
 
-std::optional<int64_t> HeaderInt(const http::HttpResponse& r, std::string_view name) {
-  auto v = r.Header(name);
-  if (!v) return std::nullopt;
-  int64_t n = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || p != v->data() + v->size()) return std::nullopt;
-  return n;
-}
-
 // How long to pause before a wave of `requests` requests carrying `tokens` tokens, given
-// the rate-limit headers of the last answers (the lowest remaining budget counts).
+// the rate-limit headers of the last answers (the lowest remaining budget counts): long
+// enough for the wave to fit, not until the limits are full again.
 int64_t ThrottleDelayMs(const std::vector<http::HttpResponse>& last, size_t requests,
                         int64_t tokens) {
   int64_t delay = 0;
   for (const auto& r : last) {
-    auto rem_req = HeaderInt(r, "x-ratelimit-remaining-requests");
-    auto rem_tok = HeaderInt(r, "x-ratelimit-remaining-tokens");
-    if (rem_req && *rem_req < static_cast<int64_t>(requests)) {
-      if (auto reset = r.Header("x-ratelimit-reset-requests")) {
-        delay = std::max(delay, http::ParseDurationMs(*reset).value_or(0));
-      }
-    }
-    if (rem_tok && *rem_tok < tokens) {
-      if (auto reset = r.Header("x-ratelimit-reset-tokens")) {
-        delay = std::max(delay, http::ParseDurationMs(*reset).value_or(0));
-      }
-    }
+    delay = std::max({delay, http::RateLimitWaitMs(r, "requests", static_cast<int64_t>(requests)),
+                      http::RateLimitWaitMs(r, "tokens", tokens)});
   }
   return delay;
 }
@@ -176,6 +157,9 @@ Result<std::unique_ptr<OpenAiEmbedder>> OpenAiEmbedder::Create(OpenAiEmbedderCon
   const int native = NativeDimensions(config.model);
   if (config.dimensions && (*config.dimensions < 1 || (native && *config.dimensions > native))) {
     return ConfigError("OPENAI_EMBED_DIMENSIONS is out of range for " + config.model);
+  }
+  if (config.dimensions && config.model == "text-embedding-ada-002") {
+    return ConfigError("text-embedding-ada-002 takes no OPENAI_EMBED_DIMENSIONS");
   }
   if (!config.dimensions && native == 0) {
     return ConfigError("unknown model '" + config.model + "': set OPENAI_EMBED_DIMENSIONS");

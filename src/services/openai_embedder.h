@@ -3,10 +3,10 @@
 // One Embed call: counts tokens with the exact cl100k tokenizer, truncates inputs over 8192
 // tokens at a token boundary (reported in EmbedOutput::truncated_inputs and a log line),
 // packs the inputs into the fewest requests within 2048 inputs / 300,000 tokens, sends them
-// max_in_flight at a time (pausing for the reset when x-ratelimit-remaining-* says the next
-// wave would not fit), asks for base64 vectors and checks every one (count, index,
-// dimensions, finite values) before anything is returned: a result is all vectors or an
-// error, never a partial or made-up one.
+// max_in_flight at a time (pausing, when x-ratelimit-remaining-* says the next wave would
+// not fit, until it would: http::RateLimitWaitMs), asks for base64 vectors and checks every one
+// (count, index, dimensions, finite values) before anything is returned: a result is all vectors or
+// an error, never a partial or made-up one.
 //
 // Billing (CallContext::billed): every exchange adds what OpenAI billed for it — the usage of
 // each answer accepted, our own token count for a 200 whose body was unusable or for an
@@ -24,6 +24,10 @@
 //     UPSTREAM_AUTH (kUpstream, 403, or 401 of the last key: fix the keys),
 //     PROVIDER_KEYS_EXHAUSTED (kUnavailable: no key left in rotation), UPSTREAM_BAD_REQUEST
 //     (kUpstream, 400/404/422), EMBED_EMPTY_INPUT (kInvalidArgument: OpenAI rejects empty strings).
+//   x-should-retry (as the official SDK): "false" makes any answer's error final, "true"
+//   makes a 4xx other than 401/403/insufficient_quota retryable (UPSTREAM_UNAVAILABLE).
+//   Retry-After(-ms) waits are capped at 120 s; x-ratelimit-reset-* is never waited out
+//   for one request.
 // Thread-safe: workers call Embed concurrently.
 #pragma once
 
@@ -69,7 +73,8 @@ struct OpenAiEmbedderDeps {
 class OpenAiEmbedder final : public Embedder {
  public:
   // kInvalidArgument "OPENAI_CONFIG": missing key, base URL not http(s), unknown model
-  // without dimensions, dimensions out of range.
+  // without dimensions, dimensions out of range or for text-embedding-ada-002 (which
+  // refuses the parameter).
   static Result<std::unique_ptr<OpenAiEmbedder>> Create(OpenAiEmbedderConfig config,
                                                         OpenAiEmbedderDeps deps = {});
   ~OpenAiEmbedder() override;

@@ -72,11 +72,19 @@ Status ClassifyResponse(const http::HttpResponse& response, std::string_view api
   if (status == 429 && (info.code == "insufficient_quota" || info.type == "insufficient_quota")) {
     return Status::Error(Kind::kBudgetExceeded, "UPSTREAM_QUOTA", what);
   }
-  if (status == 429) return Status::Error(Kind::kRateLimited, "UPSTREAM_RATE_LIMITED", what, true);
-  if (http::IsTransientHttpStatus(status)) {
-    return Status::Error(Kind::kUnavailable, "UPSTREAM_UNAVAILABLE", what, true);
+  // The server may say whether a retry can help; the official SDK obeys it before looking
+  // at the status (openai-python _base_client.py _should_retry).
+  const auto should_retry = response.Header("x-should-retry");
+  Status s = Status::Error(Kind::kUpstream, "UPSTREAM_BAD_REQUEST", what);
+  if (status == 429) {
+    s = Status::Error(Kind::kRateLimited, "UPSTREAM_RATE_LIMITED", what, true);
+  } else if (http::IsTransientHttpStatus(status) || should_retry == "true") {
+    s = Status::Error(Kind::kUnavailable, "UPSTREAM_UNAVAILABLE", what, true);
   }
-  return Status::Error(Kind::kUpstream, "UPSTREAM_BAD_REQUEST", what);
+  if (should_retry == "false" && s.retryable()) {
+    return Status::Error(s.kind(), s.code(), s.message() + " (x-should-retry: false)");
+  }
+  return s;
 }
 
 }  // namespace ingestd::openai

@@ -160,7 +160,9 @@ INSTANTIATE_TEST_SUITE_P(
         RetryCase{"RateLimitRetryAfter", {EmbedFault::kRateLimit, "2", "", ""}, 2'000},
         RetryCase{"RateLimitRetryAfterMs", {EmbedFault::kRateLimit, "", "750", ""}, 750},
         RetryCase{"RateLimitRetryAfterMsBelowBackoff", {EmbedFault::kRateLimit, "", "20", ""}, 100},
-        RetryCase{"RateLimitReset", {EmbedFault::kRateLimit, "", "", "1.5s"}, 1'500},
+        // x-ratelimit-reset-* says when the limit is full again, not when one request fits.
+        RetryCase{"RateLimitResetIsNoHint", {EmbedFault::kRateLimit, "", "", "1.5s"}, 100},
+        RetryCase{"RateLimitResetOfMinutesIsNoHint", {EmbedFault::kRateLimit, "", "", "6m0s"}, 100},
         RetryCase{"ServerError", {EmbedFault::kServerError, "", "", ""}, 100},
         RetryCase{"Unavailable", {EmbedFault::kUnavailable, "", "", ""}, 100},
         RetryCase{"Hang", {EmbedFault::kHang, "", "", ""}, 100},
@@ -183,15 +185,40 @@ TEST_F(OpenAiEmbedderTest, PersistentFaultGivesUpWithARetryHintAndNoVectors) {
   EXPECT_EQ(server.requests().size(), 4u);
 }
 
-TEST_F(OpenAiEmbedderTest, LongRateLimitResetIsHandedToTheWorker) {
-  server.PushFaults({{EmbedFault::kRateLimit, "", "", "6m0s"}});
+TEST_F(OpenAiEmbedderTest, LongRetryAfterIsCappedAtTwoMinutesAndHandedToTheWorker) {
+  server.PushFaults({{EmbedFault::kRateLimit, "3600", "", "6m0s"}});
   auto out = Embed(texts);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), "UPSTREAM_RATE_LIMITED");
   EXPECT_EQ(out.status().kind(), Kind::kRateLimited);
   EXPECT_TRUE(out.status().retryable());
-  EXPECT_EQ(out.status().retry_after_ms(), 360'000);
+  EXPECT_EQ(out.status().retry_after_ms(), 120'000);
   EXPECT_TRUE(env.sleeps().empty());
+}
+
+TEST_F(OpenAiEmbedderTest, ShouldRetryFalseIsFinal) {
+  FakeOpenAiServer refusing({.should_retry = "false"});
+  config.base_url = refusing.base_url();
+  refusing.PushFault(EmbedFault::kServerError);
+  auto out = Embed(texts);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_UNAVAILABLE");
+  EXPECT_FALSE(out.status().retryable());
+  EXPECT_EQ(refusing.requests().size(), 1u);
+  EXPECT_TRUE(env.sleeps().empty());
+}
+
+TEST_F(OpenAiEmbedderTest, ShouldRetryTrueRetriesABadRequest) {
+  FakeOpenAiServer insisting({.should_retry = "true"});
+  config.base_url = insisting.base_url();
+  config.model = "text-embedding-unknown";  // answered 404 model_not_found
+  config.dimensions = 8;
+  auto out = Embed(texts);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_UNAVAILABLE");
+  EXPECT_TRUE(out.status().retryable());
+  EXPECT_EQ(insisting.requests().size(), 4u);
+  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{100, 200, 400}));
 }
 
 TEST_F(OpenAiEmbedderTest, QuotaIsNotRetried) {
@@ -236,8 +263,9 @@ TEST_F(OpenAiEmbedderTest, OnlyTheFailedRequestOfAWaveIsResent) {
   EXPECT_EQ(server.requests().size(), 4u);
 }
 
-TEST(OpenAiEmbedderThrottle, WaitsForTheResetWhenTheNextWaveWouldNotFit) {
-  FakeOpenAiServer server({.remaining_requests = 1, .reset_requests = "250ms"});
+TEST(OpenAiEmbedderThrottle, WaitsUntilTheNextWaveFitsNotForTheFullReset) {
+  FakeOpenAiServer server(
+      {.limit_requests = 3, .remaining_requests = 1, .reset_requests = "250ms"});
   http::CurlHttpClient client;
   http::FakeRetryEnv env;
   FakeClock clock;
@@ -252,8 +280,9 @@ TEST(OpenAiEmbedderThrottle, WaitsForTheResetWhenTheNextWaveWouldNotFit) {
   auto out = (*e)->Embed(many, {});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(server.requests().size(), 4u);
-  // Two waves of two requests; the first left 1 request of budget, so the second waited.
-  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{250}));
+  // Two waves of two requests; the first left 1 of 3 requests, and the limit is full again
+  // in 250 ms: the one more request the second wave needs is back in half of that.
+  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{125}));
 }
 
 TEST_F(OpenAiEmbedderTest, ConfigIsValidated) {
@@ -268,6 +297,10 @@ TEST_F(OpenAiEmbedderTest, ConfigIsValidated) {
   config.dimensions.reset();
   config.model = "my-own-model";
   EXPECT_FALSE(OpenAiEmbedder::Create(config).ok());
+  config.model = "text-embedding-ada-002";  // OpenAI refuses `dimensions` for it
+  EXPECT_TRUE(OpenAiEmbedder::Create(config).ok());
+  config.dimensions = 512;
+  EXPECT_EQ(OpenAiEmbedder::Create(config).status().code(), "OPENAI_CONFIG");
 }
 
 TEST(PackRequests, FirstFitWithinBothLimits) {

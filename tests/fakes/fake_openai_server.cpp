@@ -60,6 +60,9 @@ struct FakeOpenAiServer::Impl {
     }
     bool slow = false;
     FakeReply reply = Handle(req, log_index, &slow);
+    if (reply.status >= 400 && !options.should_retry.empty()) {
+      reply.headers.emplace_back("x-should-retry", options.should_retry);
+    }
     const bool billed =
         req.target == "/v1/embeddings" && reply.status == 200 && reply.action != FakeReply::kHang;
     std::function<void(int)> hook;
@@ -109,7 +112,7 @@ struct FakeOpenAiServer::Impl {
     ++request_seq;
     return {{"x-request-id", "req_" + Sha256Hex(std::to_string(request_seq)).substr(0, 24)},
             {"openai-processing-ms", std::to_string(options.latency_ms)},
-            {"x-ratelimit-limit-requests", "10000"},
+            {"x-ratelimit-limit-requests", std::to_string(options.limit_requests)},
             {"x-ratelimit-remaining-requests", std::to_string(options.remaining_requests)},
             {"x-ratelimit-reset-requests", options.reset_requests},
             {"x-ratelimit-limit-tokens", "10000000"},

@@ -14,6 +14,13 @@
 // (https://platform.openai.com/docs/api-reference/embeddings/object; openai/openai-python
 // src/openai/types/create_embedding_response.py: Usage.prompt_tokens). billed_tokens() sums
 // what the fake billed.
+//
+// Retry headers as the official SDK reads them (openai/openai-python @e43b422,
+// src/openai/_base_client.py: _parse_retry_after_header, _should_retry, _constants.py
+// MAX_RETRY_AFTER_DELAY = 120 s): retry-after-ms before retry-after, and x-should-retry
+// "true"/"false" obeyed before the status. x-ratelimit-reset-* is "the time until the rate
+// limit resets to its initial state" (https://platform.openai.com/docs/guides/rate-limits
+// "Rate limits in headers"), sent with x-ratelimit-limit-* and x-ratelimit-remaining-*.
 #pragma once
 
 #include <cstdint>
@@ -59,9 +66,11 @@ struct FakeOpenAiOptions {
   int64_t hang_ms = 5'000;   // how long kHang stalls (or until the server stops)
   bool reverse_data = true;  // answer `data` in reverse order: clients must map by index
   // What successful answers report as the request budget left and its reset.
+  int64_t limit_requests = 10000;
   int64_t remaining_requests = 9999;
   std::string reset_requests = "6ms";
-  int port = 0;  // 0: a free loopback port
+  std::string should_retry;  // when set, sent as x-should-retry on every error answer
+  int port = 0;              // 0: a free loopback port
 };
 
 struct LoggedRequest {

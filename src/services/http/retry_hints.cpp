@@ -24,15 +24,10 @@ std::optional<int64_t> ToMs(double ms) {
   return static_cast<int64_t>(std::ceil(ms));
 }
 
-std::optional<int64_t> ResetHint(const HttpResponse& r, std::string_view kind) {
-  const std::string suffix(kind);
-  auto reset = r.Header("x-ratelimit-reset-" + suffix);
-  if (!reset) return std::nullopt;
-  if (auto remaining = r.Header("x-ratelimit-remaining-" + suffix)) {
-    auto n = ParseNumber(*remaining);
-    if (n && *n > 0) return std::nullopt;  // this budget is not what ran out
-  }
-  return ParseDurationMs(*reset);
+std::optional<double> Header(const HttpResponse& r, std::string_view prefix,
+                             std::string_view kind) {
+  auto v = r.Header(std::string(prefix) + std::string(kind));
+  return v ? ParseNumber(*v) : std::nullopt;
 }
 
 }  // namespace
@@ -78,21 +73,30 @@ std::optional<int64_t> ParseDurationMs(std::string_view text) {
 }
 
 std::optional<int64_t> SuggestedRetryDelayMs(const HttpResponse& response, int64_t now_ms) {
+  std::optional<int64_t> hint;
   if (auto ms = response.Header("retry-after-ms")) {
-    if (auto v = ParseNumber(*ms)) return ToMs(*v);
+    if (auto v = ParseNumber(*ms)) hint = ToMs(*v);
   }
-  if (auto after = response.Header("retry-after")) {
-    if (auto seconds = ParseNumber(*after)) return ToMs(*seconds * 1000);
-    const std::string date(*after);
-    if (time_t at = curl_getdate(date.c_str(), nullptr); at >= 0) {
-      return std::max<int64_t>(0, static_cast<int64_t>(at) * 1000 - now_ms);
+  if (auto after = response.Header("retry-after"); !hint && after) {
+    if (auto seconds = ParseNumber(*after)) {
+      hint = ToMs(*seconds * 1000);
+    } else if (time_t at = curl_getdate(std::string(*after).c_str(), nullptr); at >= 0) {
+      hint = std::max<int64_t>(0, static_cast<int64_t>(at) * 1000 - now_ms);
     }
   }
-  std::optional<int64_t> hint;
-  for (std::string_view kind : {"requests", "tokens"}) {
-    if (auto h = ResetHint(response, kind)) hint = std::max(hint.value_or(0), *h);
-  }
+  if (hint) hint = std::min(*hint, kMaxServerHintMs);
   return hint;
+}
+
+int64_t RateLimitWaitMs(const HttpResponse& response, std::string_view kind, int64_t need) {
+  const auto limit = Header(response, "x-ratelimit-limit-", kind);
+  const auto remaining = Header(response, "x-ratelimit-remaining-", kind);
+  auto reset_text = response.Header("x-ratelimit-reset-" + std::string(kind));
+  if (!limit || !remaining || !reset_text || *remaining >= static_cast<double>(need)) return 0;
+  const auto reset = ParseDurationMs(*reset_text);
+  if (!reset || *limit <= *remaining) return 0;
+  const double missing = std::min(static_cast<double>(need), *limit) - *remaining;
+  return ToMs(static_cast<double>(*reset) * missing / (*limit - *remaining)).value_or(0);
 }
 
 }  // namespace ingestd::http

@@ -14,11 +14,21 @@ namespace ingestd::http {
 // nullopt when malformed or negative.
 std::optional<int64_t> ParseDurationMs(std::string_view text);
 
-// The delay a response asks for before the next attempt, by precedence:
-//   retry-after-ms (milliseconds), retry-after (seconds, or an HTTP date relative to
-//   now_ms), then the largest x-ratelimit-reset-{requests,tokens} whose matching
-//   x-ratelimit-remaining-* is 0 or absent.
-// nullopt when the response carries no usable hint.
+// The longest server hint we honour, as OpenAI's own SDK does (MAX_RETRY_AFTER_DELAY).
+inline constexpr int64_t kMaxServerHintMs = 120'000;
+
+// The delay a response asks for before the next attempt: retry-after-ms (milliseconds),
+// else retry-after (seconds, or an HTTP date relative to now_ms); at most kMaxServerHintMs.
+// x-ratelimit-reset-* is not a hint: it is the time until the limit is back to its full
+// value, not until one more request fits (see RateLimitWaitMs). nullopt when the response
+// carries no usable hint.
 std::optional<int64_t> SuggestedRetryDelayMs(const HttpResponse& response, int64_t now_ms);
+
+// How long until `need` more units of an OpenAI limit (`kind` "requests" or "tokens") are
+// free, from the answer's x-ratelimit-{limit,remaining,reset}-<kind>. The limit refills
+// steadily and reset is the time until it is full again, so (need - remaining) units come
+// back in reset * (need - remaining) / (limit - remaining). 0 when they fit now, and when
+// the headers do not say (a 429 then backs off).
+int64_t RateLimitWaitMs(const HttpResponse& response, std::string_view kind, int64_t need);
 
 }  // namespace ingestd::http

@@ -42,22 +42,47 @@ TEST(SuggestedRetryDelayMs, HttpDateIsRelativeToNow) {
       0);
 }
 
-TEST(SuggestedRetryDelayMs, RateLimitResetOfTheExhaustedBudget) {
+TEST(SuggestedRetryDelayMs, RateLimitResetIsNotAHint) {
+  // x-ratelimit-reset-* is when the limit is full again, not when one request fits.
   EXPECT_EQ(SuggestedRetryDelayMs(With({{"x-ratelimit-remaining-requests", "0"},
-                                        {"x-ratelimit-reset-requests", "1.5s"},
-                                        {"x-ratelimit-remaining-tokens", "90000"},
-                                        {"x-ratelimit-reset-tokens", "6m0s"}}),
-                                  0),
-            1'500);
-  EXPECT_EQ(
-      SuggestedRetryDelayMs(
-          With({{"x-ratelimit-reset-requests", "12ms"}, {"x-ratelimit-reset-tokens", "3s"}}), 0),
-      3'000);
-  EXPECT_EQ(SuggestedRetryDelayMs(With({{"x-ratelimit-remaining-requests", "10"},
-                                        {"x-ratelimit-reset-requests", "1s"}}),
+                                        {"x-ratelimit-reset-requests", "6m0s"},
+                                        {"x-ratelimit-remaining-tokens", "0"},
+                                        {"x-ratelimit-reset-tokens", "1.5s"}}),
                                   0),
             std::nullopt);
+  EXPECT_EQ(SuggestedRetryDelayMs(With({{"retry-after", "2"},
+                                        {"x-ratelimit-remaining-requests", "0"},
+                                        {"x-ratelimit-reset-requests", "6m0s"}}),
+                                  0),
+            2'000);
   EXPECT_EQ(SuggestedRetryDelayMs(With({}), 0), std::nullopt);
+}
+
+TEST(SuggestedRetryDelayMs, ServerHintsAreCappedAtTwoMinutes) {
+  EXPECT_EQ(SuggestedRetryDelayMs(With({{"retry-after", "3600"}}), 0), kMaxServerHintMs);
+  EXPECT_EQ(SuggestedRetryDelayMs(With({{"retry-after-ms", "600000"}}), 0), kMaxServerHintMs);
+  const int64_t now = 1445412480000 - 86'400'000;  // a day before the date below
+  EXPECT_EQ(SuggestedRetryDelayMs(With({{"retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"}}), now),
+            kMaxServerHintMs);
+  EXPECT_EQ(SuggestedRetryDelayMs(With({{"retry-after", "120"}}), 0), 120'000);
+}
+
+TEST(RateLimitWaitMs, TimeUntilTheNeededShareHasRefilled) {
+  const HttpResponse r = With({{"x-ratelimit-limit-requests", "3000"},
+                               {"x-ratelimit-remaining-requests", "0"},
+                               {"x-ratelimit-reset-requests", "60s"},
+                               {"x-ratelimit-limit-tokens", "1000000"},
+                               {"x-ratelimit-remaining-tokens", "500000"},
+                               {"x-ratelimit-reset-tokens", "30s"}});
+  EXPECT_EQ(RateLimitWaitMs(r, "requests", 1), 20);         // 60 s / 3000 per request
+  EXPECT_EQ(RateLimitWaitMs(r, "requests", 3000), 60'000);  // the whole limit
+  EXPECT_EQ(RateLimitWaitMs(r, "requests", 9000), 60'000);  // never more than the reset
+  EXPECT_EQ(RateLimitWaitMs(r, "tokens", 400'000), 0);      // fits now
+  EXPECT_EQ(RateLimitWaitMs(r, "tokens", 600'000), 6'000);  // 100k of 500k missing: 1/5
+  EXPECT_EQ(RateLimitWaitMs(With({{"x-ratelimit-remaining-requests", "0"},
+                                  {"x-ratelimit-reset-requests", "6m0s"}}),
+                            "requests", 1),
+            0);  // no limit header: nothing to go by
 }
 
 }  // namespace

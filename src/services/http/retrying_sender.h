@@ -1,6 +1,6 @@
 // SendWithRetry: sends a set of requests, several in flight, and retries the ones that fail
 // transiently, with exponential backoff and jitter (core/backoff.h) that honours the
-// provider's Retry-After / x-ratelimit-reset-* hints.
+// provider's Retry-After / retry-after-ms hints (retry_hints.h).
 #pragma once
 
 #include <cstdint>

@@ -88,8 +88,8 @@ TEST_F(RetryingSenderTest, HonoursRetryAfterAndRetryAfterMs) {
        Resp(429, {{"x-ratelimit-remaining-tokens", "0"}, {"x-ratelimit-reset-tokens", "1.5s"}}),
        Resp(200)});
   ASSERT_TRUE(Send({"a"}).ok());
-  // max(backoff, hint): 2000 > 100; 200 > 30; 1500 > 400.
-  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{2'000, 200, 1'500}));
+  // max(backoff, hint): 2000 > 100; 200 > 30; the reset of a limit is no hint: 400.
+  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{2'000, 200, 400}));
 }
 
 TEST_F(RetryingSenderTest, OnlyFailedRequestsAreResent) {
@@ -131,12 +131,28 @@ TEST_F(RetryingSenderTest, AttemptCapReturnsRetryableErrorWithNextDelay) {
 }
 
 TEST_F(RetryingSenderTest, HintBeyondTheCapIsHandedBackNotSlept) {
-  client.Script("a", {Resp(429, {{"x-ratelimit-remaining-requests", "0"},
-                                 {"x-ratelimit-reset-requests", "6m0s"}})});
+  client.Script("a", {Resp(429, {{"retry-after", "60"}})});
   auto r = Send({"a"});
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(env.sleeps().empty());
-  EXPECT_EQ(r.status().retry_after_ms(), 360'000);
+  EXPECT_EQ(r.status().retry_after_ms(), 60'000);
+}
+
+TEST_F(RetryingSenderTest, ALongServerHintIsCappedAtTwoMinutes) {
+  client.Script("a", {Resp(503, {{"retry-after", "86400"}})});
+  auto r = Send({"a"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(env.sleeps().empty());
+  EXPECT_EQ(r.status().retry_after_ms(), 120'000);
+}
+
+TEST_F(RetryingSenderTest, AFullResetIsNotWaitedOutForOneRequest) {
+  client.Script(
+      "a",
+      {Resp(429, {{"x-ratelimit-remaining-requests", "0"}, {"x-ratelimit-reset-requests", "6m0s"}}),
+       Resp(200)});
+  ASSERT_TRUE(Send({"a"}).ok());
+  EXPECT_EQ(env.sleeps(), (std::vector<int64_t>{100}));
 }
 
 TEST_F(RetryingSenderTest, TotalWaitBudget) {
