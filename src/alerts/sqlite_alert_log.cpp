@@ -76,10 +76,7 @@ Result<std::vector<Alert>> SqliteAlertLog::Recent(const AlertQuery& q) {
   if (!sel.ok()) return sel.status();
   sel->Bind(1, q.since_ms).Bind(2, q.kind).Bind(3, q.limit);
   std::vector<Alert> out;
-  for (;;) {
-    auto row = sel->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
+  Status rows = sel->ForEachRow([&] {
     Alert a;
     a.id = sel->Text(0);
     a.at_ms = sel->Int(1);
@@ -87,7 +84,9 @@ Result<std::vector<Alert>> SqliteAlertLog::Recent(const AlertQuery& q) {
     auto body = nlohmann::json::parse(sel->Text(3), nullptr, /*allow_exceptions=*/false);
     if (body.is_object()) FromFields(body, &a);
     out.push_back(std::move(a));
-  }
+  });
+  if (!rows.ok()) return rows;
+  return out;
 }
 
 }  // namespace ingestd

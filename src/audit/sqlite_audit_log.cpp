@@ -144,12 +144,8 @@ Result<AuditPage> SqliteAuditLog::Query(const AuditQuery& query) {
   if (!sel.ok()) return sel.status();
   BindFilter(*sel, f);
   sel->Bind(10, query.limit).Bind(11, query.offset);
-  for (;;) {
-    auto row = sel->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    page.records.push_back(ReadRecord(*sel));
-  }
+  Status rows = sel->ForEachRow([&] { page.records.push_back(ReadRecord(*sel)); });
+  if (!rows.ok()) return rows;
   auto totals = conn_->Prepare(kTotals);
   if (!totals.ok()) return totals.status();
   BindFilter(*totals, f);

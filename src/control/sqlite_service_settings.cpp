@@ -63,12 +63,10 @@ Result<std::vector<ModeSetting>> SqliteServiceSettings::Modes() {
   auto sel = conn_->Prepare(kSelectModes);
   if (!sel.ok()) return sel.status();
   std::vector<ModeSetting> modes;
-  for (;;) {
-    auto row = sel->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  Status rows = sel->ForEachRow([&] {
     modes.push_back({sel->Text(0), sel->Text(1), sel->Text(2), sel->Int(3)});
-  }
+  });
+  if (!rows.ok()) return rows;
   return modes;
 }
 
@@ -113,13 +111,11 @@ Result<std::vector<ModeChange>> SqliteServiceSettings::History(int limit, int of
   if (!sel.ok()) return sel.status();
   sel->Bind(1, limit).Bind(2, offset);
   std::vector<ModeChange> changes;
-  for (;;) {
-    auto row = sel->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  Status rows = sel->ForEachRow([&] {
     changes.push_back({sel->Int(0), sel->Text(1), sel->Text(2), sel->Text(3), sel->Text(4),
                        sel->Text(5), sel->Int(6)});
-  }
+  });
+  if (!rows.ok()) return rows;
   return changes;
 }
 

@@ -47,6 +47,16 @@ class Stmt {
   Result<bool> Step();
   // Runs a statement that returns no rows (or whose rows are ignored) to completion.
   Status Run();
+  // Steps through every row, calling on_row() while the row's columns are readable.
+  template <typename F>
+  Status ForEachRow(F&& on_row) {
+    for (;;) {
+      Result<bool> row = Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return {};
+      on_row();
+    }
+  }
 
   // Columns are 0-based, as in sqlite3_column_*.
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }

@@ -89,12 +89,8 @@ Result<Reservation> SqliteLedger::Reserve(const ReserveRequest& r) {
       if (!sel.ok()) return sel.status();
       sel->Bind(1, keys);
       std::vector<LockedWindow> locked;
-      for (;;) {
-        auto row = sel->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
-        locked.push_back({sel->Text(7), ReadWindow(*sel)});
-      }
+      Status rows = sel->ForEachRow([&] { locked.push_back({sel->Text(7), ReadWindow(*sel)}); });
+      if (!rows.ok()) return rows;
       Refusal refusal = Refuse(options_, r, locked, now);
       for (size_t i = 0; i < refusal.alerts.size(); ++i) {
         bool inserted = false;
@@ -200,13 +196,11 @@ Status SqliteLedger::Finish(const std::string& id, const Usage* actual,
       auto sel = conn_->Prepare(ledger_sql::kSelectOverruns);
       if (!sel.ok()) return sel.status();
       sel->Bind(1, id);
-      for (;;) {
-        auto row = sel->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
+      Status rows = sel->ForEachRow([&] {
         over.over.push_back(
             {sel->Text(0), sel->Text(1), sel->Int(2), 0, sel->Int(4), sel->Int(3), 0});
-      }
+      });
+      if (!rows.ok()) return rows;
       for (const LedgerAlert& a : OverrunAlerts(over)) {
         if (s = InsertAlert(a, nullptr, now, nullptr); !s.ok()) return s;
         alerts->push_back(a);
@@ -272,10 +266,7 @@ Status SqliteLedger::RaiseThresholdAlerts(const std::string& id, const std::stri
     auto sel = conn_->Prepare(ledger_sql::kSelectCrossings);
     if (!sel.ok()) return sel.status();
     sel->Bind(1, id);
-    for (;;) {
-      auto row = sel->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
+    Status rows = sel->ForEachRow([&] {
       const int64_t spent = sel->Int(4), limit = sel->Int(5);
       for (const auto& [kind, pct] : kThresholds) {
         if (spent * 100 < limit * pct) break;
@@ -283,7 +274,8 @@ Status SqliteLedger::RaiseThresholdAlerts(const std::string& id, const std::stri
             {sel->Text(0),
              {kind, sel->Text(1), sel->Text(2), sel->Int(3), spent, limit, id, job, correlation}});
       }
-    }
+    });
+    if (!rows.ok()) return rows;
   }
   for (const auto& [key, a] : crossed) {
     bool inserted = false;
@@ -311,12 +303,10 @@ Result<int64_t> SqliteLedger::SweepExpired() {
     auto sel = conn_->Prepare(ledger_sql::kSelectExpired);
     if (!sel.ok()) return sel.status();
     sel->Bind(1, now);
-    for (;;) {
-      auto row = sel->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
+    Status rows = sel->ForEachRow([&] {
       expired.push_back({sel->Text(0), ParseOnExpiry(sel->Text(1))});
-    }
+    });
+    if (!rows.ok()) return rows;
   }
   auto lapsed = LapseEach(expired, [&](const Expired& e) { return Lapse(e, now); });
   if (!lapsed.ok()) return lapsed;
@@ -381,12 +371,8 @@ Result<std::vector<WindowState>> SqliteLedger::CurrentWindows() {
     auto sel = conn_->Prepare(ledger_sql::kSelectCurrentWindows);
     if (!sel.ok()) return sel.status();
     sel->Bind(1, now);
-    for (;;) {
-      auto row = sel->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      out.push_back(ReadWindow(*sel));
-    }
+    Status rows = sel->ForEachRow([&] { out.push_back(ReadWindow(*sel)); });
+    if (!rows.ok()) return rows;
   }
   AddUntouchedWindows(options_, now, &out);
   return out;
@@ -407,13 +393,11 @@ Result<CostReport> SqliteLedger::Costs(const CostQuery& q) {
   auto sel = conn_->Prepare(sql);
   if (!sel.ok()) return sel.status();
   sel->Bind(1, q.from_ms).Bind(2, q.to_ms).Bind(3, q.user_id);
-  for (;;) {
-    auto row = sel->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  Status rows = sel->ForEachRow([&] {
     report.rows.push_back({by_time ? FormatRfc3339(sel->Int(0)) : sel->Text(0), sel->Int(1),
                            sel->Int(2), sel->Int(3)});
-  }
+  });
+  if (!rows.ok()) return rows;
   auto open = conn_->Prepare(ledger_sql::kOpenReservations);
   if (!open.ok()) return open.status();
   auto row = open->Step();
@@ -429,13 +413,12 @@ Result<std::vector<LedgerAlert>> SqliteLedger::RecentAlerts(int64_t since_ms) {
   if (!sel.ok()) return sel.status();
   sel->Bind(1, since_ms);
   std::vector<LedgerAlert> out;
-  for (;;) {
-    auto row = sel->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
+  Status rows = sel->ForEachRow([&] {
     out.push_back({sel->Text(0), sel->Text(1), sel->Text(2), sel->Int(3), sel->Int(4), sel->Int(5),
                    sel->Text(6), sel->Text(7), sel->Text(8)});
-  }
+  });
+  if (!rows.ok()) return rows;
+  return out;
 }
 
 }  // namespace ingestd
