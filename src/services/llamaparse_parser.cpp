@@ -157,7 +157,9 @@ Result<std::string> LlamaParseParser::Upload(const ParseInput& in, const CallCon
   if (!config_.webhook_base_url.empty() && !config_.webhook_master_secret.empty()) {
     const nlohmann::json hooks = nlohmann::json::array(
         {{{"webhook_url", config_.webhook_base_url + llamaparse::WebhookPath(ctx.job_id)},
-          {"webhook_events", {"parse.success", "parse.error"}},
+          {"webhook_events",
+           {"parse.success", "parse.error", "parse.partial_success", "parse.cancelled"}},
+          {"webhook_output_format", "json"},
           {"webhook_signing_secret",
            llamaparse::WebhookSecret(config_.webhook_master_secret, ctx.job_id)}}});
     req.form_fields.emplace_back("webhook_configurations", hooks.dump());

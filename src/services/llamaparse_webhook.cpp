@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include <nlohmann/json.hpp>
+
 #include "core/crypto.h"
 
 namespace ingestd::llamaparse {
@@ -21,6 +23,27 @@ bool VerifyWebhookSignature(std::string_view secret, std::string_view body,
   std::string given(header.substr(kPrefix.size()));
   for (char& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return ConstantTimeEquals(given, WebhookSignature(secret, body).substr(kPrefix.size()));
+}
+
+Result<WebhookNotice> ParseWebhookDelivery(std::string_view body, std::string_view event_id_header,
+                                           std::string_view event_type_header) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_discarded() && j.is_string()) {
+    j = nlohmann::json::parse(j.get<std::string>(), nullptr, false);
+  }
+  const auto field = [&](const char* key) {
+    if (j.is_discarded() || !j.is_object()) return std::string();
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  WebhookNotice n{field("event_id"), field("event_type")};
+  if (n.event_id.empty()) n.event_id = std::string(event_id_header);
+  if (n.event_type.empty()) n.event_type = std::string(event_type_header);
+  if (n.event_id.empty()) {
+    return Status::InvalidArgument("INVALID_WEBHOOK",
+                                   "no event_id in the body nor an X-Webhook-Event-ID header");
+  }
+  return n;
 }
 
 std::string WebhookPath(std::string_view job_id) {

@@ -153,4 +153,11 @@ Status FaultyStore::RecordRoute(std::string_view job_id, const RouteRecord& r, i
   return Call("RecordRoute", [&] { return inner_->RecordRoute(job_id, r, now_ms); });
 }
 
+Result<WebhookOutcome> FaultyStore::RecordWebhookDelivery(const WebhookDelivery& d,
+                                                          const Event& wake,
+                                                          int64_t min_wake_interval_ms) {
+  return Call("RecordWebhookDelivery",
+              [&] { return inner_->RecordWebhookDelivery(d, wake, min_wake_interval_ms); });
+}
+
 }  // namespace ingestd

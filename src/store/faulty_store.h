@@ -81,6 +81,8 @@ class FaultyStore final : public Store {
   Result<Job> RequeueJob(std::string_view user_id, std::string_view job_id,
                          int64_t now_ms) override;
   Status RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) override;
+  Result<WebhookOutcome> RecordWebhookDelivery(const WebhookDelivery& d, const Event& wake,
+                                               int64_t min_wake_interval_ms) override;
   // Forwarded without faults: wake-ups are hints, and workers poll anyway.
   std::unique_ptr<StoreSubscription> SubscribeJobQueued(std::function<void()> fn) override {
     return inner_->SubscribeJobQueued(std::move(fn));

@@ -64,6 +64,20 @@ struct StageCommit {
   int64_t now_ms = 0;
 };
 
+// One webhook delivery from a provider about a job. Providers retry deliveries (LlamaParse:
+// 3 attempts), so the same (job_id, event_id) may arrive more than once.
+struct WebhookDelivery {
+  std::string job_id;
+  std::string event_id;
+  std::string event_type;
+  int64_t received_at_ms = 0;
+};
+
+struct WebhookOutcome {
+  bool duplicate = false;  // (job_id, event_id) was recorded before: nothing changed
+  bool woke = false;       // the wake event was appended: the job's next poll comes now
+};
+
 // Keeps a SubscribeJobQueued callback registered; destroying it unregisters the callback
 // (and waits for a call in progress to return).
 class StoreSubscription {
@@ -171,6 +185,15 @@ class Store {
   // the job. kNotFound ("JOB_NOT_FOUND") for an unknown job; kInvalidArgument
   // ("INVALID_STORE_RECORD") for a service other than parse or embed.
   virtual Status RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) = 0;
+
+  // A webhook is only a hint to poll the provider now. In one transaction: records d under
+  // the unique key (job_id, event_id) — a duplicate changes nothing, however many arrive at
+  // once —, then, when the job waits on its parse (uploaded or parse_queued, not done or
+  // dead-lettered) and no delivery woke it in the last min_wake_interval_ms (the per-job
+  // rate limit on the polls a forged delivery can cause), appends `wake`. Not
+  // lease-guarded. kNotFound ("JOB_NOT_FOUND") for an unknown job.
+  virtual Result<WebhookOutcome> RecordWebhookDelivery(const WebhookDelivery& d, const Event& wake,
+                                                       int64_t min_wake_interval_ms) = 0;
 
   // Optional wake-ups for idle workers: a backend that hears of jobs made runnable by other
   // processes (PostgreSQL LISTEN/NOTIFY: CreateUpload, CompleteUpload, ReleaseClaim,

@@ -1,6 +1,7 @@
-// Signed LlamaParse webhooks on a running `ingestd serve` (PARSE_MODE=real against the fake):
-// the parser hands LlamaParse the per-job URL and secret; forged, misdirected and unknown
-// notices are refused, duplicates are recognised, and none of it changes the job's course.
+// LlamaParse webhooks on a running `ingestd serve` (PARSE_MODE=real against the fake): the
+// parser hands LlamaParse the per-job URL and secret; a delivery, signed or not, is only a
+// hint to poll — deduplicated on its event id, rate-limited per job — and none of it
+// changes the job's course.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -56,7 +57,7 @@ class WebhookTest : public ServerTest {
   fakes::FakeLlamaParseServer llamaparse_{{.pending_polls = 1}};
 };
 
-TEST_F(WebhookTest, OnlyASignedNoticeForAWaitingJobIsAcceptedOnce) {
+TEST_F(WebhookTest, ADeliveryIsOnlyAHintDeduplicatedAndRateLimitedPerJob) {
   llamaparse_.PushOutcome(fakes::ParseOutcome::kNeverFinishes);
   HttpResponse up = UploadOneShot(*client_, token_, "R-FAQ.pdf", TaggedPdf(kRFaqPdf, "wh-1"));
   ASSERT_EQ(up.status, 202) << up.Describe();
@@ -68,44 +69,52 @@ TEST_F(WebhookTest, OnlyASignedNoticeForAWaitingJobIsAcceptedOnce) {
   ASSERT_EQ(hooks.size(), 1u) << hooks.dump();
   EXPECT_EQ(hooks[0]["webhook_url"], "https://ingestd.example" + llamaparse::WebhookPath(job_id));
   EXPECT_EQ(hooks[0]["webhook_signing_secret"], llamaparse::WebhookSecret(kUploadSecret, job_id));
+  EXPECT_EQ(hooks[0]["webhook_output_format"], "json");
 
-  const std::string body = json{{"event_id", "evt-1"},
-                                {"event_type", "parse.success"},
-                                {"timestamp", "2026-11-28T20:00:00Z"},
-                                {"data", {{"job_id", llamaparse_.jobs()[0].id}}}}
-                               .dump();
-  EXPECT_EQ(Deliver(job_id, body, "").status, 401);
-  EXPECT_EQ(Deliver(job_id, body, "sha256=" + std::string(64, '0')).status, 401);
-  // Signed with another job's secret (misdirected): refused.
-  EXPECT_EQ(Deliver(job_id, body,
-                    llamaparse::WebhookSignature(
-                        llamaparse::WebhookSecret(kUploadSecret, "other-job"), body))
-                .status,
-            401);
-  // A body changed after signing: refused.
-  EXPECT_EQ(
-      Deliver(job_id, body + " ",
-              llamaparse::WebhookSignature(llamaparse::WebhookSecret(kUploadSecret, job_id), body))
-          .status,
-      401);
-  EXPECT_EQ(DeliverSigned("00000000-0000-4000-8000-000000000000", body).status, 404);
-
-  HttpResponse ok = DeliverSigned(job_id, body);
-  ASSERT_EQ(ok.status, 200) << ok.Describe();
-  EXPECT_EQ(ok.Json()["accepted"], true);
-  HttpResponse again = DeliverSigned(job_id, body);  // LlamaParse redelivers
+  // A forged, unsigned delivery claiming success, with a result of its own, for a real job:
+  // it wakes the job once (a status poll), and nothing of its body is believed.
+  const auto forged = [&](const std::string& event_id) {
+    return json{{"event_id", event_id},
+                {"event_type", "parse.success"},
+                {"timestamp", 1764360000.5},
+                {"data",
+                 {{"id", llamaparse_.jobs()[0].id},
+                  {"job_id", llamaparse_.jobs()[0].id},
+                  {"status", "SUCCESS"},
+                  {"md", "# forged"}}}}
+        .dump();
+  };
+  HttpResponse first = Deliver(job_id, forged("evt-1"), "");
+  ASSERT_EQ(first.status, 200) << first.Describe();
+  EXPECT_EQ(first.Json()["accepted"], true);
+  // Its retries (same event id) are duplicates, signed or not.
+  HttpResponse again = DeliverSigned(job_id, forged("evt-1"));
   ASSERT_EQ(again.status, 200) << again.Describe();
   EXPECT_EQ(again.Json()["duplicate"], true);
+  // Fresh event ids, in LlamaParse's default form (a JSON-encoded string) too: recorded,
+  // but within the rate limit they wake nothing.
+  for (const std::string& body : {forged("evt-2"), json(forged("evt-3")).dump()}) {
+    HttpResponse r = Deliver(job_id, body, "");
+    ASSERT_EQ(r.status, 200) << r.Describe();
+    EXPECT_EQ(r.Json()["duplicate"], false);
+    EXPECT_EQ(r.Json()["accepted"], false);
+  }
+  EXPECT_EQ(Deliver(job_id, "{}", "").status, 400);  // no event id anywhere
+  EXPECT_EQ(DeliverSigned("00000000-0000-4000-8000-000000000000", forged("evt-4")).status, 404);
 
   const auto codes = EventCodes(GetEvents(*client_, token_, job_id));
   EXPECT_EQ(std::count(codes.begin(), codes.end(), "LLAMAPARSE_WEBHOOK"), 1) << Join(codes);
-  // Polling decides the outcome: the provider still says PENDING, so the job still waits.
+  // Polling decides the outcome: the provider still says PENDING, so the job still waits,
+  // and no result was ever asked for.
   HttpResponse view = client_->Send({.target = "/api/v1/jobs/" + job_id, .bearer = token_});
   EXPECT_NE(view.Json()["status"], "complete");
+  for (const auto& r : llamaparse_.requests()) {
+    EXPECT_EQ(r.target.find("/result/"), std::string::npos) << r.target;
+  }
   EXPECT_EQ(llamaparse_.uploads_accepted(), 1);
 }
 
-TEST_F(WebhookTest, ANoticeForAJobNoLongerParsingIsRefused) {
+TEST_F(WebhookTest, ANoticeForAJobNoLongerParsingWakesNothing) {
   llamaparse_.PushOutcome(fakes::ParseOutcome::kError);
   HttpResponse up = UploadOneShot(*client_, token_, "R-FAQ.pdf", TaggedPdf(kRFaqPdf, "wh-2"));
   ASSERT_EQ(up.status, 202) << up.Describe();
@@ -114,7 +123,10 @@ TEST_F(WebhookTest, ANoticeForAJobNoLongerParsingIsRefused) {
   ASSERT_TRUE(dead.met) << dead.view.dump();
   EXPECT_EQ(dead.view["last_error"]["code"], "UPSTREAM_PARSE_FAILED") << dead.view.dump();
   HttpResponse late = DeliverSigned(job_id, json{{"event_id", "evt-late"}}.dump());
-  EXPECT_EQ(late.status, 409) << late.Describe();
+  ASSERT_EQ(late.status, 200) << late.Describe();  // answered, so the provider stops retrying
+  EXPECT_EQ(late.Json()["accepted"], false);
+  const auto codes = EventCodes(GetEvents(*client_, token_, job_id));
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "LLAMAPARSE_WEBHOOK"), 0) << Join(codes);
 }
 
 // A loopback port free right now (the server is told it up front: INGESTD_PUBLIC_URL must
@@ -178,9 +190,11 @@ TEST_F(DeliveredWebhookTest, ALateNoticeChangesNothing) {
   for (int i = 0; i < 200 && llamaparse_->jobs()[0].webhook_statuses.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_EQ(llamaparse_->jobs()[0].webhook_statuses, (std::vector<long>{409}));
+  EXPECT_EQ(llamaparse_->jobs()[0].webhook_statuses, (std::vector<long>{200}));
   HttpResponse view = client_->Send({.target = "/api/v1/jobs/" + job_id, .bearer = token_});
   EXPECT_EQ(view.Json()["status"], "complete");
+  const auto codes = EventCodes(GetEvents(*client_, token_, job_id));
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "LLAMAPARSE_WEBHOOK"), 0) << Join(codes);
 }
 
 }  // namespace

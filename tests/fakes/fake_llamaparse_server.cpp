@@ -1,6 +1,7 @@
 #include "tests/fakes/fake_llamaparse_server.h"
 
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -10,7 +11,6 @@
 
 #include "core/crypto.h"
 #include "services/http/curl_http_client.h"
-#include "services/llamaparse_webhook.h"
 #include "tests/fakes/fake_http_server.h"
 
 namespace ingestd::fakes {
@@ -100,26 +100,53 @@ struct FakeLlamaParseServer::Impl {
       config = job->webhook_configurations;
     }
     const auto hooks = json::parse(config.empty() ? "[]" : config, nullptr, false);
-    if (options.webhooks == WebhookDelivery::kNone || !hooks.is_array() || hooks.empty()) return;
+    if (options.webhooks == WebhookDelivery::kNone || !hooks.is_array() || hooks.empty() ||
+        !hooks[0].is_object()) {
+      return;
+    }
     if (!Wait(options.webhook_delay_ms)) return;
-    const std::string body = json{{"event_id", "evt-" + id},
-                                  {"event_type", "parse.success"},
-                                  {"timestamp", "2026-11-28T20:00:00Z"},
-                                  {"data", {{"job_id", id}, {"status", "SUCCESS"}}}}
-                                 .dump();
+    std::string event_type = "parse.success";
+    {
+      std::lock_guard lock(mu);
+      const ParseOutcome outcome = Find(id)->outcome;
+      if (outcome == ParseOutcome::kError) event_type = "parse.error";
+      if (outcome == ParseOutcome::kCanceled) event_type = "parse.cancelled";
+    }
+    // The delivery format of https://developers.llamaindex.ai/llamaparse/general/webhooks/
+    // (events, retries) as issue 12 §5 reads it: the event object, sent as a JSON-encoded
+    // string unless webhook_output_format is "json"; its id and type also as headers.
+    const std::string event_id = "evt-" + Sha256Hex(id).substr(0, 16);
+    const json event = {{"event_id", event_id},
+                        {"event_type", event_type},
+                        {"timestamp", static_cast<double>(::time(nullptr)) + 0.25},
+                        {"data", {{"id", id}, {"job_id", id}}}};
+    const bool as_json = hooks[0].value("webhook_output_format", "") == "json";
+    const std::string body = as_json ? event.dump() : json(event.dump()).dump();
     http::HttpRequest req;
     req.method = "POST";
     req.url = hooks[0].value("webhook_url", "");
     req.body = body;
     req.headers = {{"Content-Type", "application/json"},
-                   {"LC-Signature", llamaparse::WebhookSignature(
-                                        hooks[0].value("webhook_signing_secret", ""), body)}};
+                   {"X-Webhook-Event-ID", event_id},
+                   {"X-Webhook-Event-Type", event_type}};
+    const std::string secret = hooks[0].value("webhook_signing_secret", "");
+    if (!secret.empty()) {
+      req.headers.emplace_back("LC-Signature", "sha256=" + HexEncode(HmacSha256(secret, body)));
+    }
     http::CurlHttpClient client;
+    // Each delivery is retried until answered 2xx, 3 attempts at most; kTwice delivers the
+    // same event again after its first success (a redelivery).
     const int deliveries = options.webhooks == WebhookDelivery::kTwice ? 2 : 1;
     for (int i = 0; i < deliveries; ++i) {
-      auto r = client.Send(req, http::HttpTimeouts{.connect_ms = 2'000, .total_ms = 5'000});
-      std::lock_guard lock(mu);
-      Find(id)->webhook_statuses.push_back(r.ok() ? r->status : 0);
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        auto r = client.Send(req, http::HttpTimeouts{.connect_ms = 2'000, .total_ms = 5'000});
+        const long status = r.ok() ? r->status : 0;
+        {
+          std::lock_guard lock(mu);
+          Find(id)->webhook_statuses.push_back(status);
+        }
+        if (status >= 200 && status < 300) break;
+      }
     }
   }
 

@@ -125,6 +125,20 @@ CREATE INDEX jobs_claim_queued ON jobs (processing_priority DESC, created_at, id
   WHERE state = 'queued' AND status <> 'awaiting_upload';
 )sql";
 
+// v5: provider webhook deliveries, unique per (job, event id) so a retried delivery is
+// recorded once (Store::RecordWebhookDelivery), and when a delivery last woke the job (the
+// per-job rate limit on the polls deliveries cause).
+constexpr char kV5WebhookDeliveries[] = R"sql(
+CREATE TABLE webhook_deliveries (
+  job_id      text NOT NULL,
+  event_id    text NOT NULL,
+  event_type  text NOT NULL,
+  received_at bigint NOT NULL,
+  PRIMARY KEY (job_id, event_id)
+);
+ALTER TABLE jobs ADD COLUMN webhook_woken_at bigint NOT NULL DEFAULT 0;
+)sql";
+
 // Runs fn inside one transaction holding the migration lock.
 template <typename F>
 Status Locked(PgConn& conn, F&& fn) {
@@ -162,6 +176,7 @@ const std::vector<Migration>& Migrations() {
       {2, "claim_indexes", kV2ClaimIndexes},
       {3, "chunk_pages", kV3ChunkPages},
       {4, "job_cost_and_priority", kV4JobCostAndPriority},
+      {5, "webhook_deliveries", kV5WebhookDeliveries},
   };
   return kAll;
 }

@@ -184,6 +184,20 @@ inline constexpr char kInsertEvent[] =
     " VALUES ($1,$2,$3,$4,$5,$6,$7)";
 inline constexpr char kListEvents[] =
     "SELECT " INGESTD_EVENT_COLUMNS " FROM events WHERE job_id = $1 ORDER BY id";
+inline constexpr char kDeleteDocumentWebhooks[] =
+    "DELETE FROM webhook_deliveries WHERE job_id IN (SELECT id FROM jobs WHERE document_id = $1)";
+// Store::RecordWebhookDelivery. $1 job, $2 event id, $3 event type, $4 now.
+inline constexpr char kInsertWebhookDelivery[] =
+    "INSERT INTO webhook_deliveries (job_id, event_id, event_type, received_at)"
+    " VALUES ($1, $2, $3, $4::bigint) ON CONFLICT DO NOTHING";
+// The wake, rate-limited per job, one statement: under READ COMMITTED a concurrent delivery
+// waits for this row and re-checks webhook_woken_at, so two never both wake. $1 job, $2 now,
+// $3 min interval.
+inline constexpr char kWakeForWebhook[] =
+    "UPDATE jobs SET webhook_woken_at = $2::bigint WHERE id = $1"
+    " AND status IN ('uploaded', 'parse_queued') AND state NOT IN ('done', 'deadletter')"
+    " AND webhook_woken_at <= $2::bigint - $3::bigint";
+inline constexpr char kJobExists[] = "SELECT count(*) FROM jobs WHERE id = $1";
 inline constexpr char kDeleteDocumentEvents[] =
     "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE document_id = $1)";
 

@@ -130,7 +130,7 @@ Result<std::vector<std::string>> PgStore::DeleteDocument(std::string_view user_i
     }
     // Children first; events before jobs because they are found through the jobs.
     for (const char* stmt :
-         {sql::kDeleteDocumentEvents, sql::kDeleteDocumentVectors, sql::kDeleteDocumentChunks,
+         {sql::kDeleteDocumentEvents, sql::kDeleteDocumentWebhooks, sql::kDeleteDocumentVectors, sql::kDeleteDocumentChunks,
           sql::kDeleteDocumentJobs, sql::kDeleteDocument}) {
       Status s = Run(c, stmt, PgParams().Add(doc_id));
       if (!s.ok()) return s;

@@ -194,4 +194,29 @@ Status PgStore::RecordRoute(std::string_view job_id, const RouteRecord& r, int64
   });
 }
 
+Result<WebhookOutcome> PgStore::RecordWebhookDelivery(const WebhookDelivery& d, const Event& wake,
+                                                      int64_t min_wake_interval_ms) {
+  return pool_.Transaction([&](PgConn& c) -> Result<WebhookOutcome> {
+    Result<int64_t> exists = QueryInt(c, sql::kJobExists, PgParams().Add(d.job_id));
+    if (!exists.ok()) return exists.status();
+    if (*exists == 0) return codes::JobNotFound();
+    Result<int64_t> inserted =
+        Execute(c, sql::kInsertWebhookDelivery,
+                PgParams().Add(d.job_id).Add(d.event_id).Add(d.event_type).Add(d.received_at_ms));
+    if (!inserted.ok()) return inserted.status();
+    WebhookOutcome out;
+    out.duplicate = *inserted == 0;
+    if (out.duplicate) return out;
+    Result<int64_t> woke =
+        Execute(c, sql::kWakeForWebhook,
+                PgParams().Add(d.job_id).Add(d.received_at_ms).Add(min_wake_interval_ms));
+    if (!woke.ok()) return woke.status();
+    out.woke = *woke == 1;
+    if (out.woke) {
+      if (Status s = InsertEvent(c, wake); !s.ok()) return s;
+    }
+    return out;
+  });
+}
+
 }  // namespace ingestd::pg

@@ -75,6 +75,8 @@ class SqliteStore final : public Store {
   Result<Job> RequeueJob(std::string_view user_id, std::string_view job_id,
                          int64_t now_ms) override;
   Status RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) override;
+  Result<WebhookOutcome> RecordWebhookDelivery(const WebhookDelivery& d, const Event& wake,
+                                               int64_t min_wake_interval_ms) override;
 
  private:
   SqliteStore(std::string path, SqliteStoreOptions options, std::unique_ptr<SqliteConn> writer)

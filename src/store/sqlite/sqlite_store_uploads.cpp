@@ -117,8 +117,8 @@ Result<std::vector<std::string>> SqliteStore::DeleteDocument(std::string_view us
     if (!doc.ok()) return doc.status();
     // Children first; events before jobs because they are found through the jobs.
     for (const char* stmt :
-         {sql::kDeleteDocumentEvents, sql::kDeleteDocumentVectors, sql::kDeleteDocumentChunks,
-          sql::kDeleteDocumentJobs, sql::kDeleteDocument}) {
+         {sql::kDeleteDocumentEvents, sql::kDeleteDocumentWebhooks, sql::kDeleteDocumentVectors,
+          sql::kDeleteDocumentChunks, sql::kDeleteDocumentJobs, sql::kDeleteDocument}) {
       Status s = Run(c, stmt, [&](Stmt& st) { st.Bind(1, doc_id); });
       if (!s.ok()) return s;
     }

@@ -185,4 +185,30 @@ Status SqliteStore::RecordRoute(std::string_view job_id, const RouteRecord& r, i
   });
 }
 
+Result<WebhookOutcome> SqliteStore::RecordWebhookDelivery(const WebhookDelivery& d,
+                                                          const Event& wake,
+                                                          int64_t min_wake_interval_ms) {
+  return Write([&](SqliteConn& c) -> Result<WebhookOutcome> {
+    Result<int64_t> exists = QueryInt(c, sql::kJobExists, [&](Stmt& s) { s.Bind(1, d.job_id); });
+    if (!exists.ok()) return exists.status();
+    if (*exists == 0) return codes::JobNotFound();
+    Result<int64_t> inserted = Execute(c, sql::kInsertWebhookDelivery, [&](Stmt& s) {
+      s.Bind(1, d.job_id).Bind(2, d.event_id).Bind(3, d.event_type).Bind(4, d.received_at_ms);
+    });
+    if (!inserted.ok()) return inserted.status();
+    WebhookOutcome out;
+    out.duplicate = *inserted == 0;
+    if (out.duplicate) return out;
+    Result<int64_t> woke = Execute(c, sql::kWakeForWebhook, [&](Stmt& s) {
+      s.Bind(1, d.job_id).Bind(2, d.received_at_ms).Bind(3, min_wake_interval_ms);
+    });
+    if (!woke.ok()) return woke.status();
+    out.woke = *woke == 1;
+    if (out.woke) {
+      if (Status s = InsertEvent(c, wake); !s.ok()) return s;
+    }
+    return out;
+  });
+}
+
 }  // namespace ingestd::sqlite
