@@ -1,12 +1,12 @@
 #include "api/http_server.h"
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <atomic>
 #include <limits>
 #include <thread>
 #include <vector>
@@ -26,6 +26,23 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr size_t kBodyBufferBytes = 64 * 1024;
+
+// The last resort for an exception that escaped request handling: log it, answer 500.
+ApiResponse Escaped(const char* what, const std::string& correlation_id) {
+  log::Error("request handling threw", {{"correlation_id", correlation_id}, {"error", what}});
+  return ErrorResponse(Status::Internal("INTERNAL", "internal error"), correlation_id);
+}
+
+// A request target as the log may show it: no query, and no signed upload token (the path
+// segment after /api/v1/blobs/ is a bearer credential for that upload, like a key).
+std::string LoggedPath(const std::string& target) {
+  std::string path = target.substr(0, target.find('?'));
+  constexpr std::string_view kBlobs = "/api/v1/blobs/";
+  if (path.starts_with(kBlobs) && path.size() > kBlobs.size()) {
+    return std::string(kBlobs) + "[redacted]";
+  }
+  return path;
+}
 
 // Shared by the listener and every session.
 struct ServerState {
@@ -66,10 +83,9 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(first_request_ ? state_->options.read_timeout
                                          : state_->options.idle_timeout);
     first_request_ = false;
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -96,7 +112,15 @@ class Session : public std::enable_shared_from_this<Session> {
     target_ = std::string(head.target());
     correlation_id_ = CorrelationIdFrom(head);
     ApiResponse early;
-    exchange_ = state_->dispatcher->Begin(head, correlation_id_, &early);
+    try {
+      exchange_ = state_->dispatcher->Begin(head, correlation_id_, &early);
+    } catch (const std::exception& e) {
+      exchange_.reset();
+      early = Escaped(e.what(), correlation_id_);
+    } catch (...) {
+      exchange_.reset();
+      early = Escaped("unknown exception", correlation_id_);
+    }
     if (!exchange_) {
       // Keep the connection only when no unread body is pending.
       return Send(std::move(early), parser_->is_done() && parser_->keep_alive());
@@ -118,27 +142,36 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->get().body().data = body_buffer_;
     parser_->get().body().size = kBodyBufferBytes;
     stream_.expires_after(state_->options.read_timeout);
-    http::async_read_some(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
-                            self->OnBody(ec);
-                          });
+    http::async_read_some(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
 
   void OnBody(beast::error_code ec) {
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       // Client gone or stalled: dropping the exchange discards any partial upload.
-      log::Info("request body aborted",
-                {{"correlation_id", correlation_id_}, {"path", target_}, {"error", ec.message()}});
+      log::Info("request body aborted", {{"correlation_id", correlation_id_},
+                                         {"path", LoggedPath(target_)},
+                                         {"error", ec.message()}});
       exchange_.reset();
       return Close();
     }
     size_t got = kBodyBufferBytes - parser_->get().body().size;
     if (got > 0) {
-      Status s = exchange_->OnBody(std::string_view(body_buffer_, got));
-      if (!s.ok()) {
+      ApiResponse error;
+      bool failed = false;
+      try {
+        Status s = exchange_->OnBody(std::string_view(body_buffer_, got));
+        if (!s.ok()) error = ErrorResponse(s, correlation_id_), failed = true;
+      } catch (const std::exception& e) {
+        error = Escaped(e.what(), correlation_id_), failed = true;
+      } catch (...) {
+        error = Escaped("unknown exception", correlation_id_), failed = true;
+      }
+      if (failed) {
         exchange_.reset();
-        return Send(ErrorResponse(s, correlation_id_), false);
+        return Send(std::move(error), false);
       }
     }
     ReadBody();
@@ -159,8 +192,9 @@ class Session : public std::enable_shared_from_this<Session> {
     try {
       return exchange.Finish();
     } catch (const std::exception& e) {
-      log::Error("handler threw", {{"correlation_id", correlation_id}, {"error", e.what()}});
-      return ErrorResponse(Status::Internal("INTERNAL", "internal error"), correlation_id);
+      return Escaped(e.what(), correlation_id);
+    } catch (...) {
+      return Escaped("unknown exception", correlation_id);
     }
   }
 
@@ -177,7 +211,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!method_.empty()) {
       log::Info("http request", {{"correlation_id", correlation_id_},
                                  {"method", method_},
-                                 {"path", target_.substr(0, target_.find('?'))},
+                                 {"path", LoggedPath(target_)},
                                  {"status", r.status},
                                  {"ms", SystemClock::Default()->MonotonicMillis() - started_ms_}});
     }
@@ -266,7 +300,20 @@ Status HttpServer::Listen() {
 void HttpServer::Start() {
   impl_->Accept();
   for (int i = 0; i < impl_->state.options.io_threads; ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      // An exception out of a completion handler would end this thread (and, uncaught, the
+      // process); log it and go on serving the other connections.
+      for (;;) {
+        try {
+          impl_->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          log::Error("I/O thread caught an exception", {{"error", e.what()}});
+        } catch (...) {
+          log::Error("I/O thread caught an exception", {{"error", "unknown exception"}});
+        }
+      }
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 // GET /api/v1/services/health (per service: mode, implementation in use, breaker, recent
-// error rate, last real call, last free probe) and GET /api/v1/costs.
+// error rate, last real call, last free probe; provider key states for admin callers only)
+// and GET /api/v1/costs.
 #include <nlohmann/json.hpp>
 
 #include "api/errors.h"
@@ -55,9 +56,12 @@ ApiResponse HandleServicesHealth(ApiContext& ctx, const ApiRequest& req) {
   }
   nlohmann::json services = nlohmann::json::array();
   for (const ServiceHealth& h : ctx.router->Health()) services.push_back(HealthJson(h));
-  return JsonResponse(200, {{"services", services},
-                            {"budgets_enforced", ctx.ledger != nullptr},
-                            {"keys", KeyStatesJson(ctx.keys)}});
+  nlohmann::json body = {{"services", services}, {"budgets_enforced", ctx.ledger != nullptr}};
+  // The route is open: which provider keys exist and their states are for admins only.
+  if (auto caller = Authenticate(req, ctx); caller.ok() && caller->role == "admin") {
+    body["keys"] = KeyStatesJson(ctx.keys);
+  }
+  return JsonResponse(200, body);
 }
 
 // The caller's own spend (an admin's: everyone's); limits and what remains are global.

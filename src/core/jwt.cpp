@@ -1,14 +1,39 @@
 #include "core/jwt.h"
 
+#include <cmath>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.h"
+#include "core/json_read.h"
 
 namespace ingestd {
 namespace {
 
 Status Unauthenticated(std::string code, std::string msg) {
   return Status::Error(Kind::kUnauthenticated, std::move(code), std::move(msg));
+}
+
+Status Malformed(std::string_view field) {
+  return Unauthenticated("TOKEN_MALFORMED",
+                         "bearer token field '" + std::string(field) + "' has the wrong type");
+}
+
+// Absent, or present as a string.
+bool OptionalString(const nlohmann::json& object, const char* field) {
+  return !object.contains(field) || json_read::String(object, field).has_value();
+}
+
+// `exp` is a NumericDate: absent (nullopt inside), or a number that fits int64 seconds.
+// nullopt outside: present with another type, or out of range (a float cast would be UB).
+std::optional<std::optional<int64_t>> ExpirySeconds(const nlohmann::json& payload) {
+  if (!payload.contains("exp")) return std::optional<int64_t>();
+  if (auto seconds = json_read::Int(payload, "exp")) return *seconds;
+  if (auto seconds = json_read::Number(payload, "exp"); seconds && std::fabs(*seconds) < 9.0e18) {
+    return static_cast<int64_t>(*seconds);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -39,7 +64,18 @@ Result<JwtClaims> VerifyJwt(std::string_view token, std::string_view secret, int
   if (!header.is_object() || !payload.is_object()) {
     return Unauthenticated("TOKEN_MALFORMED", "bearer token parts are not JSON objects");
   }
-  if (header.value("alg", "") != "HS256") {
+  // The parts come from an anonymous caller: every field's type is checked before it is read
+  // (a typed read of a wrong type throws, and this runs on the server's I/O thread).
+  for (const char* field : {"alg", "typ", "kid"}) {
+    if (!OptionalString(header, field)) return Malformed(field);
+  }
+  for (const char* field : {"sub", "role"}) {
+    if (!OptionalString(payload, field)) return Malformed(field);
+  }
+  auto exp_seconds = ExpirySeconds(payload);
+  if (!exp_seconds) return Malformed("exp");
+  auto alg = header.find("alg");
+  if (alg == header.end() || alg->get_ref<const std::string&>() != "HS256") {
     return Unauthenticated("TOKEN_ALGORITHM", "only HS256 tokens are accepted");
   }
   if (!ConstantTimeEquals(*sig, HmacSha256(secret, signing_input))) {
@@ -47,16 +83,15 @@ Result<JwtClaims> VerifyJwt(std::string_view token, std::string_view secret, int
   }
   JwtClaims claims;
   auto sub = payload.find("sub");
-  auto exp = payload.find("exp");
-  if (sub == payload.end() || !sub->is_string() || sub->get<std::string>().empty()) {
+  if (sub == payload.end() || sub->get_ref<const std::string&>().empty()) {
     return Unauthenticated("TOKEN_CLAIMS", "bearer token has no subject");
   }
-  if (exp == payload.end() || !exp->is_number()) {
+  if (!exp_seconds->has_value()) {
     return Unauthenticated("TOKEN_CLAIMS", "bearer token has no expiry");
   }
   claims.sub = sub->get<std::string>();
-  claims.exp = exp->get<int64_t>();
-  if (auto role = payload.find("role"); role != payload.end() && role->is_string()) {
+  claims.exp = **exp_seconds;
+  if (auto role = payload.find("role"); role != payload.end()) {
     claims.role = role->get<std::string>();
   }
   if (claims.exp <= now_seconds) {

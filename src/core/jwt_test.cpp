@@ -4,6 +4,8 @@
 
 #include "core/crypto.h"
 
+#include <nlohmann/json.hpp>
+
 namespace ingestd {
 
 constexpr int64_t kNow = 1'800'000'000;
@@ -44,6 +46,79 @@ TEST(Jwt, RejectsTamperedPayload) {
 TEST(Jwt, RequiresSubject) {
   auto token = SignJwt({.sub = "", .exp = kNow + 60}, "s3cret");
   EXPECT_EQ(VerifyJwt(token, "s3cret", kNow).status().code(), "TOKEN_CLAIMS");
+}
+
+// A token whose header and payload are the given JSON texts, signed with "s3cret".
+std::string TokenOf(const std::string& header, const std::string& payload) {
+  std::string input = Base64UrlEncode(header) + "." + Base64UrlEncode(payload);
+  return input + "." + Base64UrlEncode(HmacSha256("s3cret", input));
+}
+
+// Values of every JSON type but string (the type each named field must have).
+const char* const kNonStrings[] = {"null", "true",        "1",  "-1",       "1.5",
+                                   "[]",   "[\"HS256\"]", "{}", "{\"a\":1}"};
+
+TEST(Jwt, AnyWrongTypeInAHeaderFieldIsMalformed) {
+  const std::string payload = R"({"sub":"alice","exp":9999999999})";
+  for (const char* field : {"alg", "typ", "kid"}) {
+    for (const char* value : kNonStrings) {
+      auto header = nlohmann::json::parse(R"({"alg":"HS256","typ":"JWT"})");
+      header[field] = nlohmann::json::parse(value);
+      auto r = VerifyJwt(TokenOf(header.dump(), payload), "s3cret", kNow);
+      EXPECT_EQ(r.status().code(), "TOKEN_MALFORMED") << field << "=" << value;
+      EXPECT_EQ(r.status().kind(), Kind::kUnauthenticated);
+    }
+  }
+}
+
+TEST(Jwt, AnyWrongTypeInAPayloadFieldIsMalformed) {
+  const std::string header = R"({"alg":"HS256","typ":"JWT"})";
+  for (const char* field : {"sub", "role"}) {
+    for (const char* value : kNonStrings) {
+      auto payload = nlohmann::json::parse(R"({"sub":"alice","role":"user","exp":9999999999})");
+      payload[field] = nlohmann::json::parse(value);
+      auto r = VerifyJwt(TokenOf(header, payload.dump()), "s3cret", kNow);
+      EXPECT_EQ(r.status().code(), "TOKEN_MALFORMED") << field << "=" << value;
+    }
+  }
+  // exp: anything but a number that fits int64 seconds (a float cast out of range is UB).
+  for (const char* value : {"null", "true", "\"9999999999\"", "[]", "{}", "1e300", "-1e300",
+                            "18446744073709551615", "9223372036854775808"}) {
+    auto payload = nlohmann::json::parse(R"({"sub":"alice"})");
+    payload["exp"] = nlohmann::json::parse(value);
+    auto r = VerifyJwt(TokenOf(header, payload.dump()), "s3cret", kNow);
+    EXPECT_EQ(r.status().code(), "TOKEN_MALFORMED") << "exp=" << value;
+  }
+}
+
+TEST(Jwt, NonObjectPartsAreMalformed) {
+  const std::string object_header = R"({"alg":"HS256"})";
+  const std::string object_payload = R"({"sub":"alice","exp":9999999999})";
+  for (const char* part : {"\"HS256\"", "1", "1.5", "null", "true", "[]", "[{\"alg\":\"HS256\"}]",
+                           "", "{", "{\"alg\":"}) {
+    EXPECT_EQ(VerifyJwt(TokenOf(part, object_payload), "s3cret", kNow).status().code(),
+              "TOKEN_MALFORMED")
+        << "header " << part;
+    EXPECT_EQ(VerifyJwt(TokenOf(object_header, part), "s3cret", kNow).status().code(),
+              "TOKEN_MALFORMED")
+        << "payload " << part;
+  }
+}
+
+TEST(Jwt, UnsignedWrongTypedHeaderIsMalformed) {
+  // The reproduced crash: anyone could send this without knowing the secret.
+  std::string token =
+      Base64UrlEncode(R"({"alg":1})") + "." + Base64UrlEncode(R"({"sub":"x","exp":1})") + ".c2ln";
+  EXPECT_EQ(VerifyJwt(token, "s3cret", kNow).status().code(), "TOKEN_MALFORMED");
+}
+
+TEST(Jwt, NumericDateMayBeFractionalOrMissing) {
+  const std::string header = R"({"alg":"HS256"})";
+  auto ok = VerifyJwt(TokenOf(header, R"({"sub":"alice","exp":1900000000.5})"), "s3cret", kNow);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->exp, 1900000000);
+  EXPECT_EQ(VerifyJwt(TokenOf(header, R"({"sub":"alice"})"), "s3cret", kNow).status().code(),
+            "TOKEN_CLAIMS");
 }
 
 }  // namespace ingestd

@@ -175,7 +175,7 @@ TEST_F(KeysServerTest, SighupWithANewKeySetWhileUploadsRunLosesNoJob) {
     EXPECT_TRUE(IdOf(r.authorization) == "k3" || IdOf(r.authorization) == "k4")
         << IdOf(r.authorization);
   }
-  const json health = client_->Get("/api/v1/services/health").Json();
+  const json health = client_->Get("/api/v1/services/health", admin_).Json();
   std::vector<std::string> ids;
   for (const auto& k : health["keys"]["openai"]) ids.push_back(k["id"]);
   EXPECT_EQ(ids, (std::vector<std::string>{"k3", "k4"}));
@@ -192,7 +192,7 @@ TEST_F(KeysServerTest, ARevokedKeyLeavesRotationAndJobsCompleteOnTheOther) {
   for (int i = 0; i < 3; ++i) jobs.push_back(Upload("revoked-" + std::to_string(i)));
   ExpectComplete(jobs);
 
-  const json health = client_->Get("/api/v1/services/health").Json();
+  const json health = client_->Get("/api/v1/services/health", admin_).Json();
   ASSERT_EQ(health["keys"]["openai"].size(), 2u) << health.dump();
   EXPECT_EQ(health["keys"]["openai"][0]["id"], "k1");
   EXPECT_EQ(health["keys"]["openai"][0]["state"], "revoked");
@@ -270,6 +270,30 @@ TEST_F(KeysServerTest, AuditIsAdminOnlyAndFiltersAndPages) {
   EXPECT_EQ(Audit("?from=2000-01-01&to=2000-01-02")["entries"].size(), 0u);
 }
 
+// The health route is open: anyone sees modes, breakers and health, only admins the keys.
+TEST_F(KeysServerTest, ServicesHealthShowsKeyDetailToAdminsOnly) {
+  const std::vector<std::pair<std::string, std::string>> callers = {
+      {"anonymous", ""}, {"user", token_}, {"bad token", "not.a.jwt"}};
+  for (const auto& [who, bearer] : callers) {
+    HttpResponse r = client_->Get("/api/v1/services/health", bearer);
+    ASSERT_EQ(r.status, 200) << who << ": " << r.Describe();
+    const json health = r.Json();
+    EXPECT_FALSE(health.contains("keys")) << who << ": " << r.body;
+    ASSERT_TRUE(health["services"].is_array() && !health["services"].empty()) << r.body;
+    for (const auto& s : health["services"]) {
+      EXPECT_TRUE(s.contains("mode") && s.contains("breaker") && s.contains("recent_error_rate"))
+          << s.dump();
+    }
+    for (const char* id : {"\"k1\"", "\"k2\"", "\"l1\"", "\"l2\""}) {
+      EXPECT_EQ(r.body.find(id), std::string::npos) << who << " sees key id " << id;
+    }
+  }
+  const json admin = client_->Get("/api/v1/services/health", admin_).Json();
+  ASSERT_EQ(admin["keys"]["openai"].size(), 2u) << admin.dump();
+  EXPECT_EQ(admin["keys"]["openai"][0]["id"], "k1");
+  EXPECT_EQ(admin["keys"]["llamaparse"][0]["id"], "l1");
+}
+
 TEST_F(KeysServerTest, AChangedKeyFileIsReloadedWithoutASignal) {
   server_->Stop();
   server_->SetEnv("INGESTD_KEYS_POLL_MS", "100");
@@ -279,7 +303,7 @@ TEST_F(KeysServerTest, AChangedKeyFileIsReloadedWithoutASignal) {
   for (int i = 0; i < 100 && ids != std::vector<std::string>{"k4"}; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ids.clear();
-    const json health = client_->Get("/api/v1/services/health").Json();
+    const json health = client_->Get("/api/v1/services/health", admin_).Json();
     for (const auto& k : health["keys"]["openai"]) ids.push_back(k["id"]);
   }
   EXPECT_EQ(ids, (std::vector<std::string>{"k4"}));
