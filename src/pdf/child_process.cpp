@@ -52,12 +52,18 @@ bool Drain(int fd, std::string* into) {
   return true;
 }
 
-int Spawn(const std::vector<std::string>& argv, int out_fd, int err_fd, pid_t* pid) {
+int Spawn(const std::vector<std::string>& argv, int in_fd, int out_fd, int err_fd, pid_t* pid) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (in_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, in_fd, STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+  // A descriptor another thread opened without O_CLOEXEC must not reach the child either.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, all;
@@ -78,14 +84,14 @@ int Spawn(const std::vector<std::string>& argv, int out_fd, int err_fd, pid_t* p
 
 }  // namespace
 
-int RunChild(const std::vector<std::string>& argv, const ChildLimits& limits, const Clock& clock,
-             ChildOutcome* outcome) {
+int RunChild(const std::vector<std::string>& argv, int stdin_fd, const ChildLimits& limits,
+             const Clock& clock, ChildOutcome* outcome) {
   Fd out_r, out_w, err_r, err_w;
   if (!MakePipe(&out_r, &out_w) || !MakePipe(&err_r, &err_w)) return errno;
   const int64_t start = clock.MonotonicMillis();
   const int64_t deadline = start + limits.wall_millis;
   pid_t pid = 0;
-  if (int rc = Spawn(argv, out_w.get(), err_w.get(), &pid); rc != 0) return rc;
+  if (int rc = Spawn(argv, stdin_fd, out_w.get(), err_w.get(), &pid); rc != 0) return rc;
   out_w.Close();
   err_w.Close();
 

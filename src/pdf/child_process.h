@@ -1,6 +1,7 @@
 // Runs a program to completion with a wall-clock deadline and a cap on what it may write,
-// collecting its stdout (and the tail of its stderr). The child gets /dev/null as stdin, an
-// empty environment, default signal dispositions and no descriptors but 0-2.
+// collecting its stdout (and the tail of its stderr). The child gets `stdin_fd` (or /dev/null)
+// as stdin, an empty environment, default signal dispositions and no descriptors but 0-2
+// (everything else is closed in the child before exec, close-on-exec or not).
 // Thread-safe; blocks the calling thread until the child is gone (it is always reaped).
 #pragma once
 
@@ -28,7 +29,7 @@ struct ChildOutcome {
 };
 
 // Returns 0, or the errno of a failed spawn (ENOENT, EACCES, EAGAIN, ...).
-int RunChild(const std::vector<std::string>& argv, const ChildLimits& limits, const Clock& clock,
-             ChildOutcome* outcome);
+int RunChild(const std::vector<std::string>& argv, int stdin_fd, const ChildLimits& limits,
+             const Clock& clock, ChildOutcome* outcome);
 
 }  // namespace ingestd::pdf

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 #include "core/log.h"
 #include "pdf/child_process.h"
@@ -21,11 +22,26 @@ namespace {
 
 constexpr char kHelperName[] = "ingestd-pdf";
 // Codes the helper may report; anything else means it is not the helper we know.
-constexpr std::array<const char*, 6> kHelperCodes = {
-    kPdfCorrupt, kPdfEncrypted, kPdfNoPages, kPdfMemoryLimit, kPdfTooManyPages, kPdfTimeout};
+constexpr std::array<const char*, 8> kHelperCodes = {
+    kPdfCorrupt,      kPdfEncrypted, kPdfNoPages,          kPdfMemoryLimit,
+    kPdfTooManyPages, kPdfTimeout,   kPdfSandboxViolation, kPdfSandboxFailed};
 
 Status PdfError(const std::string& code, std::string message) {
   return Status::Error(Kind::kUnprocessable, code, std::move(message), /*retryable=*/false);
+}
+
+// One line per process for what the helpers' sandbox is, again only when that changes.
+void LogSandbox(const std::string& report) {
+  static std::mutex mu;
+  static std::string last;
+  std::lock_guard<std::mutex> lock(mu);
+  if (report == last) return;
+  last = report;
+  if (report == "off") {
+    log::Warn("pdf helper runs WITHOUT its sandbox (INGESTD_PDF_SANDBOX=off)", {});
+  } else {
+    log::Info("pdf helper sandbox", {{"isolation", report}});
+  }
 }
 
 Status Crashed(const ChildOutcome& o, const std::string& why, const nlohmann::json& log_fields) {
@@ -53,6 +69,12 @@ Result<HelperResult> Interpret(HelperMode mode, const ChildOutcome& o, const Hel
         return PdfError(kPdfTimeout, "parsing used more than " +
                                          std::to_string(limits.cpu_seconds) + " s of CPU");
       }
+      if (o.signal == SIGSYS) {
+        nlohmann::json fields = log_fields;
+        log::Error("pdf helper killed by its seccomp filter", fields);
+        return PdfError(kPdfSandboxViolation,
+                        "the PDF parser attempted an operation its sandbox forbids");
+      }
       return Crashed(o, std::string("signal ") + sigabbrev_np(o.signal), log_fields);
     case ChildOutcome::Stop::kExited:
       break;
@@ -69,11 +91,19 @@ Result<HelperResult> Interpret(HelperMode mode, const ChildOutcome& o, const Hel
       size_t sp = f.payload.find(' ');
       std::string code = f.payload.substr(0, sp);
       for (const char* known : kHelperCodes) {
-        if (code == known) {
-          return PdfError(code, sp == std::string::npos ? code : f.payload.substr(sp + 1));
+        if (code != known) continue;
+        std::string message = sp == std::string::npos ? code : f.payload.substr(sp + 1);
+        if (code == kPdfSandboxFailed) {
+          log::Error("pdf helper cannot enter its sandbox", {{"error", message}});
+          return Status::Error(Kind::kInternal, code, "the PDF parser cannot be sandboxed",
+                               /*retryable=*/false);
         }
+        return PdfError(code, message);
       }
       return Crashed(o, "unknown error code", log_fields);
+    } else if (f.kind == kFrameSandbox) {
+      result.sandbox = std::move(f.payload);
+      LogSandbox(result.sandbox);
     } else if (f.kind == kFramePages) {
       const char* end = f.payload.data() + f.payload.size();
       have_pages = std::from_chars(f.payload.data(), end, result.page_count).ptr == end &&
@@ -85,7 +115,7 @@ Result<HelperResult> Interpret(HelperMode mode, const ChildOutcome& o, const Hel
       result.warnings.push_back(std::move(f.payload));
     }
   }
-  if (!have_pages || (mode == HelperMode::kMarkdown && !have_markdown)) {
+  if (!have_pages || (mode == HelperMode::kMarkdown && !have_markdown) || result.sandbox.empty()) {
     return Crashed(o, "reply without a result", log_fields);
   }
   return result;
@@ -106,24 +136,25 @@ std::string DefaultHelperPath() {
 Result<HelperResult> RunHelper(HelperMode mode, const std::string& pdf_path,
                                const HelperLimits& limits, const HelperOptions& options,
                                const nlohmann::json& log_fields) {
-  if (access(pdf_path.c_str(), R_OK) != 0) {
-    return Status::NotFound(kPdfUnreadable, "the PDF file cannot be read");
-  }
+  // The helper gets the open document, never its path.
+  int fd = open(pdf_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound(kPdfUnreadable, "the PDF file cannot be read");
   std::string helper = options.helper_path.empty() ? DefaultHelperPath() : options.helper_path;
-  // A path that looks like an option must not be read as one.
-  std::string file = pdf_path.starts_with("-") ? "./" + pdf_path : pdf_path;
   std::vector<std::string> argv = {
       helper,
       mode == HelperMode::kMarkdown ? "markdown" : "pages",
       "--cpu-seconds=" + std::to_string(limits.cpu_seconds),
       "--memory-mb=" + std::to_string(limits.memory_mb),
       "--max-pages=" + std::to_string(limits.max_pages),
-      file,
   };
+  if (!options.sandbox) argv.push_back("--sandbox=off");
+  if (!options.sandbox_test.empty()) argv.push_back("--sandbox-test=" + options.sandbox_test);
   ChildOutcome outcome;
   ChildLimits child_limits{limits.wall_millis, limits.max_output_bytes};
   const Clock& clock = options.clock ? *options.clock : *SystemClock::Default();
-  if (int err = RunChild(argv, child_limits, clock, &outcome); err != 0) {
+  int err = RunChild(argv, fd, child_limits, clock, &outcome);
+  close(fd);
+  if (err != 0) {
     if (err == EAGAIN || err == ENOMEM || err == EMFILE || err == ENFILE) {
       return Status::Unavailable("PDF_HELPER_SPAWN_FAILED",
                                  std::string("cannot start the PDF helper: ") + strerror(err));

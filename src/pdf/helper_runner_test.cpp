@@ -31,7 +31,9 @@ class HelperRunnerTest : public ::testing::Test {
     std::string path = (dir_ / "fake-helper").string();
     testing::WriteFile(path, "#!/bin/sh\n" + body + "\n");
     chmod(path.c_str(), 0755);
-    return {.helper_path = path};
+    HelperOptions options;
+    options.helper_path = path;
+    return options;
   }
 
   Status RunFake(const std::string& body, HelperLimits limits = {}) {
@@ -100,7 +102,9 @@ TEST_F(HelperRunnerTest, FloodOfOutputIsCutOff) {
 TEST_F(HelperRunnerTest, MissingInputAndMissingHelperAreNotPdfErrors) {
   Result<HelperResult> r = RunHelper(HelperMode::kPages, (dir_ / "nope.pdf").string(), {});
   EXPECT_EQ(r.status().code(), kPdfUnreadable);
-  r = RunHelper(HelperMode::kPages, pdf_, {}, {.helper_path = (dir_ / "no-helper").string()});
+  HelperOptions missing;
+  missing.helper_path = (dir_ / "no-helper").string();
+  r = RunHelper(HelperMode::kPages, pdf_, {}, missing);
   EXPECT_EQ(r.status().code(), "PDF_HELPER_MISSING");
   EXPECT_EQ(r.status().kind(), Kind::kInternal);
 }

@@ -14,5 +14,10 @@ inline constexpr char kPdfTooManyPages[] = "PDF_TOO_MANY_PAGES";  // over the co
 inline constexpr char kPdfOutputTooLarge[] = "PDF_OUTPUT_TOO_LARGE";
 inline constexpr char kPdfHelperCrashed[] = "PDF_HELPER_CRASHED";  // signal / bad protocol
 inline constexpr char kPdfUnreadable[] = "PDF_UNREADABLE";         // file missing/unreadable
+// The helper did something its sandbox forbids (SIGSYS from the seccomp filter, or a refused
+// operation): a hostile document, or a MuPDF bug it triggered.
+inline constexpr char kPdfSandboxViolation[] = "PDF_SANDBOX_VIOLATION";
+// The helper could not confine itself and refused to parse (kInternal: not the document's fault).
+inline constexpr char kPdfSandboxFailed[] = "PDF_SANDBOX_FAILED";
 
 }  // namespace ingestd::pdf

@@ -1,7 +1,8 @@
-// ingestd-pdf: the sandboxed PDF helper. One document per process; see pdf/protocol.h for the
-// command line and the frames it writes on stdout. It limits itself (CPU, address space, no
-// core files, no inherited descriptors) before it reads a byte of the document, and it dies
-// with its parent. Links MuPDF (AGPL), which is why it is a separate program.
+// ingestd-pdf: the sandboxed PDF helper. One document per process, read from stdin; see
+// pdf/protocol.h for the command line and the frames it writes on stdout. Before it reads a
+// byte of the document it limits itself (CPU, address space, no core files, no inherited
+// descriptors) and enters the sandbox (helper/sandbox.h), and it dies with its parent. Links
+// MuPDF (AGPL), which is why it is a separate program.
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <string_view>
 
 #include "pdf/helper/mupdf_document.h"
+#include "pdf/helper/sandbox.h"
 #include "pdf/markdown_writer.h"
 #include "pdf/pdf_errors.h"
 #include "pdf/protocol.h"
@@ -26,14 +28,15 @@ constexpr int kMaxWarnings = 20;
 
 struct Args {
   std::string mode;
-  std::string file;
-  long cpu_seconds = 0;  // 0 = no limit
+  bool sandbox = true;
+  std::string sandbox_test;  // hidden, for the tests: a forbidden operation to attempt
+  long cpu_seconds = 0;      // 0 = no limit
   long memory_mb = 0;
   long max_pages = 0;
 };
 
 bool ParseArgs(int argc, char** argv, Args* args) {
-  if (argc < 3) return false;
+  if (argc < 2) return false;
   args->mode = argv[1];
   for (int i = 2; i < argc; ++i) {
     std::string_view a = argv[i];
@@ -46,10 +49,15 @@ bool ParseArgs(int argc, char** argv, Args* args) {
         value("--max-pages=", &args->max_pages)) {
       continue;
     }
-    if (!args->file.empty() || a.substr(0, 2) == "--") return false;
-    args->file = a;
+    if (a == "--sandbox=off") {
+      args->sandbox = false;
+    } else if (a.starts_with("--sandbox-test=")) {
+      args->sandbox_test = a.substr(15);
+    } else {
+      return false;
+    }
   }
-  return !args->file.empty() && (args->mode == "markdown" || args->mode == "pages");
+  return args->mode == "markdown" || args->mode == "pages";
 }
 
 void SetLimit(int resource, rlim_t soft, rlim_t hard) {
@@ -84,9 +92,9 @@ int Fail(const PdfError& error) {
   return 2;
 }
 
-int Run(const Args& args) {
+int Run(const Args& args, FILE* input) {
   PdfError error;
-  std::unique_ptr<MupdfDocument> doc = MupdfDocument::Open(args.file, &error);
+  std::unique_ptr<MupdfDocument> doc = MupdfDocument::Open(input, &error);
   if (!doc) return Fail(error);
   int pages = doc->CountPages(&error);
   if (pages < 0) return Fail(error);
@@ -136,13 +144,31 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &args)) {
     const char kUsage[] =
         "usage: ingestd-pdf markdown|pages [--cpu-seconds=N] [--memory-mb=N] [--max-pages=N] "
-        "FILE\n";
+        "[--sandbox=off] < FILE\n";
     (void)!write(STDERR_FILENO, kUsage, sizeof(kUsage) - 1);
     return 64;
   }
   ConfineSelf(args);
+  // The buffer is ours so that stdio needs no fstat (forbidden by the filter) on first read.
+  static char buffer[1 << 16];
+  FILE* input = fdopen(STDIN_FILENO, "rb");
+  if (!input || setvbuf(input, buffer, _IOFBF, sizeof buffer) != 0) {
+    return Fail({kPdfCorrupt, "the document cannot be read from stdin"});
+  }
+  if (!args.sandbox) {
+    WriteAll(EncodeFrame(kFrameSandbox, "off"));
+  } else {
+    SandboxReport sandbox = EnterSandbox();
+    if (!sandbox.ok) return Fail({kPdfSandboxFailed, "cannot enter the sandbox: " + sandbox.error});
+    WriteAll(EncodeFrame(kFrameSandbox, sandbox.description));
+  }
+  if (!args.sandbox_test.empty()) {
+    std::string escaped = TryForbidden(args.sandbox_test);
+    if (escaped.empty()) return Fail({kPdfSandboxViolation, args.sandbox_test + " was refused"});
+    WriteAll(EncodeFrame(kFrameWarning, "sandbox test: " + escaped));
+  }
   try {
-    return Run(args);
+    return Run(args, input);
   } catch (const std::bad_alloc&) {
     return Fail({kPdfMemoryLimit, "the PDF needs more memory than allowed"});
   }

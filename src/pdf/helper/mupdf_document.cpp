@@ -154,7 +154,7 @@ MupdfDocument::~MupdfDocument() = default;
 
 bool MupdfDocument::AllocationFailed() { return g_allocation_failed; }
 
-std::unique_ptr<MupdfDocument> MupdfDocument::Open(const std::string& path, PdfError* error) {
+std::unique_ptr<MupdfDocument> MupdfDocument::Open(FILE* file, PdfError* error) {
   static const fz_alloc_context kAlloc = {nullptr, Alloc, Realloc, Free};
   auto impl = std::make_unique<Impl>();
   impl->ctx = fz_new_context(&kAlloc, nullptr, kStoreBytes);
@@ -166,7 +166,12 @@ std::unique_ptr<MupdfDocument> MupdfDocument::Open(const std::string& path, PdfE
   fz_set_warning_callback(ctx, Quiet, nullptr);
   fz_set_error_callback(ctx, Quiet, nullptr);
   pdf_document* volatile pdf = nullptr;  // volatile: assigned inside fz_try (setjmp)
-  fz_try(ctx) { pdf = pdf_open_document(ctx, path.c_str()); }
+  fz_stream* volatile stream = nullptr;
+  fz_try(ctx) {
+    stream = fz_open_file_ptr_no_close(ctx, file);
+    pdf = pdf_open_document_with_stream(ctx, stream);
+  }
+  fz_always(ctx) { fz_drop_stream(ctx, stream); }  // the document keeps its own reference
   fz_catch(ctx) {
     *error = Caught(ctx, kPdfCorrupt);
     return nullptr;

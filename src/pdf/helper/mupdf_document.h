@@ -5,6 +5,7 @@
 // Not thread-safe (one fz_context per instance); the helper is single-threaded.
 #pragma once
 
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -19,9 +20,10 @@ struct PdfError {
 
 class MupdfDocument {
  public:
-  // Opens and authenticates (empty password) `path`. Returns nullptr and fills `error` on
-  // failure: PDF_ENCRYPTED, PDF_CORRUPT, PDF_MEMORY_LIMIT, PDF_UNREADABLE.
-  static std::unique_ptr<MupdfDocument> Open(const std::string& path, PdfError* error);
+  // Opens and authenticates (empty password) the document read from `file` (read and
+  // seeked, never closed). Returns nullptr and fills `error` on failure: PDF_ENCRYPTED,
+  // PDF_CORRUPT, PDF_MEMORY_LIMIT.
+  static std::unique_ptr<MupdfDocument> Open(FILE* file, PdfError* error);
   ~MupdfDocument();
   MupdfDocument(const MupdfDocument&) = delete;
   MupdfDocument& operator=(const MupdfDocument&) = delete;

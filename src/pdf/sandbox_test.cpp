@@ -1,0 +1,121 @@
+// The helper's sandbox, from outside: the real helper attempts forbidden operations once its
+// sandbox is up (hidden --sandbox-test), as root (namespaces or chroot, then nobody) and as an
+// unprivileged user (user namespace where available); each must be stopped and come back as a
+// typed permanent error, while the same attempts succeed with the sandbox off.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <filesystem>
+
+#include "pdf/helper_runner.h"
+#include "pdf/local_pdf_parser.h"
+#include "pdf/pdf_errors.h"
+#include "pdf/test_pdfs.h"
+
+namespace ingestd::pdf {
+namespace {
+
+class SandboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("pdf_sandbox_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_ / "data");
+    pdf_ = (dir_ / "data" / "doc.pdf").string();
+    secret_ = (dir_ / "data" / "jwt_secret").string();
+    ASSERT_TRUE(testing::WriteFile(pdf_, testing::TextPdf({{"Hello sandbox"}})));
+    ASSERT_TRUE(testing::WriteFile(secret_, "secret"));
+    chmod(secret_.c_str(), 0644);  // readable by anyone: only the sandbox stands in the way
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // The real helper started as nobody, as a service running unprivileged would start it.
+  HelperOptions AsNobody() {
+    std::string wrapper = (dir_ / "as-nobody").string();
+    testing::WriteFile(wrapper,
+                       "#!/bin/sh\nexec /usr/bin/setpriv --reuid=65534 --regid=65534 "
+                       "--clear-groups " +
+                           DefaultHelperPath() + " \"$@\"\n");
+    chmod(wrapper.c_str(), 0755);
+    HelperOptions options;
+    options.helper_path = wrapper;
+    return options;
+  }
+
+  std::vector<std::string> Attempts() const {
+    return {"open", "socket", "execve", "read:" + secret_};
+  }
+
+  void ExpectAllStopped(HelperOptions options) {
+    for (const std::string& attempt : Attempts()) {
+      options.sandbox_test = attempt;
+      Result<HelperResult> r = RunHelper(HelperMode::kMarkdown, pdf_, ParseLimits(), options);
+      ASSERT_FALSE(r.ok()) << attempt << " was not stopped: " << r->warnings.size();
+      EXPECT_EQ(r.status().code(), kPdfSandboxViolation) << attempt << r.status().ToString();
+      EXPECT_EQ(r.status().kind(), Kind::kUnprocessable) << attempt;
+      EXPECT_FALSE(r.status().retryable()) << attempt;
+    }
+  }
+
+  std::filesystem::path dir_;
+  std::string pdf_, secret_;
+};
+
+TEST_F(SandboxTest, ForbiddenOperationsAreStoppedAsRoot) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  ExpectAllStopped({});
+}
+
+TEST_F(SandboxTest, ForbiddenOperationsAreStoppedAsAnUnprivilegedUser) {
+  if (geteuid() != 0) {
+    ExpectAllStopped({});  // already unprivileged
+  } else {
+    ExpectAllStopped(AsNobody());
+  }
+}
+
+TEST_F(SandboxTest, WithTheSandboxOffTheSameAttemptsSucceed) {
+  HelperOptions options;
+  options.sandbox = false;
+  for (const std::string& attempt : std::vector<std::string>{"open", "socket", "read:" + secret_}) {
+    options.sandbox_test = attempt;
+    Result<HelperResult> r = RunHelper(HelperMode::kMarkdown, pdf_, ParseLimits(), options);
+    ASSERT_TRUE(r.ok()) << attempt << ": " << r.status().ToString();
+    EXPECT_EQ(r->sandbox, "off");
+    ASSERT_EQ(r->warnings.size(), 1u) << attempt;
+    EXPECT_TRUE(r->warnings[0].starts_with("sandbox test: " + attempt + " returned "))
+        << r->warnings[0];
+  }
+}
+
+TEST_F(SandboxTest, SandboxedParseWorksAndReportsItsIsolation) {
+  for (const HelperOptions& options : {HelperOptions{}, AsNobody()}) {
+    Result<HelperResult> r = RunHelper(HelperMode::kMarkdown, pdf_, ParseLimits(), options);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->markdown, "<!-- page: 1 -->\n\nHello sandbox\n\n");
+    EXPECT_NE(r->sandbox.find("seccomp=kill"), std::string::npos) << r->sandbox;
+    EXPECT_NE(r->sandbox.find("uid=65534"), std::string::npos) << r->sandbox;
+    // Which filesystem isolation runs depends on the machine; one of the known ones does.
+    EXPECT_TRUE(r->sandbox.starts_with("fs=mountns+chroot(empty) net=netns") ||
+                r->sandbox.starts_with("fs=chroot(empty) net=host") ||
+                r->sandbox.starts_with("fs=userns+mountns+chroot(empty) net=netns") ||
+                r->sandbox.starts_with("fs=host net=host"))
+        << r->sandbox;
+  }
+}
+
+TEST_F(SandboxTest, AViolationIsAPermanentErrorOfTheParse) {
+  LocalPdfParserOptions options;
+  options.helper.sandbox_test = "open";
+  LocalPdfParser parser(options);
+  Result<ParseOutput> out = parser.Parse(
+      {.pdf_path = pdf_, .size_bytes = 1, .document_id = "doc-1"}, {"corr-1", "job-1", "user-1"});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), kPdfSandboxViolation);
+  EXPECT_FALSE(out.status().retryable());
+}
+
+}  // namespace
+}  // namespace ingestd::pdf
