@@ -298,6 +298,12 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   c.parse_mode = c.embed_mode = c.api.service_mode;
   ReadString(env, "PARSE_MODE", &c.parse_mode);
   ReadString(env, "EMBED_MODE", &c.embed_mode);
+  std::string pdf_sandbox = "on";
+  ReadString(env, "INGESTD_PDF_SANDBOX", &pdf_sandbox);
+  if (pdf_sandbox != "on" && pdf_sandbox != "off") {
+    return Status::InvalidArgument("BAD_CONFIG", "INGESTD_PDF_SANDBOX must be 'on' or 'off'");
+  }
+  c.pdf_sandbox = pdf_sandbox == "on";
   if (c.parse_mode != "mock" && c.parse_mode != "local" && c.parse_mode != "real" &&
       c.parse_mode != "hybrid") {
     return Status::InvalidArgument("BAD_CONFIG",

@@ -37,8 +37,9 @@ struct Config {
   std::string embed_mode = "mock";   // EMBED_MODE, default SERVICE_MODE: mock
   size_t chunk_max_tokens = 512;     // INGESTD_CHUNK_MAX_TOKENS
   size_t chunk_overlap_tokens = 64;  // INGESTD_CHUNK_OVERLAP_TOKENS
-  std::string parse_faults;          // INGESTD_MOCK_PARSE_FAULTS
-  std::string embed_faults;          // INGESTD_MOCK_EMBED_FAULTS
+  bool pdf_sandbox = true;   // INGESTD_PDF_SANDBOX=off: the local parser's helper runs unconfined
+  std::string parse_faults;  // INGESTD_MOCK_PARSE_FAULTS
+  std::string embed_faults;  // INGESTD_MOCK_EMBED_FAULTS
   // INGESTD_BUDGET_DAILY_USD, INGESTD_BUDGET_{PARSE,EMBED}_{DAILY_USD,HOURLY_USD,
   // HOURLY_REQUESTS}, INGESTD_BUDGET_USER_DAILY_USD; unset = no limit.
   // INGESTD_RESERVATION_TIMEOUT_MS. ledger.prices is the one price table every paid call,

@@ -91,6 +91,7 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
                                                 BlobStore* blobs) {
   auto parse_options = ServiceOptionsFor(config.parse_faults);
   if (!parse_options.ok()) return parse_options.status();
+  parse_options->pdf_sandbox = config.pdf_sandbox;
   auto embed_options = ServiceOptionsFor(config.embed_faults);
   if (!embed_options.ok()) return embed_options.status();
   embed_options->openai = OpenAiConfigFrom(config);

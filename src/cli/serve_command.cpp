@@ -123,7 +123,15 @@ int RunServe(const Args& args) {
   ctx.preflight = &preflight;
   // With the local parser, uploads are checked by the same sandboxed helper at once.
   if (config.parse_mode == "local") {
-    ctx.count_pages = [](const std::string& path) { return pdf::CountPages(path); };
+    pdf::HelperOptions helper;
+    helper.sandbox = config.pdf_sandbox;
+    ctx.count_pages = [helper](const std::string& path) {
+      return pdf::CountPages(path, pdf::PageCountLimits(), helper);
+    };
+  }
+  if (!config.pdf_sandbox) {
+    log::Warn("INGESTD_PDF_SANDBOX=off: the PDF helper parses without its sandbox (rlimits only)",
+              {});
   }
   api::ApiRouter router(&ctx, api::ApiRoutes());
   api::HttpServer server(config.http, &router);

@@ -18,7 +18,11 @@ Status UnknownMode(std::string_view service, std::string_view mode) {
 
 Result<std::unique_ptr<Parser>> MakeParser(std::string_view mode, const ServiceOptions& options) {
   if (mode == "mock") return std::unique_ptr<Parser>(std::make_unique<MockParser>(options.faults));
-  if (mode == "local") return std::unique_ptr<Parser>(std::make_unique<pdf::LocalPdfParser>());
+  if (mode == "local") {
+    pdf::LocalPdfParserOptions local;
+    local.helper.sandbox = options.pdf_sandbox;
+    return std::unique_ptr<Parser>(std::make_unique<pdf::LocalPdfParser>(local));
+  }
   if (mode == "real") {
     auto real = LlamaParseParser::Create(
         options.llamaparse,

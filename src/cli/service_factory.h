@@ -19,6 +19,8 @@ struct ServiceOptions {
   // Injected into mock implementations (main reads INGESTD_MOCK_PARSE_FAULTS /
   // INGESTD_MOCK_EMBED_FAULTS through ParseFaultSpec). Ignored by real ones.
   FaultOptions faults;
+  // The local parser's helper sandbox (main reads INGESTD_PDF_SANDBOX; off only explicitly).
+  bool pdf_sandbox = true;
   // The real embedder's settings (main fills them from OPENAI_*). Create() validates them:
   // a missing key fails here, at start-up, with OPENAI_CONFIG.
   OpenAiEmbedderConfig openai;
