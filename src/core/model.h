@@ -65,9 +65,12 @@ struct Job {
   std::string correlation_id;
   std::string service_mode;  // e.g. "mock"
   std::string claimed_by;    // worker id while working
+  // Set by Store::ClaimNext only (not stored): the worker whose expired lease this claim
+  // took over (it died in the stage), empty for an ordinary claim.
+  std::string reclaimed_from;
   int64_t lease_expires_at_ms = 0;
-  int64_t retry_at_ms = 0;   // earliest claim time while retryable
-  int stage_pct = 0;         // progress within the current stage
+  int64_t retry_at_ms = 0;                            // earliest claim time while retryable
+  int stage_pct = 0;                                  // progress within the current stage
   nlohmann::json timings = nlohmann::json::object();  // {"parse":{"started_at","ms"},…}
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;

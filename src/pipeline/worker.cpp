@@ -57,7 +57,7 @@ bool Worker::RunOnce() {
   if (!claimed->has_value()) return false;
   const Job job = std::move(**claimed);
   SetInFlight(job.id, job.correlation_id);
-  RunStage(job);
+  if (job.reclaimed_from.empty() || TakeOverLostJob(job)) RunStage(job);
   SetInFlight("", "");
   return true;
 }
@@ -110,6 +110,43 @@ void Worker::RunStage(const Job& job) {
   fields["status"] = ToString(info.done_status);
   log::Info(final_stage ? "job complete" : "stage done", fields);
   if (final_stage && options_.on_job_finished) options_.on_job_finished(job, false);
+}
+
+bool Worker::TakeOverLostJob(const Job& job) {
+  // The claim already counted the lost lease as an attempt (Store::ClaimNext).
+  const std::optional<Stage> stage = StageFor(job.status);
+  const std::string_view stage_name = stage ? Info(*stage).name : std::string_view("pipeline");
+  const int64_t now = deps_.clock->NowMillis();
+  const LastError lost{"WORKER_LOST",
+                       "worker " + job.reclaimed_from + " died or stalled in the " +
+                           std::string(stage_name) + " stage (its lease expired)",
+                       std::string(stage_name), now};
+  nlohmann::json fields = JobFields(job, stage_name, id_);
+  fields["lost_worker"] = job.reclaimed_from;
+  fields["attempts"] = job.retry_count;
+  Event e;
+  e.job_id = job.id;
+  e.correlation_id = job.correlation_id;
+  e.type = "error";
+  e.code = lost.code;
+  e.stage = lost.stage;
+  e.payload = {{"lost_worker", job.reclaimed_from},
+               {"attempts", job.retry_count},
+               {"max_attempts", options_.max_attempts}};
+  e.at_ms = now;
+  if (Status s = deps_.store->AppendEvent(e); !s.ok()) fields["record_error"] = s.ToString();
+  if (job.retry_count < options_.max_attempts) {
+    log::Warn("took over a job whose worker was lost", fields);
+    return true;
+  }
+  log::Error("job dead-lettered: its workers kept dying in the stage", fields);
+  Status s = deps_.store->DeadLetter(job.id, id_, lost, now);
+  if (s.ok() && options_.on_job_finished) options_.on_job_finished(job, true);
+  if (!s.ok()) {
+    fields["record_error"] = s.ToString();
+    log::Error("could not record the failure", fields);
+  }
+  return false;
 }
 
 Status Worker::BeginStage(const Job& job, Stage stage, int64_t started_at) {

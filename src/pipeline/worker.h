@@ -6,7 +6,8 @@
 // the stage timings in one transaction, and releases the claim (state queued, or done after
 // finalize). On failure: retryable errors are rescheduled with backoff until max_attempts,
 // then dead-lettered; permanent errors are dead-lettered at once; LEASE_LOST means another
-// worker owns the job now, so the result is dropped.
+// worker owns the job now, so the result is dropped. A claim of an expired lease (its worker
+// died in the stage) is an attempt too: WORKER_LOST, dead-lettered after max_attempts.
 //
 // Thread safety: RunOnce is called by one thread at a time; Heartbeat and ReleaseInFlight
 // may be called from another thread (the pool's) concurrently with it.
@@ -42,6 +43,9 @@ class Worker {
 
  private:
   void RunStage(const Job& job);
+  // A claim that took over an expired lease: records WORKER_LOST and dead-letters the job
+  // once the lost leases used up max_attempts. True when the stage should run again.
+  bool TakeOverLostJob(const Job& job);
   Status BeginStage(const Job& job, Stage stage, int64_t started_at);
   // Records stage_pct (throttled by options.progress_interval_ms) while keeping the claim.
   Status ReportProgress(const Job& job, Stage stage, int pct, int64_t* last_report_mono);

@@ -158,6 +158,50 @@ TEST_F(WorkerTest, ExhaustedAttemptsDeadLetter) {
   EXPECT_EQ(*store_->CountVectors(job.document_id), 0);
 }
 
+// Workers that claim the job and die in the stage (crash, OOM, SIGKILL): their leases expire.
+void ClaimAndDie(Store* store, FakeClock* clock, const PipelineOptions& options, int workers) {
+  for (int i = 0; i < workers; ++i) {
+    ASSERT_TRUE(store->ClaimNext("dead-" + std::to_string(i), clock->NowMillis(), options.lease_ms)
+                    ->has_value());
+    clock->Advance(options.lease_ms + 1);
+  }
+}
+
+TEST_F(WorkerTest, AJobThatKeepsKillingItsWorkerDeadLettersWorkerLost) {
+  options_.max_attempts = 3;
+  Job job = Upload(SyntheticPdf(1, "poison"));
+  ClaimAndDie(store_.get(), &clock_, options_, 3);
+  Worker w(Deps(), options_, "w-1");
+  ASSERT_TRUE(w.RunOnce());
+  Job dead = GetJob(job.id);
+  EXPECT_EQ(dead.state, QueueState::kDeadletter);
+  EXPECT_EQ(dead.retry_count, 3);
+  ASSERT_TRUE(dead.last_error.has_value());
+  EXPECT_EQ(dead.last_error->code, "WORKER_LOST");
+  EXPECT_EQ(dead.last_error->stage, "parse");
+  auto events = store_->ListEvents(job.user_id, job.id);
+  ASSERT_GE(events->size(), 2u);
+  const Event& lost = (*events)[events->size() - 2];
+  EXPECT_EQ(lost.code, "WORKER_LOST");
+  EXPECT_EQ(lost.stage, "parse");
+  EXPECT_EQ(lost.payload["lost_worker"], "dead-2");
+  EXPECT_EQ(events->back().code, "DLQ_MOVED");
+  EXPECT_EQ(events->back().payload["error"]["code"], "WORKER_LOST");
+  EXPECT_EQ(*store_->CountChunks(job.document_id), 0) << "the stage did not run again";
+}
+
+TEST_F(WorkerTest, ALostWorkerWithinTheAttemptsIsTakenOverAndTheJobCompletes) {
+  options_.max_attempts = 3;
+  Job job = Upload(SyntheticPdf(1, "survivor"));
+  ClaimAndDie(store_.get(), &clock_, options_, 2);
+  Worker w(Deps(), options_, "w-1");
+  Drain(w);
+  ExpectCompleteWithoutDuplicates(job);
+  EXPECT_EQ(GetJob(job.id).retry_count, 2);
+  auto codes = EventCodes(job);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "WORKER_LOST"), 1);
+}
+
 TEST_F(WorkerTest, PermanentFaultDeadLettersAtOnce) {
   MockParser broken({.permanent = true});
   PipelineDeps deps = Deps();
@@ -280,7 +324,7 @@ TEST_F(WorkerTest, ExpiredLeaseIsReclaimedWithoutDuplicates) {
   clock_.Advance(options_.lease_ms + 1);
   EXPECT_EQ(Drain(w), 2);  // embed, finalize
   ExpectCompleteWithoutDuplicates(job);
-  EXPECT_EQ(GetJob(job.id).retry_count, 0);
+  EXPECT_EQ(GetJob(job.id).retry_count, 1);  // the lost lease was an attempt
 }
 
 // Runs hook(n) inside the n-th Embed call (1-based), as if the call took that long.
@@ -320,7 +364,7 @@ TEST_F(WorkerTest, StalledWorkerDropsItsResultWhenTheLeaseWasTakenOver) {
   Job after = GetJob(job.id);
   EXPECT_EQ(after.status, JobStatus::kEmbeddingsStored);
   EXPECT_EQ(after.state, QueueState::kQueued);
-  EXPECT_EQ(after.retry_count, 0);
+  EXPECT_EQ(after.retry_count, 1);  // the stalled lease was an attempt
   EXPECT_FALSE(after.last_error.has_value());
   EXPECT_EQ(Drain(rescuer), 1);
   ExpectCompleteWithoutDuplicates(job);
@@ -389,7 +433,7 @@ TEST_F(WorkerTest, ProgressNoticesALostLeaseAndStopsCallingTheEmbedder) {
   EXPECT_EQ(stalling.calls(), 1);
   Job after = GetJob(job.id);
   EXPECT_EQ(after.claimed_by, "w-other");
-  EXPECT_EQ(after.retry_count, 0);
+  EXPECT_EQ(after.retry_count, 1);  // the taken-over lease was an attempt
   EXPECT_EQ(*store_->CountVectors(job.document_id), 0);
 }
 

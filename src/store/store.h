@@ -154,6 +154,8 @@ class Store {
   // awaiting_upload), retryable with retry_at <= now, or working with an expired lease;
   // the highest processing_priority first, then the oldest (created_at, then id).
   // Sets state working, claimed_by, lease_expires_at = now + lease_ms. nullopt if none.
+  // Taking over an expired lease uses up an attempt (retry_count + 1, same statement) and
+  // returns the lost worker in Job::reclaimed_from.
   virtual Result<std::optional<Job>> ClaimNext(std::string_view worker_id, int64_t now_ms,
                                                int64_t lease_ms) = 0;
   virtual Status ExtendLease(std::string_view job_id, std::string_view worker_id,

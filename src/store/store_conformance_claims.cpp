@@ -96,6 +96,8 @@ TEST_P(StoreConformanceTest, ExpiredLeaseIsReclaimedAndTheOldWorkerLosesIt) {
   Job stolen = MustClaim("w-new", kT0 + 1001);
   EXPECT_EQ(stolen.id, up.job.id);
   EXPECT_EQ(stolen.claimed_by, "w-new");
+  EXPECT_EQ(stolen.reclaimed_from, "w-old");
+  EXPECT_EQ(stolen.retry_count, 1);  // the lost lease used up an attempt
 
   StageCommit c;
   c.job_id = up.job.id;
@@ -115,6 +117,22 @@ TEST_P(StoreConformanceTest, ExpiredLeaseIsReclaimedAndTheOldWorkerLosesIt) {
   EXPECT_EQ(job->status, JobStatus::kUploaded);
   EXPECT_EQ(*store_->CountChunks(up.document.id), 0);
   EXPECT_THAT(EventCodes("u1", up.job.id), ElementsAre("UPLOAD_ACCEPTED"));
+}
+
+TEST_P(StoreConformanceTest, EveryLostLeaseCountsAsAnAttemptAndOrdinaryClaimsDoNot) {
+  CreateUploadResult up = Upload("u1", kT0);
+  Job first = MustClaim("w1", kT0, 1000);
+  EXPECT_EQ(first.reclaimed_from, "");
+  EXPECT_EQ(first.retry_count, 0);
+  EXPECT_EQ(MustClaim("w2", kT0 + 1001, 1000).retry_count, 1);
+  Job third = MustClaim("w3", kT0 + 2002, 1000);
+  EXPECT_EQ(third.reclaimed_from, "w2");
+  EXPECT_EQ(third.retry_count, 2);
+  EXPECT_EQ(store_->GetJob("u1", up.job.id)->retry_count, 2);
+  ASSERT_TRUE(store_->ReleaseClaim(up.job.id, "w3", kT0 + 2003).ok());
+  Job released = MustClaim("w4", kT0 + 2004);
+  EXPECT_EQ(released.reclaimed_from, "");
+  EXPECT_EQ(released.retry_count, 2);
 }
 
 TEST_P(StoreConformanceTest, WorkerCallsOnUnclaimedOrMissingJobsAreLeaseLost) {

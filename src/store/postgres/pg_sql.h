@@ -84,24 +84,29 @@ inline constexpr char kRequeueJob[] =
 // the queued one leads with the priority), skipping rows other claimers hold (SKIP LOCKED:
 // claimers never wait on each other); of the (at most three) heads the highest
 // processing_priority wins, then the oldest. One statement, so two workers never get the
-// same job. $1 worker, $2 now, $3 lease_ms.
+// same job. Taking over an expired lease uses up an attempt: the worker holding it died in
+// the stage (crash, OOM, SIGKILL), and a document that kills its worker must not do so
+// forever. Returns the job's columns, then the worker that lost the lease ('' when none).
+// $1 worker, $2 now, $3 lease_ms.
 #define INGESTD_CLAIM_ORDER " ORDER BY processing_priority DESC, created_at, id LIMIT 1"
+#define INGESTD_CLAIM_HEAD(name, where)                                          \
+  " " name                                                                       \
+  " AS (SELECT id, processing_priority, created_at, state, claimed_by FROM jobs" \
+  "   WHERE " where INGESTD_CLAIM_ORDER " FOR UPDATE SKIP LOCKED)"
 inline constexpr char kClaimNext[] =
-    "WITH q AS (SELECT id, processing_priority, created_at FROM jobs"
-    "   WHERE state = 'queued' AND status <> 'awaiting_upload'" INGESTD_CLAIM_ORDER
-    " FOR UPDATE SKIP LOCKED),"
-    " r AS (SELECT id, processing_priority, created_at FROM jobs"
-    "   WHERE state = 'retryable' AND retry_at <= $2::bigint" INGESTD_CLAIM_ORDER
-    " FOR UPDATE SKIP LOCKED),"
-    " l AS (SELECT id, processing_priority, created_at FROM jobs"
-    "   WHERE state = 'working' AND lease_expires_at < $2::bigint" INGESTD_CLAIM_ORDER
-    " FOR UPDATE SKIP LOCKED)"
+    "WITH" INGESTD_CLAIM_HEAD("q", "state = 'queued' AND status <> 'awaiting_upload'") ","
+    INGESTD_CLAIM_HEAD("r", "state = 'retryable' AND retry_at <= $2::bigint") ","
+    INGESTD_CLAIM_HEAD("l", "state = 'working' AND lease_expires_at < $2::bigint") ","
+    " pick AS (SELECT id AS pick_id, state = 'working' AS pick_reclaimed,"
+    "   claimed_by AS pick_lost_worker FROM (SELECT * FROM q UNION ALL SELECT * FROM r"
+    "   UNION ALL SELECT * FROM l) heads" INGESTD_CLAIM_ORDER ")"
     " UPDATE jobs SET state = 'working', claimed_by = $1,"
-    "   lease_expires_at = $2::bigint + $3::bigint, updated_at = $2::bigint"
-    " WHERE id = (SELECT id FROM (SELECT * FROM q UNION ALL SELECT * FROM r"
-    "   UNION ALL SELECT * FROM l) heads" INGESTD_CLAIM_ORDER
-    ")"
-    " RETURNING " INGESTD_JOB_COLUMNS;
+    "   lease_expires_at = $2::bigint + $3::bigint, updated_at = $2::bigint,"
+    "   retry_count = retry_count + (CASE WHEN pick_reclaimed THEN 1 ELSE 0 END)"
+    " FROM pick WHERE id = pick_id"
+    " RETURNING " INGESTD_JOB_COLUMNS
+    ", CASE WHEN pick_reclaimed THEN pick_lost_worker ELSE '' END";
+#undef INGESTD_CLAIM_HEAD
 #undef INGESTD_CLAIM_ORDER
 
 // One routed call (Store::RecordRoute), one statement: under READ COMMITTED a concurrent

@@ -14,6 +14,9 @@ namespace {
 namespace codes = store_codes;
 using record::OrNotFound;
 
+// kClaimNext returns the 25 INGESTD_JOB_COLUMNS, then the worker that lost the lease.
+constexpr int kJobColumnCount = 25;
+
 Result<Job> LockLeasedJob(PgConn& c, std::string_view job_id, std::string_view worker_id) {
   return OrNotFound(
       QueryOne<Job>(c, sql::kLockLeasedJob, PgParams().Add(job_id).Add(worker_id), ReadJob),
@@ -75,7 +78,11 @@ Result<std::optional<Job>> PgStore::ClaimNext(std::string_view worker_id, int64_
   // One statement in its own implicit transaction: no BEGIN/COMMIT round trips.
   return Autocommit([&](PgConn& c) {
     return QueryOne<Job>(c, sql::kClaimNext, PgParams().Add(worker_id).Add(now_ms).Add(lease_ms),
-                         ReadJob);
+                         [](const PgRow& row) -> Result<Job> {
+                           Result<Job> job = ReadJob(row);
+                           if (job.ok()) job->reclaimed_from = row.Text(kJobColumnCount);
+                           return job;
+                         });
   });
 }
 

@@ -94,7 +94,7 @@ CREATE INDEX events_by_job ON events (job_id, id);
 
 // v2: v1's single claim index made every claim walk past live leases and not-yet-due
 // retries (a retry backlog during an outage cost milliseconds per claim under the write
-// lock). One partial index per claim branch instead; see kClaimNext.
+// lock). One partial index per claim branch instead; see kPickNext.
 constexpr char kV2ClaimIndexes[] = R"sql(
 DROP INDEX jobs_claimable;
 CREATE INDEX jobs_claim_queued ON jobs (created_at, id)
@@ -111,7 +111,7 @@ ALTER TABLE chunks ADD COLUMN page_end INTEGER NOT NULL DEFAULT 0;
 
 // v4: what a job records about its cost and routing (model.h Job), and its processing
 // priority: the queued claim index leads with it, so the highest priority is the index's
-// head (see kClaimNext). Booleans are 0/1.
+// head (see kPickNext). Booleans are 0/1.
 constexpr char kV4JobCostAndPriority[] = R"sql(
 ALTER TABLE jobs ADD COLUMN processing_priority INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN router_config TEXT NOT NULL DEFAULT '{}';

@@ -59,28 +59,30 @@ inline constexpr char kRequeueJob[] =
     " RETURNING " INGESTD_JOB_COLUMNS;
 
 // Claimable: queued (and its bytes have arrived), retryable and due, or working with an
-// expired lease; the highest processing_priority wins, then the oldest by created_at. One
-// statement, so two workers can never claim the same job. Each branch is an index lookup
-// on its own partial index (migrations v2, v4: the queued one leads with the priority), so
-// a backlog of not-yet-due retries or of live leases costs nothing per claim.
-// ?1 worker, ?2 now, ?3 lease_ms.
+// expired lease; the highest processing_priority wins, then the oldest by created_at. Each
+// branch is an index lookup on its own partial index (migrations v2, v4: the queued one
+// leads with the priority), so a backlog of not-yet-due retries or of live leases costs
+// nothing per claim. Picked, then claimed, inside one write transaction, so two workers can
+// never claim the same job. Picks the id and, for an expired lease, the worker that lost it.
+// ?1 now.
 #define INGESTD_CLAIM_ORDER " ORDER BY processing_priority DESC, created_at, id LIMIT 1"
-inline constexpr char kClaimNext[] =
-    "UPDATE jobs SET state = 'working', claimed_by = ?1, lease_expires_at = ?2 + ?3,"
-    " updated_at = ?2"
-    " WHERE id = (SELECT id FROM ("
-    "   SELECT * FROM (SELECT id, processing_priority, created_at FROM jobs"
-    "     WHERE state = 'queued' AND status <> 'awaiting_upload'" INGESTD_CLAIM_ORDER
-    ")"
-    "   UNION ALL"
-    "   SELECT * FROM (SELECT id, processing_priority, created_at FROM jobs"
-    "     WHERE state = 'retryable' AND retry_at <= ?2" INGESTD_CLAIM_ORDER
-    ")"
-    "   UNION ALL"
-    "   SELECT * FROM (SELECT id, processing_priority, created_at FROM jobs"
-    "     WHERE state = 'working' AND lease_expires_at < ?2" INGESTD_CLAIM_ORDER
-    "))" INGESTD_CLAIM_ORDER
-    ")"
+#define INGESTD_CLAIM_HEAD(where)                                                          \
+  "SELECT * FROM (SELECT id, processing_priority, created_at, state, claimed_by FROM jobs" \
+  " WHERE " where INGESTD_CLAIM_ORDER ")"
+inline constexpr char kPickNext[] =
+    "SELECT id, CASE WHEN state = 'working' THEN claimed_by ELSE '' END FROM ("
+    INGESTD_CLAIM_HEAD("state = 'queued' AND status <> 'awaiting_upload'")
+    " UNION ALL " INGESTD_CLAIM_HEAD("state = 'retryable' AND retry_at <= ?1")
+    " UNION ALL " INGESTD_CLAIM_HEAD("state = 'working' AND lease_expires_at < ?1")
+    ")" INGESTD_CLAIM_ORDER;
+#undef INGESTD_CLAIM_HEAD
+// Taking over an expired lease uses up an attempt: the worker holding it died in the stage
+// (crash, OOM, SIGKILL), and a document that kills its worker must not do so forever.
+// ?1 job, ?2 worker, ?3 now, ?4 lease_ms.
+inline constexpr char kClaimJob[] =
+    "UPDATE jobs SET state = 'working', claimed_by = ?2, lease_expires_at = ?3 + ?4,"
+    " retry_count = retry_count + (CASE WHEN state = 'working' THEN 1 ELSE 0 END),"
+    " updated_at = ?3 WHERE id = ?1"
     " RETURNING " INGESTD_JOB_COLUMNS;
 #undef INGESTD_CLAIM_ORDER
 

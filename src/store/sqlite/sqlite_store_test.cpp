@@ -149,7 +149,7 @@ TEST_F(SqliteStoreTest, ClaimQueryUsesOnePartialIndexPerBranch) {
   ASSERT_TRUE((*OpenStore(path))->Migrate().ok());
   sqlite3* db = RawOpen(path);
   ASSERT_EQ(sqlite3_exec(db, "ANALYZE", nullptr, nullptr, nullptr), SQLITE_OK);
-  std::string explain = std::string("EXPLAIN QUERY PLAN ") + sqlite::sql::kClaimNext;
+  std::string explain = std::string("EXPLAIN QUERY PLAN ") + sqlite::sql::kPickNext;
   sqlite3_stmt* st = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, explain.c_str(), -1, &st, nullptr), SQLITE_OK)
       << sqlite3_errmsg(db);

@@ -76,10 +76,25 @@ Status UpsertVectors(SqliteConn& c, const std::string& doc_id,
 Result<std::optional<Job>> SqliteStore::ClaimNext(std::string_view worker_id, int64_t now_ms,
                                                   int64_t lease_ms) {
   if (worker_id.empty()) return codes::InvalidRecord("worker_id is required");
-  return Write([&](SqliteConn& c) {
-    return QueryOne<Job>(
-        c, sql::kClaimNext,
-        [&](Stmt& s) { s.Bind(1, worker_id).Bind(2, now_ms).Bind(3, lease_ms); }, ReadJob);
+  return Write([&](SqliteConn& c) -> Result<std::optional<Job>> {
+    struct Pick {
+      std::string id, lost_worker;
+    };
+    Result<std::optional<Pick>> pick = QueryOne<Pick>(
+        c, sql::kPickNext, [&](Stmt& s) { s.Bind(1, now_ms); },
+        [](const Stmt& s) -> Result<Pick> {
+          return Pick{s.Text(0), s.Text(1)};
+        });
+    if (!pick.ok()) return pick.status();
+    if (!pick->has_value()) return std::optional<Job>();
+    Result<std::optional<Job>> job = QueryOne<Job>(
+        c, sql::kClaimJob,
+        [&](Stmt& s) {
+          s.Bind(1, (*pick)->id).Bind(2, worker_id).Bind(3, now_ms).Bind(4, lease_ms);
+        },
+        ReadJob);
+    if (job.ok() && job->has_value()) (*job)->reclaimed_from = (*pick)->lost_worker;
+    return job;
   });
 }
 
