@@ -109,6 +109,14 @@ Result<StageOutput> StageRunner::Parse(const Job& job, const Document& doc) cons
                  {"markdown_bytes", markdown.size()},
                  {"implementation", parsed->implementation},
                  {"cost_usd", parsed->cost_usd}};
+  if (parsed->partial) {
+    // The job completes with what the provider parsed; the event says it is not all.
+    Event partial;
+    partial.type = "warning";
+    partial.code = "PARSE_PARTIAL";
+    partial.payload = {{"pages", parsed->page_count}, {"implementation", parsed->implementation}};
+    out.events.push_back(std::move(partial));
+  }
   return out;
 }
 
@@ -145,7 +153,6 @@ Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc,
   if (!chunks.ok()) return chunks.status();
   StageOutput out;
   out.vectors.reserve(chunks->size());
-  const size_t dims = static_cast<size_t>(deps_.embedder->dimensions());
   int64_t tokens = 0;
   double cost = 0;
   size_t batches = 0;
@@ -161,6 +168,10 @@ Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc,
       return InvalidEmbedding("expected " + std::to_string(texts.size()) + " vectors, got " +
                               std::to_string(batch->vectors.size()));
     }
+    // Checked against the implementation that served the batch: a fallback's vectors have
+    // its own length, not the configured model's.
+    const size_t dims = static_cast<size_t>(batch->dimensions > 0 ? batch->dimensions
+                                                                  : deps_.embedder->dimensions());
     for (size_t i = begin; i < end; ++i) {
       std::vector<float>& v = batch->vectors[i - begin];
       if (v.size() != dims)

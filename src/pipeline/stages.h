@@ -40,6 +40,9 @@ struct StageOutput {
   std::vector<VectorRecord> vectors;
   std::optional<int> page_count;
   nlohmann::json payload = nlohmann::json::object();  // for the stage_done event
+  // Events committed with the stage, before its done event (type, code and payload set;
+  // the worker fills in the job, stage and time).
+  std::vector<Event> events;
 };
 
 // Normalizes parsed markdown: drops NUL bytes, turns CRLF and lone CR into LF, trims

@@ -97,6 +97,9 @@ void Worker::RunStage(const Job& job) {
   c.vectors = std::move(out->vectors);
   c.page_count = out->page_count;
   out->payload["ms"] = ms;
+  for (Event& e : out->events) {
+    c.events.push_back(StageEvent(job, info, e.type, e.code, std::move(e.payload), finished_at));
+  }
   c.events.push_back(StageEvent(job, info, final_stage ? "finalized" : "stage_done", info.done_code,
                                 std::move(out->payload), finished_at));
   c.timings_patch = {

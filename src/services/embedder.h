@@ -14,7 +14,11 @@ namespace ingestd {
 struct EmbedOutput {
   std::vector<std::vector<float>> vectors;  // vectors[i] embeds texts[i]
   std::string model;                        // tag stored with every vector
-  int64_t total_tokens = 0;                 // provider-reported usage
+  // The length of every vector: that of the model space that served the call. Set by an
+  // embedder that fronts several (the router: a fallback has its own); 0 means the
+  // embedder's own dimensions().
+  int dimensions = 0;
+  int64_t total_tokens = 0;  // provider-reported usage
   std::string implementation;
   // Priced by the router from the one price table (ledger/price_table.h); implementations
   // report usage only and leave it 0.

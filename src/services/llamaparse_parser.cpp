@@ -18,6 +18,12 @@ namespace {
 // A job id no upload ever gets: the health probe asks for it and expects 404.
 constexpr std::string_view kProbeJobId = "00000000-0000-0000-0000-000000000000";
 
+// A string field of a provider answer, "" when absent or of another type.
+std::string StringField(const nlohmann::json& j, const char* name) {
+  const auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 Status BadResponse(const std::string& why) {
   return Status::Error(Kind::kUpstream, "UPSTREAM_BAD_RESPONSE", "llamaparse: " + why, true);
 }
@@ -36,6 +42,9 @@ Status Classify(const http::HttpResponse& r, const std::string& api_key) {
     detail = openai::Redact(detail.substr(0, 300), api_key);
     what += ": " + detail;
   }
+  // 402: the account is out of credits. Like OpenAI's insufficient_quota, a budget that no
+  // retry refills: a hybrid route falls back.
+  if (r.status == 402) return Status::Error(Kind::kBudgetExceeded, "UPSTREAM_QUOTA", what);
   if (r.status == 429)
     return Status::Error(Kind::kRateLimited, "UPSTREAM_RATE_LIMITED", what, true);
   if (http::IsTransientHttpStatus(r.status)) {
@@ -210,7 +219,7 @@ int64_t LlamaParseParser::SleepUntilNotice(int64_t delay_ms, int notices, const 
   return slept;
 }
 
-Status LlamaParseParser::AwaitSuccess(const std::string& id, const CallContext& ctx) {
+Result<bool> LlamaParseParser::AwaitCompletion(const std::string& id, const CallContext& ctx) {
   int64_t waited = 0;
   auto seen = deps_.recorder->CountNotices(ctx);
   int notices = seen.ok() ? *seen : 0;
@@ -219,17 +228,20 @@ Status LlamaParseParser::AwaitSuccess(const std::string& id, const CallContext& 
     req.url = config_.base_url + "/api/v1/parsing/job/" + id;
     auto j = Call(std::move(req), ctx);
     if (!j.ok()) return j.status();
-    const std::string status = j->value("status", "");
-    if (status == "SUCCESS") return Status();
-    if (status == "ERROR") {
-      std::string why = j->contains("error_message") && (*j)["error_message"].is_string()
-                            ? (*j)["error_message"].get<std::string>()
-                            : "the provider reported ERROR";
-      return Status::Error(Kind::kUnprocessable, "UPSTREAM_PARSE_FAILED",
-                           "llamaparse job failed: " + openai::Redact(why, config_.api_key));
-    }
-    if (status == "CANCELED") {
-      return Status::Error(Kind::kUpstream, "UPSTREAM_PARSE_CANCELED", "llamaparse job canceled");
+    const std::string status = StringField(*j, "status");
+    if (status == "SUCCESS") return false;
+    if (status == "PARTIAL_SUCCESS") return true;
+    // "CANCELED" is the spelling of older SDK comments; the API's StatusEnum has CANCELLED.
+    if (status == "ERROR" || status == "CANCELLED" || status == "CANCELED") {
+      const std::string code = StringField(*j, "error_code");
+      std::string why = "llamaparse job " + status;
+      if (!code.empty()) why += " " + code;
+      const std::string message = StringField(*j, "error_message");
+      if (!message.empty()) why += ": " + message.substr(0, 300);
+      why = openai::Redact(why, config_.api_key);
+      if (status == "ERROR")
+        return Status::Error(Kind::kUnprocessable, "UPSTREAM_PARSE_FAILED", why);
+      return Status::Error(Kind::kUpstream, "UPSTREAM_PARSE_CANCELLED", why);
     }
     if (status != "PENDING") return BadResponse("unknown job status '" + status + "'");
     const int64_t delay = BackoffDelayMs(config_.poll, poll, deps_.env->UnitRandom());
@@ -287,7 +299,8 @@ Result<ParseOutput> LlamaParseParser::Parse(const ParseInput& in, const CallCont
                                  "could not record llamaparse job " + id + ": " + s.message());
     }
   }
-  Status s = AwaitSuccess(id, ctx);
+  Result<bool> partial = AwaitCompletion(id, ctx);
+  const Status s = partial.ok() ? Status() : partial.status();
   if (!s.ok() && !s.retryable()) {
     // Resuming a failed job would fail the same way: let a retry start over.
     if (Status c = deps_.recorder->Close(ctx, id); !c.ok()) {
@@ -297,7 +310,9 @@ Result<ParseOutput> LlamaParseParser::Parse(const ParseInput& in, const CallCont
     }
   }
   if (!s.ok()) return s;
-  return FetchMarkdown(id, ctx);
+  auto out = FetchMarkdown(id, ctx);
+  if (out.ok()) out->partial = *partial;
+  return out;
 }
 
 }  // namespace ingestd

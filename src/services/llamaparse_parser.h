@@ -2,8 +2,10 @@
 //
 // Parse: upload the stored PDF as multipart straight from disk (POST
 // /api/v1/parsing/upload), record the returned job id through the ProviderJobRecorder
-// BEFORE waiting on it, poll GET /api/v1/parsing/job/{id} with backoff until SUCCESS, then
-// fetch /result/markdown (markdown + job_metadata.job_pages; a cache hit costs 0). A retry of
+// BEFORE waiting on it, poll GET /api/v1/parsing/job/{id} with backoff until the job's status
+// (PENDING | SUCCESS | ERROR | PARTIAL_SUCCESS | CANCELLED) is final, then fetch
+// /result/markdown (markdown + job_metadata.job_pages; a cache hit costs 0). PARTIAL_SUCCESS
+// returns what was parsed, with ParseOutput::partial set. A retry of
 // the stage finds the recorded id and resumes polling that job instead of uploading (and
 // paying) again. Only a crash between the upload's answer and the record can cause a second
 // upload: the API takes no idempotency key.
@@ -13,9 +15,11 @@
 // sent (a timeout, a cut connection, an unusable 2xx) may have started a billed job we never
 // learn of, and adds the document's own page count.
 //
-// Errors: UPSTREAM_PARSE_FAILED (kUnprocessable, status ERROR), UPSTREAM_PARSE_CANCELED
-// (kUpstream, CANCELED), UPSTREAM_AUTH (401/403), UPSTREAM_BAD_REQUEST (other 4xx),
-// UPSTREAM_PARSE_JOB_UNKNOWN (404 for a recorded id) — none retryable; retryable:
+// Errors: UPSTREAM_PARSE_FAILED (kUnprocessable, status ERROR), UPSTREAM_PARSE_CANCELLED
+// (kUpstream, CANCELLED) — both with the provider's error_code and error_message —,
+// UPSTREAM_QUOTA (kBudgetExceeded, 402: out of credits), UPSTREAM_AUTH (401/403),
+// UPSTREAM_BAD_REQUEST (other 4xx), UPSTREAM_PARSE_JOB_UNKNOWN (404 for a recorded id) —
+// none retryable; retryable:
 // UPSTREAM_RATE_LIMITED, UPSTREAM_UNAVAILABLE, transport errors, UPSTREAM_BAD_RESPONSE,
 // UPSTREAM_PARSE_TIMEOUT (job_timeout_ms of polling; the next attempt resumes the job),
 // PARSE_JOB_NOT_RECORDED (the record failed; the upload is logged with its id).
@@ -42,7 +46,7 @@ class ProviderJobRecorder {
   virtual ~ProviderJobRecorder() = default;
   virtual Result<std::optional<std::string>> Find(const CallContext& ctx) = 0;
   virtual Status Record(const CallContext& ctx, const std::string& provider_job_id) = 0;
-  // The job ended for good (ERROR, CANCELED, unknown): the next Parse uploads afresh.
+  // The job ended for good (ERROR, CANCELLED): the next Parse uploads afresh.
   virtual Status Close(const CallContext& ctx, const std::string& provider_job_id) = 0;
   // How many completion webhooks have been accepted for our job so far (0 when the
   // recorder cannot know): a rise means "poll now".
@@ -100,7 +104,9 @@ class LlamaParseParser final : public Parser {
  private:
   LlamaParseParser(LlamaParseConfig config, LlamaParseDeps deps);
   Result<std::string> Upload(const ParseInput& in, const CallContext& ctx);
-  Status AwaitSuccess(const std::string& id, const CallContext& ctx);
+  // Polls until the job is done: false for SUCCESS, true for PARTIAL_SUCCESS (some pages
+  // parsed); ERROR and CANCELLED are final errors with the provider's error_code/message.
+  Result<bool> AwaitCompletion(const std::string& id, const CallContext& ctx);
   // Sleeps up to delay_ms; returns early when a webhook notice beyond `notices` arrives.
   // Returns the time slept.
   int64_t SleepUntilNotice(int64_t delay_ms, int notices, const CallContext& ctx);

@@ -44,6 +44,9 @@ struct ParseOutput {
   std::string implementation;  // e.g. "mock"
   // The provider served it from its cache and billed nothing (LlamaParse job_is_cache_hit).
   bool cache_hit = false;
+  // The provider parsed only some pages (LlamaParse PARTIAL_SUCCESS): markdown is what it
+  // parsed and page_count the pages it parsed and billed.
+  bool partial = false;
   // Priced by the router from the one price table (ledger/price_table.h); implementations
   // report usage only and leave it 0.
   double cost_usd = 0;

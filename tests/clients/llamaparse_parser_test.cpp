@@ -101,21 +101,55 @@ TEST_F(LlamaParseTest, ARetryResumesTheRecordedJobWithoutUploadingAgain) {
   EXPECT_EQ(second->page_count, FakeLlamaParseServer::kPages);
 }
 
-TEST_F(LlamaParseTest, ErrorAndCanceledAreTypedAndFinal) {
+TEST_F(LlamaParseTest, ErrorAndCancelledAreFinalAtOnceWithTheProvidersReason) {
   server.PushOutcome(ParseOutcome::kError);
-  server.PushOutcome(ParseOutcome::kCanceled);
+  server.PushOutcome(ParseOutcome::kCancelled);
   auto error = Parse("job-e");
   ASSERT_FALSE(error.ok());
   EXPECT_EQ(error.status().code(), "UPSTREAM_PARSE_FAILED");
   EXPECT_EQ(error.status().kind(), Kind::kUnprocessable);
   EXPECT_FALSE(error.status().retryable());
-  auto canceled = Parse("job-c");
-  ASSERT_FALSE(canceled.ok());
-  EXPECT_EQ(canceled.status().code(), "UPSTREAM_PARSE_CANCELED");
-  EXPECT_FALSE(canceled.status().retryable());
+  EXPECT_NE(error.status().message().find("PDF_IS_BROKEN"), std::string::npos);
+  EXPECT_NE(error.status().message().find("could not be read"), std::string::npos);
+  auto cancelled = Parse("job-c");
+  ASSERT_FALSE(cancelled.ok());
+  EXPECT_EQ(cancelled.status().code(), "UPSTREAM_PARSE_CANCELLED");
+  EXPECT_FALSE(cancelled.status().retryable());
+  EXPECT_NE(cancelled.status().message().find("JOB_CANCELLED"), std::string::npos);
+  // Settled on the first poll that saw it: never polled again.
+  for (const auto& job : server.jobs()) EXPECT_EQ(job.polls, 3) << job.id;
   EXPECT_TRUE(recorder.ids.empty());  // a user retry uploads afresh
   EXPECT_TRUE(Parse("job-e").ok());
   EXPECT_EQ(server.uploads_accepted(), 3);
+}
+
+TEST_F(LlamaParseTest, PartialSuccessReturnsWhatWasParsedAndItsBilledPages) {
+  server.PushOutcome(ParseOutcome::kPartialSuccess);
+  auto p = LlamaParseParser::Create(config, {&recorder, &client, &env, &clock});
+  ASSERT_TRUE(p.ok());
+  UsageMeter billed;
+  CallContext ctx{"corr-1", "job-p", "alice"};
+  ctx.billed = &billed;
+  auto out = (*p)->Parse({pdf_, 42, "doc-1"}, ctx);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_TRUE(out->partial);
+  EXPECT_EQ(out->page_count, FakeLlamaParseServer::kPartialPages);
+  EXPECT_EQ(out->markdown, FakeLlamaParseServer::MarkdownFor("doc-1.pdf", Sha256Hex(pdf_bytes_),
+                                                             FakeLlamaParseServer::kPartialPages));
+  EXPECT_EQ(billed.units, FakeLlamaParseServer::kPartialPages);
+  EXPECT_EQ(server.billed_pages(), FakeLlamaParseServer::kPartialPages);
+  EXPECT_EQ(server.uploads_accepted(), 1);
+}
+
+TEST_F(LlamaParseTest, OutOfCreditsIsAQuotaErrorNotABadRequest) {
+  server.PushUploadFault(UploadFault::kOutOfCredits);
+  auto out = Parse();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), "UPSTREAM_QUOTA");
+  EXPECT_EQ(out.status().kind(), Kind::kBudgetExceeded);
+  EXPECT_FALSE(out.status().retryable());
+  EXPECT_EQ(server.requests().size(), 1u);  // not retried
+  EXPECT_EQ(server.uploads_accepted(), 0);
 }
 
 TEST_F(LlamaParseTest, UploadRateLimitAndServerErrorsAreRetried) {

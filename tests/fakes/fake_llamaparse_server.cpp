@@ -24,6 +24,13 @@ FakeReply Detail(int status, const std::string& detail) {
 
 FakeReply Json(const json& body) { return FakeReply{FakeReply::kSend, 200, body.dump(), {}}; }
 
+// The pages a job that ran to its outcome parsed (and billed, unless a cache hit).
+int PagesOf(ParseOutcome outcome) {
+  if (outcome == ParseOutcome::kSuccess) return FakeLlamaParseServer::kPages;
+  if (outcome == ParseOutcome::kPartialSuccess) return FakeLlamaParseServer::kPartialPages;
+  return 0;
+}
+
 struct Part {
   std::string name, filename, data;
 };
@@ -180,12 +187,13 @@ struct FakeLlamaParseServer::Impl {
   }
 
   static bool Refuses(UploadFault f) {
-    return f == UploadFault::kRateLimit || f == UploadFault::kServerError;
+    return f == UploadFault::kRateLimit || f == UploadFault::kServerError ||
+           f == UploadFault::kOutOfCredits;
   }
 
-  // Bills a job that ran to SUCCESS, once; a cache hit is free.
+  // Bills a job that parsed pages, once; a cache hit is free.
   static void Bill(FakeParseJob& job) {
-    if (job.outcome == ParseOutcome::kSuccess && !job.cache_hit) job.billed = true;
+    if (PagesOf(job.outcome) > 0 && !job.cache_hit) job.billed = true;
   }
 
   FakeReply Route(const FakeRequest& req, After* after) {
@@ -249,6 +257,7 @@ struct FakeLlamaParseServer::Impl {
       r.headers.emplace_back("retry-after", "1");
       return r;
     }
+    if (f == UploadFault::kOutOfCredits) return Detail(402, "Insufficient credits");
     return Detail(500, "Internal Server Error");
   }
 
@@ -270,11 +279,14 @@ struct FakeLlamaParseServer::Impl {
         case ParseOutcome::kSuccess:
           status = "SUCCESS";
           break;
+        case ParseOutcome::kPartialSuccess:
+          status = "PARTIAL_SUCCESS";
+          break;
         case ParseOutcome::kError:
           status = "ERROR";
           break;
-        case ParseOutcome::kCanceled:
-          status = "CANCELED";
+        case ParseOutcome::kCancelled:
+          status = "CANCELLED";
           break;
         case ParseOutcome::kNeverFinishes:
           break;
@@ -284,6 +296,9 @@ struct FakeLlamaParseServer::Impl {
     if (status == "ERROR") {
       body["error_code"] = "PDF_IS_BROKEN";
       body["error_message"] = "The PDF file could not be read";
+    } else if (status == "CANCELLED") {
+      body["error_code"] = "JOB_CANCELLED";
+      body["error_message"] = "The job was cancelled by the user";
     }
     return Json(body);
   }
@@ -291,9 +306,8 @@ struct FakeLlamaParseServer::Impl {
   FakeReply Result(const FakeParseJob& job, After* after) {
     const bool done =
         options.complete_after_ms >= 0 ? job.finished : job.polls > options.pending_polls;
-    if (job.outcome != ParseOutcome::kSuccess || !done) {
-      return Detail(400, "Job is not completed");
-    }
+    const int pages = PagesOf(job.outcome);
+    if (pages == 0 || !done) return Detail(400, "Job is not completed");
     UploadFault f = UploadFault::kNone;
     if (!result_faults.empty()) {
       f = result_faults.front();
@@ -301,11 +315,11 @@ struct FakeLlamaParseServer::Impl {
       if (Refuses(f)) return FaultReply(f);
     }
     after->result_hook = f == UploadFault::kNone;
-    return Lose(Json({{"markdown", MarkdownFor(job.filename, job.sha256)},
+    return Lose(Json({{"markdown", MarkdownFor(job.filename, job.sha256, pages)},
                       {"job_metadata",
-                       {{"job_pages", kPages},
+                       {{"job_pages", pages},
                         {"job_is_cache_hit", job.cache_hit},
-                        {"credits_used", job.cache_hit ? 0 : kPages}}}}),
+                        {"credits_used", job.cache_hit ? 0 : pages}}}}),
                 f, after);
   }
 };
@@ -357,7 +371,7 @@ int64_t FakeLlamaParseServer::billed_pages() const {
   std::lock_guard lock(impl_->mu);
   int64_t pages = 0;
   for (const FakeParseJob& j : impl_->jobs) {
-    if (j.billed) pages += kPages;
+    if (j.billed) pages += PagesOf(j.outcome);
   }
   return pages;
 }
@@ -399,9 +413,9 @@ std::vector<FakeParseJob> FakeLlamaParseServer::jobs() const {
 }
 
 std::string FakeLlamaParseServer::MarkdownFor(const std::string& filename,
-                                              const std::string& sha256) {
+                                              const std::string& sha256, int pages) {
   std::string md;
-  for (int p = 1; p <= kPages; ++p) {
+  for (int p = 1; p <= pages; ++p) {
     md += "# Page " + std::to_string(p) + "\n\nParsed " + filename + " (" + sha256.substr(0, 12) +
           "), page " + std::to_string(p) + ".\n\n";
   }

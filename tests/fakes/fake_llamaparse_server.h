@@ -11,6 +11,14 @@
 // documents stored or cached"). So a job is billed its pages when it has run to SUCCESS —
 // whether or not anybody fetched the result, or even learnt the job's id — and result
 // fetches and status polls are free. billed_pages() sums what the fake billed.
+//
+// Job statuses are the API's StatusEnum, PENDING | SUCCESS | ERROR | PARTIAL_SUCCESS |
+// CANCELLED (run-llama/llama-cloud-py @2df80fa src/llama_cloud/types/status_enum.py); a
+// failed job's status carries error_code and error_message (run-llama/llama_cloud_services
+// @c872617 llama_cloud_services/parse/base.py _get_job_result). A PARTIAL_SUCCESS job has a
+// result of the pages it parsed (kPartialPages), and bills them. An account out of credits
+// is answered 402 on requests that consume credits (the FAQ above, "What happens when I run
+// out of credits?").
 #pragma once
 
 #include <cstdint>
@@ -21,12 +29,12 @@
 
 namespace ingestd::fakes {
 
-enum class ParseOutcome { kSuccess, kError, kCanceled, kNeverFinishes };
+enum class ParseOutcome { kSuccess, kPartialSuccess, kError, kCancelled, kNeverFinishes };
 
 // Faults of an upload or a result fetch. kCutAnswer and kSlowAnswer serve the request (an
 // upload creates its job, which runs and is billed) and then lose the answer: cut half-way,
-// or sent only after hang_ms (to a client that timed out first).
-enum class UploadFault { kNone, kRateLimit, kServerError, kCutAnswer, kSlowAnswer };
+// or sent only after hang_ms (to a client that timed out first). kOutOfCredits: 402.
+enum class UploadFault { kNone, kRateLimit, kServerError, kCutAnswer, kSlowAnswer, kOutOfCredits };
 
 // How the fake delivers the completion webhook a job asked for (webhook_configurations).
 enum class WebhookDelivery { kNone, kOnce, kTwice /* a redelivery: same event_id */ };
@@ -52,8 +60,8 @@ struct FakeParseJob {
   ParseOutcome outcome = ParseOutcome::kSuccess;
   int polls = 0;
   bool cache_hit = false;
-  bool finished = false;               // complete_after_ms elapsed
-  bool billed = false;                 // ran to SUCCESS, not a cache hit: kPages billed
+  bool finished = false;  // complete_after_ms elapsed
+  bool billed = false;    // ran to (PARTIAL_)SUCCESS, not a cache hit: PagesOf(outcome) billed
   std::vector<long> webhook_statuses;  // HTTP status of each delivery (0: transport error)
 };
 
@@ -96,9 +104,12 @@ class FakeLlamaParseServer {
   int requests_seen() const;
   std::vector<FakeParseJob> jobs() const;
 
-  // What the fake answers as markdown and page count for an accepted file.
-  static std::string MarkdownFor(const std::string& filename, const std::string& sha256);
+  // What the fake answers as markdown and page count for an accepted file (a partial
+  // success: its first kPartialPages pages).
+  static std::string MarkdownFor(const std::string& filename, const std::string& sha256,
+                                 int pages = kPages);
   static constexpr int kPages = 3;
+  static constexpr int kPartialPages = 2;
 
  private:
   struct Impl;

@@ -62,7 +62,9 @@ Result<EmbedOutput> RoutedEmbedder::Embed(const std::vector<std::string>& texts,
   const Lane<Embedder>& lane = LaneOf(lanes_, mode);
   if (!ServiceRoute::IsPaid(mode)) {
     auto out = lane.primary->Embed(texts, ctx);
-    if (out.ok()) route_->Record(ctx, mode, lane.primary->name(), false, "mode");
+    if (!out.ok()) return out;
+    route_->Record(ctx, mode, lane.primary->name(), false, "mode");
+    out->dimensions = lane.primary->dimensions();
     return out;
   }
   const int64_t estimate = prices_->EmbedCost(lane.primary->model(), tokens_(texts));
@@ -87,6 +89,7 @@ Result<EmbedOutput> RoutedEmbedder::Embed(const std::vector<std::string>& texts,
       route_->Complete(*admission, ctx, out.ok() ? Status() : out.status(), billed);
   if (out.ok()) {
     route_->Record(ctx, mode, lane.primary->name(), false, "real", billed->cost_nanos);
+    out->dimensions = lane.primary->dimensions();
     return out;
   }
   if (fall_back) return Fallback(lane, mode, texts, ctx, "real_failed:" + out.status().code());
@@ -104,6 +107,7 @@ Result<EmbedOutput> RoutedEmbedder::Fallback(const Lane<Embedder>& lane, Service
                             "the fallback embedder reports the real model's tag");
   }
   route_->Record(ctx, mode, lane.fallback->name(), true, reason);
+  out->dimensions = lane.fallback->dimensions();  // its own model space, not the real one's
   return out;
 }
 

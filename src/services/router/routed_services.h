@@ -6,8 +6,9 @@
 // for its whole course: a mode switch never moves a call in flight to another
 // implementation.
 //
-// Vectors keep the tag of the implementation that made them: a fallback's vectors carry the
-// fallback's model, so they never pass for the real model's (and can be re-embedded later).
+// Vectors keep the tag and dimensions (EmbedOutput::dimensions) of the implementation that
+// made them: a fallback's vectors carry the fallback's model, so they never pass for the
+// real model's (and can be re-embedded later).
 #pragma once
 
 #include <array>

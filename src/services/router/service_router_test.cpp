@@ -24,7 +24,7 @@ class FakeRealEmbedder final : public Embedder {
   explicit FakeRealEmbedder(FaultOptions faults = {}) : faults_(faults, "embed") {}
   std::string name() const override { return "real"; }
   std::string model() const override { return kRealModel; }
-  int dimensions() const override { return MockEmbedder::kDimensions; }
+  int dimensions() const override { return dims; }
   Result<EmbedOutput> Embed(const std::vector<std::string>& texts, const CallContext&) override {
     ++calls;
     {
@@ -38,7 +38,7 @@ class FakeRealEmbedder final : public Embedder {
     if (Status s = faults_.BeforeCall(); !s.ok()) return s;
     EmbedOutput out;
     for (const std::string& t : texts) {
-      out.vectors.push_back(std::vector<float>(MockEmbedder::kDimensions, 0.5f));
+      out.vectors.push_back(std::vector<float>(dims, 0.5f));
       out.total_tokens += EstimateTokens(t);
     }
     out.model = kRealModel;
@@ -50,6 +50,7 @@ class FakeRealEmbedder final : public Embedder {
     script_.push_back(std::move(s));
   }
   std::atomic<int> calls{0};
+  int dims = MockEmbedder::kDimensions;  // OPENAI_EMBED_DIMENSIONS, as it were
 
  private:
   FaultInjector faults_;
@@ -266,6 +267,24 @@ TEST_F(ServiceRouterTest, HybridWithHalfTheRealCallsFailingServesEveryCallWithHo
   EXPECT_EQ(costs->rows[0].calls, 20);  // only served real calls are spend
   EXPECT_EQ(costs->open_reservations, 0);
   EXPECT_EQ(router_->Health()[1].fallback_calls, 20);
+}
+
+// A fallback's vectors live in its own model space: its tag and its dimensions, whatever
+// the real model is configured to.
+TEST_F(ServiceRouterTest, EachBatchCarriesTheDimensionsOfTheImplementationThatServedIt) {
+  Build(ServiceMode::kHybrid);
+  real_->dims = 512;
+  auto real = Embed();
+  ASSERT_TRUE(real.ok()) << real.status().ToString();
+  EXPECT_EQ(real->model, kRealModel);
+  EXPECT_EQ(real->dimensions, 512);
+  real_->FailNext(Transient());
+  auto fallback = Embed();
+  ASSERT_TRUE(fallback.ok()) << fallback.status().ToString();
+  EXPECT_EQ(fallback->model, MockEmbedder::kModel);
+  EXPECT_EQ(fallback->dimensions, MockEmbedder::kDimensions);
+  EXPECT_EQ(fallback->vectors.at(0).size(), static_cast<size_t>(MockEmbedder::kDimensions));
+  EXPECT_EQ(router_->embedder()->dimensions(), 512);  // what new calls are meant to be
 }
 
 // The provider's cache served it: settled at $0, and that is no zero-cost alarm.
