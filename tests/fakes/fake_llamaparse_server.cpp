@@ -117,7 +117,8 @@ struct FakeLlamaParseServer::Impl {
       std::lock_guard lock(mu);
       const ParseOutcome outcome = Find(id)->outcome;
       if (outcome == ParseOutcome::kError) event_type = "parse.error";
-      if (outcome == ParseOutcome::kCanceled) event_type = "parse.cancelled";
+      if (outcome == ParseOutcome::kCancelled) event_type = "parse.cancelled";
+      if (outcome == ParseOutcome::kPartialSuccess) event_type = "parse.partial_success";
     }
     // The delivery format of https://developers.llamaindex.ai/llamaparse/general/webhooks/
     // (events, retries) as issue 12 §5 reads it: the event object, sent as a JSON-encoded
