@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <limits>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -27,8 +28,18 @@ namespace {
 
 constexpr size_t kBodyBufferBytes = 64 * 1024;
 
-// The last resort for an exception that escaped request handling: log it, answer 500.
-ApiResponse Escaped(const char* what, const std::string& correlation_id) {
+// The last resort for request handling: runs `work`, and turns an exception that escapes it
+// into a logged 500 INTERNAL (nullopt when nothing escaped).
+template <typename F>
+std::optional<ApiResponse> Guarded(const std::string& correlation_id, F&& work) {
+  std::string what = "unknown exception";
+  try {
+    work();
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    what = e.what();  // copied: the exception is gone after its catch block
+  } catch (...) {
+  }
   log::Error("request handling threw", {{"correlation_id", correlation_id}, {"error", what}});
   return ErrorResponse(Status::Internal("INTERNAL", "internal error"), correlation_id);
 }
@@ -112,14 +123,11 @@ class Session : public std::enable_shared_from_this<Session> {
     target_ = std::string(head.target());
     correlation_id_ = CorrelationIdFrom(head);
     ApiResponse early;
-    try {
-      exchange_ = state_->dispatcher->Begin(head, correlation_id_, &early);
-    } catch (const std::exception& e) {
+    if (auto escaped = Guarded(correlation_id_, [&] {
+          exchange_ = state_->dispatcher->Begin(head, correlation_id_, &early);
+        })) {
       exchange_.reset();
-      early = Escaped(e.what(), correlation_id_);
-    } catch (...) {
-      exchange_.reset();
-      early = Escaped("unknown exception", correlation_id_);
+      early = std::move(*escaped);
     }
     if (!exchange_) {
       // Keep the connection only when no unread body is pending.
@@ -159,19 +167,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     size_t got = kBodyBufferBytes - parser_->get().body().size;
     if (got > 0) {
-      ApiResponse error;
-      bool failed = false;
-      try {
-        Status s = exchange_->OnBody(std::string_view(body_buffer_, got));
-        if (!s.ok()) error = ErrorResponse(s, correlation_id_), failed = true;
-      } catch (const std::exception& e) {
-        error = Escaped(e.what(), correlation_id_), failed = true;
-      } catch (...) {
-        error = Escaped("unknown exception", correlation_id_), failed = true;
-      }
-      if (failed) {
+      Status s;
+      auto escaped = Guarded(correlation_id_,
+                             [&] { s = exchange_->OnBody(std::string_view(body_buffer_, got)); });
+      if (escaped || !s.ok()) {
         exchange_.reset();
-        return Send(std::move(error), false);
+        return Send(escaped ? std::move(*escaped) : ErrorResponse(s, correlation_id_), false);
       }
     }
     ReadBody();
@@ -189,13 +190,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   static ApiResponse RunFinish(Exchange& exchange, const std::string& correlation_id) {
-    try {
-      return exchange.Finish();
-    } catch (const std::exception& e) {
-      return Escaped(e.what(), correlation_id);
-    } catch (...) {
-      return Escaped("unknown exception", correlation_id);
-    }
+    ApiResponse response;
+    auto escaped = Guarded(correlation_id, [&] { response = exchange.Finish(); });
+    return escaped ? std::move(*escaped) : std::move(response);
   }
 
   void Send(ApiResponse r, bool keep_alive) {
