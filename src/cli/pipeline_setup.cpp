@@ -102,6 +102,8 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   parse_options->llamaparse.base_url = config.llamaparse_base_url;
   parse_options->llamaparse.tier = config.llamaparse_tier;
   parse_options->llamaparse.job_timeout_ms = config.llamaparse_job_timeout_ms;
+  // A worker never waits on LlamaParse: a pending parse parks the job (parse_submitted).
+  parse_options->llamaparse.park_pending = true;
   // Webhooks only with an explicit public URL; otherwise polling alone (the default).
   parse_options->llamaparse.webhook_base_url = config.api.public_url;
   parse_options->llamaparse.webhook_master_secret = config.api.upload_secret;

@@ -17,6 +17,10 @@ enum class JobStatus {
   kAwaitingUpload,
   kUploaded,
   kParseQueued,
+  // Parked: the parse was submitted to a provider that works asynchronously (LlamaParse);
+  // no worker waits. State retryable with retry_at the next status poll (a webhook brings
+  // it to now); the claim resumes the provider's job.
+  kParseSubmitted,
   kParsed,
   kParseValidated,
   kChunking,

@@ -6,7 +6,7 @@ namespace ingestd {
 namespace {
 
 constexpr char kSubmitted[] = "PARSE_SUBMITTED";
-constexpr char kClosed[] = "PARSE_SUBMISSION_CLOSED";
+constexpr const char* kClosed = kParseSubmissionClosedCode;
 
 }  // namespace
 
@@ -32,6 +32,17 @@ Result<std::optional<std::string>> EventJobRecorder::Find(const CallContext& ctx
   }
   if (open && open->empty()) open.reset();
   return open;
+}
+
+Result<int64_t> EventJobRecorder::RecordedAtMs(const CallContext& ctx) {
+  auto events = store_->ListEvents(ctx.user_id, ctx.job_id);
+  if (!events.ok()) return events.status();
+  int64_t at = 0;
+  for (const Event& e : *events) {
+    if (e.code == kSubmitted) at = e.at_ms;
+    if (e.code == kClosed) at = 0;
+  }
+  return at;
 }
 
 Status EventJobRecorder::Record(const CallContext& ctx, const std::string& provider_job_id) {

@@ -11,6 +11,9 @@
 
 namespace ingestd {
 
+// The event that ends a submission (a retry uploads afresh).
+inline constexpr char kParseSubmissionClosedCode[] = "PARSE_SUBMISSION_CLOSED";
+
 class EventJobRecorder final : public ProviderJobRecorder {
  public:
   // store and clock are not owned and must outlive the recorder.
@@ -19,6 +22,7 @@ class EventJobRecorder final : public ProviderJobRecorder {
   Status Record(const CallContext& ctx, const std::string& provider_job_id) override;
   Status Close(const CallContext& ctx, const std::string& provider_job_id) override;
   Result<int> CountNotices(const CallContext& ctx) override;
+  Result<int64_t> RecordedAtMs(const CallContext& ctx) override;
 
  private:
   Status Append(const CallContext& ctx, const char* code, const std::string& id);

@@ -6,6 +6,7 @@
 
 #include "core/blob_names.h"
 #include "core/crypto.h"
+#include "pipeline/llamaparse_job_events.h"
 
 namespace ingestd {
 namespace {
@@ -34,6 +35,7 @@ std::optional<Stage> StageFor(JobStatus status) {
   switch (status) {
     case JobStatus::kUploaded:
     case JobStatus::kParseQueued:
+    case JobStatus::kParseSubmitted:
       return Stage::kParse;
     case JobStatus::kParsed:
       return Stage::kValidate;
@@ -97,7 +99,26 @@ Result<StageOutput> StageRunner::Parse(const Job& job, const Document& doc) cons
   Result<std::string> path = deps_.blobs->LocalPath(key);
   if (!path.ok()) return path.status();
   ParseInput in{*path, doc.size_bytes, doc.id};
-  Result<ParseOutput> parsed = deps_.parser->Parse(in, ContextOf(job));
+  CallContext ctx = ContextOf(job);
+  std::string parked;  // the reservation a parked parse keeps open
+  if (job.status == JobStatus::kParseSubmitted) {
+    auto events = deps_.store->ListEvents(job.user_id, job.id);
+    if (!events.ok()) return events.status();
+    for (const Event& e : *events) {  // id order: the latest park wins, until closed
+      if (e.code == kParseSubmissionClosedCode) parked.clear();
+      if (e.code != kParseParkedCode) continue;
+      const auto it = e.payload.find("reservation_id");
+      parked = it != e.payload.end() && it->is_string() ? it->get<std::string>() : "";
+    }
+  }
+  ctx.parked_reservation = &parked;
+  Result<ParseOutput> parsed = deps_.parser->Parse(in, ctx);
+  if (!parsed.ok() && IsParsePending(parsed.status())) {
+    StageOutput out;
+    out.park_for_ms = std::max<int64_t>(parsed.status().retry_after_ms().value_or(1'000), 1);
+    out.payload = {{"reservation_id", parked}, {"retry_in_ms", *out.park_for_ms}};
+    return out;
+  }
   if (!parsed.ok()) return parsed.status();
   // Stored already normalized, so validate need not rewrite it (a blob write costs two
   // fsyncs); validate still normalizes whatever it finds, so this is only a shortcut.

@@ -27,9 +27,9 @@ struct StageInfo {
   JobStatus done_status;
 };
 
-// The stage a job in `status` runs next: uploaded/parse_queued → parse; parsed → validate;
-// parse_validated/chunking → chunk; chunks_stored/embedding_queued/embedding_in_progress →
-// embed (embedding_queued is not produced yet: it is for jobs deferred by a budget);
+// The stage a job in `status` runs next: uploaded/parse_queued/parse_submitted → parse; parsed →
+// validate; parse_validated/chunking → chunk; chunks_stored/embedding_queued/embedding_in_progress
+// → embed (embedding_queued is not produced yet: it is for jobs deferred by a budget);
 // embeddings_stored → finalize. nullopt for awaiting_upload and complete.
 std::optional<Stage> StageFor(JobStatus status);
 const StageInfo& Info(Stage stage);
@@ -43,7 +43,14 @@ struct StageOutput {
   // Events committed with the stage, before its done event (type, code and payload set;
   // the worker fills in the job, stage and time).
   std::vector<Event> events;
+  // Set when the stage parked instead of finishing (parse: the provider still works): the
+  // job waits as parse_submitted this long, holding no worker, with payload (the parked
+  // reservation) on its PARSE_PARKED event; nothing else of the output applies.
+  std::optional<int64_t> park_for_ms;
 };
+
+// The event a parked parse leaves; its payload's reservation_id is handed back on resume.
+inline constexpr char kParseParkedCode[] = "PARSE_PARKED";
 
 // Normalizes parsed markdown: drops NUL bytes, turns CRLF and lone CR into LF, trims
 // surrounding whitespace.

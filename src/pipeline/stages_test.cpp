@@ -8,6 +8,7 @@ namespace {
 TEST(StageFor, EveryPipelineStatusHasItsStage) {
   EXPECT_EQ(StageFor(JobStatus::kUploaded), Stage::kParse);
   EXPECT_EQ(StageFor(JobStatus::kParseQueued), Stage::kParse);
+  EXPECT_EQ(StageFor(JobStatus::kParseSubmitted), Stage::kParse);
   EXPECT_EQ(StageFor(JobStatus::kParsed), Stage::kValidate);
   EXPECT_EQ(StageFor(JobStatus::kParseValidated), Stage::kChunk);
   EXPECT_EQ(StageFor(JobStatus::kChunking), Stage::kChunk);

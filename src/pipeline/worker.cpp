@@ -77,13 +77,17 @@ void Worker::RunStage(const Job& job) {
 
   Result<Document> doc = deps_.store->GetDocumentUnscoped(job.document_id);
   if (!doc.ok()) return HandleFailure(job, info.name, doc.status());
-  if (Status s = BeginStage(job, *stage, started_at); !s.ok()) {
-    return HandleFailure(job, info.name, s);
+  // A parked parse resumes without a new start: it began when it was submitted.
+  if (job.status != JobStatus::kParseSubmitted) {
+    if (Status s = BeginStage(job, *stage, started_at); !s.ok()) {
+      return HandleFailure(job, info.name, s);
+    }
   }
   int64_t last_report = t0;
   Result<StageOutput> out = runner_.Run(
       *stage, job, *doc, [&](int pct) { return ReportProgress(job, *stage, pct, &last_report); });
   if (!out.ok()) return HandleFailure(job, info.name, out.status());
+  if (out->park_for_ms) return Park(job, info, *out);
 
   const int64_t finished_at = deps_.clock->NowMillis();
   const int64_t ms = deps_.clock->MonotonicMillis() - t0;
@@ -150,6 +154,22 @@ bool Worker::TakeOverLostJob(const Job& job) {
     log::Error("could not record the failure", fields);
   }
   return false;
+}
+
+void Worker::Park(const Job& job, const StageInfo& info, const StageOutput& out) {
+  const int64_t now = deps_.clock->NowMillis();
+  StageCommit c;
+  c.job_id = job.id;
+  c.worker_id = id_;
+  c.to = JobStatus::kParseSubmitted;
+  c.next_state = QueueState::kRetryable;
+  c.retry_at_ms = now + *out.park_for_ms;
+  c.events.push_back(StageEvent(job, info, "provider", kParseParkedCode, out.payload, now));
+  c.now_ms = now;
+  if (Status s = deps_.store->CommitStage(c); !s.ok()) return HandleFailure(job, info.name, s);
+  nlohmann::json fields = JobFields(job, info.name, id_);
+  fields["retry_in_ms"] = *out.park_for_ms;
+  log::Debug("parse parked; the provider works on", fields);
 }
 
 Status Worker::BeginStage(const Job& job, Stage stage, int64_t started_at) {

@@ -1,5 +1,9 @@
 // Worker: claims one job at a time and runs one stage of it.
 //
+// A stage may park instead (StageOutput::park_for_ms: a parse its provider still works
+// on): one commit sets parse_submitted, state retryable with retry_at, a PARSE_PARKED event,
+// and releases the claim; no attempt is used. A later claim resumes the stage.
+//
 // RunOnce(): ClaimNext (lease) → stage_started event (inside a small commit that sets the
 // stage's entry status and keeps the claim, when the stage has one) → the stage body →
 // CommitStage, which advances the status, writes the stage's rows, the stage_done event and
@@ -50,6 +54,8 @@ class Worker {
   // Records stage_pct (throttled by options.progress_interval_ms) while keeping the claim.
   Status ReportProgress(const Job& job, Stage stage, int pct, int64_t* last_report_mono);
   void HandleFailure(const Job& job, std::string_view stage, const Status& error);
+  // Parks the job as parse_submitted until out.park_for_ms from now, releasing the claim.
+  void Park(const Job& job, const StageInfo& info, const StageOutput& out);
   void SetInFlight(const std::string& job_id, const std::string& correlation_id);
 
   const PipelineDeps deps_;

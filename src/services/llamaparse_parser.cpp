@@ -244,6 +244,7 @@ Result<bool> LlamaParseParser::AwaitCompletion(const std::string& id, const Call
       return Status::Error(Kind::kUpstream, "UPSTREAM_PARSE_CANCELLED", why);
     }
     if (status != "PENDING") return BadResponse("unknown job status '" + status + "'");
+    if (config_.park_pending) return Pending(ctx);
     const int64_t delay = BackoffDelayMs(config_.poll, poll, deps_.env->UnitRandom());
     if (waited + delay > config_.job_timeout_ms) {
       return Status::Unavailable("UPSTREAM_PARSE_TIMEOUT", "llamaparse job still pending after " +
@@ -253,6 +254,20 @@ Result<bool> LlamaParseParser::AwaitCompletion(const std::string& id, const Call
     waited += SleepUntilNotice(delay, notices, ctx);
     if (auto now = deps_.recorder->CountNotices(ctx); now.ok()) notices = *now;
   }
+}
+
+Status LlamaParseParser::Pending(const CallContext& ctx) {
+  auto recorded = deps_.recorder->RecordedAtMs(ctx);
+  const int64_t now = deps_.clock->NowMillis();
+  const int64_t waited = recorded.ok() && *recorded > 0 ? std::max<int64_t>(now - *recorded, 0) : 0;
+  if (waited > config_.job_timeout_ms) {
+    return Status::Unavailable("UPSTREAM_PARSE_TIMEOUT", "llamaparse job still pending after " +
+                                                             std::to_string(waited) + " ms")
+        .WithRetryAfterMs(config_.poll.max_delay_ms);
+  }
+  const int64_t delay =
+      std::clamp<int64_t>(waited / 2, config_.poll.base_delay_ms, config_.poll.max_delay_ms);
+  return Status::Unavailable(kParsePendingCode, "llamaparse job pending").WithRetryAfterMs(delay);
 }
 
 Result<ParseOutput> LlamaParseParser::FetchMarkdown(const std::string& id, const CallContext& ctx) {

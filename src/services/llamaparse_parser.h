@@ -51,6 +51,9 @@ class ProviderJobRecorder {
   // How many completion webhooks have been accepted for our job so far (0 when the
   // recorder cannot know): a rise means "poll now".
   virtual Result<int> CountNotices(const CallContext& /*ctx*/) { return 0; }
+  // When the open job was recorded (wall ms; 0 when the recorder cannot know): a parked
+  // parse paces its polls and its job_timeout_ms by it.
+  virtual Result<int64_t> RecordedAtMs(const CallContext& /*ctx*/) { return 0; }
 };
 
 struct LlamaParseConfig {
@@ -68,6 +71,12 @@ struct LlamaParseConfig {
   // Polling stays on as the backstop.
   std::string webhook_base_url;
   std::string webhook_master_secret;
+  // Park instead of waiting: a poll that finds the job PENDING returns kParsePendingCode
+  // (retry_after = half the time since the job was recorded, within poll's base and max
+  // delay) and the caller calls Parse again later, holding no thread meanwhile; past
+  // job_timeout_ms since the record, UPSTREAM_PARSE_TIMEOUT as below. Off: Parse polls
+  // in the calling thread until the job ends.
+  bool park_pending = false;
   // With webhooks on, waits between polls are cut into slices this long, each followed by a
   // look for a new notice, so a webhook brings the next poll forward.
   int64_t notice_check_ms = 1'000;
@@ -107,6 +116,8 @@ class LlamaParseParser final : public Parser {
   // Polls until the job is done: false for SUCCESS, true for PARTIAL_SUCCESS (some pages
   // parsed); ERROR and CANCELLED are final errors with the provider's error_code/message.
   Result<bool> AwaitCompletion(const std::string& id, const CallContext& ctx);
+  // park_pending: the status a PENDING poll returns (PARSE_PENDING, or the timeout).
+  Status Pending(const CallContext& ctx);
   // Sleeps up to delay_ms; returns early when a webhook notice beyond `notices` arrives.
   // Returns the time slept.
   int64_t SleepUntilNotice(int64_t delay_ms, int notices, const CallContext& ctx);

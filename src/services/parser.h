@@ -30,7 +30,18 @@ struct CallContext {
   // Optional (not owned): where a paid implementation reports billed usage, so the caller
   // settles what was billed even when the call fails (ServiceRoute).
   UsageMeter* billed = nullptr;
+  // Optional (not owned), for parses that park (IsParsePending): the ledger reservation a
+  // parked parse keeps open while its provider works. The router writes its id here when
+  // the call parks (and clears it when the call ends); the caller keeps it with the parked
+  // job and hands it back on the resume, which settles it from the result.
+  std::string* parked_reservation = nullptr;
 };
+
+// A parse submitted to a provider that works asynchronously, not finished yet: nothing
+// failed. The caller parks the job, holding no thread, and calls Parse again after
+// retry_after_ms() (or sooner: a webhook); the provider's job is resumed, never resubmitted.
+inline constexpr char kParsePendingCode[] = "PARSE_PENDING";
+inline bool IsParsePending(const Status& s) { return !s.ok() && s.code() == kParsePendingCode; }
 
 struct ParseInput {
   std::string pdf_path;  // a readable local file (BlobStore::LocalPath)

@@ -51,8 +51,10 @@ struct StageCommit {
   std::string worker_id;
   JobStatus to = JobStatus::kUploaded;  // the new status
   // kQueued to continue (the claim is released), kDone when complete (released too),
-  // kWorking to keep the claim and lease and go on with the next stage.
+  // kWorking to keep the claim and lease and go on with the next stage, kRetryable to park
+  // the job until retry_at_ms (released; no attempt used, last_error untouched).
   QueueState next_state = QueueState::kQueued;
+  int64_t retry_at_ms = 0;  // with kRetryable
   // When set, replaces all chunks (and their vectors) of the job's document. Chunk and
   // vector document_id may be left empty: the job's document is used.
   std::optional<std::vector<Chunk>> chunks;
@@ -190,9 +192,10 @@ class Store {
 
   // A webhook is only a hint to poll the provider now. In one transaction: records d under
   // the unique key (job_id, event_id) — a duplicate changes nothing, however many arrive at
-  // once —, then, when the job waits on its parse (uploaded or parse_queued, not done or
-  // dead-lettered) and no delivery woke it in the last min_wake_interval_ms (the per-job
-  // rate limit on the polls a forged delivery can cause), appends `wake`. Not
+  // once —, then, when the job waits on its parse (uploaded, parse_queued or parse_submitted,
+  // not done or dead-lettered) and no delivery woke it in the last min_wake_interval_ms (the
+  // per-job rate limit on the polls a forged delivery can cause), appends `wake` and brings
+  // a parked job's retry_at forward to now. Not
   // lease-guarded. kNotFound ("JOB_NOT_FOUND") for an unknown job.
   virtual Result<WebhookOutcome> RecordWebhookDelivery(const WebhookDelivery& d, const Event& wake,
                                                        int64_t min_wake_interval_ms) = 0;

@@ -99,5 +99,44 @@ TEST_P(StoreConformanceTest, DeliveryForAJobNotWaitingOnItsParseWakesNothing) {
             "JOB_NOT_FOUND");
 }
 
+TEST_P(StoreConformanceTest, AParkedJobIsClaimedAtItsRetryAtOrWhenADeliveryWakesIt) {
+  Upload("u1", kT0);
+  Job job = MustClaim("w1", kT0 + 1);
+  StageCommit park;
+  park.job_id = job.id;
+  park.worker_id = "w1";
+  park.to = JobStatus::kParseSubmitted;
+  park.next_state = QueueState::kRetryable;
+  park.retry_at_ms = kT0 + 60'000;
+  park.now_ms = kT0 + 2;
+  ASSERT_TRUE(store_->CommitStage(park).ok());
+  auto parked = store_->GetJobUnscoped(job.id);
+  ASSERT_TRUE(parked.ok());
+  EXPECT_EQ(parked->status, JobStatus::kParseSubmitted);
+  EXPECT_EQ(parked->state, QueueState::kRetryable);
+  EXPECT_EQ(parked->retry_count, 0);  // parking is no failed attempt
+  EXPECT_FALSE(parked->last_error.has_value());
+  // The claim is released and nothing is due yet.
+  auto none = store_->ClaimNext("w2", kT0 + 1'000, kLeaseMs);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  // A delivery brings the next poll to now.
+  auto r = store_->RecordWebhookDelivery({job.id, "e1", "parse.success", kT0 + 2'000},
+                                         WakeEvent(job.id, "e1"), kInterval);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->woke);
+  Job resumed = MustClaim("w2", kT0 + 2'000);
+  EXPECT_EQ(resumed.id, job.id);
+  EXPECT_EQ(resumed.status, JobStatus::kParseSubmitted);
+  // Parked again, it is claimed when its retry_at comes.
+  park.worker_id = "w2";
+  park.retry_at_ms = kT0 + 10'000;
+  ASSERT_TRUE(store_->CommitStage(park).ok());
+  auto early = store_->ClaimNext("w3", kT0 + 9'999, kLeaseMs);
+  ASSERT_TRUE(early.ok());
+  EXPECT_FALSE(early->has_value());
+  EXPECT_EQ(MustClaim("w3", kT0 + 10'000).id, job.id);
+}
+
 }  // namespace
 }  // namespace ingestd

@@ -36,9 +36,11 @@ class MemoryRecorder final : public ProviderJobRecorder {
     return Status();
   }
   Result<int> CountNotices(const CallContext&) override { return notices; }
+  Result<int64_t> RecordedAtMs(const CallContext&) override { return recorded_at; }
   std::map<std::string, std::string> ids;
   bool fail = false;
   int notices = 0;
+  int64_t recorded_at = 0;
 };
 
 class LlamaParseTest : public ::testing::Test {
@@ -99,6 +101,32 @@ TEST_F(LlamaParseTest, ARetryResumesTheRecordedJobWithoutUploadingAgain) {
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(slow_server.uploads_accepted(), 1);
   EXPECT_EQ(second->page_count, FakeLlamaParseServer::kPages);
+}
+
+TEST_F(LlamaParseTest, AParkingParserAnswersPendingWithoutWaitingAndResumesTheJob) {
+  config.park_pending = true;  // the fake answers PENDING to the first 2 polls
+  auto first = Parse();
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.status().code(), kParsePendingCode);
+  EXPECT_TRUE(first.status().retryable());
+  EXPECT_EQ(first.status().retry_after_ms(), 1'000);  // just recorded: the base delay
+  EXPECT_TRUE(env.sleeps().empty());                  // no thread waited on the provider
+  // 8 s after the record, the next poll comes half that time later.
+  recorder.recorded_at = clock.NowMillis() - 8'000;
+  auto second = Parse();
+  EXPECT_EQ(second.status().code(), kParsePendingCode);
+  EXPECT_EQ(second.status().retry_after_ms(), 4'000);
+  auto third = Parse();
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_EQ(third->page_count, FakeLlamaParseServer::kPages);
+  EXPECT_EQ(server.uploads_accepted(), 1);  // resumed, never submitted again
+  EXPECT_TRUE(env.sleeps().empty());
+  // Pending past job_timeout_ms since the record: the timeout (retryable; resumed later).
+  config.job_timeout_ms = 2'000;
+  recorder.recorded_at = clock.NowMillis() - 3'000;
+  auto late = Parse("job-2");
+  EXPECT_EQ(late.status().code(), "UPSTREAM_PARSE_TIMEOUT");
+  EXPECT_TRUE(late.status().retryable());
 }
 
 TEST_F(LlamaParseTest, ErrorAndCancelledAreFinalAtOnceWithTheProvidersReason) {

@@ -1,5 +1,6 @@
 #include "tests/fakes/fake_llamaparse_server.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <ctime>
 #include <deque>
@@ -81,6 +82,8 @@ struct FakeLlamaParseServer::Impl {
   UploadFault outage = UploadFault::kNone;
   std::vector<FakeParseJob> jobs;
   int requests = 0;
+  int in_flight = 0;      // uploaded, not finished yet (complete_after_ms >= 0)
+  int max_in_flight = 0;  // the most at once
   std::vector<FakeLlamaParseRequest> log;
   std::set<std::string> keys;          // accepted (options.api_key and AddKey's)
   std::set<std::string> revoked;       // answered 401
@@ -103,6 +106,7 @@ struct FakeLlamaParseServer::Impl {
       std::lock_guard lock(mu);
       FakeParseJob* job = Find(id);
       job->finished = true;
+      --in_flight;
       Bill(*job);
       config = job->webhook_configurations;
     }
@@ -247,6 +251,7 @@ struct FakeLlamaParseServer::Impl {
     }
     jobs.push_back(job);
     if (options.complete_after_ms >= 0) {
+      max_in_flight = std::max(max_in_flight, ++in_flight);
       finishers.emplace_back([this, id = job.id] { Finish(id); });
     }
     return Lose(Json({{"id", job.id}, {"status", "PENDING"}}), f, after);
@@ -401,6 +406,11 @@ void FakeLlamaParseServer::SetOutage(UploadFault fault) {
 int FakeLlamaParseServer::uploads_accepted() const {
   std::lock_guard lock(impl_->mu);
   return static_cast<int>(impl_->jobs.size());
+}
+
+int FakeLlamaParseServer::max_in_flight() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->max_in_flight;
 }
 
 int FakeLlamaParseServer::requests_seen() const {

@@ -102,6 +102,9 @@ class FakeLlamaParseServer {
   std::vector<FakeLlamaParseRequest> requests() const;
   int uploads_accepted() const;
   int requests_seen() const;
+  // With complete_after_ms >= 0: the most jobs that were uploaded and not yet finished at
+  // once (how many parses a client had in flight concurrently).
+  int max_in_flight() const;
   std::vector<FakeParseJob> jobs() const;
 
   // What the fake answers as markdown and page count for an accepted file (a partial

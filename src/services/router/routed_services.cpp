@@ -14,16 +14,34 @@ Result<ParseOutput> RoutedParser::Parse(const ParseInput& in, const CallContext&
     if (out.ok()) route_->Record(ctx, mode, lane.primary->name(), false, "mode");
     return out;
   }
-  auto pages = pages_(in);
-  if (!pages.ok()) return pages.status();
-  auto admission = route_->Admit(ctx, mode, prices_->ParseCost(*pages));
-  if (!admission.ok()) return admission.status();
-  if (!admission->use_real) return Fallback(lane, mode, in, ctx, admission->reason);
+  // A parked call resumes with its own reservation; a new one is admitted as usual.
+  const std::string parked = ctx.parked_reservation ? *ctx.parked_reservation : "";
+  Result<ServiceRoute::Admission> admission = ServiceRoute::Admission{};
+  if (!parked.empty()) {
+    admission = route_->Resume(mode, parked);
+  } else {
+    auto pages = pages_(in);
+    if (!pages.ok()) return pages.status();
+    admission = route_->Admit(ctx, mode, prices_->ParseCost(*pages));
+    if (!admission.ok()) return admission.status();
+    if (!admission->use_real) return Fallback(lane, mode, in, ctx, admission->reason);
+  }
 
   UsageMeter meter;
   CallContext metered = ctx;
   metered.billed = &meter;
   auto out = lane.primary->Parse(in, metered);
+  // Still pending, or a resumed call that will be resumed again (a retryable failure): the
+  // provider keeps the job, so the reservation waits with it.
+  if (!out.ok() &&
+      (IsParsePending(out.status()) || (!parked.empty() && out.status().retryable()))) {
+    route_->Park(*admission, ctx, out.status());
+    if (ctx.parked_reservation && admission->reservation) {
+      *ctx.parked_reservation = admission->reservation->id;
+    }
+    return out.status();
+  }
+  if (ctx.parked_reservation) ctx.parked_reservation->clear();
   // What the provider billed: its own report when the implementation meters, else the
   // output's pages; a failed call that billed nothing is released.
   const int64_t billed_pages =

@@ -105,6 +105,40 @@ bool ServiceRoute::Complete(const Admission& a, const CallContext& ctx, const St
   return fault && a.mode == ServiceMode::kHybrid;
 }
 
+void ServiceRoute::Park(const Admission& a, const CallContext& ctx, const Status& outcome) {
+  last_latency_ms_ = clock_->MonotonicMillis() - a.started_mono_ms;
+  const auto changed =
+      IsParsePending(outcome) ? breaker_.RecordSuccess() : breaker_.RecordFailure();
+  if (changed && options_.on_breaker) {
+    options_.on_breaker(
+        {options_.service, *changed, breaker_.Snapshot(), ctx.job_id, ctx.correlation_id});
+  }
+  if (!a.reservation) return;
+  if (options_.keeper) options_.keeper->Drop(a.reservation->id);
+  auto extended =
+      ledger_->Extend({a.reservation->id}, clock_->NowMillis() + options_.parked_reservation_ms);
+  if (!extended.ok()) {
+    // It lapses at its current expiry (on_expiry); the resume's settle still records it.
+    log::Warn("could not extend a parked call's reservation",
+              {{"correlation_id", ctx.correlation_id},
+               {"job_id", ctx.job_id},
+               {"reservation_id", a.reservation->id},
+               {"code", extended.status().code()}});
+  }
+}
+
+ServiceRoute::Admission ServiceRoute::Resume(ServiceMode mode, const std::string& reservation_id) {
+  Admission a;
+  a.mode = mode;
+  a.use_real = true;
+  if (ledger_ != nullptr) {
+    a.reservation = Reservation{reservation_id, 0};
+    if (options_.keeper) options_.keeper->Hold(reservation_id);
+  }
+  a.started_mono_ms = clock_->MonotonicMillis();
+  return a;
+}
+
 void ServiceRoute::Record(const CallContext& ctx, ServiceMode mode,
                           const std::string& implementation, bool fallback,
                           const std::string& reason, int64_t cost_nanos) {

@@ -95,6 +95,8 @@ class ServiceRoute {
     OnExpiry on_expiry = OnExpiry::kRelease;
     // Keeps reservations of calls in progress alive (optional; not owned).
     ReservationKeeper* keeper = nullptr;
+    // A parked call's reservation (Park) lapses unless resumed within this long.
+    int64_t parked_reservation_ms = 60 * 60'000;
   };
   // ledger may be null (no budgets: real calls are not reserved); clock must outlive this.
   ServiceRoute(Options options, const Clock* clock, Ledger* ledger, DecisionSink sink);
@@ -126,6 +128,16 @@ class ServiceRoute {
   // hybrid mode should now serve the call from the fallback.
   bool Complete(const Admission& admission, const CallContext& ctx, const Status& outcome,
                 const std::optional<Usage>& billed);
+
+  // A real call whose provider job goes on without it (IsParsePending, or a retryable
+  // failure of a resumed call): its reservation stays open — out of the keeper, as no
+  // thread waits on it, with its expiry moved to now + parked_reservation_ms — for the
+  // resume to settle. The breaker hears a pending outcome as a success (the provider
+  // answered), a failure as one.
+  void Park(const Admission& admission, const CallContext& ctx, const Status& outcome);
+  // The admission of a parked call resumed under `mode`: its own reservation, held while
+  // the call runs; no new reservation and no breaker check (the provider has the job).
+  Admission Resume(ServiceMode mode, const std::string& reservation_id);
 
   // Records which implementation served a call that ran under `mode` (log line + sink).
   void Record(const CallContext& ctx, ServiceMode mode, const std::string& implementation,

@@ -143,6 +143,7 @@ inline constexpr char kExtendLease[] =
 inline constexpr char kFinishStage[] =
     "UPDATE jobs SET status = $3, state = $4::text, stage_pct = $5::integer, timings = $6,"
     " updated_at = $7::bigint,"
+    " retry_at = CASE WHEN $4::text = 'retryable' THEN $8::bigint ELSE retry_at END,"
     " claimed_by = CASE WHEN $4::text = 'working' THEN claimed_by ELSE '' END,"
     " lease_expires_at = CASE WHEN $4::text = 'working' THEN lease_expires_at ELSE 0 "
     "END" INGESTD_LEASE_HELD;
@@ -199,9 +200,11 @@ inline constexpr char kInsertWebhookDelivery[] =
 // waits for this row and re-checks webhook_woken_at, so two never both wake. $1 job, $2 now,
 // $3 min interval.
 inline constexpr char kWakeForWebhook[] =
-    "UPDATE jobs SET webhook_woken_at = $2::bigint WHERE id = $1"
-    " AND status IN ('uploaded', 'parse_queued') AND state NOT IN ('done', 'deadletter')"
-    " AND webhook_woken_at <= $2::bigint - $3::bigint";
+    "UPDATE jobs SET webhook_woken_at = $2::bigint,"
+    " retry_at = CASE WHEN status = 'parse_submitted' AND state = 'retryable'"
+    "   THEN LEAST(retry_at, $2::bigint) ELSE retry_at END WHERE id = $1"
+    " AND status IN ('uploaded', 'parse_queued', 'parse_submitted')"
+    " AND state NOT IN ('done', 'deadletter') AND webhook_woken_at <= $2::bigint - $3::bigint";
 inline constexpr char kJobExists[] = "SELECT count(*) FROM jobs WHERE id = $1";
 inline constexpr char kDeleteDocumentEvents[] =
     "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE document_id = $1)";

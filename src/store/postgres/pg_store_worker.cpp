@@ -124,7 +124,8 @@ Status PgStore::CommitStage(const StageCommit& commit) {
                                             .Add(ToString(commit.next_state))
                                             .Add(commit.stage_pct)
                                             .Add(record::DumpJson(timings))
-                                            .Add(commit.now_ms)});
+                                            .Add(commit.now_ms)
+                                            .Add(commit.retry_at_ms)});
     Result<std::vector<int64_t>> done = c.RunBatch(batch, /*commit=*/true);
     return done.ok() ? Status() : done.status();
   });

@@ -116,6 +116,7 @@ inline constexpr char kExtendLease[] = "UPDATE jobs SET lease_expires_at = ?3" I
 // the job goes on working.
 inline constexpr char kFinishStage[] =
     "UPDATE jobs SET status = ?3, state = ?4, stage_pct = ?5, timings = ?6, updated_at = ?7,"
+    " retry_at = CASE WHEN ?4 = 'retryable' THEN ?8 ELSE retry_at END,"
     " claimed_by = CASE WHEN ?4 = 'working' THEN claimed_by ELSE '' END,"
     " lease_expires_at = CASE WHEN ?4 = 'working' THEN lease_expires_at ELSE 0 "
     "END" INGESTD_LEASE_HELD;
@@ -165,9 +166,11 @@ inline constexpr char kInsertWebhookDelivery[] =
     " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
 // The wake, rate-limited per job: ?1 job, ?2 now, ?3 min interval.
 inline constexpr char kWakeForWebhook[] =
-    "UPDATE jobs SET webhook_woken_at = ?2 WHERE id = ?1"
-    " AND status IN ('uploaded', 'parse_queued') AND state NOT IN ('done', 'deadletter')"
-    " AND webhook_woken_at <= ?2 - ?3";
+    "UPDATE jobs SET webhook_woken_at = ?2,"
+    " retry_at = CASE WHEN status = 'parse_submitted' AND state = 'retryable'"
+    "   THEN MIN(retry_at, ?2) ELSE retry_at END WHERE id = ?1"
+    " AND status IN ('uploaded', 'parse_queued', 'parse_submitted')"
+    " AND state NOT IN ('done', 'deadletter') AND webhook_woken_at <= ?2 - ?3";
 inline constexpr char kJobExists[] = "SELECT count(*) FROM jobs WHERE id = ?1";
 inline constexpr char kDeleteDocumentEvents[] =
     "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE document_id = ?1)";

@@ -135,7 +135,7 @@ Status SqliteStore::CommitStage(const StageCommit& commit) {
     return UpdateUnderLease(c, sql::kFinishStage, [&](Stmt& st) {
       st.Bind(1, commit.job_id).Bind(2, commit.worker_id).Bind(3, ToString(commit.to));
       st.Bind(4, ToString(commit.next_state)).Bind(5, commit.stage_pct);
-      st.Bind(6, DumpJson(timings)).Bind(7, commit.now_ms);
+      st.Bind(6, DumpJson(timings)).Bind(7, commit.now_ms).Bind(8, commit.retry_at_ms);
     });
   });
 }
