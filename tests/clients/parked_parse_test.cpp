@@ -5,6 +5,9 @@
 // ledger reservation open; each completes from the polls and settles from its result's pages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "harness/test_support.h"
