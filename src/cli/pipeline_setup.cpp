@@ -94,6 +94,10 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   parse_options->pdf_sandbox = config.pdf_sandbox;
   auto embed_options = ServiceOptionsFor(config.embed_faults);
   if (!embed_options.ok()) return embed_options.status();
+  if (!embed_options->faults.abort_filename.empty()) {
+    return Status::InvalidArgument(
+        "BAD_CONFIG", "INGESTD_MOCK_EMBED_FAULTS: abort:FILENAME is for the parser only");
+  }
   embed_options->openai = OpenAiConfigFrom(config);
 
   std::unique_ptr<Pipeline> p(new Pipeline());

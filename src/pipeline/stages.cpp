@@ -98,7 +98,7 @@ Result<StageOutput> StageRunner::Parse(const Job& job, const Document& doc) cons
   const std::string key = doc.blob_key.empty() ? DocumentBlobKey(doc.id) : doc.blob_key;
   Result<std::string> path = deps_.blobs->LocalPath(key);
   if (!path.ok()) return path.status();
-  ParseInput in{*path, doc.size_bytes, doc.id};
+  ParseInput in{*path, doc.size_bytes, doc.id, doc.filename};
   CallContext ctx = ContextOf(job);
   std::string parked;  // the reservation a parked parse keeps open
   if (job.status == JobStatus::kParseSubmitted) {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -42,6 +43,13 @@ Result<FaultOptions> ParseFaultSpec(std::string_view spec) {
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     size_t colon = item.find(':');
     std::string_view key = item.substr(0, colon);
+    if (key == "abort") {
+      if (colon == std::string_view::npos || Trim(item.substr(colon + 1)).empty()) {
+        return SpecError(spec, "abort needs a filename");
+      }
+      out.abort_filename = std::string(Trim(item.substr(colon + 1)));
+      continue;
+    }
     std::optional<int> value;
     if (colon != std::string_view::npos) {
       value = ParseCount(item.substr(colon + 1), key == "latency" ? kMaxLatencyMs : kMaxCount);
@@ -69,7 +77,8 @@ Result<FaultOptions> ParseFaultSpec(std::string_view spec) {
 FaultInjector::FaultInjector(FaultOptions options, std::string service)
     : options_(options), service_(std::move(service)) {}
 
-Status FaultInjector::BeforeCall() {
+Status FaultInjector::BeforeCall(std::string_view filename) {
+  if (!options_.abort_filename.empty() && filename == options_.abort_filename) std::abort();
   if (options_.latency_ms > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
   }

@@ -35,9 +35,24 @@ TEST(ParseFaultSpec, PermanentWithAndWithoutCount) {
   EXPECT_EQ(two->fail_first_n, 2);
 }
 
+TEST(ParseFaultSpec, AbortNamesAFile) {
+  auto r = ParseFaultSpec("abort:poison.pdf, transient:1");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->abort_filename, "poison.pdf");
+  EXPECT_EQ(r->fail_first_n, 1);
+  EXPECT_TRUE(r->any());
+}
+
+TEST(FaultInjectorDeathTest, AbortsOnlyOnTheNamedFile) {
+  FaultInjector f({.abort_filename = "poison.pdf"}, "parse");
+  EXPECT_TRUE(f.BeforeCall("fine.pdf").ok());
+  EXPECT_TRUE(f.BeforeCall().ok());
+  EXPECT_DEATH(f.BeforeCall("poison.pdf"), "");
+}
+
 TEST(ParseFaultSpec, RejectsMalformedSpecs) {
-  for (const char* bad : {"transient", "transient:x", "transient:-1", "bogus:1", "latency",
-                          "every:1:2", "transient:1,permanent:2", "latency:99999999"}) {
+  for (const char* bad : {"transient", "transient:x", "transient:-1", "bogus:1", "latency", "abort",
+                          "abort:", "every:1:2", "transient:1,permanent:2", "latency:99999999"}) {
     auto r = ParseFaultSpec(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), "FAULT_SPEC_INVALID");

@@ -86,7 +86,7 @@ Result<ParseOutput> MockParser::ParseBytes(std::string_view pdf) {
 }
 
 Result<ParseOutput> MockParser::Parse(const ParseInput& in, const CallContext& /*ctx*/) {
-  if (Status fault = faults_.BeforeCall(); !fault.ok()) return fault;
+  if (Status fault = faults_.BeforeCall(in.filename); !fault.ok()) return fault;
   std::optional<std::string> bytes = ReadFile(in.pdf_path);
   if (!bytes) return Status::Internal("PARSE_INPUT_UNREADABLE", "the stored PDF could not be read");
   return ParseBytes(*bytes);

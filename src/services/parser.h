@@ -47,6 +47,7 @@ struct ParseInput {
   std::string pdf_path;  // a readable local file (BlobStore::LocalPath)
   int64_t size_bytes = 0;
   std::string document_id;
+  std::string filename{};  // as uploaded (the mock's abort fault matches it)
 };
 
 struct ParseOutput {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "harness/db_inspector.h"
@@ -129,6 +130,71 @@ TEST_F(CrashTest, KilledServerCompletesEveryJobExactlyOnceAfterRestart) {
   // Blobs: exactly one original and one markdown per document.
   EXPECT_EQ(ListFiles(server_->blobs_dir() + "/documents").size(), size_t{kDocs});
   EXPECT_EQ(ListFiles(server_->blobs_dir() + "/markdown").size(), size_t{kDocs});
+}
+
+// A document that kills its worker (INGESTD_MOCK_PARSE_FAULTS=abort:…) under a supervisor that
+// restarts `ingestd serve` whenever it dies: each lost lease is an attempt, so the poisoned job
+// dead-letters WORKER_LOST after INGESTD_MAX_ATTEMPTS deaths, and the other jobs complete.
+class PoisonedDocumentTest : public ServerTest {
+ protected:
+  static constexpr int kMaxAttempts = 3;
+  // One worker, so a good job is never in flight when the poisoned parse aborts the process.
+  std::map<std::string, std::string> ServerEnv() const override {
+    return {{"INGESTD_LEASE_MS", "300"},
+            {"INGESTD_WORKERS", "1"},
+            {"INGESTD_MAX_ATTEMPTS", std::to_string(kMaxAttempts)},
+            {"INGESTD_MOCK_PARSE_FAULTS", "abort:poison.pdf"}};
+  }
+};
+
+TEST_F(PoisonedDocumentTest, SupervisedRestartsDeadLetterThePoisonedJobWorkerLost) {
+  std::vector<std::string> good;
+  int n = 0;
+  for (const char* path : {kRFaqPdf, kRDataPdf, kRLangPdf}) {
+    HttpResponse r =
+        UploadOneShot(*client_, token_, "good" + std::to_string(n++) + ".pdf", ReadFile(path));
+    ASSERT_EQ(r.status, 202) << r.Describe();
+    good.push_back(r.Json()["job_id"]);
+  }
+  HttpResponse up = UploadOneShot(*client_, token_, "poison.pdf", TaggedPdf(kRIntsPdf, "poison"));
+  ASSERT_EQ(up.status, 202) << up.Describe();
+  const std::string poison = up.Json()["job_id"];
+
+  // The supervisor: whenever the server stops answering, reap it and start it again.
+  std::vector<int> deaths;
+  json view;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    HttpResponse r = client_->Get("/api/v1/jobs/" + poison, token_);
+    if (r.status == 0) {
+      deaths.push_back(server_->Signal(SIGKILL));  // reaps the aborted process
+      ASSERT_LE(deaths.size(), size_t{kMaxAttempts}) << "the poisoned job kept killing workers";
+      Restart();
+      continue;
+    }
+    ASSERT_EQ(r.status, 200) << r.Describe();
+    view = r.Json();
+    if (view["state"] == "deadletter") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(view["state"], "deadletter") << view.dump();
+  EXPECT_EQ(deaths, std::vector<int>(kMaxAttempts, -SIGABRT));
+  EXPECT_EQ(view["status"], "parse_queued") << view.dump();
+  EXPECT_EQ(view["retry_count"], kMaxAttempts) << view.dump();
+  EXPECT_EQ(view["last_error"]["code"], "WORKER_LOST") << view.dump();
+  EXPECT_EQ(view["last_error"]["stage"], "parse") << view.dump();
+  json events = GetEvents(*client_, token_, poison);
+  auto codes = EventCodes(events);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "WORKER_LOST"), kMaxAttempts) << Join(codes);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "DLQ_MOVED"), 1) << Join(codes);
+  EXPECT_EQ(codes.back(), "DLQ_MOVED") << Join(codes);
+
+  for (const std::string& id : good) {
+    WaitResult w = WaitForJob(*client_, token_, id, IsSettled, 60000);
+    EXPECT_TRUE(IsComplete(w.view)) << w.view.dump();
+  }
+  EXPECT_EQ(client_->Get("/api/v1/jobs/" + poison, token_).Json()["state"], "deadletter")
+      << "a dead-lettered job is never claimed again";
 }
 
 }  // namespace
