@@ -58,10 +58,11 @@ Status ClassifyResponse(const http::HttpResponse& response, std::string_view api
   if (status >= 200 && status < 300) return Status();
   const ErrorInfo info = ReadError(response.body);
   std::string what = "openai embeddings: HTTP " + std::to_string(status);
+  // The code and type are the provider's text too: a body could carry the key in them.
   if (!info.code.empty())
-    what += " " + info.code;
+    what += " " + Redact(info.code, api_key);
   else if (!info.type.empty())
-    what += " " + info.type;
+    what += " " + Redact(info.type, api_key);
   if (status == 401 || status == 403) {
     return Status::Error(Kind::kUpstream, "UPSTREAM_AUTH",
                          what + " (check OPENAI_API_KEY and its project's access)");

@@ -45,7 +45,8 @@ void EncodeSmall(std::string_view piece, const RankTable& ranks, std::vector<int
     // Drop boundary at+1, then re-rank the pairs that now touch the merged token.
     std::copy(start + at + 2, start + count, start + at + 1);
     std::copy(rank + at + 2, rank + count, rank + at + 1);
-    std::copy(token + at + 2, token + count - 1, token + at + 1);
+    // token has one slot fewer than start: token + count may lie past its end.
+    std::copy(token + at + 2, token + (count - 1), token + at + 1);
     token[at] = best;
     --count;
     rank[at] = at + 2 < count ? PairRank(piece, start[at], start[at + 2], ranks) : kNoRank;
