@@ -27,19 +27,6 @@ std::string Capture(const std::string& command) {
   return out;
 }
 
-std::vector<std::filesystem::path> Manuals() {
-  std::vector<std::filesystem::path> out;
-  if (!std::filesystem::is_directory(kRManuals)) return out;
-  for (const auto& e : std::filesystem::directory_iterator(kRManuals)) {
-    // fullrefman.pdf is the same document as refman.pdf.
-    if (e.path().extension() == ".pdf" && e.path().filename() != "fullrefman.pdf") {
-      out.push_back(e.path());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // Lower-cased alphanumeric words with counts. Page markers are dropped; a word broken by a
 // hyphen at a line end is rejoined in the reference, as the parser does.
 std::map<std::string, long> Words(const std::string& text) {
@@ -93,7 +80,7 @@ double Recall(const std::map<std::string, long>& ours, const std::map<std::strin
 }
 
 TEST(PdfCorpusTest, PageCountsEqualPdfinfo) {
-  auto manuals = Manuals();
+  auto manuals = testing::RManuals();
   if (manuals.empty()) GTEST_SKIP() << "r-doc-pdf is not installed";
   for (const auto& path : manuals) {
     int expected = PdfinfoPages(path);
@@ -105,7 +92,7 @@ TEST(PdfCorpusTest, PageCountsEqualPdfinfo) {
 }
 
 TEST(PdfCorpusTest, WordsMatchPdftotext) {
-  auto manuals = Manuals();
+  auto manuals = testing::RManuals();
   if (manuals.empty()) GTEST_SKIP() << "r-doc-pdf is not installed";
   for (const auto& path : manuals) {
     Result<HelperResult> r = RunHelper(HelperMode::kMarkdown, path.string(), ParseLimits());

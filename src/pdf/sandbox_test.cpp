@@ -1,7 +1,8 @@
 // The helper's sandbox, from outside: the real helper attempts forbidden operations once its
 // sandbox is up (hidden --sandbox-test), as root (namespaces or chroot, then nobody) and as an
 // unprivileged user (user namespace where available); each must be stopped and come back as a
-// typed permanent error, while the same attempts succeed with the sandbox off.
+// typed permanent error, while the same attempts succeed with the sandbox off. And the
+// sandbox changes nothing a parse returns: every R manual reads the same with it on and off.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,6 +116,51 @@ TEST_F(SandboxTest, AViolationIsAPermanentErrorOfTheParse) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), kPdfSandboxViolation);
   EXPECT_FALSE(out.status().retryable());
+}
+
+TEST_F(SandboxTest, ProbesApplyToTheFirstParsesInTurnAndThenParsesAreClean) {
+  LocalPdfParserOptions options;
+  options.sandbox_probes = {"socket", "execve"};
+  LocalPdfParser parser(options);
+  ParseInput in = {.pdf_path = pdf_, .size_bytes = 1, .document_id = "doc-1"};
+  for (int i = 0; i < 2; ++i) {
+    Result<ParseOutput> out = parser.Parse(in, {"corr-1", "job-1", "user-1"});
+    ASSERT_FALSE(out.ok()) << i;
+    EXPECT_EQ(out.status().code(), kPdfSandboxViolation) << i;
+  }
+  Result<ParseOutput> out = parser.Parse(in, {"corr-1", "job-1", "user-1"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->markdown, "<!-- page: 1 -->\n\nHello sandbox\n\n");
+}
+
+// The filter, the chroot and the limits only take away what a parse must not need: any
+// difference (a font or a locale file MuPDF would have opened, a refused mmap) shows here.
+TEST(SandboxOnOffTest, EveryRManualParsesTheSameWithTheSandboxOnAndOff) {
+  auto manuals = testing::RManuals();
+  if (manuals.empty()) GTEST_SKIP() << "r-doc-pdf is not installed";
+  HelperOptions on, off;
+  off.sandbox = false;
+  for (const auto& path : manuals) {
+    for (HelperMode mode : {HelperMode::kPages, HelperMode::kMarkdown}) {
+      HelperLimits limits = mode == HelperMode::kPages ? PageCountLimits() : ParseLimits();
+      Result<HelperResult> a = RunHelper(mode, path.string(), limits, on);
+      Result<HelperResult> b = RunHelper(mode, path.string(), limits, off);
+      ASSERT_TRUE(a.ok()) << path << " sandbox on: " << a.status().ToString();
+      ASSERT_TRUE(b.ok()) << path << " sandbox off: " << b.status().ToString();
+      EXPECT_NE(a->sandbox.find("seccomp=kill"), std::string::npos) << a->sandbox;
+      EXPECT_EQ(b->sandbox, "off");
+      EXPECT_GT(a->page_count, 0) << path;
+      EXPECT_EQ(a->page_count, b->page_count) << path;
+      EXPECT_EQ(a->warnings, b->warnings) << path;
+      // Not EXPECT_EQ: a mismatch would print megabytes of markdown.
+      EXPECT_TRUE(a->markdown == b->markdown)
+          << path << ": markdown differs (" << a->markdown.size() << " vs " << b->markdown.size()
+          << " bytes)";
+      if (mode == HelperMode::kMarkdown) {
+        EXPECT_GT(a->markdown.size(), 10'000u) << path;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -2,10 +2,23 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
 namespace ingestd::pdf::testing {
+
+std::vector<std::filesystem::path> RManuals() {
+  std::vector<std::filesystem::path> out;
+  if (!std::filesystem::is_directory(kRManualDir)) return out;
+  for (const auto& e : std::filesystem::directory_iterator(kRManualDir)) {
+    if (e.path().extension() == ".pdf" && e.path().filename() != "fullrefman.pdf") {
+      out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 std::string BuildPdf(const std::vector<std::string>& objects, const std::string& trailer_extra) {
   std::string out = "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";

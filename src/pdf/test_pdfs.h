@@ -2,6 +2,7 @@
 // need no checked-in binaries.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,9 @@ namespace ingestd::pdf::testing {
 
 // Where Debian's r-doc-pdf puts the R manuals (real PDFs of 41-2415 pages).
 inline constexpr char kRManualDir[] = "/usr/share/R/doc/manual/";
+// Every distinct manual there, sorted (fullrefman.pdf, a copy of refman.pdf, left out);
+// empty when r-doc-pdf is not installed.
+std::vector<std::filesystem::path> RManuals();
 
 // A PDF whose object i+1 is `objects[i]` (the text between "N 0 obj" and "endobj"), with a
 // correct xref table; `trailer_extra` is added to the trailer dictionary (root is object 1).
