@@ -304,6 +304,19 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     return Status::InvalidArgument("BAD_CONFIG", "INGESTD_PDF_SANDBOX must be 'on' or 'off'");
   }
   c.pdf_sandbox = pdf_sandbox == "on";
+  std::string probes;
+  ReadString(env, "INGESTD_TEST_PDF_SANDBOX_PROBES", &probes);
+  for (size_t at = 0, comma = 0; !probes.empty() && comma != std::string::npos; at = comma + 1) {
+    comma = probes.find(',', at);
+    std::string probe = probes.substr(at, comma - at);  // to the end when there is no comma
+    if (probe != "open" && probe != "socket" && probe != "execve" &&
+        !(probe.starts_with("read:") && probe.size() > 5)) {
+      return Status::InvalidArgument("BAD_CONFIG",
+                                     "INGESTD_TEST_PDF_SANDBOX_PROBES items are open, socket, "
+                                     "execve or read:PATH");
+    }
+    c.pdf_sandbox_probes.push_back(std::move(probe));
+  }
   if (c.parse_mode != "mock" && c.parse_mode != "local" && c.parse_mode != "real" &&
       c.parse_mode != "hybrid") {
     return Status::InvalidArgument("BAD_CONFIG",

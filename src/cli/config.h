@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "alerts/alert_options.h"
 #include "api/api_context.h"
@@ -37,7 +38,10 @@ struct Config {
   std::string embed_mode = "mock";   // EMBED_MODE, default SERVICE_MODE: mock
   size_t chunk_max_tokens = 512;     // INGESTD_CHUNK_MAX_TOKENS
   size_t chunk_overlap_tokens = 64;  // INGESTD_CHUNK_OVERLAP_TOKENS
-  bool pdf_sandbox = true;   // INGESTD_PDF_SANDBOX=off: the local parser's helper runs unconfined
+  bool pdf_sandbox = true;  // INGESTD_PDF_SANDBOX=off: the local parser's helper runs unconfined
+  // Test-only, INGESTD_TEST_PDF_SANDBOX_PROBES="open,socket,execve,read:PATH": the local
+  // parser's first parses each attempt one of these forbidden operations once sandboxed.
+  std::vector<std::string> pdf_sandbox_probes;
   std::string parse_faults;  // INGESTD_MOCK_PARSE_FAULTS
   std::string embed_faults;  // INGESTD_MOCK_EMBED_FAULTS
   // INGESTD_BUDGET_DAILY_USD, INGESTD_BUDGET_{PARSE,EMBED}_{DAILY_USD,HOURLY_USD,

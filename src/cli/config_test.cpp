@@ -56,6 +56,42 @@ TEST(Config, RejectsMalformedValuesNamingTheVariable) {
   }
 }
 
+TEST(Config, PdfSandboxIsOnUnlessExplicitlyOff) {
+  auto unset = LoadConfig(FakeEnv({}));
+  ASSERT_TRUE(unset.ok());
+  EXPECT_TRUE(unset->pdf_sandbox);
+  auto on = LoadConfig(FakeEnv({{"INGESTD_PDF_SANDBOX", "on"}}));
+  ASSERT_TRUE(on.ok());
+  EXPECT_TRUE(on->pdf_sandbox);
+  auto off = LoadConfig(FakeEnv({{"INGESTD_PDF_SANDBOX", "off"}}));
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->pdf_sandbox);
+  // Anything else could be a typo for either: refuse to start rather than guess.
+  for (const char* value : {"OFF", "0", "false", "no", "of", "on "}) {
+    auto bad = LoadConfig(FakeEnv({{"INGESTD_PDF_SANDBOX", value}}));
+    ASSERT_FALSE(bad.ok()) << value;
+    EXPECT_EQ(bad.status().code(), "BAD_CONFIG");
+    EXPECT_EQ(bad.status().message(), "INGESTD_PDF_SANDBOX must be 'on' or 'off'") << value;
+  }
+}
+
+TEST(Config, PdfSandboxProbesAreAListOfKnownAttempts) {
+  auto none = LoadConfig(FakeEnv({}));
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->pdf_sandbox_probes.empty());
+  auto probes =
+      LoadConfig(FakeEnv({{"INGESTD_TEST_PDF_SANDBOX_PROBES", "open,socket,execve,read:/data/x"}}));
+  ASSERT_TRUE(probes.ok()) << probes.status().ToString();
+  EXPECT_EQ(probes->pdf_sandbox_probes,
+            (std::vector<std::string>{"open", "socket", "execve", "read:/data/x"}));
+  for (const char* value : {"fork", "open,,socket", "read:", "open,"}) {
+    auto bad = LoadConfig(FakeEnv({{"INGESTD_TEST_PDF_SANDBOX_PROBES", value}}));
+    ASSERT_FALSE(bad.ok()) << value;
+    EXPECT_EQ(bad.status().code(), "BAD_CONFIG");
+    EXPECT_NE(bad.status().message().find("INGESTD_TEST_PDF_SANDBOX_PROBES"), std::string::npos);
+  }
+}
+
 TEST(Config, UploadLimitsAreOffUnlessSet) {
   auto off = LoadConfig(FakeEnv({}));
   ASSERT_TRUE(off.ok());

@@ -92,6 +92,7 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   auto parse_options = ServiceOptionsFor(config.parse_faults);
   if (!parse_options.ok()) return parse_options.status();
   parse_options->pdf_sandbox = config.pdf_sandbox;
+  parse_options->pdf_sandbox_probes = config.pdf_sandbox_probes;
   auto embed_options = ServiceOptionsFor(config.embed_faults);
   if (!embed_options.ok()) return embed_options.status();
   if (!embed_options->faults.abort_filename.empty()) {

@@ -21,6 +21,7 @@ Result<std::unique_ptr<Parser>> MakeParser(std::string_view mode, const ServiceO
   if (mode == "local") {
     pdf::LocalPdfParserOptions local;
     local.helper.sandbox = options.pdf_sandbox;
+    local.sandbox_probes = options.pdf_sandbox_probes;
     return std::unique_ptr<Parser>(std::make_unique<pdf::LocalPdfParser>(local));
   }
   if (mode == "real") {

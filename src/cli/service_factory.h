@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "services/embedder.h"
@@ -21,6 +23,8 @@ struct ServiceOptions {
   FaultOptions faults;
   // The local parser's helper sandbox (main reads INGESTD_PDF_SANDBOX; off only explicitly).
   bool pdf_sandbox = true;
+  // Test-only (INGESTD_TEST_PDF_SANDBOX_PROBES): see LocalPdfParserOptions::sandbox_probes.
+  std::vector<std::string> pdf_sandbox_probes;
   // The real embedder's settings (main fills them from OPENAI_*). Create() validates them:
   // a missing key fails here, at start-up, with OPENAI_CONFIG.
   OpenAiEmbedderConfig openai;

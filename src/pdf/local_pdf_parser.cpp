@@ -11,8 +11,12 @@ Result<ParseOutput> LocalPdfParser::Parse(const ParseInput& in, const CallContex
                            {"parser", "local"}};
   const Clock& clock = options_.helper.clock ? *options_.helper.clock : *SystemClock::Default();
   int64_t start = clock.MonotonicMillis();
+  HelperOptions helper = options_.helper;
+  if (size_t n = parses_++; n < options_.sandbox_probes.size()) {
+    helper.sandbox_test = options_.sandbox_probes[n];
+  }
   Result<HelperResult> r =
-      RunHelper(HelperMode::kMarkdown, in.pdf_path, options_.limits, options_.helper, fields);
+      RunHelper(HelperMode::kMarkdown, in.pdf_path, options_.limits, helper, fields);
   fields["elapsed_ms"] = clock.MonotonicMillis() - start;
   if (!r.ok()) {
     fields["code"] = r.status().code();

@@ -6,7 +6,9 @@
 // only a failed spawn (EAGAIN) is retryable. Thread-safe: each Parse runs its own child.
 #pragma once
 
+#include <atomic>
 #include <string>
+#include <vector>
 
 #include "pdf/helper_runner.h"
 #include "services/parser.h"
@@ -16,6 +18,9 @@ namespace ingestd::pdf {
 struct LocalPdfParserOptions {
   HelperLimits limits = ParseLimits();
   HelperOptions helper;  // helper path (default: beside the executable) and clock
+  // Test-only: parse i (counting from 0) attempts sandbox_probes[i] once sandboxed (see
+  // HelperOptions::sandbox_test), so a test can make one job hit the sandbox and the next not.
+  std::vector<std::string> sandbox_probes;
 };
 
 class LocalPdfParser final : public Parser {
@@ -27,6 +32,7 @@ class LocalPdfParser final : public Parser {
 
  private:
   LocalPdfParserOptions options_;
+  std::atomic<size_t> parses_{0};
 };
 
 }  // namespace ingestd::pdf

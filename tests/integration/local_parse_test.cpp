@@ -1,6 +1,10 @@
 // PARSE_MODE=local: real PDFs go through the sandboxed MuPDF helper end to end, and PDFs the
-// helper cannot read are refused at upload with their typed 422, leaving nothing behind.
+// helper cannot read are refused at upload with their typed 422, leaving nothing behind. A
+// helper that breaks out of what its sandbox allows costs only its own job, and running without
+// the sandbox is never silent.
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include "harness/db_inspector.h"
 #include "harness/test_support.h"
@@ -35,6 +39,15 @@ std::string EncryptedPdf() {
                   "<0123456789ABCDEF0123456789ABCDEF>]");
 }
 
+// The log lines that say how the helper is confined (or that it is not).
+std::vector<json> SandboxLogLines(const std::string& stderr_path) {
+  std::vector<json> out;
+  for (const json& line : ReadJsonLines(stderr_path)) {
+    if (line.value("msg", "").find("sandbox") != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
+
 TEST_F(LocalParseTest, RealManualIsParsedIntoItsOwnText) {
   HttpResponse up = UploadOneShot(*client_, token_, "R-data.pdf", ReadFile(kRDataPdf));
   ASSERT_EQ(up.status, 202) << up.Describe();
@@ -62,6 +75,14 @@ TEST_F(LocalParseTest, RealManualIsParsedIntoItsOwnText) {
   EXPECT_NE(all_text.find("spreadsheet"), std::string::npos);
   EXPECT_NE(all_paths.find("Spreadsheet-like data"), std::string::npos) << all_paths;
   EXPECT_GT(max_page, 30);
+
+  // What confined the helper is logged, and nothing warns of a missing sandbox.
+  std::vector<json> lines = SandboxLogLines(server_->stderr_path());
+  ASSERT_FALSE(lines.empty()) << server_->StderrTail();
+  for (const json& line : lines) {
+    EXPECT_EQ(line["level"], "info") << line.dump();
+    EXPECT_NE(line.value("isolation", "").find("seccomp=kill"), std::string::npos) << line.dump();
+  }
 }
 
 TEST_F(LocalParseTest, UnreadablePdfsAreRefusedAtUploadWithTheirCode) {
@@ -92,6 +113,78 @@ TEST_F(LocalParseTest, TwoStepUploadOfAnEncryptedPdfLeavesTheJobWaiting) {
   auto job = client_->Get("/api/v1/jobs/" + up.Json()["job_id"].get<std::string>(), token_).Json();
   EXPECT_EQ(job["status"], "awaiting_upload");
   EXPECT_TRUE(ListFiles(server_->blobs_dir() + "/documents").empty());
+}
+
+// The helper of each job's parse attempts one forbidden operation once sandboxed
+// (INGESTD_TEST_PDF_SANDBOX_PROBES), as an exploited MuPDF would: open a system file, open a
+// socket, execute a program, read the server's own secret in its data directory.
+class SandboxProbeTest : public LocalParseTest {
+ protected:
+  std::map<std::string, std::string> ServerEnv() const override {
+    return {{"PARSE_MODE", "local"}, {"INGESTD_WORKERS", "1"}, {"INGESTD_RETRY_BASE_MS", "50"}};
+  }
+};
+
+TEST_F(SandboxProbeTest, AnEscapeAttemptFailsOnlyItsJobPermanentlyAndTheNextPdfParses) {
+  const std::string secret = server_->data_dir() + "/secrets/upload_secret";
+  ASSERT_TRUE(std::filesystem::exists(secret));
+  const std::vector<std::string> probes = {"open", "socket", "execve", "read:" + secret};
+  ASSERT_EQ(server_->Stop(), 0);
+  server_->SetEnv("INGESTD_TEST_PDF_SANDBOX_PROBES", Join(probes));
+  Restart();
+  const pid_t pid = server_->pid();
+
+  for (const std::string& probe : probes) {
+    HttpResponse up =
+        UploadOneShot(*client_, token_, "probe.pdf", TaggedPdf(kRDataPdf, "probe " + probe));
+    ASSERT_EQ(up.status, 202) << probe << ": " << up.Describe();
+    std::string job_id = up.Json()["job_id"];
+    WaitResult dead = WaitForJob(*client_, token_, job_id, IsSettled, 60000);
+    ASSERT_TRUE(dead.met) << probe << ": " << dead.view.dump();
+    EXPECT_EQ(dead.view["state"], "deadletter") << probe << ": " << dead.view.dump();
+    ASSERT_TRUE(dead.view["last_error"].is_object()) << probe << ": " << dead.view.dump();
+    EXPECT_EQ(dead.view["last_error"]["code"], "PDF_SANDBOX_VIOLATION") << dead.view.dump();
+    EXPECT_EQ(dead.view.value("retry_count", -1), 0) << probe << ": " << dead.view.dump();
+    auto codes = EventCodes(GetEvents(*client_, token_, job_id));
+    EXPECT_EQ(std::count(codes.begin(), codes.end(), "RETRY_SCHEDULED"), 0) << Join(codes);
+    EXPECT_EQ(std::count(codes.begin(), codes.end(), "DLQ_MOVED"), 1) << Join(codes);
+  }
+
+  // The same server, with no probe left, parses the next PDF into its own text.
+  HttpResponse up = UploadOneShot(*client_, token_, "R-data.pdf", ReadFile(kRDataPdf));
+  ASSERT_EQ(up.status, 202) << up.Describe();
+  WaitResult done = WaitForJob(*client_, token_, up.Json()["job_id"], IsComplete, 120000);
+  ASSERT_TRUE(done.met) << done.view.dump();
+  EXPECT_EQ(server_->pid(), pid);
+  auto doc =
+      client_->Get("/api/v1/documents/" + up.Json()["document_id"].get<std::string>(), token_)
+          .Json();
+  EXPECT_EQ(doc["page_count"], 41);
+  EXPECT_GT(doc["chunk_count"].get<int>(), 10);
+}
+
+class SandboxOffTest : public LocalParseTest {
+ protected:
+  std::map<std::string, std::string> ServerEnv() const override {
+    return {{"PARSE_MODE", "local"}, {"INGESTD_PDF_SANDBOX", "off"}};
+  }
+};
+
+TEST_F(SandboxOffTest, ServeWarnsAtStartAndStillParses) {
+  std::vector<json> lines = SandboxLogLines(server_->stderr_path());
+  ASSERT_FALSE(lines.empty()) << server_->StderrTail();
+  EXPECT_EQ(lines[0]["level"], "warn") << lines[0].dump();
+  EXPECT_NE(lines[0]["msg"].get<std::string>().find("INGESTD_PDF_SANDBOX=off"), std::string::npos)
+      << lines[0].dump();
+
+  HttpResponse up = UploadOneShot(*client_, token_, "R-data.pdf", ReadFile(kRDataPdf));
+  ASSERT_EQ(up.status, 202) << up.Describe();
+  ASSERT_TRUE(WaitForJob(*client_, token_, up.Json()["job_id"], IsComplete, 120000).met);
+  // The helpers that counted and parsed it were started without the sandbox, and said so.
+  lines = SandboxLogLines(server_->stderr_path());
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const json& line) {
+    return line["msg"] == "pdf helper runs WITHOUT its sandbox (INGESTD_PDF_SANDBOX=off)";
+  })) << server_->StderrTail();
 }
 
 }  // namespace
