@@ -93,6 +93,16 @@ TEST_F(HelperRunnerTest, ReportedErrorKeepsItsCodeAndMessage) {
   EXPECT_EQ(s.message(), "locked");
 }
 
+// The sandbox is never silently missing: a helper that could not enter it refuses (a
+// permanent internal error, not the PDF's fault), and a reply that does not say which
+// isolation was in force is not trusted.
+TEST_F(HelperRunnerTest, AHelperOutsideItsSandboxIsNeverTakenAtItsWord) {
+  Status failed = RunFake("printf 'error 34\\nPDF_SANDBOX_FAILED seccomp: EINVALend 0\\n'");
+  EXPECT_EQ(failed.code(), kPdfSandboxFailed);
+  EXPECT_EQ(failed.kind(), Kind::kInternal);
+  EXPECT_EQ(RunFake("printf 'pages 1\\n1markdown 1\\nxend 0\\n'").code(), kPdfHelperCrashed);
+}
+
 TEST_F(HelperRunnerTest, FloodOfOutputIsCutOff) {
   HelperLimits limits;
   limits.max_output_bytes = 1 << 20;

@@ -3,11 +3,14 @@
 // unprivileged user (user namespace where available); each must be stopped and come back as a
 // typed permanent error, while the same attempts succeed with the sandbox off. And the
 // sandbox changes nothing a parse returns: every R manual reads the same with it on and off.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <filesystem>
+#include <map>
+#include <sstream>
 
 #include "pdf/helper_runner.h"
 #include "pdf/local_pdf_parser.h"
@@ -63,6 +66,47 @@ class SandboxTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::string pdf_, secret_;
 };
+
+// A stand-in helper (Python, which holds no descriptor of its own once it runs) answers with
+// its arguments and where each of its descriptors points. The service holds a descriptor
+// without close-on-exec, as a careless library would: it must not arrive.
+TEST_F(SandboxTest, TheHelperGetsTheDocumentAsStdinAndNoOtherDescriptor) {
+  int leaked = open(secret_.c_str(), O_RDONLY);  // no O_CLOEXEC on purpose
+  ASSERT_GE(leaked, 3);
+  const std::string script = (dir_ / "recording-helper").string();
+  testing::WriteFile(script, R"(#!/usr/bin/python3
+import os, sys
+lines = [' '.join(sys.argv[1:])]
+for fd in sorted(os.listdir('/proc/self/fd'), key=int):
+    try:
+        lines.append(fd + ' ' + os.readlink('/proc/self/fd/' + fd))
+    except OSError:
+        pass  # the descriptor listdir itself used, closed by now
+text = '\n'.join(lines).encode()
+sys.stdout.buffer.write(b'sandbox 4\ntestpages 1\n1markdown %d\n' % len(text) + text + b'end 0\n')
+)");
+  chmod(script.c_str(), 0755);
+  HelperOptions options;
+  options.helper_path = script;
+  Result<HelperResult> r = RunHelper(HelperMode::kMarkdown, pdf_, ParseLimits(), options);
+  close(leaked);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+
+  std::istringstream in(r->markdown);
+  std::string args;
+  std::getline(in, args);
+  EXPECT_TRUE(args.starts_with("markdown --cpu-seconds=")) << args;
+  EXPECT_EQ(args.find("doc.pdf"), std::string::npos) << "the path was passed: " << args;
+  std::map<int, std::string> fds;  // descriptor -> what it points to
+  for (std::string line; std::getline(in, line);) {
+    size_t space = line.find(' ');
+    fds[std::stoi(line.substr(0, space))] = line.substr(space + 1);
+  }
+  EXPECT_EQ(fds.size(), 3u) << r->markdown;
+  EXPECT_EQ(fds[0], pdf_);
+  EXPECT_TRUE(fds[1].starts_with("pipe:")) << fds[1];
+  EXPECT_TRUE(fds[2].starts_with("pipe:")) << fds[2];
+}
 
 TEST_F(SandboxTest, ForbiddenOperationsAreStoppedAsRoot) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root";
