@@ -29,7 +29,7 @@ struct ApiOptions {
   std::string public_url;          // base of signed URLs, e.g. "http://127.0.0.1:8080"
   std::string jwt_secret;          // HS256 key for bearer tokens
   std::string upload_secret;       // HMAC key for upload URLs
-  std::string service_mode = "mock";
+  std::string service_mode = "local";
   size_t max_json_body = 64 * 1024;  // non-upload request bodies
   limits::UploadLimits upload_limits;  // per user; rates enforced by ApiContext::upload_limiter
 };

@@ -194,7 +194,7 @@ Status CheckServiceKeys(const Config& c) {
   }
   const bool openai_keys =
       !c.openai_api_key.empty() || !c.openai_api_keys.empty() || !c.openai_api_keys_file.empty();
-  if (c.embed_mode != "mock" && !openai_keys) {
+  if ((c.embed_mode == "real" || c.embed_mode == "hybrid") && !openai_keys) {
     return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE=" + c.embed_mode +
                                                      " needs OPENAI_API_KEY, OPENAI_API_KEYS "
                                                      "or OPENAI_API_KEYS_FILE");
@@ -266,6 +266,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   if (s.ok()) s = ReadLedgerOptions(env, &c.ledger);
   if (s.ok()) s = ReadPrices(env, c.llamaparse_tier, c.openai_embed_model, &c.ledger.prices);
   if (s.ok()) s = ReadInt(env, "OPENAI_EMBED_DIMENSIONS", 1, 65'536, &c.openai_embed_dimensions);
+  if (s.ok()) s = ReadInt(env, "INGESTD_LOCAL_EMBED_DIMS", 8, 16'384, &c.local_embed_dims);
   if (s.ok() && c.openai_embed_dimensions > 0 && c.openai_embed_model == "text-embedding-ada-002") {
     // OpenAI answers every request 400 when ada-002 is sent `dimensions`: refuse it now.
     s = Status::InvalidArgument("BAD_CONFIG",
@@ -291,9 +292,12 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     s = ReadInt<int64_t>(env, "INGESTD_AUDIT_RETENTION_DAYS", 0, 36'500, &c.audit_retention_days);
   }
   if (!s.ok()) return s;
-  if (c.api.service_mode != "mock" && c.api.service_mode != "real" &&
-      c.api.service_mode != "hybrid") {
-    return Status::InvalidArgument("BAD_CONFIG", "SERVICE_MODE must be 'mock', 'real' or 'hybrid'");
+  auto known_mode = [](const std::string& m) {
+    return m == "mock" || m == "local" || m == "real" || m == "hybrid";
+  };
+  if (!known_mode(c.api.service_mode)) {
+    return Status::InvalidArgument("BAD_CONFIG",
+                                   "SERVICE_MODE must be 'mock', 'local', 'real' or 'hybrid'");
   }
   c.parse_mode = c.embed_mode = c.api.service_mode;
   ReadString(env, "PARSE_MODE", &c.parse_mode);
@@ -317,13 +321,12 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     }
     c.pdf_sandbox_probes.push_back(std::move(probe));
   }
-  if (c.parse_mode != "mock" && c.parse_mode != "local" && c.parse_mode != "real" &&
-      c.parse_mode != "hybrid") {
-    return Status::InvalidArgument("BAD_CONFIG",
-                                   "PARSE_MODE must be 'mock', 'local', 'real' or 'hybrid'");
-  }
-  if (c.embed_mode != "mock" && c.embed_mode != "real" && c.embed_mode != "hybrid") {
-    return Status::InvalidArgument("BAD_CONFIG", "EMBED_MODE must be 'mock', 'real' or 'hybrid'");
+  for (const auto& [name, mode] :
+       {std::pair{"PARSE_MODE", &c.parse_mode}, std::pair{"EMBED_MODE", &c.embed_mode}}) {
+    if (!known_mode(*mode)) {
+      return Status::InvalidArgument(
+          "BAD_CONFIG", std::string(name) + " must be 'mock', 'local', 'real' or 'hybrid'");
+    }
   }
   // What each job records as its service mode.
   if (c.parse_mode != c.embed_mode) {

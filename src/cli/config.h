@@ -13,6 +13,7 @@
 #include "api/http_server.h"
 #include "core/status.h"
 #include "ledger/ledger.h"
+#include "services/local_embedder.h"
 #include "services/router/circuit_breaker.h"
 
 namespace ingestd::cli {
@@ -33,11 +34,12 @@ struct Config {
   int64_t retry_base_ms = 1'000;     // INGESTD_RETRY_BASE_MS
   int64_t retry_max_ms = 60'000;     // INGESTD_RETRY_MAX_MS
   int64_t settings_poll_ms = 2'000;  // INGESTD_SETTINGS_POLL_MS: how often modes are re-read
-  std::string parse_mode =
-      "mock";  // PARSE_MODE, default SERVICE_MODE: mock | local | real | hybrid
-  std::string embed_mode = "mock";   // EMBED_MODE, default SERVICE_MODE: mock
-  size_t chunk_max_tokens = 512;     // INGESTD_CHUNK_MAX_TOKENS
-  size_t chunk_overlap_tokens = 64;  // INGESTD_CHUNK_OVERLAP_TOKENS
+  // PARSE_MODE / EMBED_MODE, default SERVICE_MODE (local): mock | local | real | hybrid
+  std::string parse_mode = "local";
+  std::string embed_mode = "local";
+  int local_embed_dims = LocalEmbedder::kDefaultDimensions;  // INGESTD_LOCAL_EMBED_DIMS
+  size_t chunk_max_tokens = 512;                             // INGESTD_CHUNK_MAX_TOKENS
+  size_t chunk_overlap_tokens = 64;                          // INGESTD_CHUNK_OVERLAP_TOKENS
   bool pdf_sandbox = true;  // INGESTD_PDF_SANDBOX=off: the local parser's helper runs unconfined
   // Test-only, INGESTD_TEST_PDF_SANDBOX_PROBES="open,socket,execve,read:PATH": the local
   // parser's first parses each attempt one of these forbidden operations once sandboxed.

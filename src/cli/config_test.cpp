@@ -48,7 +48,9 @@ TEST(Config, RejectsMalformedValuesNamingTheVariable) {
                              {"INGESTD_MAX_UPLOAD_BYTES", "0"},
                              {"SERVICE_MODE", "bogus"},
                              {"PARSE_MODE", "bogus"},
-                             {"EMBED_MODE", "local"}}) {
+                             {"EMBED_MODE", "bogus"},
+                             {"INGESTD_LOCAL_EMBED_DIMS", "4"},
+                             {"INGESTD_LOCAL_EMBED_DIMS", "99999"}}) {
     auto c = LoadConfig(FakeEnv({{name, value}}));
     ASSERT_FALSE(c.ok()) << name << "=" << value;
     EXPECT_EQ(c.status().code(), "BAD_CONFIG");
@@ -114,11 +116,25 @@ TEST(Config, UploadLimitsAreOffUnlessSet) {
 }
 
 TEST(Config, ParseModeOverridesServiceMode) {
-  auto c = LoadConfig(FakeEnv({{"PARSE_MODE", "local"}}));
+  auto c = LoadConfig(FakeEnv({{"SERVICE_MODE", "mock"}, {"PARSE_MODE", "local"}}));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->parse_mode, "local");
   EXPECT_EQ(c->embed_mode, "mock");
   EXPECT_EQ(c->api.service_mode, "parse=local,embed=mock");
+}
+
+// The embedded default is real and free: the MuPDF parser and the hashing embedder, no keys.
+TEST(Config, TheDefaultIsLocalForBothServicesAndNeedsNoKeys) {
+  auto c = LoadConfig(FakeEnv({}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->parse_mode, "local");
+  EXPECT_EQ(c->embed_mode, "local");
+  EXPECT_EQ(c->api.service_mode, "local");
+  EXPECT_EQ(c->local_embed_dims, 1024);
+  EXPECT_TRUE(CheckServiceKeys(*c).ok());
+  auto dims = LoadConfig(FakeEnv({{"EMBED_MODE", "local"}, {"INGESTD_LOCAL_EMBED_DIMS", "256"}}));
+  ASSERT_TRUE(dims.ok()) << dims.status().ToString();
+  EXPECT_EQ(dims->local_embed_dims, 256);
 }
 
 TEST(Secrets, GeneratedOnceAndReused) {

@@ -48,7 +48,7 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(
       return parser.status();
     }
   }
-  for (const char* name : {"mock", "real"}) {
+  for (const char* name : {"mock", "local", "real"}) {
     auto embedder = MakeEmbedder(name, embed_options);
     if (embedder.ok()) {
       impls.embedders[name] = std::move(embedder.value());
@@ -100,6 +100,7 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
         "BAD_CONFIG", "INGESTD_MOCK_EMBED_FAULTS: abort:FILENAME is for the parser only");
   }
   embed_options->openai = OpenAiConfigFrom(config);
+  embed_options->local_embed_dims = config.local_embed_dims;
 
   std::unique_ptr<Pipeline> p(new Pipeline());
   Clock* clock = SystemClock::Default();

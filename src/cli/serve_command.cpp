@@ -35,7 +35,7 @@ api::PreflightOptions PreflightOptionsFor(const Config& config, Status not_confi
   api::PreflightOptions o;
   o.budgets = config.ledger;
   o.embed_model = config.openai_embed_model;
-  o.fallbacks = {{"parse", "local"}, {"embed", "mock"}};  // as BuildRouter registers them
+  o.fallbacks = {{"parse", "local"}, {"embed", "local"}};  // as BuildRouter registers them
   o.breaker = config.breaker;
   if (!not_configured.ok()) {
     o.not_configured =

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "pdf/local_pdf_parser.h"
+#include "services/local_embedder.h"
 #include "services/mock_embedder.h"
 #include "services/mock_parser.h"
 
@@ -38,6 +39,9 @@ Result<std::unique_ptr<Embedder>> MakeEmbedder(std::string_view mode,
                                                const ServiceOptions& options) {
   if (mode == "mock") {
     return std::unique_ptr<Embedder>(std::make_unique<MockEmbedder>(options.faults));
+  }
+  if (mode == "local") {
+    return std::unique_ptr<Embedder>(std::make_unique<LocalEmbedder>(options.local_embed_dims));
   }
   if (mode == "real") {
     auto real = OpenAiEmbedder::Create(options.openai,

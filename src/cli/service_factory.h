@@ -1,5 +1,6 @@
 // Builds the parser and embedder for a service mode: parse "mock" | "local" (the sandboxed
-// MuPDF helper) | "real" (LlamaParse), embed "mock" | "real" (OpenAI). Later modes arrive as new
+// MuPDF helper) | "real" (LlamaParse), embed "mock" | "local" (feature hashing) | "real"
+// (OpenAI). Later modes arrive as new
 // implementation files registered here.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include "services/embedder.h"
 #include "services/fault_injector.h"
 #include "services/llamaparse_parser.h"
+#include "services/local_embedder.h"
 #include "services/openai_embedder.h"
 #include "services/parser.h"
 
@@ -25,6 +27,8 @@ struct ServiceOptions {
   bool pdf_sandbox = true;
   // Test-only (INGESTD_TEST_PDF_SANDBOX_PROBES): see LocalPdfParserOptions::sandbox_probes.
   std::vector<std::string> pdf_sandbox_probes;
+  // The local embedder's vector length (main reads INGESTD_LOCAL_EMBED_DIMS).
+  int local_embed_dims = LocalEmbedder::kDefaultDimensions;
   // The real embedder's settings (main fills them from OPENAI_*). Create() validates them:
   // a missing key fails here, at start-up, with OPENAI_CONFIG.
   OpenAiEmbedderConfig openai;

@@ -23,7 +23,7 @@ namespace {
 
 constexpr char kUsage[] = "usage: ingestd services show | set-mode parse|embed MODE\n";
 
-// Every mode name of the service, so only unknown modes (and local embedding) are refused.
+// Every mode name of the service, so only unknown modes are refused.
 Status CheckModeExists(std::string_view service, ServiceMode mode) {
   return ServiceRouter::CheckModeAgainst(service, mode, {"mock", "local", "real"});
 }

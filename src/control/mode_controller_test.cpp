@@ -126,7 +126,7 @@ TEST_F(ModeControllerTest, RefusedSwitchesPersistNothing) {
   EXPECT_EQ(a->modes->SetMode("embed", "turbo", "admin", "c").status().code(),
             "SERVICE_MODE_UNKNOWN");
   EXPECT_EQ(a->modes->SetMode("embed", "local", "admin", "c").status().code(),
-            "SERVICE_MODE_UNKNOWN");
+            "SERVICE_NOT_CONFIGURED");  // not registered in this process
   EXPECT_EQ(a->modes->SetMode("ocr", "mock", "admin", "c").status().code(), "SERVICE_UNKNOWN");
   EXPECT_TRUE(a->modes->History(10, 0)->empty());
   EXPECT_TRUE(a->settings->Modes()->empty());

@@ -25,7 +25,7 @@ using fakes::EmbedFault;
 using fakes::FakeOpenAiServer;
 
 constexpr char kReal[] = "text-embedding-3-small";
-constexpr char kMock[] = "mock-embed-1536";
+constexpr char kFallback[] = "ingestd-hash-v1@1024";  // the local embedder
 
 struct CommandResult {
   int exit_code = -1;
@@ -117,7 +117,7 @@ class HybridProbeTest : public ServerTest {
 TEST_F(HybridProbeTest, ProbesOpenTheBreakerWithoutAnyJobAndCloseItOnRecovery) {
   fake_.SetOutage(EmbedFault::kUnavailable);
   json open = WaitForBreaker("open");
-  EXPECT_EQ(open["implementation"], "mock");  // hybrid serves from the fallback now
+  EXPECT_EQ(open["implementation"], "local");  // hybrid serves from the fallback now
   ASSERT_TRUE(open["last_probe"].is_object()) << open.dump();
   EXPECT_FALSE(open["last_probe"]["ok"].get<bool>());
   EXPECT_EQ(open["last_probe"]["error_code"], "UPSTREAM_UNAVAILABLE");
@@ -149,7 +149,7 @@ TEST_F(ReembedTest, FallbackVectorsAreReplacedByTheRealModelsPerDocument) {
   DbInspector db(server_->db_path());
   const int64_t chunks = db.Count("chunks", "1 = 1", {});
   ASSERT_GT(chunks, 0);
-  EXPECT_EQ(ModelCounts(db), (std::map<std::string, int64_t>{{kMock, chunks}}));
+  EXPECT_EQ(ModelCounts(db), (std::map<std::string, int64_t>{{kFallback, chunks}}));
   fake_.SetOutage(EmbedFault::kNone);
   const int posts_before = PostsToEmbeddings();
 
@@ -159,9 +159,9 @@ TEST_F(ReembedTest, FallbackVectorsAreReplacedByTheRealModelsPerDocument) {
   ASSERT_EQ(dry.lines.size(), 3u) << dry.stderr_text;
   EXPECT_EQ(dry.lines[2]["summary"]["documents"], 2);
   EXPECT_EQ(dry.lines[2]["summary"]["chunks"], chunks);
-  EXPECT_EQ(dry.lines[0]["from_models"], json::array({kMock}));
+  EXPECT_EQ(dry.lines[0]["from_models"], json::array({kFallback}));
   EXPECT_EQ(PostsToEmbeddings(), posts_before);
-  EXPECT_EQ(ModelCounts(db), (std::map<std::string, int64_t>{{kMock, chunks}}));
+  EXPECT_EQ(ModelCounts(db), (std::map<std::string, int64_t>{{kFallback, chunks}}));
 
   // One document at a time: the first run leaves exactly one document fully real.
   CommandResult first = Reembed("--limit 1");

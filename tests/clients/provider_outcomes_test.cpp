@@ -132,7 +132,7 @@ TEST_F(HybridEmbedDimensionsTest, AFallbackJobCompletesInTheFallbacksOwnModelSpa
   WaitResult done = WaitForJob(*client_, token_, up.Json()["job_id"], IsComplete, 90000);
   ASSERT_TRUE(done.met) << done.view.dump();
   EXPECT_EQ(VectorSpaces(done.view),
-            (std::set<std::pair<std::string, std::string>>{{"mock-embed-1536", "1536"}}));
+            (std::set<std::pair<std::string, std::string>>{{"ingestd-hash-v1@1024", "1024"}}));
 
   openai_.SetOutage(fakes::EmbedFault::kNone);
   up = UploadOneShot(*client_, token_, "R-FAQ.pdf", TaggedPdf(kRFaqPdf, "up"));

@@ -1,5 +1,5 @@
-// PARSE_MODE=local: real PDFs go through the sandboxed MuPDF helper end to end, and PDFs the
-// helper cannot read are refused at upload with their typed 422, leaving nothing behind. A
+// PARSE_MODE=local (the default): real PDFs go through the sandboxed MuPDF helper end to end, and
+// PDFs the helper cannot read are refused at upload with their typed 422, leaving nothing behind. A
 // helper that breaks out of what its sandbox allows costs only its own job, and running without
 // the sandbox is never silent.
 #include <gtest/gtest.h>
@@ -83,6 +83,33 @@ TEST_F(LocalParseTest, RealManualIsParsedIntoItsOwnText) {
     EXPECT_EQ(line["level"], "info") << line.dump();
     EXPECT_NE(line.value("isolation", "").find("seccomp=kill"), std::string::npos) << line.dump();
   }
+}
+
+// With no mode configured (`make run`), a manual comes back as its own text with free
+// local vectors: the MuPDF parser and the hashing embedder, no key, $0.
+TEST_F(LocalParseTest, TheDefaultModesParseAndEmbedLocallyForFree) {
+  server_->Stop();
+  server_->UnsetEnv("SERVICE_MODE");
+  server_->UnsetEnv("PARSE_MODE");
+  Restart();
+  HttpResponse up = UploadOneShot(*client_, token_, "R-data.pdf", ReadFile(kRDataPdf));
+  ASSERT_EQ(up.status, 202) << up.Describe();
+  EXPECT_EQ(up.Json()["service_mode"], "local");
+  auto done = WaitForJob(*client_, token_, up.Json()["job_id"], IsComplete, 120000);
+  ASSERT_TRUE(done.met) << done.view.dump();
+  for (const char* stage : {"parse", "embed"}) {
+    EXPECT_EQ(done.view["stage_routes"][stage]["implementation"], "local") << done.view.dump();
+  }
+  EXPECT_EQ(done.view["actual_cost"]["embed_nanos"], 0) << done.view.dump();
+
+  DbInspector db(server_->db_path());
+  ASSERT_TRUE(db.ok()) << db.error();
+  auto spaces = db.Query("SELECT model, dims, COUNT(*) FROM vectors GROUP BY model, dims");
+  ASSERT_EQ(spaces.size(), 1u);
+  EXPECT_EQ(spaces[0][0], "ingestd-hash-v1@1024");
+  EXPECT_EQ(spaces[0][1], "1024");
+  EXPECT_EQ(spaces[0][2], std::to_string(db.Count("chunks")));
+  EXPECT_GT(db.Count("chunks", "text LIKE '%spreadsheet%'"), 0) << "the manual's own words";
 }
 
 TEST_F(LocalParseTest, UnreadablePdfsAreRefusedAtUploadWithTheirCode) {

@@ -82,7 +82,6 @@ TEST_F(ModesTest, OnlyAdminsSwitchAndUnservableModesAreRefused) {
   };
   for (const Refusal& c : std::vector<Refusal>{
            {"embed", R"({"mode":"turbo"})", 400, "SERVICE_MODE_UNKNOWN"},
-           {"embed", R"({"mode":"local"})", 400, "SERVICE_MODE_UNKNOWN"},
            {"ocr", R"({"mode":"mock"})", 400, "SERVICE_UNKNOWN"},
            {"embed", R"({"mood":"mock"})", 400, "INVALID_JSON"},
            {"embed", "not json", 400, "INVALID_JSON"},
@@ -125,6 +124,7 @@ TEST_F(ModesTest, OnlyAdminsSwitchAndUnservableModesAreRefused) {
 TEST_F(ModesTest, ASwitchedModeServesTheNextJob) {
   const std::string admin = AdminToken();
   ASSERT_EQ(PutMode(*client_, "parse", R"({"mode":"local"})", admin).status, 200);
+  ASSERT_EQ(PutMode(*client_, "embed", R"({"mode":"local"})", admin).status, 200);
   HttpResponse up = UploadOneShot(*client_, token_, "faq.pdf", TaggedPdf(kRFaqPdf, "modes"));
   ASSERT_EQ(up.status, 202) << up.Describe();
   const std::string job_id = up.Json()["job_id"];
@@ -133,9 +133,10 @@ TEST_F(ModesTest, ASwitchedModeServesTheNextJob) {
   // The job records the mode its parse stage actually ran under.
   EXPECT_EQ(done.view["stage_routes"]["parse"]["mode"], "local") << done.view.dump();
   EXPECT_EQ(done.view["stage_routes"]["parse"]["implementation"], "local") << done.view.dump();
-  EXPECT_EQ(done.view["stage_routes"]["embed"]["mode"], "mock") << done.view.dump();
+  EXPECT_EQ(done.view["stage_routes"]["embed"]["mode"], "local") << done.view.dump();
+  EXPECT_EQ(done.view["stage_routes"]["embed"]["implementation"], "local") << done.view.dump();
   // The job records the modes in force at upload, not the ones the server started with.
-  EXPECT_EQ(done.view["service_mode"], "parse=local,embed=mock") << done.view.dump();
+  EXPECT_EQ(done.view["service_mode"], "local") << done.view.dump();
 }
 
 // Two servers on one database: a switch on either reaches the other within a few poll

@@ -262,7 +262,7 @@ TEST_F(HybridFallbackTest, TheJobViewShowsEstimateRoutesFallbackAndActualCost) {
   EXPECT_EQ(v["correlation_id"], "hybrid-1");
   EXPECT_EQ(v["processing_priority"], 0);
   EXPECT_EQ(v["router_config"]["embed"]["mode"], "hybrid");
-  EXPECT_EQ(v["router_config"]["embed"]["fallback"], "mock");
+  EXPECT_EQ(v["router_config"]["embed"]["fallback"], "local");
   EXPECT_EQ(v["router_config"]["embed"]["model"], "text-embedding-3-small");
   EXPECT_EQ(v["router_config"]["parse"]["mode"], "mock");
   EXPECT_TRUE(v["router_config"]["breaker"].contains("failure_threshold")) << v.dump();
@@ -276,7 +276,7 @@ TEST_F(HybridFallbackTest, TheJobViewShowsEstimateRoutesFallbackAndActualCost) {
   EXPECT_EQ(v["fallback_triggered"], true) << v.dump();
   const json& embed = v["stage_routes"]["embed"];
   EXPECT_EQ(embed["mode"], "hybrid");
-  EXPECT_EQ(embed["implementation"], "mock");
+  EXPECT_EQ(embed["implementation"], "local");
   EXPECT_GE(embed["fallback_calls"].get<int>(), 1);
   EXPECT_NE(embed["fallback_reason"].get<std::string>().find("real_failed"), std::string::npos)
       << embed.dump();

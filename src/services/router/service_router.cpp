@@ -49,12 +49,11 @@ std::string FallbackName(const std::map<std::string, std::unique_ptr<T>>& impls)
 }
 
 // Every mode's lane over the registered implementations; a lane whose implementations are
-// missing (or hybrid without a fallback) stays empty. Embedding has no local lane.
+// missing (or hybrid without a fallback) stays empty.
 template <typename T>
-Lanes<T> BuildLanes(const std::map<std::string, std::unique_ptr<T>>& impls, bool has_local) {
+Lanes<T> BuildLanes(const std::map<std::string, std::unique_ptr<T>>& impls) {
   Lanes<T> lanes;
   for (ServiceMode mode : kModes) {
-    if (mode == ServiceMode::kLocal && !has_local) continue;
     Lane<T> lane{Find(impls, PrimaryName(mode)), nullptr};
     if (mode == ServiceMode::kHybrid) {
       lane.fallback = Find(impls, FallbackName(impls));
@@ -88,12 +87,11 @@ Result<std::unique_ptr<ServiceRouter>> ServiceRouter::Create(RouterOptions optio
                             r->options_.breaker, r->options_.on_breaker, OnExpiry::kCharge,
                             r->options_.keeper},
       clock, ledger, sink);
-  r->parser_ =
-      std::make_unique<RoutedParser>(r->parse_route_.get(), BuildLanes(r->impls_.parsers, true),
-                                     &r->options_.prices, r->options_.count_pages);
-  r->embedder_ = std::make_unique<RoutedEmbedder>(r->embed_route_.get(),
-                                                  BuildLanes(r->impls_.embedders, false),
-                                                  &r->options_.prices, r->options_.count_tokens);
+  r->parser_ = std::make_unique<RoutedParser>(r->parse_route_.get(), BuildLanes(r->impls_.parsers),
+                                              &r->options_.prices, r->options_.count_pages);
+  r->embedder_ =
+      std::make_unique<RoutedEmbedder>(r->embed_route_.get(), BuildLanes(r->impls_.embedders),
+                                       &r->options_.prices, r->options_.count_tokens);
   if (Status s = r->CheckMode("parse", r->options_.parse_mode); !s.ok()) return s;
   if (Status s = r->CheckMode("embed", r->options_.embed_mode); !s.ok()) return s;
   return r;
@@ -141,9 +139,6 @@ Status ServiceRouter::CheckModeAgainst(std::string_view service, ServiceMode mod
   if (service != "parse" && service != "embed") {
     return Status::InvalidArgument(
         "SERVICE_UNKNOWN", "unknown service '" + std::string(service) + "' (parse or embed)");
-  }
-  if (service == "embed" && mode == ServiceMode::kLocal) {
-    return Status::InvalidArgument("SERVICE_MODE_UNKNOWN", "embedding has no local mode");
   }
   const std::string name = PrimaryName(mode);
   if (!registered.contains(name)) {

@@ -1,6 +1,6 @@
 // ServiceRouter: owns the registered implementations of both services and the routed Parser
-// and Embedder built over them. Implementations are registered by name: "mock", "local"
-// (parse only), "real". Hybrid falls back to "local" when registered, else "mock".
+// and Embedder built over them. Implementations are registered by name: "mock", "local",
+// "real". Hybrid falls back to "local" when registered, else "mock".
 //
 // Each service's mode can be switched at run time (SetMode) to any mode whose
 // implementations are registered: register every implementation an operator may switch to.
@@ -50,9 +50,8 @@ struct ProbeTarget {
 
 class ServiceRouter {
  public:
-  // Fails with kInvalidArgument "SERVICE_MODE_UNKNOWN" for local embedding, and with
-  // kUnavailable "SERVICE_NOT_CONFIGURED" (not retryable) when a mode needs an implementation
-  // that was not registered (real mode without the real client, e.g. no API key).
+  // Fails with kUnavailable "SERVICE_NOT_CONFIGURED" (not retryable) when a mode needs an
+  // implementation that was not registered (real mode without the real client, e.g. no API key).
   static Result<std::unique_ptr<ServiceRouter>> Create(RouterOptions options, ServiceImpls impls,
                                                        const Clock* clock, Ledger* ledger,
                                                        DecisionSink sink = nullptr);
@@ -67,7 +66,7 @@ class ServiceRouter {
   // The mode new calls of service ("parse" | "embed") start under.
   Result<ServiceMode> Mode(std::string_view service) const;
   // Whether service can run under mode in this process: kInvalidArgument "SERVICE_UNKNOWN"
-  // (not parse/embed) or "SERVICE_MODE_UNKNOWN" (local embedding); kUnavailable
+  // (not parse/embed); kUnavailable
   // "SERVICE_NOT_CONFIGURED" (not retryable) when its implementations are not registered.
   Status CheckMode(std::string_view service, ServiceMode mode) const;
   // The same rule for a router that would register the `registered` implementation names
