@@ -1,6 +1,7 @@
 #include "pipeline/worker.h"
 
 #include <algorithm>
+#include <exception>
 
 #include "core/log.h"
 
@@ -57,7 +58,26 @@ bool Worker::RunOnce() {
   if (!claimed->has_value()) return false;
   const Job job = std::move(**claimed);
   SetInFlight(job.id, job.correlation_id);
-  if (job.reclaimed_from.empty() || TakeOverLostJob(job)) RunStage(job);
+  // The last resort: an exception out of a stage (or the store) must not end this thread,
+  // and with it the process. The stage fails retryably, like any unexpected error.
+  std::string what;
+  try {
+    if (job.reclaimed_from.empty() || TakeOverLostJob(job)) RunStage(job);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  if (!what.empty()) {
+    const std::optional<Stage> stage = StageFor(job.status);
+    try {
+      HandleFailure(job, stage ? Info(*stage).name : "pipeline",
+                    Status::Error(Kind::kInternal, "STAGE_THREW", "stage threw: " + what, true));
+    } catch (...) {
+      // The claim's lease expires and the job is claimed again.
+      log::Error("could not record a stage that threw", JobFields(job, "pipeline", id_));
+    }
+  }
   SetInFlight("", "");
   return true;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <stdexcept>
 
 #include "core/blob_names.h"
 #include "pipeline/pipeline_test_env.h"
@@ -289,6 +290,55 @@ class BlankParser final : public Parser {
     return out;
   }
 };
+
+// A parser that throws the first `throws` times, then parses like the mock.
+class ThrowingParser final : public Parser {
+ public:
+  explicit ThrowingParser(int throws) : throws_(throws) {}
+  std::string name() const override { return "throwing"; }
+  Result<ParseOutput> Parse(const ParseInput& in, const CallContext& ctx) override {
+    if (throws_-- > 0) throw std::runtime_error("injected");
+    return mock_.Parse(in, ctx);
+  }
+
+ private:
+  int throws_;
+  MockParser mock_;
+};
+
+TEST_F(WorkerTest, AStageThatThrowsFailsRetryablyAndTheWorkerGoesOn) {
+  ThrowingParser throwing(1);
+  PipelineDeps deps = Deps();
+  deps.parser = &throwing;
+  Job job = Upload(SyntheticPdf(2, "throws"));
+  Worker w(deps, options_, "w-1");
+  ASSERT_TRUE(w.RunOnce());
+  Job failed = GetJob(job.id);
+  EXPECT_EQ(failed.state, QueueState::kRetryable);
+  ASSERT_TRUE(failed.last_error.has_value());
+  EXPECT_EQ(failed.last_error->code, "STAGE_THREW");
+  EXPECT_EQ(failed.last_error->stage, "parse");
+  EXPECT_TRUE(failed.claimed_by.empty()) << "the claim is given back";
+  clock_.Set(failed.retry_at_ms);
+  Drain(w);
+  ExpectCompleteWithoutDuplicates(job);
+}
+
+TEST_F(WorkerTest, AStageThatAlwaysThrowsDeadLettersAfterMaxAttempts) {
+  ThrowingParser throwing(1000);
+  PipelineDeps deps = Deps();
+  deps.parser = &throwing;
+  options_.max_attempts = 3;
+  Job job = Upload(SyntheticPdf(1, "always-throws"));
+  Worker w(deps, options_, "w-1");
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    ASSERT_TRUE(w.RunOnce()) << "attempt " << attempt;
+    clock_.Set(GetJob(job.id).retry_at_ms);
+  }
+  Job dead = GetJob(job.id);
+  EXPECT_EQ(dead.state, QueueState::kDeadletter);
+  EXPECT_EQ(dead.last_error->code, "STAGE_THREW");
+}
 
 TEST_F(WorkerTest, EmptyMarkdownFailsValidation) {
   BlankParser blank;
