@@ -1,5 +1,6 @@
 #include "alerts/sqlite_alert_log.h"
 
+#include "core/json_read.h"
 #include "db/sqlite_subsystem_db.h"
 
 namespace ingestd {
@@ -36,14 +37,14 @@ nlohmann::json Fields(const Alert& a) {
 }
 
 void FromFields(const nlohmann::json& j, Alert* a) {
-  a->scope = j.value("scope", "");
-  a->metric = j.value("metric", "");
-  a->value = j.value("value", 0.0);
-  a->threshold = j.value("threshold", 0.0);
-  a->severity = j.value("severity", "");
-  a->message = j.value("message", "");
-  a->job_id = j.value("job_id", "");
-  a->correlation_id = j.value("correlation_id", "");
+  a->scope = json_read::String(j, "scope").value_or("");
+  a->metric = json_read::String(j, "metric").value_or("");
+  a->value = json_read::Number(j, "value").value_or(0.0);
+  a->threshold = json_read::Number(j, "threshold").value_or(0.0);
+  a->severity = json_read::String(j, "severity").value_or("");
+  a->message = json_read::String(j, "message").value_or("");
+  a->job_id = json_read::String(j, "job_id").value_or("");
+  a->correlation_id = json_read::String(j, "correlation_id").value_or("");
   a->details = j.value("details", nlohmann::json::object());
 }
 

@@ -1,6 +1,7 @@
 #include "api/views.h"
 
 #include "core/clock.h"
+#include "core/json_read.h"
 #include "ledger/ledger.h"
 
 namespace ingestd::api {
@@ -25,7 +26,7 @@ nlohmann::json JobJson(const Job& job) {
   for (auto& [stage, t] : job.timings.items()) {
     nlohmann::json out = t;
     for (const char* key : {"started_at", "finished_at"}) {
-      if (t.contains(key) && t[key].is_number()) out[key] = FormatRfc3339(t[key].get<int64_t>());
+      if (auto ms = json_read::Int(t, key)) out[key] = FormatRfc3339(*ms);
     }
     timings[stage] = out;
   }

@@ -1,5 +1,6 @@
 #include "pipeline/llamaparse_job_events.h"
 
+#include "core/json_read.h"
 #include "services/llamaparse_webhook.h"
 
 namespace ingestd {
@@ -27,7 +28,7 @@ Result<std::optional<std::string>> EventJobRecorder::Find(const CallContext& ctx
   if (!events.ok()) return events.status();
   std::optional<std::string> open;
   for (const Event& e : *events) {  // id order: the last word wins
-    if (e.code == kSubmitted) open = e.payload.value("provider_job_id", "");
+    if (e.code == kSubmitted) open = json_read::String(e.payload, "provider_job_id").value_or("");
     if (e.code == kClosed) open.reset();
   }
   if (open && open->empty()) open.reset();

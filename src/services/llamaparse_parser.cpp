@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
+#include "core/json_read.h"
 #include "core/log.h"
 #include "services/call_audit.h"
 #include "services/http/curl_http_client.h"
@@ -20,8 +22,7 @@ constexpr std::string_view kProbeJobId = "00000000-0000-0000-0000-000000000000";
 
 // A string field of a provider answer, "" when absent or of another type.
 std::string StringField(const nlohmann::json& j, const char* name) {
-  const auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  return json_read::String(j, name).value_or("");
 }
 
 Status BadResponse(const std::string& why) {
@@ -130,10 +131,9 @@ Result<nlohmann::json> LlamaParseParser::Call(http::HttpRequest req, const CallC
       return finish(BadResponse("response is not a JSON object"));
     }
     // The result reports the pages billed for the job: its row carries them (and the cost).
-    const auto meta = j.value("job_metadata", nlohmann::json::object());
-    if (!rows.empty() && meta.is_object()) {
-      rows.back().pages = meta.value("job_pages", int64_t{0});
-      rows.back().cache_hit = meta.value("job_is_cache_hit", false);
+    if (const auto* meta = json_read::Find(j, "job_metadata"); !rows.empty() && meta) {
+      rows.back().pages = std::max<int64_t>(0, json_read::Int(*meta, "job_pages").value_or(0));
+      rows.back().cache_hit = json_read::Bool(*meta, "job_is_cache_hit").value_or(false);
     }
     return finish(std::move(j));
   }
@@ -278,15 +278,16 @@ Result<ParseOutput> LlamaParseParser::FetchMarkdown(const std::string& id, const
   if (!j->contains("markdown") || !(*j)["markdown"].is_string()) {
     return BadResponse("result has no markdown");
   }
-  const auto meta = j->value("job_metadata", nlohmann::json::object());
-  if (!meta.is_object() || !meta.contains("job_pages") || !meta["job_pages"].is_number_integer()) {
+  const auto* meta = json_read::Find(*j, "job_metadata");
+  const auto pages = meta ? json_read::Int(*meta, "job_pages") : std::nullopt;
+  if (!pages || *pages < 0 || *pages > std::numeric_limits<int>::max()) {
     return BadResponse("result has no job_metadata.job_pages");
   }
   ParseOutput out;
   out.markdown = (*j)["markdown"].get<std::string>();
-  out.page_count = meta["job_pages"].get<int>();
+  out.page_count = static_cast<int>(*pages);
   out.implementation = name();
-  out.cache_hit = meta.value("job_is_cache_hit", false);
+  out.cache_hit = json_read::Bool(*meta, "job_is_cache_hit").value_or(false);
   if (ctx.billed != nullptr) ctx.billed->Add(out.cache_hit ? 0 : out.page_count);
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_read.h"
 #include "core/log.h"
 #include "services/call_audit.h"
 #include "services/http/curl_http_client.h"
@@ -227,7 +228,7 @@ Status OpenAiEmbedder::CheckHealth(const CallContext& ctx) {
     if (!attempts.RetryAfterUnauthorized(*key, s)) return s;
   }
   const auto body = nlohmann::json::parse(answer, nullptr, false);
-  if (body.is_discarded() || !body.is_object() || body.value("id", "") != cfg.model) {
+  if (body.is_discarded() || !body.is_object() || json_read::String(body, "id") != cfg.model) {
     return Status::Error(Kind::kUpstream, "UPSTREAM_BAD_RESPONSE",
                          "openai models: the answer does not describe " + cfg.model, true);
   }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace ingestd::openai {
 
@@ -95,7 +96,12 @@ Result<EmbeddingsBody> ParseEmbeddingsBody(std::string_view body, size_t inputs,
       v.reserve(e.size());
       for (const auto& x : e) {
         if (!x.is_number()) return BadResponse("embedding holds a non-number");
-        v.push_back(x.get<float>());
+        // A double beyond float's range would be undefined to narrow.
+        const double d = x.get<double>();
+        if (!(std::fabs(d) <= std::numeric_limits<float>::max())) {
+          return BadResponse("embedding holds a non-finite value");
+        }
+        v.push_back(static_cast<float>(d));
       }
     } else {
       return BadResponse("malformed embedding");

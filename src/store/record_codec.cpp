@@ -1,5 +1,6 @@
 #include "store/record_codec.h"
 
+#include "core/json_read.h"
 #include "store/store_codes.h"
 
 namespace ingestd::record {
@@ -43,10 +44,10 @@ std::string LastErrorToJson(const LastError& e) {
 std::optional<LastError> LastErrorFromJson(const nlohmann::json& j) {
   if (!j.is_object()) return std::nullopt;
   LastError e;
-  e.code = j.value("code", "");
-  e.message = j.value("message", "");
-  e.stage = j.value("stage", "");
-  e.at_ms = j.value("at", int64_t{0});
+  e.code = json_read::String(j, "code").value_or("");
+  e.message = json_read::String(j, "message").value_or("");
+  e.stage = json_read::String(j, "stage").value_or("");
+  e.at_ms = json_read::Int(j, "at").value_or(0);
   return e;
 }
 
