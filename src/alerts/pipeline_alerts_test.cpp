@@ -3,6 +3,7 @@
 #include "alerts/pipeline_alerts.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "alerts/sqlite_alert_log.h"
 #include "ledger/sqlite_ledger.h"
@@ -204,6 +205,36 @@ TEST_F(PipelineAlertsTest, SqliteAlertLogKeepsAlertsNewestFirstAcrossReopen) {
   EXPECT_EQ((*opened)[0].correlation_id, "c1");
   auto newer = (*log)->Recent({.since_ms = clock_.NowMillis(), .kind = "", .limit = 10});
   EXPECT_EQ(newer->size(), 1u);
+}
+
+TEST_F(PipelineAlertsTest, ASqliteAlertOfAnotherTypeIsReadAsAbsentNotThrown) {
+  const std::string path = dir_ + "/db.sqlite";
+  ASSERT_TRUE(SqliteAlertLog::Open(path).ok());  // creates the table
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO alerts_log (alert_id, at_ms, kind, body) VALUES ('a1', 1, "
+                         "'cost_overrun', '{\"scope\":1,\"metric\":\"m\",\"value\":\"2\","
+                         "\"threshold\":[1],\"severity\":{},\"message\":true,\"job_id\":3,"
+                         "\"correlation_id\":null,\"details\":7}')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto log = SqliteAlertLog::Open(path);
+  ASSERT_TRUE(log.ok());
+  auto all = (*log)->Recent({});
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 1u);
+  const Alert& a = (*all)[0];
+  EXPECT_EQ(a.kind, "cost_overrun");
+  EXPECT_EQ(a.metric, "m");
+  EXPECT_EQ(a.scope, "");
+  EXPECT_EQ(a.value, 0.0);
+  EXPECT_EQ(a.threshold, 0.0);
+  EXPECT_EQ(a.severity, "");
+  EXPECT_EQ(a.message, "");
+  EXPECT_EQ(a.job_id, "");
 }
 
 }  // namespace

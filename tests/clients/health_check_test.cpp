@@ -83,6 +83,17 @@ TEST_F(OpenAiHealthTest, ABadKeyOrAMissingModelIsNotHealthy) {
   EXPECT_EQ(Check().code(), "UPSTREAM_BAD_REQUEST");
 }
 
+TEST_F(OpenAiHealthTest, AModelAnswerOfTheWrongTypeIsABadResponseNotAThrow) {
+  server.SetAnswerPatch({{"id", 5}});
+  Status s = Check();
+  EXPECT_EQ(s.code(), "UPSTREAM_BAD_RESPONSE");
+  EXPECT_TRUE(s.retryable());
+  server.SetAnswerPatch({{"id", nullptr}});  // a merge patch's null removes the member
+  EXPECT_EQ(Check().code(), "UPSTREAM_BAD_RESPONSE");
+  server.SetAnswerPatch(nullptr);
+  EXPECT_TRUE(Check().ok());
+}
+
 TEST_F(OpenAiHealthTest, AHangEndsAtTheProbeTimeout) {
   server.SetOutage(EmbedFault::kHang);
   config.probe_timeouts = {.connect_ms = 500, .total_ms = 300};

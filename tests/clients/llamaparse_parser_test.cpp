@@ -151,6 +151,51 @@ TEST_F(LlamaParseTest, ErrorAndCancelledAreFinalAtOnceWithTheProvidersReason) {
   EXPECT_EQ(server.uploads_accepted(), 3);
 }
 
+// Answers outside the API's contract (a wrong JSON type, a negative or out-of-range page
+// count) are typed errors: never an exception, a truncated or a negative page count.
+TEST_F(LlamaParseTest, AnswersOfTheWrongTypeAreTypedErrorsNotThrows) {
+  struct Case {
+    const char* patch;
+    const char* code;  // "" : parsed
+    ParseOutcome outcome = ParseOutcome::kSuccess;
+  };
+  const Case cases[] = {
+      {R"({"status": 7})", "UPSTREAM_BAD_RESPONSE"},
+      {R"({"status": ["SUCCESS"]})", "UPSTREAM_BAD_RESPONSE"},
+      {R"({"error_code": 42, "error_message": {"m": 1}})", "UPSTREAM_PARSE_FAILED",
+       ParseOutcome::kError},
+      {R"({"job_metadata": {"job_pages": "3"}})", "UPSTREAM_BAD_RESPONSE"},
+      {R"({"job_metadata": {"job_pages": -3}})", "UPSTREAM_BAD_RESPONSE"},
+      {R"({"job_metadata": {"job_pages": 4294967299}})", "UPSTREAM_BAD_RESPONSE"},
+      {R"({"job_metadata": {"job_pages": 3.5}})", "UPSTREAM_BAD_RESPONSE"},
+      {R"({"job_metadata": 5})", "UPSTREAM_BAD_RESPONSE"},
+      {R"({"markdown": 5})", "UPSTREAM_BAD_RESPONSE"},
+      {R"({"job_metadata": {"job_is_cache_hit": "yes"}})", ""},  // read as no cache hit
+  };
+  auto p = LlamaParseParser::Create(config, {&recorder, &client, &env, &clock});
+  ASSERT_TRUE(p.ok());
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.patch);
+    server.PushOutcome(c.outcome);
+    server.SetAnswerPatch(c.patch);
+    UsageMeter billed;
+    CallContext ctx{"corr-1", "job-" + std::to_string(++n), "alice"};
+    ctx.billed = &billed;
+    auto out = (*p)->Parse({pdf_, 42, "doc-1"}, ctx);
+    EXPECT_GE(billed.units, 0);
+    if (*c.code == '\0') {
+      ASSERT_TRUE(out.ok()) << out.status().ToString();
+      EXPECT_EQ(out->page_count, FakeLlamaParseServer::kPages);
+      EXPECT_FALSE(out->cache_hit);
+    } else {
+      EXPECT_EQ(out.status().code(), c.code) << out.status().ToString();
+    }
+  }
+  server.SetAnswerPatch("");
+  EXPECT_TRUE(Parse("job-after").ok());
+}
+
 TEST_F(LlamaParseTest, PartialSuccessReturnsWhatWasParsedAndItsBilledPages) {
   server.PushOutcome(ParseOutcome::kPartialSuccess);
   auto p = LlamaParseParser::Create(config, {&recorder, &client, &env, &clock});

@@ -80,6 +80,7 @@ struct FakeLlamaParseServer::Impl {
   std::deque<UploadFault> result_faults;
   std::function<void()> before_result;
   UploadFault outage = UploadFault::kNone;
+  json answer_patch;  // null: none (SetAnswerPatch)
   std::vector<FakeParseJob> jobs;
   int requests = 0;
   int in_flight = 0;      // uploaded, not finished yet (complete_after_ms >= 0)
@@ -176,6 +177,13 @@ struct FakeLlamaParseServer::Impl {
       std::lock_guard lock(mu);
       ++requests;
       reply = Route(req, &after);
+      if (!answer_patch.is_null() && reply.status == 200) {
+        json body = json::parse(reply.body, nullptr, false);
+        if (body.is_object()) {
+          body.merge_patch(answer_patch);
+          reply.body = body.dump();
+        }
+      }
       log.push_back({req.method, req.target, req.Header("authorization"), reply.status});
       if (after.result_hook) hook = before_result;
     }
@@ -401,6 +409,11 @@ std::vector<FakeLlamaParseRequest> FakeLlamaParseServer::requests() const {
 void FakeLlamaParseServer::SetOutage(UploadFault fault) {
   std::lock_guard lock(impl_->mu);
   impl_->outage = fault;
+}
+
+void FakeLlamaParseServer::SetAnswerPatch(const std::string& merge_patch) {
+  std::lock_guard lock(impl_->mu);
+  impl_->answer_patch = merge_patch.empty() ? json() : json::parse(merge_patch);
 }
 
 int FakeLlamaParseServer::uploads_accepted() const {

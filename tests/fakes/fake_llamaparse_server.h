@@ -95,6 +95,10 @@ class FakeLlamaParseServer {
   // An outage: while set (not kNone), every request, status polls and health probes
   // included, answers with this fault. kNone ends it.
   void SetOutage(UploadFault fault);
+  // A provider answering outside its contract: while set (not ""), every 200 JSON answer
+  // (upload, status, result) has this RFC 7386 merge patch applied, e.g. {"status": 7} or
+  // {"job_metadata": {"job_pages": "3"}}. "" ends it.
+  void SetAnswerPatch(const std::string& merge_patch);
   // Keys accepted besides options.api_key; a revoked one is answered 401
   // {"detail":"Invalid authentication token"} on every endpoint. AddKey admits it again.
   void AddKey(const std::string& key);

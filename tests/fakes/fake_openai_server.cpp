@@ -47,6 +47,7 @@ struct FakeOpenAiServer::Impl {
   std::set<std::string> keys;     // accepted (options.api_key and AddKey's)
   std::set<std::string> revoked;  // answered 401 invalid_api_key
   EmbedFault outage = EmbedFault::kNone;
+  json answer_patch;  // null: none (SetAnswerPatch)
   std::vector<LoggedRequest> log;
   uint64_t request_seq = 0;
   int billed_answers = 0;
@@ -60,6 +61,7 @@ struct FakeOpenAiServer::Impl {
     }
     bool slow = false;
     FakeReply reply = Handle(req, log_index, &slow);
+    if (reply.status == 200) reply.body = Patched(std::move(reply.body));
     if (reply.status >= 400 && !options.should_retry.empty()) {
       reply.headers.emplace_back("x-should-retry", options.should_retry);
     }
@@ -77,6 +79,15 @@ struct FakeOpenAiServer::Impl {
     if (billed && hook) hook(billed_count);
     if (slow) http->Wait(options.hang_ms);  // answers all the same (to a closed socket)
     return reply;
+  }
+
+  std::string Patched(std::string body) {
+    std::lock_guard lock(mu);
+    if (answer_patch.is_null()) return body;
+    json j = json::parse(body, nullptr, false);
+    if (!j.is_object()) return body;  // a data fault's broken JSON stays broken
+    j.merge_patch(answer_patch);
+    return j.dump();
   }
 
   size_t Log(const FakeRequest& req) {
@@ -364,6 +375,11 @@ void FakeOpenAiServer::RevokeKey(const std::string& key) {
 void FakeOpenAiServer::SetOutage(EmbedFault fault) {
   std::lock_guard lock(impl_->mu);
   impl_->outage = fault;
+}
+
+void FakeOpenAiServer::SetAnswerPatch(nlohmann::json merge_patch) {
+  std::lock_guard lock(impl_->mu);
+  impl_->answer_patch = std::move(merge_patch);
 }
 
 std::vector<LoggedRequest> FakeOpenAiServer::requests() const {

@@ -100,6 +100,10 @@ class FakeOpenAiServer {
   // lookups alike, answers with this fault instead of the queued ones (data faults apply to
   // embeddings only; a model lookup then answers normally). kNone ends it.
   void SetOutage(EmbedFault fault);
+  // A provider answering outside its contract: while set (not null), every 200 answer (model
+  // lookups and embeddings) has this RFC 7386 merge patch applied, e.g. {"id": 5} or
+  // {"usage": {"total_tokens": "8"}}. null ends it.
+  void SetAnswerPatch(nlohmann::json merge_patch);
   // Keys accepted besides options.api_key. A revoked key (any accepted one) is answered
   // OpenAI's 401 invalid_api_key ("Incorrect API key provided: sk-…****…"), as a key
   // deleted in the dashboard is; AddKey admits it again.

@@ -307,6 +307,30 @@ TEST_F(SqliteStoreTest, ReadsDoNotWaitForAnotherProcessesWriteLock) {
   EXPECT_TRUE(retried->has_value());
 }
 
+TEST_F(SqliteStoreTest, AStoredJsonFieldOfAnotherTypeIsReadAsAbsentNotThrown) {
+  const std::string path = dir_ + "/typed.db";
+  SeedJobs(path, 1);
+  sqlite3* db = RawOpen(path);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE jobs SET last_error = "
+                         "'{\"code\":\"E\",\"message\":[\"m\"],\"stage\":{\"s\":1},\"at\":\"12\"}'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = OpenStore(path);
+  ASSERT_TRUE(store.ok());
+  auto claimed = (*store)->ClaimNext("w", 5'000, 1'000);
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  ASSERT_TRUE(claimed->has_value());
+  const std::optional<LastError>& e = (*claimed)->last_error;
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->code, "E");
+  EXPECT_EQ(e->message, "");
+  EXPECT_EQ(e->stage, "");
+  EXPECT_EQ(e->at_ms, 0);
+}
+
 TEST_F(SqliteStoreTest, StateLiteralsInSqlMatchTheModel) {
   // The SQL spells these states out (the partial index must match them word for word).
   EXPECT_EQ(ToString(QueueState::kQueued), "queued");
