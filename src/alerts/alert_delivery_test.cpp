@@ -5,6 +5,7 @@
 #include <atomic>
 #include <deque>
 #include <future>
+#include <stdexcept>
 
 #include "alerts/alert_dispatcher.h"
 #include "alerts/webhook_sender.h"
@@ -121,6 +122,24 @@ TEST_F(DispatcherTest, GivesUpWhenTheNextAttemptWouldComePastMaxAge) {
   Drain();
   EXPECT_EQ(attempts_.size(), 5u);
   EXPECT_EQ(dispatcher_->stats().gave_up, 2);
+}
+
+// A delivery that throws (a bug in the sender) is a transient failure, retried with backoff,
+// not the end of the dispatcher thread and the process.
+TEST_F(DispatcherTest, ADeliveryThatThrowsIsRetried) {
+  dispatcher_ = std::make_unique<AlertDispatcher>(
+      Options(),
+      [this](const Alert& a, int64_t) {
+        attempts_.push_back(a.id);
+        if (attempts_.size() == 1) throw std::runtime_error("sender bug");
+        return Outcome(AttemptResult::kDelivered, 200);
+      },
+      &clock_, [] { return 0.0; });
+  dispatcher_->Enqueue(MakeAlert("a1"));
+  Drain();
+  EXPECT_EQ(attempts_, (std::vector<std::string>(2, "a1")));
+  EXPECT_EQ(waits_, (std::vector<int64_t>{0, 1'000}));
+  EXPECT_EQ(dispatcher_->stats().delivered, 1);
 }
 
 TEST_F(DispatcherTest, RejectedAlertIsDroppedWithoutRetry) {

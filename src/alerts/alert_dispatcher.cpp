@@ -4,6 +4,7 @@
 #include <chrono>
 #include <random>
 
+#include "core/last_resort.h"
 #include "core/log.h"
 
 namespace ingestd {
@@ -92,7 +93,13 @@ bool AlertDispatcher::DeliverDue() {
     p = std::move(queue_.front());
     queue_.pop_front();
   }
-  const AttemptResult r = deliver_(p.alert, clock_->NowMillis());
+  AttemptResult r;
+  // A delivery that throws is a transient failure: retried with backoff like a 5xx.
+  if (RunGuarded(
+          "alert delivery", [&] { r = deliver_(p.alert, clock_->NowMillis()); },
+          DeliveryFields(p.alert, p.attempts + 1))) {
+    r = AttemptResult{AttemptResult::kRetry, 0, std::nullopt, "DELIVERY_THREW"};
+  }
   ++p.attempts;
   const int64_t now = clock_->NowMillis();
   std::lock_guard lock(mu_);

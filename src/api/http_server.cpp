@@ -15,6 +15,7 @@
 #include "api/correlation.h"
 #include "api/errors.h"
 #include "core/clock.h"
+#include "core/last_resort.h"
 #include "core/log.h"
 
 namespace ingestd::api {
@@ -32,15 +33,9 @@ constexpr size_t kBodyBufferBytes = 64 * 1024;
 // into a logged 500 INTERNAL (nullopt when nothing escaped).
 template <typename F>
 std::optional<ApiResponse> Guarded(const std::string& correlation_id, F&& work) {
-  std::string what = "unknown exception";
-  try {
-    work();
+  if (!RunGuarded("request handling", work, {{"correlation_id", correlation_id}})) {
     return std::nullopt;
-  } catch (const std::exception& e) {
-    what = e.what();  // copied: the exception is gone after its catch block
-  } catch (...) {
   }
-  log::Error("request handling threw", {{"correlation_id", correlation_id}, {"error", what}});
   return ErrorResponse(Status::Internal("INTERNAL", "internal error"), correlation_id);
 }
 
@@ -300,15 +295,7 @@ void HttpServer::Start() {
     impl_->threads.emplace_back([this] {
       // An exception out of a completion handler would end this thread (and, uncaught, the
       // process); log it and go on serving the other connections.
-      for (;;) {
-        try {
-          impl_->ioc.run();
-          return;
-        } catch (const std::exception& e) {
-          log::Error("I/O thread caught an exception", {{"error", e.what()}});
-        } catch (...) {
-          log::Error("I/O thread caught an exception", {{"error", "unknown exception"}});
-        }
+      while (RunGuarded("http I/O thread", [this] { impl_->ioc.run(); })) {
       }
     });
   }

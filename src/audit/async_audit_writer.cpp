@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "core/last_resort.h"
 #include "core/log.h"
 
 namespace ingestd {
@@ -58,7 +59,7 @@ void AsyncAuditWriter::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
     lock.unlock();
-    PruneIfDue(clock_->MonotonicMillis());
+    RunGuarded("audit retention prune", [&] { PruneIfDue(clock_->MonotonicMillis()); });
     lock.lock();
     // Rows that arrive while an append runs form the next batch: under load batches grow
     // by themselves, and a lone row is written at once.
@@ -71,7 +72,11 @@ void AsyncAuditWriter::Run() {
     const size_t n = std::min(queue_.size(), options_.max_batch);
     std::vector<AuditRecord> batch(queue_.begin(), queue_.begin() + static_cast<long>(n));
     lock.unlock();
-    Status s = log_->Append(batch);
+    Status s;
+    // A log that throws is a failed append: the batch stays queued and is retried.
+    if (auto error = RunGuarded("audit writer", [&] { s = log_->Append(batch); })) {
+      s = Status::Internal("AUDIT_APPEND_THREW", *error);
+    }
     lock.lock();
     if (s.ok()) {
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));

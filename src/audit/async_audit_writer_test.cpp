@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 
 namespace ingestd {
@@ -14,6 +15,10 @@ class MemoryLog final : public AuditLog {
   Status Append(const std::vector<AuditRecord>& records) override {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !stalled_; });
+    if (throws_ > 0) {
+      --throws_;
+      throw std::runtime_error("log bug");
+    }
     if (failures_ > 0) {
       --failures_;
       return Status::Unavailable("DB_BUSY", "busy");
@@ -31,6 +36,10 @@ class MemoryLog final : public AuditLog {
   void Fail(int n) {
     std::lock_guard lock(mu_);
     failures_ = n;
+  }
+  void Throw(int n) {
+    std::lock_guard lock(mu_);
+    throws_ = n;
   }
   void Stall(bool on) {
     {
@@ -53,6 +62,7 @@ class MemoryLog final : public AuditLog {
   std::condition_variable cv_;
   bool stalled_ = false;
   int failures_ = 0;
+  int throws_ = 0;
   std::vector<AuditRecord> rows_;
   std::vector<size_t> batches_;
   std::vector<int64_t> prune_calls_;
@@ -94,6 +104,23 @@ TEST(AsyncAuditWriterTest, AFailedAppendIsRetriedWithoutLoss) {
   writer.Flush();
   EXPECT_EQ(log.rows().size(), 2u);
   EXPECT_GE(writer.stats().failed_appends, 2);
+}
+
+// An Append that throws (a bug in a log) is a failed append on the writer thread, not the
+// end of that thread: the rows are retried and Flush returns.
+TEST(AsyncAuditWriterTest, AnAppendThatThrowsIsRetriedWithoutLoss) {
+  MemoryLog log;
+  FakeClock clock;
+  log.Throw(2);
+  AuditWriterOptions options;
+  options.retry_ms = 5;
+  AsyncAuditWriter writer(&log, &clock, options);
+  writer.Record(Rec(1));
+  writer.Flush();
+  writer.Record(Rec(2));
+  writer.Flush();
+  EXPECT_EQ(log.rows().size(), 2u);
+  EXPECT_EQ(writer.stats().failed_appends, 2);
 }
 
 TEST(AsyncAuditWriterTest, RecordNeverWaitsForTheDatabaseUntilTheQueueIsFull) {

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/clock.h"
+#include "core/last_resort.h"
 #include "core/log.h"
 
 namespace ingestd {
@@ -108,9 +109,11 @@ void ModeController::StartPolling() {
       wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms));
       if (stopping_) break;
       lock.unlock();
-      if (Status s = Sync(); !s.ok()) {
-        log::Warn("service settings poll failed", {{"code", s.code()}});
+      Status s;
+      if (auto error = RunGuarded("service mode poller", [&] { s = Sync(); })) {
+        s = Status::Internal("MODE_SYNC_THREW", *error);
       }
+      if (!s.ok()) log::Warn("service settings poll failed", {{"code", s.code()}});
       lock.lock();
     }
   });

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <vector>
 
+#include "core/last_resort.h"
 #include "core/log.h"
 
 namespace ingestd {
@@ -62,7 +63,11 @@ void ReservationKeeper::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    if (Status s = Tick(); !s.ok()) {
+    Status s;
+    if (auto error = RunGuarded("reservation keeper", [&] { s = Tick(); })) {
+      s = Status::Internal("RESERVATION_TICK_THREW", *error);
+    }
+    if (!s.ok()) {
       log::Warn("budget reservations not extended", {{"code", s.code()}, {"error", s.message()}});
     }
     lock.lock();

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/ids.h"
+#include "core/last_resort.h"
 #include "core/log.h"
 
 namespace ingestd {
@@ -49,7 +50,8 @@ void WorkerPool::RunLoop(Worker& worker) {
     const uint64_t seen = generation_;
     ++running_stages_;
     lock.unlock();
-    const bool worked = worker.RunOnce();
+    bool worked = false;  // a round that threw waits like an idle one, then goes on
+    RunGuarded("pipeline worker", [&] { worked = worker.RunOnce(); });
     lock.lock();
     if (--running_stages_ == 0 && stopping_) drained_.notify_all();
     if (worked) continue;
@@ -64,7 +66,9 @@ void WorkerPool::HeartbeatLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_ || running_stages_ > 0) {
     lock.unlock();
-    for (auto& w : workers_) w->Heartbeat();
+    RunGuarded("worker heartbeat", [&] {
+      for (auto& w : workers_) w->Heartbeat();
+    });
     lock.lock();
     // Keeps beating after Stop until the in-flight stages are done.
     beat_wake_.wait_for(lock, interval);

@@ -1,5 +1,6 @@
 #include "services/keys/key_registry.h"
 
+#include "core/last_resort.h"
 #include "core/log.h"
 
 namespace ingestd {
@@ -92,7 +93,8 @@ void KeyRegistry::PollLoop(int64_t poll_ms) {
     std::lock_guard lock(reload_mu_);
     for (auto& [name, p] : providers_) {
       if (p.source.file.empty() || Identify(p.source.file) == p.file_id) continue;
-      (void)Reload(name, p);  // logged inside; the old keys stay on failure
+      // Logged inside (or by the last resort); the old keys stay on failure.
+      RunGuarded("provider key reload", [&] { (void)Reload(name, p); }, {{"service", name}});
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/ids.h"
+#include "core/last_resort.h"
 #include "core/log.h"
 
 namespace ingestd {
@@ -42,7 +43,7 @@ void HealthProber::Run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    ProbeOnce();
+    RunGuarded("health prober", [&] { ProbeOnce(); });  // the next round probes again
     lock.lock();
     cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [&] { return stopping_; });
   }

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "core/last_resort.h"
 #include "core/log.h"
 #include "db/pg_conn.h"
 
@@ -60,6 +61,13 @@ bool PgListener::Pause(int64_t ms) {
 }
 
 void PgListener::Run() {
+  // The last resort: a listen loop that threw starts again on a fresh connection.
+  while (RunGuarded("postgres listener", [&] { Listen(); }, {{"channel", channel_}})) {
+    if (!Pause(reconnect_ms_)) return;
+  }
+}
+
+void PgListener::Listen() {
   const std::string listen = "LISTEN " + channel_;
   std::unique_ptr<PgConn> conn;
   for (;;) {

@@ -33,6 +33,8 @@ class PgListener {
   class Subscription;
   void Unsubscribe(int64_t id);
   void Run();
+  // One connection's listen loop; returns when told to stop.
+  void Listen();
   void Fire();
   // Sleeps up to ms; false when Stop was requested meanwhile.
   bool Pause(int64_t ms);
