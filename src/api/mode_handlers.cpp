@@ -5,8 +5,10 @@
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/router.h"
+#include "api/validation.h"
 #include "control/mode_controller.h"
 #include "core/clock.h"
+#include "core/json_read.h"
 
 namespace ingestd::api {
 namespace {
@@ -24,14 +26,18 @@ ApiResponse NoModes(const ApiRequest& req) {
 ApiResponse HandleSetServiceMode(ApiContext& ctx, const ApiRequest& req) {
   if (ctx.modes == nullptr) return NoModes(req);
   const json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object() || !body.contains("mode") ||
-      !body["mode"].is_string()) {
+  if (body.is_discarded() || !body.is_object()) {
     return ErrorResponse(
         Status::InvalidArgument("INVALID_JSON", "body must be a JSON object {\"mode\": \"...\"}"),
         req.correlation_id);
   }
-  auto change = ctx.modes->SetMode(req.params.at("service"), body["mode"].get<std::string>(),
-                                   req.caller->sub, req.correlation_id);
+  if (!body.contains("mode") || body["mode"].is_null()) {
+    return ErrorResponse(MissingField("mode"), req.correlation_id);
+  }
+  auto mode = json_read::String(body, "mode");
+  if (!mode) return ErrorResponse(WrongType("mode", "a string"), req.correlation_id);
+  auto change =
+      ctx.modes->SetMode(req.params.at("service"), *mode, req.caller->sub, req.correlation_id);
   if (!change.ok()) return ErrorResponse(change.status(), req.correlation_id);
   return JsonResponse(200, ModeChangeJson(*change));
 }

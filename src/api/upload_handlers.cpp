@@ -9,14 +9,15 @@
 #include "api/handlers.h"
 #include "api/multipart.h"
 #include "api/router.h"
-#include "api/upload_preflight.h"
 #include "api/upload_limits.h"
+#include "api/upload_preflight.h"
 #include "api/upload_sink.h"
 #include "api/upload_token.h"
 #include "api/validation.h"
 #include "api/views.h"
 #include "core/blob_names.h"
 #include "core/ids.h"
+#include "core/json_read.h"
 #include "core/log.h"
 #include "services/pdf_pages.h"
 
@@ -31,19 +32,20 @@ Status SizeMismatch(int64_t declared) {
                                                       " bytes declared for this upload");
 }
 
-// Looks up `key` in the upload request; fills *out or says what is wrong with it.
-template <typename T>
-Status Field(const json& body, const char* key, json::value_t type, T* out) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) {
-    return Status::InvalidArgument("MISSING_FIELD", std::string("field '") + key + "' is required");
-  }
-  bool ok = type == json::value_t::number_integer ? it->is_number_integer() : it->type() == type;
-  if (!ok) {
-    return Status::InvalidArgument("INVALID_FIELD", std::string("field '") + key +
-                                                        "' has the wrong type");
-  }
-  *out = it->get<T>();
+// Looks up `key` in the upload request; fills *out or says what is wrong with it. An
+// integer must fit int64 (2^64-1 read as int64 would be -1).
+Status Field(const json& body, const char* key, std::string* out) {
+  if (!json_read::Find(body, key) || body[key].is_null()) return MissingField(key);
+  auto v = json_read::String(body, key);
+  if (!v) return WrongType(key, "a string");
+  *out = std::move(*v);
+  return Status();
+}
+Status Field(const json& body, const char* key, int64_t* out) {
+  if (!json_read::Find(body, key) || body[key].is_null()) return MissingField(key);
+  auto v = json_read::Int(body, key);
+  if (!v) return WrongType(key, "an integer");
+  *out = *v;
   return Status();
 }
 
@@ -215,9 +217,9 @@ class MultipartUploadExchange final : public Exchange {
     auto writer = ctx_->blobs->NewWriter(DocumentBlobKey(document_id_));
     if (!writer.ok()) return writer.status();
     filename_ = h.filename.value_or("");
-    sink_.emplace(std::move(writer.value()), ctx_->options.max_upload_bytes,
-                  CheckUploadSize(ctx_->options.max_upload_bytes + 1,
-                                  ctx_->options.max_upload_bytes));
+    sink_.emplace(
+        std::move(writer.value()), ctx_->options.max_upload_bytes,
+        CheckUploadSize(ctx_->options.max_upload_bytes + 1, ctx_->options.max_upload_bytes));
     in_file_ = true;
     return Status();
   }
@@ -315,22 +317,22 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
   const std::string& cid = req.correlation_id;
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
-    return ErrorResponse(Status::InvalidArgument("INVALID_JSON",
-                                                 "body must be a JSON object in valid UTF-8"),
-                         cid);
+    return ErrorResponse(
+        Status::InvalidArgument("INVALID_JSON", "body must be a JSON object in valid UTF-8"), cid);
   }
   std::string filename_raw, mime, sha_raw, sha;
   int64_t bytes_len = 0;
-  Status s = Field(body, "filename", json::value_t::string, &filename_raw);
-  if (s.ok()) s = Field(body, "bytes_len", json::value_t::number_integer, &bytes_len);
-  if (s.ok()) s = Field(body, "mime", json::value_t::string, &mime);
-  if (s.ok()) s = Field(body, "sha256", json::value_t::string, &sha_raw);
-  if (s.ok() && body.contains("ocr") && !body["ocr"].is_boolean()) {
-    s = Status::InvalidArgument("INVALID_FIELD", "field 'ocr' must be a boolean");
+  Status s = Field(body, "filename", &filename_raw);
+  if (s.ok()) s = Field(body, "bytes_len", &bytes_len);
+  if (s.ok()) s = Field(body, "mime", &mime);
+  if (s.ok()) s = Field(body, "sha256", &sha_raw);
+  // Optional fields: absent or null is the default.
+  if (s.ok() && body.contains("ocr") && !body["ocr"].is_null() && !body["ocr"].is_boolean()) {
+    s = WrongType("ocr", "a boolean");
   }
   int64_t priority = 0;
   if (s.ok() && body.contains("processing_priority") && !body["processing_priority"].is_null()) {
-    s = Field(body, "processing_priority", json::value_t::number_integer, &priority);
+    s = Field(body, "processing_priority", &priority);
     if (s.ok()) s = CheckPriority(priority);
   }
   Result<std::string> filename = SanitizeFilename(filename_raw);
@@ -340,8 +342,8 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
   if (s.ok()) s = CheckSha256(sha_raw, &sha);
   if (!s.ok()) return ErrorResponse(s, cid);
 
-  auto [doc, job] = NewRecords(ctx, req, std::move(filename.value()), bytes_len, sha,
-                               JobStatus::kAwaitingUpload);
+  auto [doc, job] =
+      NewRecords(ctx, req, std::move(filename.value()), bytes_len, sha, JobStatus::kAwaitingUpload);
   job.processing_priority = static_cast<int>(priority);
   // Pages are unknown until the bytes arrive: the estimate goes by the declared size.
   if (s = Preflight(ctx, bytes_len, -1, &job); !s.ok()) return ErrorResponse(s, cid);
@@ -357,14 +359,14 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
     signed_url = ctx.options.public_url + "/api/v1/blobs/" +
                  SignUploadToken(grant, ctx.options.upload_secret);
   }
-  return JsonResponse(200, {{"job_id", result->job.id},
-                            {"document_id", result->document.id},
-                            {"signed_url", signed_url},
-                            {"upload_expires_at", signed_url.is_null()
-                                                      ? json(nullptr)
-                                                      : json(FormatRfc3339(expires_at_s * 1000))},
-                            {"correlation_id", result->job.correlation_id},
-                            {"duplicate", result->duplicate}});
+  return JsonResponse(
+      200, {{"job_id", result->job.id},
+            {"document_id", result->document.id},
+            {"signed_url", signed_url},
+            {"upload_expires_at",
+             signed_url.is_null() ? json(nullptr) : json(FormatRfc3339(expires_at_s * 1000))},
+            {"correlation_id", result->job.correlation_id},
+            {"duplicate", result->duplicate}});
 }
 
 Result<std::unique_ptr<Exchange>> BeginBlobPut(ApiContext& ctx, ApiRequest&& req) {

@@ -21,9 +21,9 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   for (size_t k = 1; k < len; ++k) {
     if ((b(i + k) & 0xC0) != 0x80) return 0;
   }
-  if (c == 0xE0 && b(i + 1) < 0xA0) return 0;  // overlong
+  if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
   if (c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogate
-  if (c == 0xF0 && b(i + 1) < 0x90) return 0;  // overlong
+  if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
   if (c == 0xF4 && b(i + 1) >= 0x90) return 0;  // > U+10FFFF
   return len;
 }
@@ -59,9 +59,9 @@ Result<std::string> SanitizeFilename(std::string_view raw) {
 Status CheckUploadSize(int64_t bytes, int64_t max_bytes) {
   if (bytes < 1) return Status::InvalidArgument("EMPTY_FILE", "the file is empty");
   if (bytes > max_bytes) {
-    return Status::Error(Kind::kPayloadTooLarge, "FILE_TOO_LARGE",
-                         "the file exceeds the upload limit of " + std::to_string(max_bytes) +
-                             " bytes");
+    return Status::Error(
+        Kind::kPayloadTooLarge, "FILE_TOO_LARGE",
+        "the file exceeds the upload limit of " + std::to_string(max_bytes) + " bytes");
   }
   return Status();
 }
@@ -97,12 +97,20 @@ Status CheckPdfMagic(std::string_view first_bytes) {
   return Status();
 }
 
+Status MissingField(std::string_view field) {
+  return Status::InvalidArgument("MISSING_FIELD", "field '" + std::string(field) + "' is required");
+}
+
+Status WrongType(std::string_view field, std::string_view what) {
+  return Status::InvalidArgument("INVALID_FIELD",
+                                 "field '" + std::string(field) + "' must be " + std::string(what));
+}
+
 Status CheckPriority(int64_t priority) {
   if (priority < kMinPriority || priority > kMaxPriority) {
-    return Status::InvalidArgument("INVALID_FIELD",
-                                   "field 'processing_priority' must be an integer from " +
-                                       std::to_string(kMinPriority) + " to " +
-                                       std::to_string(kMaxPriority));
+    return Status::InvalidArgument(
+        "INVALID_FIELD", "field 'processing_priority' must be an integer from " +
+                             std::to_string(kMinPriority) + " to " + std::to_string(kMaxPriority));
   }
   return Status();
 }

@@ -27,6 +27,11 @@ Status CheckSha256(std::string_view sha256, std::string* normalized);
 // The first bytes of a PDF → else 415 NOT_A_PDF.
 Status CheckPdfMagic(std::string_view first_bytes);
 
+// A required field of a JSON body that is absent or null → 400 MISSING_FIELD naming it.
+Status MissingField(std::string_view field);
+// A field of a JSON body of another JSON type → 400 INVALID_FIELD "field 'f' must be <what>".
+Status WrongType(std::string_view field, std::string_view what);
+
 // A job's processing_priority (higher is claimed first): kMinPriority..kMaxPriority.
 constexpr int kMinPriority = -100;
 constexpr int kMaxPriority = 100;

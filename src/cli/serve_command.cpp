@@ -14,6 +14,9 @@
 #include "cli/config.h"
 #include "cli/pipeline_setup.h"
 #include "cli/process_setup.h"
+#ifdef INGESTD_TEST_ROUTES
+#include "cli/test_routes.h"
+#endif
 #include "core/log.h"
 #include "limits/upload_limiter.h"
 #include "pdf/helper_runner.h"
@@ -133,7 +136,11 @@ int RunServe(const Args& args) {
     log::Warn("INGESTD_PDF_SANDBOX=off: the PDF helper parses without its sandbox (rlimits only)",
               {});
   }
-  api::ApiRouter router(&ctx, api::ApiRoutes());
+  std::vector<api::Route> routes = api::ApiRoutes();
+#ifdef INGESTD_TEST_ROUTES
+  for (api::Route& r : TestRoutes(env)) routes.push_back(std::move(r));
+#endif
+  api::ApiRouter router(&ctx, std::move(routes));
   api::HttpServer server(config.http, &router);
   if (Status s = server.Listen(); !s.ok()) return Fail(s);
   std::string base = "http://" + config.http.host + ":" + std::to_string(server.port());

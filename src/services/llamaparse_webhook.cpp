@@ -31,12 +31,20 @@ Result<WebhookNotice> ParseWebhookDelivery(std::string_view body, std::string_vi
   if (!j.is_discarded() && j.is_string()) {
     j = nlohmann::json::parse(j.get<std::string>(), nullptr, false);
   }
+  // A field may be absent (the header then says it), but one of another type is malformed.
+  Status wrong_type;
   const auto field = [&](const char* key) {
     if (j.is_discarded() || !j.is_object()) return std::string();
     const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    if (it == j.end() || it->is_null()) return std::string();
+    if (!it->is_string() && wrong_type.ok()) {
+      wrong_type = Status::InvalidArgument("INVALID_WEBHOOK",
+                                           std::string("field '") + key + "' must be a string");
+    }
+    return it->is_string() ? it->get<std::string>() : std::string();
   };
   WebhookNotice n{field("event_id"), field("event_type")};
+  if (!wrong_type.ok()) return wrong_type;
   if (n.event_id.empty()) n.event_id = std::string(event_id_header);
   if (n.event_type.empty()) n.event_type = std::string(event_type_header);
   if (n.event_id.empty()) {

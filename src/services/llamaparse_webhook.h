@@ -29,7 +29,7 @@ struct WebhookNotice {
 // either as that object (webhook_output_format "json") or, LlamaParse's default, as a JSON
 // string holding it. event_id and event_type fall back to the X-Webhook-Event-ID and
 // X-Webhook-Event-Type headers. kInvalidArgument "INVALID_WEBHOOK" when neither gives an
-// event id. Never throws.
+// event id, or when the body has either field with a type other than string. Never throws.
 Result<WebhookNotice> ParseWebhookDelivery(std::string_view body, std::string_view event_id_header,
                                            std::string_view event_type_header);
 

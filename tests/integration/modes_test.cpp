@@ -83,7 +83,7 @@ TEST_F(ModesTest, OnlyAdminsSwitchAndUnservableModesAreRefused) {
   for (const Refusal& c : std::vector<Refusal>{
            {"embed", R"({"mode":"turbo"})", 400, "SERVICE_MODE_UNKNOWN"},
            {"ocr", R"({"mode":"mock"})", 400, "SERVICE_UNKNOWN"},
-           {"embed", R"({"mood":"mock"})", 400, "INVALID_JSON"},
+           {"embed", R"({"mood":"mock"})", 400, "MISSING_FIELD"},
            {"embed", "not json", 400, "INVALID_JSON"},
            // No OPENAI_API_KEY / LLAMAPARSE_API_KEY on this server.
            {"embed", R"({"mode":"real"})", 503, "SERVICE_NOT_CONFIGURED"},
