@@ -1,17 +1,13 @@
 // Connection handling and process lifecycle: keep-alive, slow clients that must neither
 // starve others nor stay connected forever, and graceful shutdown on SIGTERM/SIGINT.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <set>
 #include <thread>
 
+#include "harness/raw_http.h"
 #include "harness/test_support.h"
 
 namespace ingestd::itest {
@@ -21,43 +17,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr int kReadTimeoutMs = 2000;  // long enough that a loaded machine is not "slow"
-
-// A raw loopback TCP connection, for clients that misbehave on purpose.
-class RawConnection {
- public:
-  explicit RawConnection(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~RawConnection() { close(fd_); }
-  bool connected() const { return connected_; }
-  bool SendAll(const std::string& data) {
-    return send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == ssize_t(data.size());
-  }
-  // Waits until the server closes the connection (EOF or reset), reading and discarding
-  // anything it sends first (e.g. a 408). Returns the elapsed time, or nullopt on timeout.
-  std::optional<milliseconds> WaitForClose(int timeout_ms) {
-    auto start = Clock::now();
-    auto deadline = start + milliseconds(timeout_ms);
-    char buf[4096];
-    while (Clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      int left = int(std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count());
-      if (poll(&p, 1, std::max(left, 1)) <= 0) continue;
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-    }
-    return std::nullopt;
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
 
 class ConnectionTest : public ServerTest {
  protected:
