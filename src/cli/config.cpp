@@ -12,6 +12,7 @@
 
 #include "core/crypto.h"
 #include "limits/token_bucket.h"
+#include "services/router/service_mode.h"
 
 namespace ingestd::cli {
 namespace {
@@ -292,9 +293,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     s = ReadInt<int64_t>(env, "INGESTD_AUDIT_RETENTION_DAYS", 0, 36'500, &c.audit_retention_days);
   }
   if (!s.ok()) return s;
-  auto known_mode = [](const std::string& m) {
-    return m == "mock" || m == "local" || m == "real" || m == "hybrid";
-  };
+  auto known_mode = [](const std::string& m) { return ParseServiceMode(m).ok(); };
   if (!known_mode(c.api.service_mode)) {
     return Status::InvalidArgument("BAD_CONFIG",
                                    "SERVICE_MODE must be 'mock', 'local', 'real' or 'hybrid'");

@@ -1,8 +1,8 @@
 #include "pipeline/worker.h"
 
 #include <algorithm>
-#include <exception>
 
+#include "core/last_resort.h"
 #include "core/log.h"
 
 namespace ingestd {
@@ -59,24 +59,25 @@ bool Worker::RunOnce() {
   const Job job = std::move(**claimed);
   SetInFlight(job.id, job.correlation_id);
   // The last resort: an exception out of a stage (or the store) must not end this thread,
-  // and with it the process. The stage fails retryably, like any unexpected error.
-  std::string what;
-  try {
-    if (job.reclaimed_from.empty() || TakeOverLostJob(job)) RunStage(job);
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-    what = "unknown exception";
-  }
-  if (!what.empty()) {
+  // and with it the process. The stage fails retryably, like any unexpected error; if even
+  // that throws, the claim's lease expires and the job is claimed again.
+  const nlohmann::json fields = JobFields(job, "pipeline", id_);
+  const std::optional<std::string> threw = RunGuarded(
+      "pipeline stage",
+      [&] {
+        if (job.reclaimed_from.empty() || TakeOverLostJob(job)) RunStage(job);
+      },
+      fields);
+  if (threw) {
     const std::optional<Stage> stage = StageFor(job.status);
-    try {
-      HandleFailure(job, stage ? Info(*stage).name : "pipeline",
-                    Status::Error(Kind::kInternal, "STAGE_THREW", "stage threw: " + what, true));
-    } catch (...) {
-      // The claim's lease expires and the job is claimed again.
-      log::Error("could not record a stage that threw", JobFields(job, "pipeline", id_));
-    }
+    RunGuarded(
+        "recording a stage that threw",
+        [&] {
+          HandleFailure(
+              job, stage ? Info(*stage).name : "pipeline",
+              Status::Error(Kind::kInternal, "STAGE_THREW", "stage threw: " + *threw, true));
+        },
+        fields);
   }
   SetInFlight("", "");
   return true;

@@ -1,4 +1,4 @@
-// Service modes (DESIGN.md §5): mock | local (parse only) | real | hybrid.
+// Service modes (DESIGN.md §5): mock | local | real | hybrid.
 #pragma once
 
 #include <string_view>
