@@ -1,4 +1,4 @@
-// GET /api/v1/documents/{id}, GET /api/v1/documents/{id}/chunks,
+// GET /api/v1/documents, GET /api/v1/documents/{id}, GET /api/v1/documents/{id}/chunks,
 // DELETE /api/v1/documents/{id}.
 #include <nlohmann/json.hpp>
 
@@ -9,6 +9,29 @@
 #include "core/log.h"
 
 namespace ingestd::api {
+
+ApiResponse HandleListDocuments(ApiContext& ctx, const ApiRequest& req) {
+  DocumentFilter filter;
+  Status s = PageParams(req, &filter.limit, &filter.offset, "INVALID_FIELD");
+  if (auto it = req.query.find("status"); s.ok() && it != req.query.end() && !it->second.empty()) {
+    filter.status = ParseJobStatus(it->second);
+    if (!filter.status) s = Status::InvalidArgument("INVALID_FIELD", "unknown status");
+  }
+  if (auto it = req.query.find("state"); s.ok() && it != req.query.end() && !it->second.empty()) {
+    filter.state = ParseQueueState(it->second);
+    if (!filter.state) s = Status::InvalidArgument("INVALID_FIELD", "unknown state");
+  }
+  if (!s.ok()) return ErrorResponse(s, req.correlation_id);
+  if (auto it = req.query.find("filename_prefix"); it != req.query.end()) {
+    filter.filename_prefix = it->second;
+  }
+  auto docs = ctx.store->ListDocuments(req.caller->sub, filter);
+  if (!docs.ok()) return ErrorResponse(docs.status(), req.correlation_id);
+  nlohmann::json list = nlohmann::json::array();
+  for (const DocumentSummary& d : *docs) list.push_back(DocumentSummaryJson(d));
+  return JsonResponse(200,
+                      {{"documents", list}, {"limit", filter.limit}, {"offset", filter.offset}});
+}
 
 ApiResponse HandleGetDocument(ApiContext& ctx, const ApiRequest& req) {
   const std::string& cid = req.correlation_id;

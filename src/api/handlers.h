@@ -23,6 +23,7 @@ ApiResponse HandleRetryJob(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleJobEvents(ApiContext& ctx, const ApiRequest& req);
 
 // documents (document_handlers.cpp)
+ApiResponse HandleListDocuments(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleGetDocument(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleDocumentChunks(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleDeleteDocument(ApiContext& ctx, const ApiRequest& req);

@@ -13,15 +13,15 @@ namespace ingestd::api {
 namespace {
 
 // Reads an integer query parameter within [lo, hi], or *out unchanged when absent.
-Status IntParam(const ApiRequest& req, const std::string& key, int lo, int hi, int* out) {
+Status IntParam(const ApiRequest& req, const std::string& key, int lo, int hi, int* out,
+                const std::string& code) {
   auto it = req.query.find(key);
   if (it == req.query.end() || it->second.empty()) return Status();
   int v = 0;
   auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
   if (ec != std::errc() || p != it->second.data() + it->second.size() || v < lo || v > hi) {
-    return Status::InvalidArgument("INVALID_FILTER", key + " must be an integer in [" +
-                                                         std::to_string(lo) + ", " +
-                                                         std::to_string(hi) + "]");
+    return Status::InvalidArgument(code, key + " must be an integer in [" + std::to_string(lo) +
+                                             ", " + std::to_string(hi) + "]");
   }
   *out = v;
   return Status();
@@ -29,9 +29,9 @@ Status IntParam(const ApiRequest& req, const std::string& key, int lo, int hi, i
 
 }  // namespace
 
-Status PageParams(const ApiRequest& req, int* limit, int* offset) {
-  Status s = IntParam(req, "limit", 1, 500, limit);
-  if (s.ok()) s = IntParam(req, "offset", 0, 1'000'000'000, offset);
+Status PageParams(const ApiRequest& req, int* limit, int* offset, const std::string& code) {
+  Status s = IntParam(req, "limit", 1, 500, limit, code);
+  if (s.ok()) s = IntParam(req, "offset", 0, 1'000'000'000, offset, code);
   return s;
 }
 

@@ -51,8 +51,10 @@ std::vector<Route> ApiRoutes();
 // for open routes that answer more to an authenticated caller.
 Result<JwtClaims> Authenticate(const ApiRequest& req, const ApiContext& ctx);
 ApiResponse JsonResponse(int status, const nlohmann::json& body);
-// limit (1..500) and offset (>= 0) query parameters; absent ones keep their defaults.
-Status PageParams(const ApiRequest& req, int* limit, int* offset);
+// limit (1..500) and offset (>= 0) query parameters; absent ones keep their defaults. A bad
+// value is 400 with `code`.
+Status PageParams(const ApiRequest& req, int* limit, int* offset,
+                  const std::string& code = "INVALID_FILTER");
 // %XX escapes decoded; '+' becomes a space in query strings only.
 std::string PercentDecode(std::string_view s, bool plus_is_space);
 

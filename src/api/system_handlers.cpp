@@ -71,6 +71,7 @@ std::vector<Route> ApiRoutes() {
       // The signed token in the URL is the credential of the PUT.
       Route{"PUT", "/api/v1/blobs/{token}", false, nullptr, BeginBlobPut},
       Route{"POST", "/api/v1/documents", true, nullptr, BeginDocumentPost},
+      authed("GET", "/api/v1/documents", HandleListDocuments),
       authed("GET", "/api/v1/documents/{id}", HandleGetDocument),
       authed("DELETE", "/api/v1/documents/{id}", HandleDeleteDocument),
       authed("GET", "/api/v1/documents/{id}/chunks", HandleDocumentChunks),

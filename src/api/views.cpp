@@ -80,6 +80,15 @@ nlohmann::json DocumentJson(const Document& doc, const std::string& job_id, int6
           {"created_at", FormatRfc3339(doc.created_at_ms)}};
 }
 
+nlohmann::json DocumentSummaryJson(const DocumentSummary& s) {
+  nlohmann::json out =
+      DocumentJson(s.document, s.job ? s.job->id : "", s.chunk_count, s.vector_count);
+  out["status"] = s.job ? nlohmann::json(ToString(s.job->status)) : nlohmann::json(nullptr);
+  out["state"] = s.job ? nlohmann::json(ToString(s.job->state)) : nlohmann::json(nullptr);
+  out["vector_models"] = s.vector_models;
+  return out;
+}
+
 nlohmann::json ChunkJson(const Chunk& c) {
   auto page = [](int p) { return p > 0 ? nlohmann::json(p) : nlohmann::json(nullptr); };
   return {{"chunk_id", c.id},

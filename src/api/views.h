@@ -6,12 +6,16 @@
 #include <string>
 
 #include "core/model.h"
+#include "store/store.h"
 
 namespace ingestd::api {
 
 nlohmann::json JobJson(const Job& job);
 nlohmann::json DocumentJson(const Document& doc, const std::string& job_id, int64_t chunk_count,
                             int64_t vector_count);
+// DocumentJson, with the newest job's status and state (null without a job) and the models
+// of the document's vectors: an item of GET /api/v1/documents.
+nlohmann::json DocumentSummaryJson(const DocumentSummary& summary);
 nlohmann::json ChunkJson(const Chunk& chunk);
 nlohmann::json EventJson(const Event& event);
 // Overall progress 0..100 from the pipeline position.

@@ -93,6 +93,16 @@ Result<std::vector<VectorRecord>> FaultyStore::GetVectors(std::string_view doc_i
   return Call("GetVectors", [&] { return inner_->GetVectors(doc_id); });
 }
 
+Result<std::vector<DocumentSummary>> FaultyStore::ListDocuments(std::string_view user_id,
+                                                                const DocumentFilter& f) {
+  return Call("ListDocuments", [&] { return inner_->ListDocuments(user_id, f); });
+}
+
+Result<std::vector<VectorRecord>> FaultyStore::GetChunkVectors(
+    std::string_view user_id, const std::vector<std::string>& chunk_ids) {
+  return Call("GetChunkVectors", [&] { return inner_->GetChunkVectors(user_id, chunk_ids); });
+}
+
 Result<std::vector<std::string>> FaultyStore::ListDocumentsWithOtherVectors(std::string_view model,
                                                                             int limit) {
   return Call("ListDocumentsWithOtherVectors",

@@ -38,6 +38,24 @@ struct CreateUploadResult {
   bool duplicate = false;  // the user already had these bytes: existing rows returned
 };
 
+// ListDocuments: every member optional; status and state are those of the newest job.
+struct DocumentFilter {
+  std::optional<JobStatus> status;
+  std::optional<QueueState> state;
+  std::string filename_prefix;  // a literal prefix of Document::filename; empty = any
+  int limit = 50;
+  int offset = 0;
+};
+
+// A document as GET /api/v1/documents lists it.
+struct DocumentSummary {
+  Document document;
+  std::optional<Job> job;  // its newest job
+  int64_t chunk_count = 0;
+  int64_t vector_count = 0;
+  std::vector<std::string> vector_models;  // distinct models of its vectors, sorted
+};
+
 struct JobFilter {
   std::optional<QueueState> state;
   std::optional<JobStatus> status;
@@ -128,6 +146,15 @@ class Store {
   virtual Result<int64_t> CountVectors(std::string_view doc_id) = 0;
   // All vectors of a document, ordered by chunk ordinal then model (worker side, unscoped).
   virtual Result<std::vector<VectorRecord>> GetVectors(std::string_view doc_id) = 0;
+  // The user's documents passing f, newest first (created_at, then id, descending), each
+  // read in one snapshot with its newest job, its chunk and vector counts and its vector
+  // models. limit is clamped to [0, 1000].
+  virtual Result<std::vector<DocumentSummary>> ListDocuments(std::string_view user_id,
+                                                             const DocumentFilter& f) = 0;
+  // The vectors (every model) of those of chunk_ids that are the user's chunks, ordered by
+  // chunk id then model; unknown and other users' ids are skipped.
+  virtual Result<std::vector<VectorRecord>> GetChunkVectors(
+      std::string_view user_id, const std::vector<std::string>& chunk_ids) = 0;
   // Re-embedding (ingestd reembed): ids of documents holding a vector whose model is not
   // `model` (a fallback's), in id order, at most limit (clamped to [0, 10000]).
   virtual Result<std::vector<std::string>> ListDocumentsWithOtherVectors(std::string_view model,

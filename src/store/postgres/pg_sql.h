@@ -211,6 +211,30 @@ inline constexpr char kDeleteDocumentEvents[] =
 
 inline constexpr char kPing[] = "SELECT 1";
 
+// ---- listing (Store::ListDocuments, GetChunkVectors) ----
+// Columns: the document's (0-8), its chunk and vector counts (9, 10), its vector models as a
+// JSON array (11), then its newest job's (12-36, all NULL when it has none). $2 status, $3 state
+// (NULL when unset), $4 filename prefix ('' matches all), $5 limit, $6 offset.
+inline constexpr char kListDocuments[] =
+    "SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id),"
+    " (SELECT count(*) FROM vectors v WHERE v.document_id = d.id),"
+    " (SELECT coalesce(json_agg(DISTINCT v.model ORDER BY v.model), '[]'::json)"
+    "   FROM vectors v WHERE v.document_id = d.id)::text,"
+    " j.* FROM (SELECT " INGESTD_DOCUMENT_COLUMNS
+    " FROM documents WHERE user_id = $1) d"
+    " LEFT JOIN LATERAL (SELECT " INGESTD_JOB_COLUMNS
+    " FROM jobs WHERE document_id = d.id"
+    "   ORDER BY created_at DESC, id DESC LIMIT 1) j ON true"
+    " WHERE ($2::text IS NULL OR j.status = $2) AND ($3::text IS NULL OR j.state = $3)"
+    " AND substr(d.filename, 1, length($4::text)) = $4::text"
+    " ORDER BY d.created_at DESC, d.id DESC LIMIT $5::bigint OFFSET $6::bigint";
+// $1 user, $2 the chunk ids as a JSON array.
+inline constexpr char kGetChunkVectors[] =
+    "SELECT v.chunk_id, v.document_id, v.model, v.data FROM vectors v"
+    " JOIN documents d ON d.id = v.document_id"
+    " WHERE v.chunk_id IN (SELECT json_array_elements_text($2::json)) AND d.user_id = $1"
+    " ORDER BY v.chunk_id, v.model";
+
 #undef INGESTD_JOB_COLUMNS
 #undef INGESTD_DOCUMENT_COLUMNS
 #undef INGESTD_CHUNK_COLUMNS

@@ -49,6 +49,10 @@ class PgStore final : public Store {
   Result<int64_t> CountChunks(std::string_view doc_id) override;
   Result<int64_t> CountVectors(std::string_view doc_id) override;
   Result<std::vector<VectorRecord>> GetVectors(std::string_view doc_id) override;
+  Result<std::vector<DocumentSummary>> ListDocuments(std::string_view user_id,
+                                                     const DocumentFilter& f) override;
+  Result<std::vector<VectorRecord>> GetChunkVectors(
+      std::string_view user_id, const std::vector<std::string>& chunk_ids) override;
   Result<std::vector<std::string>> ListDocumentsWithOtherVectors(std::string_view model,
                                                                  int limit) override;
   Status ReplaceDocumentVectors(std::string_view doc_id,

@@ -175,6 +175,30 @@ inline constexpr char kJobExists[] = "SELECT count(*) FROM jobs WHERE id = ?1";
 inline constexpr char kDeleteDocumentEvents[] =
     "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE document_id = ?1)";
 
+// ---- listing (Store::ListDocuments, GetChunkVectors) ----
+// Columns: the document's (0-8), its chunk and vector counts (9, 10), its vector models as a
+// JSON array (11), then its newest job's (12-36, all NULL when it has none). ?2 status, ?3 state
+// (NULL when unset), ?4 filename prefix ('' matches all), ?5 limit, ?6 offset.
+inline constexpr char kListDocuments[] =
+    "SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id),"
+    " (SELECT count(*) FROM vectors v WHERE v.document_id = d.id),"
+    " (SELECT json_group_array(model) FROM"
+    "   (SELECT DISTINCT model FROM vectors v WHERE v.document_id = d.id ORDER BY model)),"
+    " j.* FROM (SELECT " INGESTD_DOCUMENT_COLUMNS
+    " FROM documents WHERE user_id = ?1) d"
+    " LEFT JOIN (SELECT " INGESTD_JOB_COLUMNS
+    " FROM jobs) j ON j.id ="
+    "   (SELECT id FROM jobs WHERE document_id = d.id ORDER BY created_at DESC, id DESC LIMIT 1)"
+    " WHERE (?2 IS NULL OR j.status = ?2) AND (?3 IS NULL OR j.state = ?3)"
+    " AND substr(d.filename, 1, length(?4)) = ?4"
+    " ORDER BY d.created_at DESC, d.id DESC LIMIT ?5 OFFSET ?6";
+// ?1 user, ?2 the chunk ids as a JSON array.
+inline constexpr char kGetChunkVectors[] =
+    "SELECT v.chunk_id, v.document_id, v.model, v.data FROM vectors v"
+    " JOIN documents d ON d.id = v.document_id"
+    " WHERE v.chunk_id IN (SELECT value FROM json_each(?2)) AND d.user_id = ?1"
+    " ORDER BY v.chunk_id, v.model";
+
 inline constexpr char kPing[] = "SELECT 1";
 
 #undef INGESTD_JOB_COLUMNS
