@@ -2,6 +2,7 @@
 // DELETE /api/v1/documents/{id}.
 #include <nlohmann/json.hpp>
 
+#include "api/chunk_vectors.h"
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/router.h"
@@ -52,10 +53,22 @@ ApiResponse HandleDocumentChunks(ApiContext& ctx, const ApiRequest& req) {
   if (Status s = PageParams(req, &limit, &offset); !s.ok()) {
     return ErrorResponse(s, req.correlation_id);
   }
+  auto include = IncludeVectors(req);
+  if (!include.ok()) return ErrorResponse(include.status(), req.correlation_id);
   auto chunks = ctx.store->ListChunks(req.caller->sub, req.params.at("id"), limit, offset);
   if (!chunks.ok()) return ErrorResponse(chunks.status(), req.correlation_id);
   nlohmann::json list = nlohmann::json::array();
   for (const Chunk& c : *chunks) list.push_back(ChunkJson(c));
+  if (*include) {
+    std::vector<std::string> ids;
+    for (const Chunk& c : *chunks) ids.push_back(c.id);
+    auto vectors = VectorsByChunk(*ctx.store, req.caller->sub, ids);
+    if (!vectors.ok()) return ErrorResponse(vectors.status(), req.correlation_id);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto it = vectors->find(ids[i]);
+      list[i]["vectors"] = it == vectors->end() ? nlohmann::json::array() : std::move(it->second);
+    }
+  }
   return JsonResponse(200, {{"chunks", list}, {"limit", limit}, {"offset", offset}});
 }
 

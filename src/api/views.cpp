@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/json_read.h"
 #include "ledger/ledger.h"
+#include "services/openai_wire.h"
 
 namespace ingestd::api {
 
@@ -100,6 +101,12 @@ nlohmann::json ChunkJson(const Chunk& c) {
           {"char_end", c.char_end},
           {"page_start", page(c.page_start)},
           {"page_end", page(c.page_end)}};
+}
+
+nlohmann::json VectorJson(const VectorRecord& v) {
+  return {{"model", v.model},
+          {"dims", v.values.size()},
+          {"embedding_b64", openai::EncodeFloat32Base64(v.values)}};
 }
 
 nlohmann::json EventJson(const Event& e) {

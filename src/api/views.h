@@ -18,6 +18,8 @@ nlohmann::json DocumentJson(const Document& doc, const std::string& job_id, int6
 nlohmann::json DocumentSummaryJson(const DocumentSummary& summary);
 nlohmann::json ChunkJson(const Chunk& chunk);
 nlohmann::json EventJson(const Event& event);
+// {model, dims, embedding_b64}: the values as standard base64 of little-endian float32.
+nlohmann::json VectorJson(const VectorRecord& vector);
 // Overall progress 0..100 from the pipeline position.
 int TotalPercent(JobStatus status);
 

@@ -79,7 +79,7 @@ std::map<std::string, RouteShape> Shapes() {
          {"data", {{"id", "x"}, {"job_id", "y"}}}},
         {}}},
       {"/api/v1/jobs", {{}, {"limit", "offset", "state", "status"}}},
-      {"/api/v1/documents/{id}/chunks", {{}, {"limit", "offset"}}},
+      {"/api/v1/documents/{id}/chunks", {{}, {"limit", "offset", "include"}}},
       {"/api/v1/documents",
        {{}, {"processing_priority", "limit", "offset", "status", "state", "filename_prefix"}}},
       {"/api/v1/services/modes/history", {{}, {"limit", "offset"}}},

@@ -1,9 +1,15 @@
 // Getting back out what was ingested (issue 13 §3), over sockets against `ingestd serve`:
-// GET /api/v1/documents (the caller's documents, newest first, filters, paging).
+// GET /api/v1/documents (the caller's documents, newest first, filters, paging) and
+// GET /api/v1/documents/{id}/chunks?include=vectors (the stored vectors, base64).
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <optional>
 #include <set>
 
+#include "harness/db_inspector.h"
 #include "harness/test_support.h"
 
 namespace ingestd::itest {
@@ -28,6 +34,49 @@ class RetrievalTest : public ServerTest {
     return r.Json().value("documents", json::array());
   }
 };
+
+// Standard base64 with padding (RFC 4648 §4) → bytes; nullopt for anything else.
+std::optional<std::string> DecodeBase64(const std::string& text) {
+  static const std::string kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < text.size(); i += 4) {
+    uint32_t group = 0;
+    int pad = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      const char c = text[i + k];
+      const size_t v = kAlphabet.find(c);
+      if (c == '=' && i + 4 == text.size() && k >= 2) {
+        ++pad;
+      } else if (v == std::string::npos || pad > 0) {
+        return std::nullopt;
+      }
+      group = group << 6 | static_cast<uint32_t>(c == '=' ? 0 : v);
+    }
+    for (int b = 0; b < 3 - pad; ++b) out.push_back(static_cast<char>(group >> (16 - 8 * b)));
+  }
+  return out;
+}
+
+std::string Unhex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// Little-endian IEEE-754 float32 values of bytes.
+std::vector<float> LittleEndianFloats(const std::string& bytes) {
+  std::vector<float> out;
+  for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
+    uint32_t bits = 0;
+    for (int b = 3; b >= 0; --b) bits = bits << 8 | static_cast<unsigned char>(bytes[i + b]);
+    out.push_back(std::bit_cast<float>(bits));
+  }
+  return out;
+}
 
 std::vector<std::string> DocumentIds(const json& documents) {
   std::vector<std::string> out;
@@ -100,6 +149,53 @@ TEST_F(RetrievalTest, ListDocumentsRefusesBadParametersWithInvalidField) {
     EXPECT_EQ(r.Json()["error"].value("correlation_id", ""), r.Header("x-correlation-id"));
   }
   EXPECT_EQ(client_->Get("/api/v1/documents").status, 401);
+}
+
+TEST_F(RetrievalTest, ChunksWithIncludeVectorsCarryTheStoredVectorsAsLittleEndianFloat32Base64) {
+  const std::string doc = Ingest(token_, "R-FAQ.pdf", "v").value("document_id", "");
+  const std::string chunks_url = "/api/v1/documents/" + doc + "/chunks?limit=500";
+  DbInspector db(server_->db_path());
+  ASSERT_TRUE(db.ok()) << db.error();
+  // chunk id → (model, dims, bytes) as stored.
+  std::map<std::string, std::tuple<std::string, int, std::string>> stored;
+  for (const auto& row : db.Query(
+           "SELECT chunk_id, model, dims, hex(data) FROM vectors WHERE document_id = ?1", {doc})) {
+    stored[row[0]] = {row[1], std::stoi(row[2]), Unhex(row[3])};
+  }
+  ASSERT_FALSE(stored.empty());
+
+  HttpResponse plain = client_->Get(chunks_url, token_);
+  ASSERT_EQ(plain.status, 200) << plain.Describe();
+  const json plain_chunks = plain.Json()["chunks"];
+  for (const json& c : plain_chunks) EXPECT_FALSE(c.contains("vectors")) << c.dump();
+
+  for (const std::string& page : {std::string(""), std::string("&offset=1&limit=2")}) {
+    HttpResponse r = client_->Get(chunks_url + page + "&include=vectors", token_);
+    ASSERT_EQ(r.status, 200) << r.Describe();
+    const json chunks = r.Json()["chunks"];
+    EXPECT_EQ(chunks.size(), page.empty() ? stored.size() : 2u);
+    for (const json& c : chunks) {
+      const auto it = stored.find(c.value("chunk_id", ""));
+      ASSERT_NE(it, stored.end()) << c.dump().substr(0, 200);
+      const auto& [model, dims, bytes] = it->second;
+      ASSERT_EQ(c["vectors"].size(), 1u) << c["vectors"].dump().substr(0, 200);
+      const json& v = c["vectors"][0];
+      EXPECT_EQ(v["model"], model);
+      EXPECT_EQ(v["dims"], dims);
+      const std::optional<std::string> decoded = DecodeBase64(v.value("embedding_b64", ""));
+      ASSERT_TRUE(decoded.has_value()) << v.dump().substr(0, 200);
+      EXPECT_EQ(decoded->size(), size_t(dims) * 4);
+      EXPECT_EQ(*decoded, bytes) << "chunk " << it->first;
+      double norm = 0;
+      for (float f : LittleEndianFloats(*decoded)) norm += double(f) * f;
+      EXPECT_TRUE(std::isfinite(norm) && norm > 0) << norm;
+    }
+  }
+
+  HttpResponse bad = client_->Get(chunks_url + "&include=vector", token_);
+  EXPECT_EQ(bad.status, 400) << bad.Describe();
+  EXPECT_EQ(bad.ErrorCode(), "INVALID_FIELD");
+  EXPECT_EQ(client_->Get(chunks_url + "&include=vectors", MakeToken("bob")).status, 404);
 }
 
 }  // namespace
