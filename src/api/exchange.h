@@ -19,11 +19,24 @@
 
 namespace ingestd::api {
 
+// A response body made piece by piece, so a large answer (an export) never sits whole in
+// memory: the server sends each piece as one chunk (Transfer-Encoding: chunked) and asks for
+// the next only after the previous one was written to the socket.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Called on a handler thread, one call at a time. Appends the next piece to *out (which
+  // arrives empty) and returns true while more follow, false with the last one. A failure
+  // (or a throw) ends the response without the final chunk, so the client sees it cut off.
+  virtual Result<bool> Next(std::string* out) = 0;
+};
+
 struct ApiResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<BodyStream> stream;  // when set, the body is this stream's, chunked
 };
 
 // A request as handlers see it: plain values, no Beast types.

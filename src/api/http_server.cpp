@@ -56,6 +56,7 @@ struct ServerState {
   Dispatcher* dispatcher;
   asio::thread_pool* handler_pool;
   std::atomic<int> connections{0};
+  std::atomic<bool> stopping{false};  // streamed responses end at their next piece
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -190,16 +191,13 @@ class Session : public std::enable_shared_from_this<Session> {
     return escaped ? std::move(*escaped) : std::move(response);
   }
 
-  void Send(ApiResponse r, bool keep_alive) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(r.status), 11);
-    res->set(http::field::server, "ingestd");
-    res->set(http::field::content_type, r.content_type);
-    if (!correlation_id_.empty()) res->set("X-Correlation-ID", correlation_id_);
-    for (auto& [name, value] : r.headers) res->set(name, value);
-    res->body() = std::move(r.body);
-    res->keep_alive(keep_alive);
-    res->prepare_payload();
+  template <typename Body>
+  void SetHeader(http::response<Body>& res, const ApiResponse& r, bool keep_alive) {
+    res.set(http::field::server, "ingestd");
+    res.set(http::field::content_type, r.content_type);
+    if (!correlation_id_.empty()) res.set("X-Correlation-ID", correlation_id_);
+    for (auto& [name, value] : r.headers) res.set(name, value);
+    res.keep_alive(keep_alive);
     if (!method_.empty()) {
       log::Info("http request", {{"correlation_id", correlation_id_},
                                  {"method", method_},
@@ -207,14 +205,89 @@ class Session : public std::enable_shared_from_this<Session> {
                                  {"status", r.status},
                                  {"ms", SystemClock::Default()->MonotonicMillis() - started_ms_}});
     }
+  }
+
+  void Send(ApiResponse r, bool keep_alive) {
+    if (r.stream) return SendStream(std::move(r), keep_alive);
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), 11);
+    SetHeader(*res, r, keep_alive);
+    res->body() = std::move(r.body);
+    res->prepare_payload();
     stream_.expires_after(state_->options.write_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
                         if (ec || !res->keep_alive()) return self->Close();
-                        self->method_.clear();
-                        self->correlation_id_.clear();
-                        self->ReadHeader();
+                        self->NextRequest();
                       });
+  }
+
+  void NextRequest() {
+    method_.clear();
+    correlation_id_.clear();
+    ReadHeader();
+  }
+
+  // A streamed body: the header, then one chunk per BodyStream piece, each made on the
+  // handler pool only after the previous one was written (one piece in memory at a time; a
+  // slow reader slows the producer down instead of filling a buffer), then the last chunk.
+  void SendStream(ApiResponse r, bool keep_alive) {
+    auto res =
+        std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(r.status), 11);
+    SetHeader(*res, r, keep_alive);
+    res->chunked(true);
+    body_stream_ = std::move(r.stream);
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    stream_.expires_after(state_->options.write_timeout);
+    http::async_write_header(stream_, *sr,
+                             [self = shared_from_this(), res, sr](beast::error_code ec, size_t) {
+                               if (ec) return self->EndStream(false);
+                               self->NextPiece(res->keep_alive());
+                             });
+  }
+
+  void NextPiece(bool keep_alive) {
+    if (state_->stopping.load()) return EndStream(false);
+    asio::post(*state_->handler_pool, [self = shared_from_this(), keep_alive] {
+      auto piece = std::make_shared<std::string>();
+      Result<bool> more = false;
+      const bool threw =
+          RunGuarded("response stream", [&] { more = self->body_stream_->Next(piece.get()); },
+                     {{"correlation_id", self->correlation_id_}})
+              .has_value();
+      asio::post(self->stream_.get_executor(), [self, piece, more, threw, keep_alive] {
+        if (threw || !more.ok()) {
+          if (!threw) {
+            log::Warn("response stream failed", {{"correlation_id", self->correlation_id_},
+                                                 {"error", more.status().ToString()}});
+          }
+          return self->EndStream(false);
+        }
+        self->WritePiece(piece, *more, keep_alive);
+      });
+    });
+  }
+
+  void WritePiece(std::shared_ptr<std::string> piece, bool more, bool keep_alive) {
+    auto then = [self = shared_from_this(), more, keep_alive](beast::error_code ec) {
+      if (ec) return self->EndStream(false);
+      if (more) return self->NextPiece(keep_alive);
+      self->stream_.expires_after(self->state_->options.write_timeout);
+      asio::async_write(
+          self->stream_, http::make_chunk_last(),
+          [self, keep_alive](beast::error_code ec, size_t) { self->EndStream(!ec && keep_alive); });
+    };
+    if (piece->empty()) return then({});  // an empty chunk would end the body
+    stream_.expires_after(state_->options.write_timeout);
+    asio::async_write(stream_, http::make_chunk(asio::buffer(*piece)),
+                      [piece, then](beast::error_code ec, size_t) { then(ec); });
+  }
+
+  // Drops the stream; a cut-off one closes the connection (the client sees no last chunk).
+  void EndStream(bool keep_alive) {
+    body_stream_.reset();
+    if (!keep_alive) return Close();
+    NextRequest();
   }
 
   void Close() {
@@ -228,6 +301,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::buffer_body>> parser_;
   std::unique_ptr<Exchange> exchange_;
+  std::shared_ptr<BodyStream> body_stream_;  // while a streamed response is sent
   std::string method_, target_, correlation_id_;
   int64_t started_ms_ = 0;
   bool keep_alive_ = false;
@@ -306,6 +380,7 @@ uint16_t HttpServer::port() const { return impl_->port; }
 void HttpServer::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
+  impl_->state.stopping.store(true);
   asio::post(impl_->acceptor.get_executor(), [this] {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);

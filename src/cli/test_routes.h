@@ -16,6 +16,10 @@ namespace ingestd::cli {
 //   GET  /__test/throw           in the handler (handler thread)
 //   GET  /__test/throw-on-begin  when the request header arrives (I/O thread)
 //   POST /__test/throw-on-body   on the first piece of the body (I/O thread)
+// and a streamed response (api::BodyStream), counted:
+//   GET  /__test/stream?pieces=N&size=B&fail_at=K&throw_at=K  N pieces of B bytes, "<i>:...\n";
+//        piece K fails (a Status) or throws
+//   GET  /__test/stream-pieces   {"made": pieces made by every stream so far}
 // Otherwise none.
 std::vector<api::Route> TestRoutes(const EnvLookup& env);
 

@@ -113,7 +113,34 @@ std::vector<RawResponse> ParseResponses(std::string_view bytes, std::string* err
     }
     bytes.remove_prefix(head_end + 4);
     const bool no_body = r.status < 200 || r.status == 204 || r.status == 304;
-    if (!no_body) {
+    auto te = r.headers.find("transfer-encoding");
+    if (!no_body && te != r.headers.end()) {
+      if (te->second != "chunked" || r.headers.count("content-length")) {
+        *error = "bad Transfer-Encoding: " + te->second;
+        return out;
+      }
+      // chunk = hex-size CRLF data CRLF; the last has size 0 and no trailer here.
+      for (;;) {
+        const size_t eol = bytes.find("\r\n");
+        size_t size = 0;
+        if (eol == std::string_view::npos || eol == 0 ||
+            std::from_chars(bytes.data(), bytes.data() + eol, size, 16).ptr != bytes.data() + eol) {
+          *error = "truncated or bad chunk size";
+          return out;
+        }
+        if (bytes.size() < eol + 2 + size + 2 || bytes.substr(eol + 2 + size, 2) != "\r\n") {
+          *error = "truncated chunk";
+          return out;
+        }
+        if (size == 0) {
+          bytes.remove_prefix(eol + 4);
+          break;
+        }
+        r.body.append(bytes.substr(eol + 2, size));
+        ++r.chunks;
+        bytes.remove_prefix(eol + 2 + size + 2);
+      }
+    } else if (!no_body) {
       auto cl = r.headers.find("content-length");
       size_t length = 0;
       if (cl == r.headers.end() ||

@@ -43,12 +43,13 @@ class RawConnection {
 struct RawResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // keys lower-case
-  std::string body;
+  std::string body;                            // a chunked body decoded
+  size_t chunks = 0;                           // data chunks of a chunked body
 };
 
 // The responses in bytes, one after another (1xx interim ones included). Stops at the
-// first that is not a well-formed HTTP/1.1 response with a Content-Length body (a
-// truncated last one included) and says why in *error; *error is empty when all parsed.
+// first that is not a well-formed HTTP/1.1 response with a Content-Length or chunked body
+// (a truncated last one included) and says why in *error; *error is empty when all parsed.
 std::vector<RawResponse> ParseResponses(std::string_view bytes, std::string* error);
 
 }  // namespace ingestd::itest
