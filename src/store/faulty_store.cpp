@@ -103,6 +103,32 @@ Result<std::vector<VectorRecord>> FaultyStore::GetChunkVectors(
   return Call("GetChunkVectors", [&] { return inner_->GetChunkVectors(user_id, chunk_ids); });
 }
 
+Result<std::vector<KeywordHit>> FaultyStore::KeywordSearch(std::string_view user_id,
+                                                           std::string_view query,
+                                                           const SearchFilter& f, int limit) {
+  return Call("KeywordSearch", [&] { return inner_->KeywordSearch(user_id, query, f, limit); });
+}
+
+Result<std::vector<ChunkView>> FaultyStore::GetChunkViews(
+    std::string_view user_id, const std::vector<std::string>& chunk_ids) {
+  return Call("GetChunkViews", [&] { return inner_->GetChunkViews(user_id, chunk_ids); });
+}
+
+Result<std::vector<std::string>> FaultyStore::ListDocumentIds(std::string_view user_id,
+                                                              const SearchFilter& f) {
+  return Call("ListDocumentIds", [&] { return inner_->ListDocumentIds(user_id, f); });
+}
+
+Result<std::vector<VectorChange>> FaultyStore::ListVectorChanges(int64_t after_seq, int limit) {
+  return Call("ListVectorChanges", [&] { return inner_->ListVectorChanges(after_seq, limit); });
+}
+
+Result<std::vector<ChunkChange>> FaultyStore::ListChunkChanges(std::string_view user_id,
+                                                               int64_t after_seq, int limit) {
+  return Call("ListChunkChanges",
+              [&] { return inner_->ListChunkChanges(user_id, after_seq, limit); });
+}
+
 Result<std::vector<std::string>> FaultyStore::ListDocumentsWithOtherVectors(std::string_view model,
                                                                             int limit) {
   return Call("ListDocumentsWithOtherVectors",

@@ -63,6 +63,15 @@ class FaultyStore final : public Store {
                                                      const DocumentFilter& f) override;
   Result<std::vector<VectorRecord>> GetChunkVectors(
       std::string_view user_id, const std::vector<std::string>& chunk_ids) override;
+  Result<std::vector<KeywordHit>> KeywordSearch(std::string_view user_id, std::string_view query,
+                                                const SearchFilter& f, int limit) override;
+  Result<std::vector<ChunkView>> GetChunkViews(std::string_view user_id,
+                                               const std::vector<std::string>& chunk_ids) override;
+  Result<std::vector<std::string>> ListDocumentIds(std::string_view user_id,
+                                                   const SearchFilter& f) override;
+  Result<std::vector<VectorChange>> ListVectorChanges(int64_t after_seq, int limit) override;
+  Result<std::vector<ChunkChange>> ListChunkChanges(std::string_view user_id, int64_t after_seq,
+                                                    int limit) override;
   Result<std::vector<std::string>> ListDocumentsWithOtherVectors(std::string_view model,
                                                                  int limit) override;
   Status ReplaceDocumentVectors(std::string_view doc_id,

@@ -56,6 +56,43 @@ struct DocumentSummary {
   std::vector<std::string> vector_models;  // distinct models of its vectors, sorted
 };
 
+// Retrieval (KeywordSearch, ListDocumentIds): every member optional; empty = no restriction.
+// Upload times are exclusive bounds on Document::created_at_ms.
+struct SearchFilter {
+  std::vector<std::string> document_ids;
+  std::string filename_prefix;  // a literal, case-sensitive prefix of Document::filename
+  std::optional<int64_t> uploaded_after_ms, uploaded_before_ms;
+};
+
+struct KeywordHit {
+  std::string chunk_id;
+  double score = 0;  // higher is better; comparable only within one answer
+};
+
+// A chunk as a search answers with it.
+struct ChunkView {
+  Chunk chunk;
+  std::string filename;
+  int64_t uploaded_at_ms = 0;  // Document::created_at_ms
+};
+
+// One entry of the vector change feed: a vector stored or replaced (values set), or one
+// removed (deleted; values empty). Ordered by seq, the store-wide change sequence.
+struct VectorChange {
+  int64_t seq = 0;
+  std::string user_id, document_id, chunk_id, model;
+  std::vector<float> values;
+  bool deleted = false;
+};
+
+// One entry of a user's chunk change feed: a chunk stored (chunk set) or removed (empty).
+struct ChunkChange {
+  int64_t seq = 0;
+  std::string user_id;
+  std::optional<ChunkView> chunk;
+  std::string chunk_id;
+};
+
 struct JobFilter {
   std::optional<QueueState> state;
   std::optional<JobStatus> status;
@@ -155,6 +192,38 @@ class Store {
   // chunk id then model; unknown and other users' ids are skipped.
   virtual Result<std::vector<VectorRecord>> GetChunkVectors(
       std::string_view user_id, const std::vector<std::string>& chunk_ids) = 0;
+  // Keyword (full-text) search over the user's chunks passing f, best first (ties by chunk
+  // id), at most limit (clamped to [0, 1000]). The query is user text, never query syntax:
+  // it is split into words (anything but ASCII letters and digits separates; NUL and
+  // invalid UTF-8 are dropped; the first 128 distinct words count), and a chunk matches
+  // when it holds any of them, case and diacritics ignored. Any input is a valid query; one
+  // without words answers nothing. SQLite: FTS5 (unicode61, remove_diacritics 2), scored by
+  // -bm25(); PostgreSQL: a tsvector column ('simple' config over unaccent) with a GIN
+  // index, scored by ts_rank_cd (not BM25). The index is written in the transactions that
+  // store chunks and removed with them.
+  virtual Result<std::vector<KeywordHit>> KeywordSearch(std::string_view user_id,
+                                                        std::string_view query,
+                                                        const SearchFilter& f, int limit) = 0;
+  // Those of chunk_ids that are the user's chunks, in the order asked (unknown, other
+  // users' and repeated ids skipped).
+  virtual Result<std::vector<ChunkView>> GetChunkViews(
+      std::string_view user_id, const std::vector<std::string>& chunk_ids) = 0;
+  // The user's document ids passing f, in id order.
+  virtual Result<std::vector<std::string>> ListDocumentIds(std::string_view user_id,
+                                                           const SearchFilter& f) = 0;
+  // The change sequence: one store-wide counter. Every chunk and vector row gets the next
+  // value when it is written (insert, or a vector replaced in place), and every removal
+  // (DeleteDocument, chunk replacement, ReplaceDocumentVectors' other models) leaves a
+  // tombstone with a value of its own, in the same transaction. A reader that pages with
+  // after_seq = the last seq it saw never misses a change: values become visible in
+  // increasing order (PostgreSQL serializes the writers that take values until they
+  // commit). A tombstone is left out when the same row was written again later.
+  // Every user's vector changes after after_seq, by seq, at most limit (clamped to
+  // [0, 10000]).
+  virtual Result<std::vector<VectorChange>> ListVectorChanges(int64_t after_seq, int limit) = 0;
+  // The user's chunk changes after after_seq, by seq, at most limit (clamped to [0, 10000]).
+  virtual Result<std::vector<ChunkChange>> ListChunkChanges(std::string_view user_id,
+                                                            int64_t after_seq, int limit) = 0;
   // Re-embedding (ingestd reembed): ids of documents holding a vector whose model is not
   // `model` (a fallback's), in id order, at most limit (clamped to [0, 10000]).
   virtual Result<std::vector<std::string>> ListDocumentsWithOtherVectors(std::string_view model,

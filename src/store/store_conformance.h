@@ -71,4 +71,18 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
   std::unique_ptr<Store> store_;
 };
 
+// The retrieval reads (store_conformance_retrieval.cpp): keyword search, chunk views,
+// filtered document ids and the change feeds. Instantiated like StoreConformanceTest.
+class StoreRetrievalTest : public StoreConformanceTest {
+ protected:
+  // A fresh document of user (filename, uploaded at now_ms), committed complete with one
+  // chunk per text and a vector of model on each; returns its chunks.
+  std::vector<Chunk> StoreTexts(const std::string& user, const std::vector<std::string>& texts,
+                                int64_t now_ms, const std::string& filename = "report.pdf",
+                                const std::string& model = "m");
+  // KeywordSearch that must succeed; the chunk ids, best first.
+  std::vector<std::string> Search(const std::string& user, const std::string& query,
+                                  const SearchFilter& f = {}, int limit = 100);
+};
+
 }  // namespace ingestd

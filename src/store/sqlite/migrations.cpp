@@ -141,6 +141,85 @@ CREATE TABLE webhook_deliveries (
 ALTER TABLE jobs ADD COLUMN webhook_woken_at INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// v6: retrieval (Store::KeywordSearch and the change feeds).
+// - change_seq: the store-wide change sequence; chunks.seq and vectors.seq hold the value
+//   of their last write, the tombstone tables one per removed row. SQLite has one writer at
+//   a time, so values are visible in the order they were taken.
+// - chunks_fts: FTS5 over chunk text, external content (the text is not stored twice),
+//   its rowid the chunk's seq (chunks have no stable integer key of their own: VACUUM may
+//   renumber an implicit rowid).
+// - Triggers keep both in the transaction of every chunk and vector write, whichever
+//   statement makes it (stage commits, ReplaceDocumentVectors, DeleteDocument). A vector
+//   upsert's DO UPDATE fires vectors_seq_update; the seq UPDATEs inside the triggers change
+//   no column those triggers watch.
+// - Existing rows: chunks take seq = rowid, vectors the values after, and the index is
+//   rebuilt from them.
+constexpr char kV6Retrieval[] = R"sql(
+CREATE TABLE change_seq (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+);
+ALTER TABLE chunks ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE vectors ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE chunks SET seq = rowid;
+INSERT INTO change_seq (id, value) VALUES (1, (SELECT coalesce(max(seq), 0) FROM chunks));
+UPDATE vectors SET seq = r.n + (SELECT value FROM change_seq)
+  FROM (SELECT chunk_id, model, row_number() OVER (ORDER BY chunk_id, model) AS n
+        FROM vectors) AS r
+  WHERE vectors.chunk_id = r.chunk_id AND vectors.model = r.model;
+UPDATE change_seq SET value = value + (SELECT count(*) FROM vectors);
+CREATE INDEX chunks_by_seq ON chunks (seq);
+CREATE INDEX vectors_by_seq ON vectors (seq);
+
+CREATE TABLE chunk_tombstones (
+  seq         INTEGER PRIMARY KEY,
+  chunk_id    TEXT NOT NULL,
+  document_id TEXT NOT NULL,
+  user_id     TEXT NOT NULL
+);
+CREATE INDEX chunk_tombstones_by_user ON chunk_tombstones (user_id, seq);
+CREATE TABLE vector_tombstones (
+  seq         INTEGER PRIMARY KEY,
+  chunk_id    TEXT NOT NULL,
+  model       TEXT NOT NULL,
+  document_id TEXT NOT NULL,
+  user_id     TEXT NOT NULL
+);
+
+CREATE VIRTUAL TABLE chunks_fts USING fts5(
+  text, content='chunks', content_rowid='seq', tokenize='unicode61 remove_diacritics 2');
+INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
+
+CREATE TRIGGER chunks_seq_insert AFTER INSERT ON chunks BEGIN
+  UPDATE change_seq SET value = value + 1;
+  UPDATE chunks SET seq = (SELECT value FROM change_seq) WHERE rowid = NEW.rowid;
+  INSERT INTO chunks_fts (rowid, text) VALUES ((SELECT value FROM change_seq), NEW.text);
+END;
+CREATE TRIGGER chunks_seq_delete AFTER DELETE ON chunks BEGIN
+  INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', OLD.seq, OLD.text);
+  UPDATE change_seq SET value = value + 1;
+  INSERT INTO chunk_tombstones (seq, chunk_id, document_id, user_id)
+    VALUES ((SELECT value FROM change_seq), OLD.id, OLD.document_id,
+            coalesce((SELECT user_id FROM documents WHERE id = OLD.document_id), ''));
+END;
+CREATE TRIGGER vectors_seq_insert AFTER INSERT ON vectors BEGIN
+  UPDATE change_seq SET value = value + 1;
+  UPDATE vectors SET seq = (SELECT value FROM change_seq)
+    WHERE chunk_id = NEW.chunk_id AND model = NEW.model;
+END;
+CREATE TRIGGER vectors_seq_update AFTER UPDATE OF document_id, dims, data ON vectors BEGIN
+  UPDATE change_seq SET value = value + 1;
+  UPDATE vectors SET seq = (SELECT value FROM change_seq)
+    WHERE chunk_id = NEW.chunk_id AND model = NEW.model;
+END;
+CREATE TRIGGER vectors_seq_delete AFTER DELETE ON vectors BEGIN
+  UPDATE change_seq SET value = value + 1;
+  INSERT INTO vector_tombstones (seq, chunk_id, model, document_id, user_id)
+    VALUES ((SELECT value FROM change_seq), OLD.chunk_id, OLD.model, OLD.document_id,
+            coalesce((SELECT user_id FROM documents WHERE id = OLD.document_id), ''));
+END;
+)sql";
+
 Status ApplyOne(SqliteConn& conn, const Migration& m) {
   Result<Txn> txn = Txn::Begin(conn, Txn::Mode::kImmediate);
   if (!txn.ok()) return txn.status();
@@ -174,6 +253,7 @@ const std::vector<Migration>& Migrations() {
       {3, "chunk_pages", kV3ChunkPages},
       {4, "job_cost_and_priority", kV4JobCostAndPriority},
       {5, "webhook_deliveries", kV5WebhookDeliveries},
+      {6, "retrieval", kV6Retrieval},
   };
   return kAll;
 }

@@ -199,6 +199,60 @@ inline constexpr char kGetChunkVectors[] =
     " WHERE v.chunk_id IN (SELECT value FROM json_each(?2)) AND d.user_id = ?1"
     " ORDER BY v.chunk_id, v.model";
 
+// ---- retrieval (Store::KeywordSearch, GetChunkViews, ListDocumentIds, change feeds) ----
+#define INGESTD_CHUNK_VIEW_COLUMNS                                                    \
+  "c.id, c.document_id, c.ord, c.text, c.heading_path, c.token_count, c.char_start, " \
+  "c.char_end, c.page_start, c.page_end, d.filename, d.created_at"
+// A SearchFilter on documents d, from parameter n on (retrieval_codec.h FilterArgs).
+#define INGESTD_SEARCH_FILTER(ids, prefix, after, before)                   \
+  " AND (" ids " IS NULL OR d.id IN (SELECT value FROM json_each(" ids      \
+  ")))"                                                                     \
+  " AND substr(d.filename, 1, length(" prefix ")) = " prefix " AND (" after \
+  " IS NULL OR"                                                             \
+  " d.created_at > " after ") AND (" before " IS NULL OR d.created_at < " before ")"
+// The index drives (CROSS JOIN keeps it outermost: bm25() needs the MATCH row). ?1 user,
+// ?2 the FTS5 expression (keyword_query.h), ?3-?6 the filter, ?7 limit.
+inline constexpr char kKeywordSearch[] =
+    "SELECT c.id, -bm25(chunks_fts) AS score FROM chunks_fts"
+    " CROSS JOIN chunks c ON c.seq = chunks_fts.rowid"
+    " CROSS JOIN documents d ON d.id = c.document_id"
+    " WHERE chunks_fts MATCH ?2 AND d.user_id = ?1" INGESTD_SEARCH_FILTER(
+        "?3", "?4", "?5", "?6") " ORDER BY score DESC, c.id LIMIT ?7";
+// ?1 user, ?2 the chunk ids as a JSON array; any order (the caller orders).
+inline constexpr char kGetChunkViews[] =
+    "SELECT " INGESTD_CHUNK_VIEW_COLUMNS
+    " FROM chunks c JOIN documents d ON d.id = c.document_id"
+    " WHERE c.id IN (SELECT value FROM json_each(?2)) AND d.user_id = ?1";
+// ?1 user, ?2-?5 the filter.
+inline constexpr char kListDocumentIds[] =
+    "SELECT d.id FROM documents d WHERE d.user_id = ?1" INGESTD_SEARCH_FILTER(
+        "?2", "?3", "?4", "?5") " ORDER BY d.id";
+// Stored and removed rows after a seq, each side limited before the merge. A tombstone of a
+// row written again since is left out. Columns: retrieval_codec.h ReadChunkChange; here
+// seq 0, user 1, document 2, chunk 3, model 4, deleted 5, data 6 (NULL when deleted).
+// ?1 after seq, ?2 limit.
+inline constexpr char kListVectorChanges[] =
+    "SELECT * FROM (SELECT * FROM (SELECT v.seq, d.user_id, v.document_id, v.chunk_id, v.model,"
+    "   0, v.data FROM vectors v JOIN documents d ON d.id = v.document_id"
+    "   WHERE v.seq > ?1 ORDER BY v.seq LIMIT ?2)"
+    " UNION ALL SELECT * FROM (SELECT t.seq, t.user_id, t.document_id, t.chunk_id, t.model, 1,"
+    "   NULL FROM vector_tombstones t WHERE t.seq > ?1 AND NOT EXISTS (SELECT 1 FROM vectors v"
+    "   WHERE v.chunk_id = t.chunk_id AND v.model = t.model AND v.seq > t.seq)"
+    "   ORDER BY t.seq LIMIT ?2))"
+    " ORDER BY 1 LIMIT ?2";
+// ?1 user, ?2 after seq, ?3 limit.
+inline constexpr char kListChunkChanges[] =
+    "SELECT * FROM (SELECT * FROM (SELECT c.seq, d.user_id, c.id, 0, " INGESTD_CHUNK_VIEW_COLUMNS
+    "   FROM chunks c JOIN documents d ON d.id = c.document_id"
+    "   WHERE d.user_id = ?1 AND c.seq > ?2 ORDER BY c.seq LIMIT ?3)"
+    " UNION ALL SELECT * FROM (SELECT t.seq, t.user_id, t.chunk_id, 1, NULL, NULL, NULL, NULL,"
+    "   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM chunk_tombstones t"
+    "   WHERE t.user_id = ?1 AND t.seq > ?2 AND NOT EXISTS (SELECT 1 FROM chunks c"
+    "   WHERE c.id = t.chunk_id AND c.seq > t.seq) ORDER BY t.seq LIMIT ?3))"
+    " ORDER BY 1 LIMIT ?3";
+#undef INGESTD_SEARCH_FILTER
+#undef INGESTD_CHUNK_VIEW_COLUMNS
+
 inline constexpr char kPing[] = "SELECT 1";
 
 #undef INGESTD_JOB_COLUMNS

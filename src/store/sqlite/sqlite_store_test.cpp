@@ -42,6 +42,8 @@ StoreBackend SqliteBackend() {
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest, ::testing::Values(SqliteBackend()),
                          StoreBackendName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreRetrievalTest, ::testing::Values(SqliteBackend()),
+                         StoreBackendName);
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
@@ -329,6 +331,63 @@ TEST_F(SqliteStoreTest, AStoredJsonFieldOfAnotherTypeIsReadAsAbsentNotThrown) {
   EXPECT_EQ(e->message, "");
   EXPECT_EQ(e->stage, "");
   EXPECT_EQ(e->at_ms, 0);
+}
+
+TEST_F(SqliteStoreTest, RetrievalMigrationIndexesAndSequencesExistingRows) {
+  // A database of the schema before v6, with a stored document.
+  const std::string path = dir_ + "/v5.db";
+  sqlite3* db = RawOpen(path);
+  auto exec = [&](const std::string& sql) {
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db) << "\n"
+        << sql;
+  };
+  exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+      " applied_at INTEGER NOT NULL DEFAULT 0)");
+  for (const sqlite::Migration& m : sqlite::Migrations()) {
+    if (m.version >= 6) break;
+    exec(m.sql);
+    exec("INSERT INTO schema_migrations (version, name) VALUES (" + std::to_string(m.version) +
+         ", '" + std::string(m.name) + "')");
+  }
+  exec(
+      "INSERT INTO documents (id, user_id, filename, mime, size_bytes, sha256, created_at)"
+      " VALUES ('d1', 'u1', 'old.pdf', 'application/pdf', 1, 'h', 5)");
+  exec(
+      "INSERT INTO chunks (id, document_id, ord, text, token_count, char_start, char_end)"
+      " VALUES ('c0', 'd1', 0, 'un café ancien', 3, 0, 10), ('c1', 'd1', 1, 'autre', 1, 10, 15)");
+  exec(
+      "INSERT INTO vectors (chunk_id, model, document_id, dims, data)"
+      " VALUES ('c0', 'm', 'd1', 1, x'0000803f'), ('c1', 'm', 'd1', 1, x'00000040')");
+  sqlite3_close(db);
+
+  auto store = OpenStore(path);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Migrate().ok());
+  auto hits = (*store)->KeywordSearch("u1", "cafe", {}, 10);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].chunk_id, "c0");
+  auto chunks = (*store)->ListChunkChanges("u1", 0, 10);
+  ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
+  ASSERT_EQ(chunks->size(), 2u);
+  auto vectors = (*store)->ListVectorChanges(0, 10);
+  ASSERT_TRUE(vectors.ok()) << vectors.status().ToString();
+  ASSERT_EQ(vectors->size(), 2u);
+  std::set<int64_t> seqs;
+  for (const ChunkChange& c : *chunks) seqs.insert(c.seq);
+  for (const VectorChange& v : *vectors) seqs.insert(v.seq);
+  EXPECT_EQ(seqs.size(), 4u);
+  EXPECT_GT(*seqs.begin(), 0);
+  EXPECT_EQ((*vectors)[0].values, std::vector<float>{1.0f});
+  // The next write continues after them; deleting leaves tombstones after that.
+  ASSERT_TRUE((*store)->DeleteDocument("u1", "d1").ok());
+  auto after = (*store)->ListVectorChanges(*seqs.rbegin(), 10);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 2u);
+  EXPECT_TRUE((*after)[0].deleted);
+  EXPECT_THAT((*store)->KeywordSearch("u1", "cafe", {}, 10).value(), ::testing::IsEmpty());
 }
 
 TEST_F(SqliteStoreTest, StateLiteralsInSqlMatchTheModel) {
