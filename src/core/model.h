@@ -95,6 +95,9 @@ struct Job {
   int64_t actual_embed_cost_nanos = 0;
   // {"parse":{"mode","implementation","reason","calls","fallback_calls","fallback_reason"},…}
   nlohmann::json stage_routes = nlohmann::json::object();
+  // Where to POST the job's end (issue 13 §4; api/callback_url.h checks it). Written by
+  // Store::CreateUpload beside the job; the job reads leave it empty.
+  std::string callback_url;
 };
 
 // One routed service call as the job records it (Store::RecordRoute).

@@ -196,4 +196,22 @@ Result<WebhookOutcome> FaultyStore::RecordWebhookDelivery(const WebhookDelivery&
               [&] { return inner_->RecordWebhookDelivery(d, wake, min_wake_interval_ms); });
 }
 
+Result<std::vector<CallbackMessage>> FaultyStore::ClaimCallbacks(std::string_view deliverer_id,
+                                                                 int64_t now_ms, int64_t lease_ms,
+                                                                 int limit) {
+  return Call("ClaimCallbacks",
+              [&] { return inner_->ClaimCallbacks(deliverer_id, now_ms, lease_ms, limit); });
+}
+
+Status FaultyStore::RescheduleCallback(int64_t id, std::string_view deliverer_id,
+                                       int64_t next_attempt_at_ms, std::string_view body) {
+  return Call("RescheduleCallback", [&] {
+    return inner_->RescheduleCallback(id, deliverer_id, next_attempt_at_ms, body);
+  });
+}
+
+Status FaultyStore::FinishCallback(int64_t id, std::string_view deliverer_id, const Event& event) {
+  return Call("FinishCallback", [&] { return inner_->FinishCallback(id, deliverer_id, event); });
+}
+
 }  // namespace ingestd

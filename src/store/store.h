@@ -135,6 +135,21 @@ struct WebhookOutcome {
   bool woke = false;       // the wake event was appended: the job's next poll comes now
 };
 
+// A completion callback waiting in the outbox (migration v7): written by the transaction
+// that ends a job carrying a Job::callback_url (CommitStage to kDone: job.completed;
+// DeadLetter: job.failed), delivered by whoever claims it (ClaimCallbacks), removed with its
+// job.
+struct CallbackMessage {
+  int64_t id = 0;
+  std::string webhook_id;  // "msg_<job id>_<id>": the same on every redelivery
+  std::string job_id, user_id, correlation_id;
+  std::string type;  // "job.completed" | "job.failed"
+  std::string url;
+  std::string body;  // empty until an attempt failed; then the body every redelivery sends
+  int attempts = 0;  // claims so far, this one included
+  int64_t created_at_ms = 0;
+};
+
 // Keeps a SubscribeJobQueued callback registered; destroying it unregisters the callback
 // (and waits for a call in progress to return).
 class StoreSubscription {
@@ -295,6 +310,22 @@ class Store {
   // lease-guarded. kNotFound ("JOB_NOT_FOUND") for an unknown job.
   virtual Result<WebhookOutcome> RecordWebhookDelivery(const WebhookDelivery& d, const Event& wake,
                                                        int64_t min_wake_interval_ms) = 0;
+
+  // Completion callbacks. Claims up to limit (clamped to [0, 100]) outbox rows due by now
+  // (oldest due first) that no live lease holds: claimed_by = deliverer_id, a lease until
+  // now + lease_ms, attempts + 1. In one statement, so concurrent deliverers (any process)
+  // never hold the same row at once; an expired lease is taken over.
+  virtual Result<std::vector<CallbackMessage>> ClaimCallbacks(std::string_view deliverer_id,
+                                                              int64_t now_ms, int64_t lease_ms,
+                                                              int limit) = 0;
+  // A failed attempt: releases the claim, due again at next_attempt_at_ms; body is kept as
+  // the row's body when it has none yet. kConflict ("LEASE_LOST") unless deliverer_id holds
+  // the row (it was taken over or is gone).
+  virtual Status RescheduleCallback(int64_t id, std::string_view deliverer_id,
+                                    int64_t next_attempt_at_ms, std::string_view body) = 0;
+  // Delivered or given up: removes the row and appends `event` (its job's), in one
+  // transaction. kConflict ("LEASE_LOST") unless deliverer_id holds the row.
+  virtual Status FinishCallback(int64_t id, std::string_view deliverer_id, const Event& event) = 0;
 
   // Optional wake-ups for idle workers: a backend that hears of jobs made runnable by other
   // processes (PostgreSQL LISTEN/NOTIFY: CreateUpload, CompleteUpload, ReleaseClaim,

@@ -85,4 +85,17 @@ class StoreRetrievalTest : public StoreConformanceTest {
                                   const SearchFilter& f = {}, int limit = 100);
 };
 
+// The completion-callback outbox (store_conformance_callbacks.cpp). Instantiated like
+// StoreConformanceTest.
+class StoreCallbackTest : public StoreConformanceTest {
+ protected:
+  // A fresh upload of u1 with a callback URL, claimed by worker "w".
+  Job ClaimedJobWithCallback(int64_t now_ms);
+  // Commits the job complete (kDone) as "w".
+  void Complete(const Job& job, int64_t now_ms);
+  // ClaimCallbacks that must succeed.
+  std::vector<CallbackMessage> Claim(Store& store, const std::string& who, int64_t now_ms,
+                                     int limit = 100);
+};
+
 }  // namespace ingestd

@@ -139,6 +139,32 @@ CREATE TABLE webhook_deliveries (
 ALTER TABLE jobs ADD COLUMN webhook_woken_at bigint NOT NULL DEFAULT 0;
 )sql";
 
+// v7: completion callbacks (Store::ClaimCallbacks). job_callbacks holds an upload's
+// callback URL; callback_outbox one row per job end to announce, written in the job's final
+// transaction and removed once delivered or given up. Both go with their job.
+constexpr char kV7CallbackOutbox[] = R"sql(
+CREATE TABLE job_callbacks (
+  job_id text COLLATE "C" PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+  url    text NOT NULL
+);
+CREATE TABLE callback_outbox (
+  id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  job_id           text COLLATE "C" NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  user_id          text COLLATE "C" NOT NULL,
+  correlation_id   text NOT NULL,
+  type             text NOT NULL,
+  url              text NOT NULL,
+  body             text NOT NULL DEFAULT '',
+  attempts         integer NOT NULL DEFAULT 0,
+  next_attempt_at  bigint NOT NULL,
+  claimed_by       text NOT NULL DEFAULT '',
+  lease_expires_at bigint NOT NULL DEFAULT 0,
+  created_at       bigint NOT NULL
+);
+CREATE INDEX callback_outbox_due ON callback_outbox (next_attempt_at);
+CREATE INDEX callback_outbox_by_job ON callback_outbox (job_id);
+)sql";
+
 // Runs fn inside one transaction holding the migration lock.
 template <typename F>
 Status Locked(PgConn& conn, F&& fn) {
@@ -177,6 +203,7 @@ const std::vector<Migration>& Migrations() {
       {3, "chunk_pages", kV3ChunkPages},
       {4, "job_cost_and_priority", kV4JobCostAndPriority},
       {5, "webhook_deliveries", kV5WebhookDeliveries},
+      {7, "callback_outbox", kV7CallbackOutbox},
   };
   return kAll;
 }

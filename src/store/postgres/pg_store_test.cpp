@@ -31,6 +31,8 @@ StoreBackend PostgresBackend() {
 
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformanceTest, ::testing::Values(PostgresBackend()),
                          StoreBackendName);
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreCallbackTest, ::testing::Values(PostgresBackend()),
+                         StoreBackendName);
 
 class PgStoreTest : public ::testing::Test {
  protected:

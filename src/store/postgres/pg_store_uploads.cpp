@@ -1,5 +1,6 @@
 // PgStore: the API-side writes (uploads, events, deletes, user-requested retries).
 #include "core/blob_names.h"
+#include "store/postgres/pg_callbacks.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store.h"
@@ -76,6 +77,10 @@ Result<CreateUploadResult> PgStore::CreateUpload(const Document& doc_in, const J
     }
     Status s = Run(c, sql::kInsertJob, JobParams(job));
     if (!s.ok()) return s;
+    if (!job.callback_url.empty()) {
+      s = Run(c, callbacks::kInsertJobCallback, PgParams().Add(job.id).Add(job.callback_url));
+      if (!s.ok()) return s;
+    }
     s = InsertEvent(
         c,
         Event{0, job.id, job.correlation_id, codes::kTypeUpload, codes::kUploadAccepted, "",
@@ -130,8 +135,8 @@ Result<std::vector<std::string>> PgStore::DeleteDocument(std::string_view user_i
     }
     // Children first; events before jobs because they are found through the jobs.
     for (const char* stmt :
-         {sql::kDeleteDocumentEvents, sql::kDeleteDocumentWebhooks, sql::kDeleteDocumentVectors, sql::kDeleteDocumentChunks,
-          sql::kDeleteDocumentJobs, sql::kDeleteDocument}) {
+         {sql::kDeleteDocumentEvents, sql::kDeleteDocumentWebhooks, sql::kDeleteDocumentVectors,
+          sql::kDeleteDocumentChunks, sql::kDeleteDocumentJobs, sql::kDeleteDocument}) {
       Status s = Run(c, stmt, PgParams().Add(doc_id));
       if (!s.ok()) return s;
     }

@@ -2,6 +2,8 @@
 // Every one except ClaimNext and ExtendLease first locks the job under the lease inside its
 // transaction (SELECT … FOR UPDATE), so a worker whose lease was taken over changes
 // nothing (LEASE_LOST) and the job row is always the first lock taken.
+#include "store/callback_codec.h"
+#include "store/postgres/pg_callbacks.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store.h"
@@ -114,6 +116,10 @@ Status PgStore::CommitStage(const StageCommit& commit) {
       if (e.correlation_id.empty()) e.correlation_id = job->correlation_id;
       batch.push_back({sql::kInsertEvent, EventParams(e)});
     }
+    if (commit.next_state == QueueState::kDone) {
+      batch.push_back({callbacks::kQueueCallback,
+                       callbacks::QueueParams(job->id, callback_codec::kCompleted, commit.now_ms)});
+    }
     nlohmann::json timings = job->timings;
     if (commit.timings_patch.is_object()) timings.merge_patch(commit.timings_patch);
     // Cannot miss: the row is locked under this lease since round trip 1.
@@ -165,6 +171,9 @@ Status PgStore::DeadLetter(std::string_view job_id, std::string_view worker_id,
     Status s = UpdateUnderLease(
         c, sql::kDeadLetter,
         PgParams().Add(job_id).Add(worker_id).Add(record::LastErrorToJson(err)).Add(now_ms));
+    if (!s.ok()) return s;
+    s = Run(c, callbacks::kQueueCallback,
+            callbacks::QueueParams(job->id, callback_codec::kFailed, now_ms));
     if (!s.ok()) return s;
     return InsertEvent(
         c, Event{0, job->id, job->correlation_id, codes::kTypeError, codes::kDlqMoved, err.stage,

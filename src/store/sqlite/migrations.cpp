@@ -220,6 +220,32 @@ CREATE TRIGGER vectors_seq_delete AFTER DELETE ON vectors BEGIN
 END;
 )sql";
 
+// v7: completion callbacks (Store::ClaimCallbacks). job_callbacks holds an upload's
+// callback URL; callback_outbox one row per job end to announce, written in the job's final
+// transaction and removed once delivered or given up. Both go with their job.
+constexpr char kV7CallbackOutbox[] = R"sql(
+CREATE TABLE job_callbacks (
+  job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+  url    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE callback_outbox (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id           TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  user_id          TEXT NOT NULL,
+  correlation_id   TEXT NOT NULL,
+  type             TEXT NOT NULL,
+  url              TEXT NOT NULL,
+  body             TEXT NOT NULL DEFAULT '',
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,
+  claimed_by       TEXT NOT NULL DEFAULT '',
+  lease_expires_at INTEGER NOT NULL DEFAULT 0,
+  created_at       INTEGER NOT NULL
+);
+CREATE INDEX callback_outbox_due ON callback_outbox (next_attempt_at);
+CREATE INDEX callback_outbox_by_job ON callback_outbox (job_id);
+)sql";
+
 Status ApplyOne(SqliteConn& conn, const Migration& m) {
   Result<Txn> txn = Txn::Begin(conn, Txn::Mode::kImmediate);
   if (!txn.ok()) return txn.status();
@@ -254,6 +280,7 @@ const std::vector<Migration>& Migrations() {
       {4, "job_cost_and_priority", kV4JobCostAndPriority},
       {5, "webhook_deliveries", kV5WebhookDeliveries},
       {6, "retrieval", kV6Retrieval},
+      {7, "callback_outbox", kV7CallbackOutbox},
   };
   return kAll;
 }

@@ -42,6 +42,8 @@ StoreBackend SqliteBackend() {
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest, ::testing::Values(SqliteBackend()),
                          StoreBackendName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreCallbackTest, ::testing::Values(SqliteBackend()),
+                         StoreBackendName);
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreRetrievalTest, ::testing::Values(SqliteBackend()),
                          StoreBackendName);
 

@@ -1,6 +1,7 @@
 // SqliteStore: the API-side writes (uploads, events, deletes, user-requested retries).
 #include "core/blob_names.h"
 #include "store/record_codec.h"
+#include "store/sqlite/sqlite_callbacks.h"
 #include "store/sqlite/sqlite_query.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -67,6 +68,8 @@ Result<CreateUploadResult> SqliteStore::CreateUpload(const Document& doc_in, con
     Status s = Run(c, sql::kInsertDocument, [&](Stmt& st) { BindDocument(st, doc); });
     if (!s.ok()) return s;
     s = Run(c, sql::kInsertJob, [&](Stmt& st) { BindJob(st, job); });
+    if (!s.ok()) return s;
+    s = InsertJobCallback(c, job);
     if (!s.ok()) return s;
     s = InsertEvent(
         c,

@@ -1,7 +1,9 @@
 // SqliteStore: the worker-side writes (claim, lease, stage commits, retries, dead letters).
 // Every one except ClaimNext first re-reads the job under the lease inside the write
 // transaction, so a worker whose lease was taken over changes nothing (LEASE_LOST).
+#include "store/callback_codec.h"
 #include "store/record_codec.h"
+#include "store/sqlite/sqlite_callbacks.h"
 #include "store/sqlite/sqlite_query.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -130,6 +132,10 @@ Status SqliteStore::CommitStage(const StageCommit& commit) {
       s = InsertEvent(c, e);
       if (!s.ok()) return s;
     }
+    if (commit.next_state == QueueState::kDone) {
+      s = QueueCallback(c, job->id, callback_codec::kCompleted, commit.now_ms);
+      if (!s.ok()) return s;
+    }
     nlohmann::json timings = job->timings;
     if (commit.timings_patch.is_object()) timings.merge_patch(commit.timings_patch);
     return UpdateUnderLease(c, sql::kFinishStage, [&](Stmt& st) {
@@ -170,6 +176,8 @@ Status SqliteStore::DeadLetter(std::string_view job_id, std::string_view worker_
     Status s = UpdateUnderLease(c, sql::kDeadLetter, [&](Stmt& st) {
       st.Bind(1, job_id).Bind(2, worker_id).Bind(3, LastErrorToJson(err)).Bind(4, now_ms);
     });
+    if (!s.ok()) return s;
+    s = QueueCallback(c, job->id, callback_codec::kFailed, now_ms);
     if (!s.ok()) return s;
     return InsertEvent(
         c, Event{0, job->id, job->correlation_id, codes::kTypeError, codes::kDlqMoved, err.stage,
