@@ -101,9 +101,12 @@ class FaultyStore final : public Store {
   Status RescheduleCallback(int64_t id, std::string_view deliverer_id, int64_t next_attempt_at_ms,
                             std::string_view body) override;
   Status FinishCallback(int64_t id, std::string_view deliverer_id, const Event& event) override;
-  // Forwarded without faults: wake-ups are hints, and workers poll anyway.
+  // Forwarded without faults: wake-ups are hints, and their users poll anyway.
   std::unique_ptr<StoreSubscription> SubscribeJobQueued(std::function<void()> fn) override {
     return inner_->SubscribeJobQueued(std::move(fn));
+  }
+  std::unique_ptr<StoreSubscription> SubscribeVectorChanges(std::function<void()> fn) override {
+    return inner_->SubscribeVectorChanges(std::move(fn));
   }
 
  private:

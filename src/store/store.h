@@ -336,6 +336,15 @@ class Store {
     (void)fn;
     return nullptr;
   }
+  // Optional wake-ups for a search index: a backend that hears of vector changes committed
+  // by other processes (PostgreSQL: NOTIFY ingestd_vectors from every commit that writes or
+  // removes vectors) calls fn, from a thread of its own, soon after such a commit, and once
+  // after each (re)connect of its listener. A hint only: readers catch up through
+  // ListVectorChanges and still poll now and then. Like SubscribeJobQueued otherwise.
+  virtual std::unique_ptr<StoreSubscription> SubscribeVectorChanges(std::function<void()> fn) {
+    (void)fn;
+    return nullptr;
+  }
 };
 
 // Opens the backend named by url: "sqlite:///abs/path.db", "sqlite://relative.db" or a plain

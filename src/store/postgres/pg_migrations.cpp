@@ -139,6 +139,106 @@ CREATE TABLE webhook_deliveries (
 ALTER TABLE jobs ADD COLUMN webhook_woken_at bigint NOT NULL DEFAULT 0;
 )sql";
 
+// v6: retrieval (Store::KeywordSearch and the change feeds).
+// - Keyword index: chunks.tsv, generated from the text ('simple' config: no stemming and no
+//   stop words, like SQLite's unicode61; diacritics removed by unaccent, a trusted contrib
+//   extension) with a GIN index. ingestd_fold names unaccent by its schema, so the
+//   immutable wrapper does not depend on the search_path it is called under.
+// - Change sequence: ingestd_change_seq, taken only through ingestd_next_seq(), which first
+//   takes a transaction-scoped advisory lock ("ingestd+"). Writers that take values thus run
+//   one at a time from their first chunk/vector write to their COMMIT, and PostgreSQL makes
+//   a commit visible before it releases the lock: a reader that sees value n sees every
+//   value below n that committed, so paging by after_seq never skips a row that commits
+//   late. (A plain sequence would not do: a value taken by a transaction that commits after
+//   a later one is invisible when a reader pages past it.) The cost: chunk and vector
+//   writes of all processes are serialized for the length of their transaction's tail.
+// - Triggers set seq on every insert (and a vector's in-place replacement) and write the
+//   tombstones, in the writing transaction; a statement trigger NOTIFYs ingestd_vectors.
+// - Existing rows: the column and index are computed by the ALTER; seqs are taken in id order.
+constexpr char kV6Retrieval[] = R"sql(
+CREATE EXTENSION IF NOT EXISTS unaccent;
+DO $$
+DECLARE s text;
+BEGIN
+  SELECT n.nspname INTO s FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'unaccent';
+  EXECUTE format(
+    'CREATE FUNCTION ingestd_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT'
+    ' AS %L', format('SELECT %I.unaccent(%L::regdictionary, $1)', s, quote_ident(s) || '.unaccent'));
+END $$;
+ALTER TABLE chunks ADD COLUMN tsv tsvector
+  GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, ingestd_fold(text))) STORED;
+CREATE INDEX chunks_tsv ON chunks USING gin (tsv);
+
+CREATE SEQUENCE ingestd_change_seq AS bigint;
+ALTER TABLE chunks ADD COLUMN seq bigint;
+ALTER TABLE vectors ADD COLUMN seq bigint;
+UPDATE chunks SET seq = n.s FROM (SELECT id, nextval('ingestd_change_seq') AS s
+  FROM (SELECT id FROM chunks ORDER BY id) o) n WHERE chunks.id = n.id;
+UPDATE vectors SET seq = n.s FROM (SELECT chunk_id, model, nextval('ingestd_change_seq') AS s
+  FROM (SELECT chunk_id, model FROM vectors ORDER BY chunk_id, model) o) n
+  WHERE vectors.chunk_id = n.chunk_id AND vectors.model = n.model;
+ALTER TABLE chunks ALTER COLUMN seq SET NOT NULL;
+ALTER TABLE vectors ALTER COLUMN seq SET NOT NULL;
+CREATE INDEX chunks_by_seq ON chunks (seq);
+CREATE INDEX vectors_by_seq ON vectors (seq);
+
+CREATE TABLE chunk_tombstones (
+  seq         bigint PRIMARY KEY,
+  chunk_id    text COLLATE "C" NOT NULL,
+  document_id text COLLATE "C" NOT NULL,
+  user_id     text COLLATE "C" NOT NULL
+);
+CREATE INDEX chunk_tombstones_by_user ON chunk_tombstones (user_id, seq);
+CREATE TABLE vector_tombstones (
+  seq         bigint PRIMARY KEY,
+  chunk_id    text COLLATE "C" NOT NULL,
+  model       text COLLATE "C" NOT NULL,
+  document_id text COLLATE "C" NOT NULL,
+  user_id     text COLLATE "C" NOT NULL
+);
+
+CREATE FUNCTION ingestd_next_seq() RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(7597123306846970923);  -- "ingestd+"
+  RETURN nextval('ingestd_change_seq');
+END $$;
+CREATE FUNCTION ingestd_set_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.seq := ingestd_next_seq();
+  RETURN NEW;
+END $$;
+CREATE FUNCTION ingestd_chunk_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO chunk_tombstones (seq, chunk_id, document_id, user_id)
+    VALUES (ingestd_next_seq(), OLD.id, OLD.document_id,
+            coalesce((SELECT user_id FROM documents WHERE id = OLD.document_id), ''));
+  RETURN NULL;
+END $$;
+CREATE FUNCTION ingestd_vector_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO vector_tombstones (seq, chunk_id, model, document_id, user_id)
+    VALUES (ingestd_next_seq(), OLD.chunk_id, OLD.model, OLD.document_id,
+            coalesce((SELECT user_id FROM documents WHERE id = OLD.document_id), ''));
+  RETURN NULL;
+END $$;
+CREATE FUNCTION ingestd_notify_vectors() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('ingestd_vectors', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER chunks_seq BEFORE INSERT ON chunks
+  FOR EACH ROW EXECUTE FUNCTION ingestd_set_seq();
+CREATE TRIGGER chunks_tombstone AFTER DELETE ON chunks
+  FOR EACH ROW EXECUTE FUNCTION ingestd_chunk_tombstone();
+CREATE TRIGGER vectors_seq BEFORE INSERT OR UPDATE OF document_id, dims, data ON vectors
+  FOR EACH ROW EXECUTE FUNCTION ingestd_set_seq();
+CREATE TRIGGER vectors_tombstone AFTER DELETE ON vectors
+  FOR EACH ROW EXECUTE FUNCTION ingestd_vector_tombstone();
+CREATE TRIGGER vectors_notify AFTER INSERT OR UPDATE OR DELETE ON vectors
+  FOR EACH STATEMENT EXECUTE FUNCTION ingestd_notify_vectors();
+)sql";
+
 // v7: completion callbacks (Store::ClaimCallbacks). job_callbacks holds an upload's
 // callback URL; callback_outbox one row per job end to announce, written in the job's final
 // transaction and removed once delivered or given up. Both go with their job.
@@ -203,6 +303,7 @@ const std::vector<Migration>& Migrations() {
       {3, "chunk_pages", kV3ChunkPages},
       {4, "job_cost_and_priority", kV4JobCostAndPriority},
       {5, "webhook_deliveries", kV5WebhookDeliveries},
+      {6, "retrieval", kV6Retrieval},
       {7, "callback_outbox", kV7CallbackOutbox},
   };
   return kAll;

@@ -235,6 +235,69 @@ inline constexpr char kGetChunkVectors[] =
     " WHERE v.chunk_id IN (SELECT json_array_elements_text($2::json)) AND d.user_id = $1"
     " ORDER BY v.chunk_id, v.model";
 
+// ---- retrieval (Store::KeywordSearch, GetChunkViews, ListDocumentIds, change feeds) ----
+// The NOTIFY channel of vector commits (migration v6, trigger vectors_notify).
+inline constexpr char kVectorsChannel[] = "ingestd_vectors";
+#define INGESTD_CHUNK_VIEW_COLUMNS                                                    \
+  "c.id, c.document_id, c.ord, c.text, c.heading_path, c.token_count, c.char_start, " \
+  "c.char_end, c.page_start, c.page_end, d.filename, d.created_at"
+// A SearchFilter on documents d (retrieval_codec.h FilterArgs), parameters ids..before.
+#define INGESTD_SEARCH_FILTER(ids, prefix, after, before)                        \
+  " AND (" ids "::json IS NULL OR d.id IN (SELECT json_array_elements_text(" ids \
+  "::json)))"                                                                    \
+  " AND substr(d.filename, 1, length(" prefix "::text)) = " prefix               \
+  "::text"                                                                       \
+  " AND (" after "::bigint IS NULL OR d.created_at > " after                     \
+  "::bigint)"                                                                    \
+  " AND (" before "::bigint IS NULL OR d.created_at < " before "::bigint)"
+// The words ($2, a JSON array: keyword_query.h) become one OR of plainto_tsquery()s, which
+// take any text; their canonical text form is what to_tsquery reads back. Words with no
+// lexeme drop out; none left: a NULL query, matching nothing. $1 user, $3-$6 the filter,
+// $7 limit.
+inline constexpr char kKeywordSearch[] =
+    "WITH q AS (SELECT to_tsquery('simple', string_agg('(' || t::text || ')', ' | ')) AS q"
+    "   FROM (SELECT plainto_tsquery('simple', ingestd_fold(w)) AS t"
+    "     FROM json_array_elements_text($2::json) AS words(w)) x WHERE t::text <> '')"
+    " SELECT c.id, ts_rank_cd(c.tsv, q.q) AS score FROM q, chunks c"
+    " JOIN documents d ON d.id = c.document_id"
+    " WHERE c.tsv @@ q.q AND d.user_id = $1" INGESTD_SEARCH_FILTER(
+        "$3", "$4", "$5", "$6") " ORDER BY score DESC, c.id LIMIT $7::bigint";
+// $1 user, $2 the chunk ids as a JSON array; any order (the caller orders).
+inline constexpr char kGetChunkViews[] =
+    "SELECT " INGESTD_CHUNK_VIEW_COLUMNS
+    " FROM chunks c JOIN documents d ON d.id = c.document_id"
+    " WHERE c.id IN (SELECT json_array_elements_text($2::json)) AND d.user_id = $1";
+// $1 user, $2-$5 the filter.
+inline constexpr char kListDocumentIds[] =
+    "SELECT d.id FROM documents d WHERE d.user_id = $1" INGESTD_SEARCH_FILTER(
+        "$2", "$3", "$4", "$5") " ORDER BY d.id";
+// As in SQLite (sqlite_sql.h): stored and removed rows after a seq, each side limited before
+// the merge, a tombstone of a row written again since left out. Read in binary (the data is
+// bytea), so every other column is text. $1 after seq, $2 limit.
+inline constexpr char kListVectorChanges[] =
+    "SELECT * FROM (SELECT * FROM (SELECT v.seq::text AS seq, d.user_id, v.document_id,"
+    "   v.chunk_id, v.model, '0'::text AS deleted, v.data FROM vectors v"
+    "   JOIN documents d ON d.id = v.document_id"
+    "   WHERE v.seq > $1::bigint ORDER BY v.seq LIMIT $2::bigint) s"
+    " UNION ALL SELECT * FROM (SELECT t.seq::text, t.user_id, t.document_id, t.chunk_id, t.model,"
+    "   '1'::text, NULL::bytea FROM vector_tombstones t WHERE t.seq > $1::bigint AND NOT EXISTS"
+    "   (SELECT 1 FROM vectors v WHERE v.chunk_id = t.chunk_id AND v.model = t.model"
+    "   AND v.seq > t.seq) ORDER BY t.seq LIMIT $2::bigint) r) u"
+    " ORDER BY u.seq::bigint LIMIT $2::bigint";
+// $1 user, $2 after seq, $3 limit.
+inline constexpr char kListChunkChanges[] =
+    "SELECT * FROM (SELECT * FROM (SELECT c.seq, d.user_id, c.id, 0, " INGESTD_CHUNK_VIEW_COLUMNS
+    "   FROM chunks c JOIN documents d ON d.id = c.document_id"
+    "   WHERE d.user_id = $1 AND c.seq > $2::bigint ORDER BY c.seq LIMIT $3::bigint) s"
+    " UNION ALL SELECT * FROM (SELECT t.seq, t.user_id, t.chunk_id, 1, NULL, NULL, NULL::integer,"
+    "   NULL, NULL, NULL::integer, NULL::bigint, NULL::bigint, NULL::integer, NULL::integer, NULL,"
+    "   NULL::bigint FROM chunk_tombstones t WHERE t.user_id = $1 AND t.seq > $2::bigint"
+    "   AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = t.chunk_id AND c.seq > t.seq)"
+    "   ORDER BY t.seq LIMIT $3::bigint) r) u"
+    " ORDER BY 1 LIMIT $3::bigint";
+#undef INGESTD_SEARCH_FILTER
+#undef INGESTD_CHUNK_VIEW_COLUMNS
+
 #undef INGESTD_JOB_COLUMNS
 #undef INGESTD_DOCUMENT_COLUMNS
 #undef INGESTD_CHUNK_COLUMNS

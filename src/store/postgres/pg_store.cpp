@@ -21,7 +21,9 @@ using store_codes::JobNotFound;
 }  // namespace
 
 PgStore::PgStore(const std::string& url, PgStoreOptions options)
-    : pool_(url, options.pool), listener_(url, sql::kJobsChannel, options.listener_reconnect_ms) {}
+    : pool_(url, options.pool),
+      listener_(url, sql::kJobsChannel, options.listener_reconnect_ms),
+      vector_listener_(url, sql::kVectorsChannel, options.listener_reconnect_ms) {}
 
 Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url, PgStoreOptions options) {
   std::unique_ptr<PgStore> store(new PgStore(url, options));

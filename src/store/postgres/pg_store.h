@@ -95,6 +95,7 @@ class PgStore final : public Store {
   Status FinishCallback(int64_t id, std::string_view deliverer_id, const Event& event) override;
 
   std::unique_ptr<StoreSubscription> SubscribeJobQueued(std::function<void()> fn) override;
+  std::unique_ptr<StoreSubscription> SubscribeVectorChanges(std::function<void()> fn) override;
 
  private:
   PgStore(const std::string& url, PgStoreOptions options);
@@ -115,7 +116,8 @@ class PgStore final : public Store {
   }
 
   PgPool pool_;
-  PgListener listener_;
+  PgListener listener_;         // the jobs channel
+  PgListener vector_listener_;  // the vectors channel; connects on its first subscriber
 };
 
 }  // namespace ingestd::pg

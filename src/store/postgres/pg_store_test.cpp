@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -30,6 +31,8 @@ StoreBackend PostgresBackend() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformanceTest, ::testing::Values(PostgresBackend()),
+                         StoreBackendName);
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreRetrievalTest, ::testing::Values(PostgresBackend()),
                          StoreBackendName);
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreCallbackTest, ::testing::Values(PostgresBackend()),
                          StoreBackendName);
@@ -270,6 +273,172 @@ TEST_F(PgStoreTest, StageCommitsRacingDeletesNeverDeadlock) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM documents"), 0);
   EXPECT_EQ(Scalar("SELECT count(*) FROM chunks"), 0);
   EXPECT_EQ(Scalar("SELECT count(*) FROM vectors"), 0);
+}
+
+// Uploads a document of user "u", then claims a job and completes it with one chunk per text
+// and an "m" vector on each. With several callers at once, the job claimed may be another
+// caller's upload: each upload is then completed by someone. Returns the chunks stored.
+std::vector<Chunk> StoreTexts(Store& store, const std::vector<std::string>& texts, int64_t now_ms) {
+  Document d;
+  d.id = NewUuidV4();
+  d.user_id = "u";
+  d.filename = "f.pdf";
+  d.sha256 = Sha256Hex(d.id);
+  Job j;
+  j.id = NewUuidV4();
+  j.status = JobStatus::kUploaded;
+  j.correlation_id = NewUuidV4();
+  EXPECT_TRUE(store.CreateUpload(d, j, now_ms).ok());
+  const std::string worker = "w-" + j.id;
+  auto claimed = store.ClaimNext(worker, now_ms, 600'000);
+  EXPECT_TRUE(claimed.ok() && claimed->has_value());
+  if (!claimed.ok() || !claimed->has_value()) return {};
+  StageCommit c;
+  c.job_id = (*claimed)->id;
+  c.worker_id = worker;
+  c.to = JobStatus::kComplete;
+  c.next_state = QueueState::kDone;
+  c.chunks = std::vector<Chunk>();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    Chunk ch;
+    ch.id = NewUuidV4();
+    ch.document_id = (*claimed)->document_id;
+    ch.ord = static_cast<int>(i);
+    ch.text = texts[i];
+    c.chunks->push_back(ch);
+    c.vectors.push_back(VectorRecord{ch.id, ch.document_id, "m", {1, 2}});
+  }
+  c.now_ms = now_ms;
+  Status s = store.CommitStage(c);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return *c.chunks;
+}
+
+TEST_F(PgStoreTest, AWriterThatCommitsLateNeverHasItsSeqSkipped) {
+  auto store = Open();
+  const std::vector<Chunk> first = StoreTexts(*store, {"first"}, 1000);
+  // Transaction A takes a seq (re-stores a vector in place) and stays open.
+  auto a = Raw();
+  ASSERT_TRUE(a->Exec("BEGIN").ok());
+  const std::string touch = "UPDATE vectors SET dims = dims WHERE chunk_id = '" + first[0].id + "'";
+  ASSERT_TRUE(a->Exec(touch.c_str()).ok());
+  // Writer B, a later stage commit, must wait for A: were it to commit first with a larger
+  // seq, a reader paging past B would never see A's row.
+  std::vector<Chunk> second;
+  std::thread b([&] { second = StoreTexts(*store, {"second"}, 2000); });
+  bool waited = false;
+  for (auto until = std::chrono::steady_clock::now() + 20s;
+       !waited && std::chrono::steady_clock::now() < until;) {
+    waited =
+        Scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") > 0;
+    if (!waited) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(waited) << "B took a seq while A's was uncommitted";
+  ASSERT_TRUE(a->Exec("COMMIT").ok());
+  b.join();
+  ASSERT_EQ(second.size(), 1u);
+  auto changes = store->ListVectorChanges(0, 100);
+  ASSERT_TRUE(changes.ok()) << changes.status().ToString();
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[0].chunk_id, first[0].id);  // A's new seq comes before B's
+  EXPECT_EQ((*changes)[1].chunk_id, second[0].id);
+}
+
+TEST_F(PgStoreTest, ConcurrentCommitsAreSeenByAPagingReaderExactlyOnce) {
+  auto store = Open();
+  constexpr int kWriters = 4, kDocsEach = 6;
+  std::atomic<int> done{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kDocsEach; ++i) StoreTexts(*store, {"a", "b", "c"}, 1000 + w * 100 + i);
+      ++done;
+    });
+  }
+  // The reader pages with its cursor while the writers commit, then once after them.
+  std::vector<int64_t> seen;
+  int64_t cursor = 0;
+  for (bool last = false; !last;) {
+    last = done.load() == kWriters;
+    for (;;) {
+      auto page = store->ListVectorChanges(cursor, 5);
+      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      if (page->empty()) break;
+      for (const VectorChange& v : *page) seen.push_back(v.seq);
+      cursor = page->back().seq;
+    }
+  }
+  for (std::thread& t : writers) t.join();
+  std::vector<int64_t> all;
+  const std::vector<VectorChange> listed = store->ListVectorChanges(0, 1000).value();
+  for (const VectorChange& v : listed) all.push_back(v.seq);
+  EXPECT_EQ(all.size(), static_cast<size_t>(kWriters * kDocsEach * 3));
+  EXPECT_EQ(seen, all);
+}
+
+TEST_F(PgStoreTest, VectorCommitsWakeSubscribersOfOtherHandles) {
+  auto listener = Open();
+  auto writer = Open();
+  std::atomic<int> calls{0};
+  auto sub = listener->SubscribeVectorChanges([&] { ++calls; });
+  ASSERT_NE(sub, nullptr);
+  auto wait_for_call = [&](int above) {
+    for (auto until = std::chrono::steady_clock::now() + 5s;
+         calls.load() <= above && std::chrono::steady_clock::now() < until;) {
+      std::this_thread::sleep_for(5ms);
+    }
+    return calls.load() > above;
+  };
+  ASSERT_TRUE(wait_for_call(0));  // the call after connecting
+  int before = calls.load();
+  const std::vector<Chunk> chunks = StoreTexts(*writer, {"x"}, 1000);
+  EXPECT_TRUE(wait_for_call(before));
+  before = calls.load();
+  ASSERT_TRUE(writer->DeleteDocument("u", chunks[0].document_id).ok());
+  EXPECT_TRUE(wait_for_call(before));
+}
+
+TEST_F(PgStoreTest, RetrievalMigrationIndexesAndSequencesExistingRows) {
+  auto raw = Raw();
+  ASSERT_TRUE(raw->Exec("CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
+                        " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+                  .ok());
+  for (const pg::Migration& m : pg::Migrations()) {
+    if (m.version >= 6) break;
+    ASSERT_TRUE(raw->Exec(m.sql).ok()) << m.name;
+    const std::string record = "INSERT INTO schema_migrations (version, name) VALUES (" +
+                               std::to_string(m.version) + ", '" + m.name + "')";
+    ASSERT_TRUE(raw->Exec(record.c_str()).ok());
+  }
+  ASSERT_TRUE(raw->Exec("INSERT INTO documents (id, user_id, filename, mime, size_bytes, sha256,"
+                        " created_at) VALUES ('d1', 'u1', 'old.pdf', 'application/pdf', 1, 'h', 5);"
+                        "INSERT INTO chunks (id, document_id, ord, text, token_count, char_start,"
+                        " char_end) VALUES ('c0', 'd1', 0, 'un café ancien', 3, 0, 10),"
+                        " ('c1', 'd1', 1, 'autre', 1, 10, 15);"
+                        "INSERT INTO vectors (chunk_id, model, document_id, dims, data) VALUES"
+                        " ('c0', 'm', 'd1', 1, '\\x0000803f'), ('c1', 'm', 'd1', 1, '\\x00000040')")
+                  .ok());
+  auto store = Open();
+  auto hits = store->KeywordSearch("u1", "cafe", {}, 10);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].chunk_id, "c0");
+  auto chunks = store->ListChunkChanges("u1", 0, 10);
+  ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
+  auto vectors = store->ListVectorChanges(0, 10);
+  ASSERT_TRUE(vectors.ok()) << vectors.status().ToString();
+  ASSERT_EQ(chunks->size(), 2u);
+  ASSERT_EQ(vectors->size(), 2u);
+  EXPECT_EQ((*vectors)[0].values, std::vector<float>{1.0f});
+  std::set<int64_t> seqs;
+  for (const ChunkChange& c : *chunks) seqs.insert(c.seq);
+  for (const VectorChange& v : *vectors) seqs.insert(v.seq);
+  EXPECT_EQ(seqs.size(), 4u);
+  ASSERT_TRUE(store->DeleteDocument("u1", "d1").ok());
+  auto after = store->ListVectorChanges(*seqs.rbegin(), 10);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 2u);
+  EXPECT_TRUE((*after)[0].deleted);
 }
 
 }  // namespace
