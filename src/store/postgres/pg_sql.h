@@ -288,7 +288,7 @@ inline constexpr char kListVectorChanges[] =
 inline constexpr char kListChunkChanges[] =
     "SELECT * FROM (SELECT * FROM (SELECT c.seq, d.user_id, c.id, 0, " INGESTD_CHUNK_VIEW_COLUMNS
     "   FROM chunks c JOIN documents d ON d.id = c.document_id"
-    "   WHERE d.user_id = $1 AND c.seq > $2::bigint ORDER BY c.seq LIMIT $3::bigint) s"
+    "   WHERE c.user_id = $1 AND c.seq > $2::bigint ORDER BY c.seq LIMIT $3::bigint) s"
     " UNION ALL SELECT * FROM (SELECT t.seq, t.user_id, t.chunk_id, 1, NULL, NULL, NULL::integer,"
     "   NULL, NULL, NULL::integer, NULL::bigint, NULL::bigint, NULL::integer, NULL::integer, NULL,"
     "   NULL::bigint FROM chunk_tombstones t WHERE t.user_id = $1 AND t.seq > $2::bigint"

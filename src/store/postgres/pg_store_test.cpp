@@ -398,6 +398,29 @@ TEST_F(PgStoreTest, VectorCommitsWakeSubscribersOfOtherHandles) {
   EXPECT_TRUE(wait_for_call(before));
 }
 
+TEST_F(PgStoreTest, RetrievalReadsUseTheirIndexes) {
+  auto store = Open();
+  auto conn = Raw();
+  ASSERT_TRUE(conn->Exec("SET enable_seqscan = off").ok());
+  auto plan_of = [&](const char* sql, std::vector<const char*> params) {
+    const std::string explain = std::string("EXPLAIN ") + sql;
+    PGresult* res = PQexecParams(conn->raw(), explain.c_str(), static_cast<int>(params.size()),
+                                 nullptr, params.data(), nullptr, nullptr, 0);
+    EXPECT_EQ(PQresultStatus(res), PGRES_TUPLES_OK) << PQerrorMessage(conn->raw());
+    std::string plan;
+    for (int i = 0; i < PQntuples(res); ++i) plan += std::string(PQgetvalue(res, i, 0)) + "\n";
+    PQclear(res);
+    return plan;
+  };
+  const std::string search =
+      plan_of(pg::sql::kKeywordSearch, {"u", "[\"cafe\"]", nullptr, "", nullptr, nullptr, "10"});
+  EXPECT_NE(search.find("chunks_tsv"), std::string::npos) << search;
+  const std::string chunks = plan_of(pg::sql::kListChunkChanges, {"u", "0", "10"});
+  EXPECT_NE(chunks.find("chunks_by_user_seq"), std::string::npos) << chunks;
+  const std::string vectors = plan_of(pg::sql::kListVectorChanges, {"0", "10"});
+  EXPECT_NE(vectors.find("vectors_by_seq"), std::string::npos) << vectors;
+}
+
 TEST_F(PgStoreTest, RetrievalMigrationIndexesAndSequencesExistingRows) {
   auto raw = Raw();
   ASSERT_TRUE(raw->Exec("CREATE TABLE schema_migrations (version integer PRIMARY KEY,"

@@ -240,11 +240,11 @@ inline constexpr char kListVectorChanges[] =
     "   WHERE v.chunk_id = t.chunk_id AND v.model = t.model AND v.seq > t.seq)"
     "   ORDER BY t.seq LIMIT ?2))"
     " ORDER BY 1 LIMIT ?2";
-// ?1 user, ?2 after seq, ?3 limit.
+// The user's rows by the (user_id, seq) index (migration v8). ?1 user, ?2 after seq, ?3 limit.
 inline constexpr char kListChunkChanges[] =
     "SELECT * FROM (SELECT * FROM (SELECT c.seq, d.user_id, c.id, 0, " INGESTD_CHUNK_VIEW_COLUMNS
     "   FROM chunks c JOIN documents d ON d.id = c.document_id"
-    "   WHERE d.user_id = ?1 AND c.seq > ?2 ORDER BY c.seq LIMIT ?3)"
+    "   WHERE c.user_id = ?1 AND c.seq > ?2 ORDER BY c.seq LIMIT ?3)"
     " UNION ALL SELECT * FROM (SELECT t.seq, t.user_id, t.chunk_id, 1, NULL, NULL, NULL, NULL,"
     "   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM chunk_tombstones t"
     "   WHERE t.user_id = ?1 AND t.seq > ?2 AND NOT EXISTS (SELECT 1 FROM chunks c"

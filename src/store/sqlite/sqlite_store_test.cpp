@@ -76,6 +76,25 @@ class SqliteStoreTest : public ::testing::Test {
     return v;
   }
 
+  // The steps of EXPLAIN QUERY PLAN for sql on a freshly migrated, analyzed database.
+  std::vector<std::string> PlanSteps(const char* sql) {
+    const std::string path = dir_ + "/plan.db";
+    EXPECT_TRUE((*OpenStore(path))->Migrate().ok());
+    sqlite3* db = RawOpen(path);
+    EXPECT_EQ(sqlite3_exec(db, "ANALYZE", nullptr, nullptr, nullptr), SQLITE_OK);
+    const std::string explain = std::string("EXPLAIN QUERY PLAN ") + sql;
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, explain.c_str(), -1, &st, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    std::vector<std::string> steps;
+    while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) {
+      steps.push_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 3)));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return steps;
+  }
+
   std::string dir_;
 };
 
@@ -149,20 +168,7 @@ TEST_F(SqliteStoreTest, ConcurrentMigrationsFromManyHandlesApplyOnce) {
 }
 
 TEST_F(SqliteStoreTest, ClaimQueryUsesOnePartialIndexPerBranch) {
-  const std::string path = dir_ + "/plan.db";
-  ASSERT_TRUE((*OpenStore(path))->Migrate().ok());
-  sqlite3* db = RawOpen(path);
-  ASSERT_EQ(sqlite3_exec(db, "ANALYZE", nullptr, nullptr, nullptr), SQLITE_OK);
-  std::string explain = std::string("EXPLAIN QUERY PLAN ") + sqlite::sql::kPickNext;
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, explain.c_str(), -1, &st, nullptr), SQLITE_OK)
-      << sqlite3_errmsg(db);
-  std::vector<std::string> steps;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    steps.push_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 3)));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  const std::vector<std::string> steps = PlanSteps(sqlite::sql::kPickNext);
   std::string plan;
   for (const std::string& step : steps) plan += step + "\n";
   for (const char* index : {"jobs_claim_queued", "jobs_claim_retryable", "jobs_claim_leased"}) {
@@ -333,6 +339,23 @@ TEST_F(SqliteStoreTest, AStoredJsonFieldOfAnotherTypeIsReadAsAbsentNotThrown) {
   EXPECT_EQ(e->message, "");
   EXPECT_EQ(e->stage, "");
   EXPECT_EQ(e->at_ms, 0);
+}
+
+TEST_F(SqliteStoreTest, RetrievalReadsWalkTheirIndexes) {
+  auto plan_of = [&](const char* sql) {
+    std::string plan;
+    for (const std::string& step : PlanSteps(sql)) plan += step + "\n";
+    return plan;
+  };
+  // The FTS index drives the search; a user's chunk feed walks (user_id, seq), no sort of
+  // all their chunks per page; the vector feed walks seq.
+  const std::string search = plan_of(sqlite::sql::kKeywordSearch);
+  EXPECT_NE(search.find("SCAN chunks_fts VIRTUAL TABLE INDEX"), std::string::npos) << search;
+  const std::string chunks = plan_of(sqlite::sql::kListChunkChanges);
+  EXPECT_NE(chunks.find("chunks_by_user_seq"), std::string::npos) << chunks;
+  const std::string vectors = plan_of(sqlite::sql::kListVectorChanges);
+  EXPECT_NE(vectors.find("vectors_by_seq"), std::string::npos) << vectors;
+  EXPECT_NE(vectors.find("SEARCH t USING INTEGER PRIMARY KEY"), std::string::npos) << vectors;
 }
 
 TEST_F(SqliteStoreTest, RetrievalMigrationIndexesAndSequencesExistingRows) {
