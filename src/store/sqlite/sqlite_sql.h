@@ -142,10 +142,13 @@ inline constexpr char kListChunks[] =
     " FROM chunks WHERE document_id = ?1 ORDER BY ord LIMIT ?2 OFFSET ?3";
 inline constexpr char kCountChunks[] = "SELECT count(*) FROM chunks WHERE document_id = ?1";
 inline constexpr char kDeleteDocumentChunks[] = "DELETE FROM chunks WHERE document_id = ?1";
+// The row takes the next change seq itself, so the seq triggers (migration v9) only move the
+// counter instead of rewriting the row with its vector.
 inline constexpr char kUpsertVector[] =
-    "INSERT INTO vectors (chunk_id, model, document_id, dims, data) VALUES (?1,?2,?3,?4,?5)"
+    "INSERT INTO vectors (chunk_id, model, document_id, dims, data, seq)"
+    " VALUES (?1,?2,?3,?4,?5,(SELECT value + 1 FROM change_seq))"
     " ON CONFLICT (chunk_id, model) DO UPDATE SET document_id = excluded.document_id,"
-    " dims = excluded.dims, data = excluded.data";
+    " dims = excluded.dims, data = excluded.data, seq = excluded.seq";
 inline constexpr char kGetVectors[] =
     "SELECT v.chunk_id, v.document_id, v.model, v.data FROM vectors v"
     " JOIN chunks c ON c.id = v.chunk_id WHERE v.document_id = ?1 ORDER BY c.ord, v.model";

@@ -358,6 +358,42 @@ TEST_F(SqliteStoreTest, RetrievalReadsWalkTheirIndexes) {
   EXPECT_NE(vectors.find("SEARCH t USING INTEGER PRIMARY KEY"), std::string::npos) << vectors;
 }
 
+TEST_F(SqliteStoreTest, AVectorWrittenWithoutItsSeqStillTakesTheNext) {
+  // The store's own upserts name their seq (kUpsertVector); a write that does not is given
+  // one by the trigger, and the counter moves on either way.
+  const std::string path = dir_ + "/seq.db";
+  auto store = OpenStore(path);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Migrate().ok());
+  sqlite3* db = RawOpen(path);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO documents (id, user_id, filename, mime, size_bytes, sha256,"
+                         " created_at) VALUES ('d1', 'u1', 'f.pdf', 'application/pdf', 1, 'h', 5);"
+                         "INSERT INTO chunks (id, document_id, ord, text, token_count, char_start,"
+                         " char_end) VALUES ('c0', 'd1', 0, 'x', 1, 0, 1);"
+                         "INSERT INTO vectors (chunk_id, model, document_id, dims, data)"
+                         " VALUES ('c0', 'a', 'd1', 1, x'0000803f');"
+                         "UPDATE vectors SET data = x'00000040' WHERE model = 'a';"
+                         "INSERT INTO vectors (chunk_id, model, document_id, dims, data, seq)"
+                         " VALUES ('c0', 'b', 'd1', 1, x'0000803f', 1)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  ASSERT_TRUE((*store)->ReplaceDocumentVectors("d1", {VectorRecord{"c0", "d1", "b", {3}}}).ok());
+  auto changes = (*store)->ListVectorChanges(0, 10);
+  ASSERT_TRUE(changes.ok()) << changes.status().ToString();
+  // chunk c0 took 1; a: 2, then 3 when updated; b: 4 (its stale seq replaced), then 5 when
+  // replaced through the store, 6 the tombstone of a.
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[0].model, "b");
+  EXPECT_EQ((*changes)[0].seq, 5);
+  EXPECT_FALSE((*changes)[0].deleted);
+  EXPECT_EQ((*changes)[1].model, "a");
+  EXPECT_EQ((*changes)[1].seq, 6);
+  EXPECT_TRUE((*changes)[1].deleted);
+}
+
 TEST_F(SqliteStoreTest, RetrievalMigrationIndexesAndSequencesExistingRows) {
   // A database of the schema before v6, with a stored document.
   const std::string path = dir_ + "/v5.db";
