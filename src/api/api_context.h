@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "api/callback_url.h"
 #include "blob/blob_store.h"
 #include "core/clock.h"
 #include "limits/upload_limiter.h"
@@ -30,8 +31,12 @@ struct ApiOptions {
   std::string jwt_secret;          // HS256 key for bearer tokens
   std::string upload_secret;       // HMAC key for upload URLs
   std::string service_mode = "local";
-  size_t max_json_body = 64 * 1024;  // non-upload request bodies
+  size_t max_json_body = 64 * 1024;    // non-upload request bodies
   limits::UploadLimits upload_limits;  // per user; rates enforced by ApiContext::upload_limiter
+  // Completion callbacks (callback_url.h): without INGESTD_CALLBACK_SECRET they are off and
+  // an upload naming a callback_url is refused (an unsigned callback is never sent).
+  bool callbacks_enabled = false;
+  CallbackUrlPolicy callback_urls;
 };
 
 struct ApiContext {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "api/callback_url.h"
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/multipart.h"
@@ -70,6 +71,19 @@ std::pair<Document, Job> NewRecords(const ApiContext& ctx, const ApiRequest& req
   job.correlation_id = req.correlation_id;
   job.service_mode = ctx.options.service_mode;
   return {std::move(doc), std::move(job)};
+}
+
+// An upload's callback_url, checked (callback_url.h) into job->callback_url.
+Status SetCallbackUrl(const ApiContext& ctx, std::string_view url, Job* job) {
+  if (!ctx.options.callbacks_enabled) {
+    return Status::InvalidArgument("CALLBACKS_NOT_CONFIGURED",
+                                   "this server sends no callbacks (INGESTD_CALLBACK_SECRET is "
+                                   "not set): upload without callback_url");
+  }
+  Result<CallbackTarget> target = ResolveCallbackUrl(url, ctx.options.callback_urls);
+  if (!target.ok()) return target.status();
+  job->callback_url = std::string(url);
+  return Status();
 }
 
 // Runs the configured page counter over a committed upload: the page count, -1 when no
@@ -211,6 +225,7 @@ class MultipartUploadExchange final : public Exchange {
   Status BeginPart(const PartHeaders& h) {
     part_name_ = h.name;
     if (h.name == "processing_priority") priority_text_.emplace();
+    if (h.name == "callback_url") callback_url_.emplace();
     if (h.name != "file") return Status();
     if (sink_) return Status::InvalidArgument("INVALID_MULTIPART", "more than one file field");
     document_id_ = NewUuidV4();
@@ -232,6 +247,7 @@ class MultipartUploadExchange final : public Exchange {
                            "form fields other than 'file' are too large");
     }
     if (part_name_ == "processing_priority") priority_text_->append(data);
+    if (part_name_ == "callback_url") callback_url_->append(data);
     return Status();
   }
 
@@ -245,6 +261,14 @@ class MultipartUploadExchange final : public Exchange {
     if (priority_text_) return ParsePriority(*priority_text_);
     auto it = req_.query.find("processing_priority");
     return it == req_.query.end() ? Result<int>(0) : ParsePriority(it->second);
+  }
+
+  // The form field callback_url, else the query parameter; nullopt when neither is there.
+  std::optional<std::string> CallbackUrl() const {
+    if (callback_url_) return callback_url_;
+    auto it = req_.query.find("callback_url");
+    if (it == req_.query.end()) return std::nullopt;
+    return it->second;
   }
 
   Result<CreateUploadResult> Store() {
@@ -261,6 +285,9 @@ class MultipartUploadExchange final : public Exchange {
     doc.blob_key = DocumentBlobKey(doc.id);
     job.document_id = doc.id;
     job.processing_priority = *priority;
+    if (auto url = CallbackUrl()) {
+      if (Status s = SetCallbackUrl(*ctx_, *url, &job); !s.ok()) return s;
+    }
     // The bytes are durable before any row points at them.
     if (Status s = sink_->Commit(); !s.ok()) return s;
     auto pages = CountUploadPages(*ctx_, doc.blob_key);
@@ -307,6 +334,7 @@ class MultipartUploadExchange final : public Exchange {
   std::string filename_;
   std::string part_name_;  // of the part being read
   std::optional<std::string> priority_text_;
+  std::optional<std::string> callback_url_;
   bool in_file_ = false;
   size_t other_bytes_ = 0;
 };
@@ -335,6 +363,9 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
     s = Field(body, "processing_priority", &priority);
     if (s.ok()) s = CheckPriority(priority);
   }
+  std::string callback_url;
+  const bool has_callback = body.contains("callback_url") && !body["callback_url"].is_null();
+  if (s.ok() && has_callback) s = Field(body, "callback_url", &callback_url);
   Result<std::string> filename = SanitizeFilename(filename_raw);
   if (s.ok() && !filename.ok()) s = filename.status();
   if (s.ok()) s = CheckUploadSize(bytes_len, ctx.options.max_upload_bytes);
@@ -345,6 +376,9 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
   auto [doc, job] =
       NewRecords(ctx, req, std::move(filename.value()), bytes_len, sha, JobStatus::kAwaitingUpload);
   job.processing_priority = static_cast<int>(priority);
+  if (has_callback) {
+    if (s = SetCallbackUrl(ctx, callback_url, &job); !s.ok()) return ErrorResponse(s, cid);
+  }
   // Pages are unknown until the bytes arrive: the estimate goes by the declared size.
   if (s = Preflight(ctx, bytes_len, -1, &job); !s.ok()) return ErrorResponse(s, cid);
   auto result = CreateLimitedUpload(ctx, doc, job, ctx.clock->NowMillis());

@@ -152,6 +152,32 @@ Status ReadAlertOptions(const EnvLookup& env, AlertOptions* out) {
   return s;
 }
 
+// Standard Webhooks' symmetric secret: "whsec_" + base64 of at least 24 bytes (192 bits).
+Status ReadCallbackOptions(const EnvLookup& env, Config* c) {
+  std::string secret;
+  ReadString(env, "INGESTD_CALLBACK_SECRET", &secret);
+  if (!secret.empty()) {
+    std::optional<std::string> key;
+    if (secret.starts_with("whsec_")) key = Base64Decode(secret.substr(6));
+    if (!key || key->size() < 24 || key->size() > 64) {
+      return Status::InvalidArgument("BAD_CONFIG",
+                                     "INGESTD_CALLBACK_SECRET must be whsec_ followed by the "
+                                     "base64 of 24 to 64 random bytes");
+    }
+    c->callbacks.signing_key = std::move(*key);
+    c->api.callbacks_enabled = true;
+  }
+  std::string allow;
+  ReadString(env, "INGESTD_CALLBACK_ALLOW_PRIVATE", &allow);
+  if (!allow.empty() && allow != "0" && allow != "1") {
+    return Status::InvalidArgument("BAD_CONFIG", "INGESTD_CALLBACK_ALLOW_PRIVATE must be 0 or 1");
+  }
+  c->callbacks.urls.allow_private = allow == "1";
+  c->api.callback_urls = c->callbacks.urls;
+  return ReadInt<int64_t>(env, "INGESTD_CALLBACK_MAX_AGE_MS", 1'000, 30 * 86'400'000LL,
+                          &c->callbacks.max_age_ms);
+}
+
 Result<std::string> SecretFromFile(const std::filesystem::path& path) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
@@ -275,6 +301,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
                                 "text-embedding-ada-002 (only text-embedding-3 models take it)");
   }
   if (s.ok()) s = ReadAlertOptions(env, &c.alerts);
+  if (s.ok()) s = ReadCallbackOptions(env, &c);
   if (s.ok()) {
     s = ReadInt<int64_t>(env, "LLAMAPARSE_JOB_TIMEOUT_MS", 1'000, 86'400'000,
                          &c.llamaparse_job_timeout_ms);

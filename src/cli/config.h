@@ -10,6 +10,7 @@
 
 #include "alerts/alert_options.h"
 #include "api/api_context.h"
+#include "api/callback_deliverer.h"
 #include "api/http_server.h"
 #include "core/status.h"
 #include "ledger/ledger.h"
@@ -81,6 +82,12 @@ struct Config {
   std::string llamaparse_api_keys_file;  // LLAMAPARSE_API_KEYS_FILE
   int64_t keys_poll_ms = 1'000;          // INGESTD_KEYS_POLL_MS: key-file checks; 0: off
   int64_t audit_retention_days = 30;     // INGESTD_AUDIT_RETENTION_DAYS; 0: keep forever
+  // Completion callbacks (api/callback_deliverer.h). INGESTD_CALLBACK_SECRET, in Standard
+  // Webhooks' format "whsec_" + base64 of 24-64 random bytes, is a secret: the decoded
+  // bytes are the HMAC key (what receivers' Standard Webhooks libraries derive from the
+  // same string); unset = callbacks off (api.callbacks_enabled false).
+  // INGESTD_CALLBACK_MAX_AGE_MS, INGESTD_CALLBACK_ALLOW_PRIVATE=1 (also api.callback_urls).
+  api::CallbackOptions callbacks;
 };
 
 // Reads every INGESTD_* variable (see README), with defaults for the unset ones.

@@ -58,6 +58,34 @@ TEST(Config, RejectsMalformedValuesNamingTheVariable) {
   }
 }
 
+TEST(Config, CallbackSecretIsStandardWebhooksWhsecBase64) {
+  auto off = LoadConfig(FakeEnv({}));
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->api.callbacks_enabled) << "no secret, no callbacks";
+  EXPECT_FALSE(off->callbacks.urls.allow_private);
+  // whsec_ + base64 of the 24 bytes "0123456789abcdefghijklmn".
+  auto on =
+      LoadConfig(FakeEnv({{"INGESTD_CALLBACK_SECRET", "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1u"},
+                          {"INGESTD_CALLBACK_ALLOW_PRIVATE", "1"},
+                          {"INGESTD_CALLBACK_MAX_AGE_MS", "5000"}}));
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  EXPECT_TRUE(on->api.callbacks_enabled);
+  EXPECT_EQ(on->callbacks.signing_key, "0123456789abcdefghijklmn") << "the decoded bytes";
+  EXPECT_TRUE(on->callbacks.urls.allow_private);
+  EXPECT_TRUE(on->api.callback_urls.allow_private);
+  EXPECT_EQ(on->callbacks.max_age_ms, 5000);
+  for (auto [name, value] : {std::pair<std::string, std::string>{
+                                 "INGESTD_CALLBACK_SECRET", "MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1u"},
+                             {"INGESTD_CALLBACK_SECRET", "whsec_c2hvcnQ="},  // 5 bytes
+                             {"INGESTD_CALLBACK_SECRET", "whsec_not base64!"},
+                             {"INGESTD_CALLBACK_ALLOW_PRIVATE", "yes"},
+                             {"INGESTD_CALLBACK_MAX_AGE_MS", "10"}}) {
+    auto c = LoadConfig(FakeEnv({{name, value}}));
+    ASSERT_FALSE(c.ok()) << name << "=" << value;
+    EXPECT_NE(c.status().message().find(name), std::string::npos) << c.status().message();
+  }
+}
+
 TEST(Config, PdfSandboxIsOnUnlessExplicitlyOff) {
   auto unset = LoadConfig(FakeEnv({}));
   ASSERT_TRUE(unset.ok());

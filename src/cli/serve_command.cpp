@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "api/callback_deliverer.h"
 #include "api/http_server.h"
 #include "api/router.h"
 #include "api/upload_preflight.h"
@@ -20,6 +21,7 @@
 #include "core/log.h"
 #include "limits/upload_limiter.h"
 #include "pdf/helper_runner.h"
+#include "services/http/curl_http_client.h"
 #include "store/store.h"
 
 namespace ingestd::cli {
@@ -136,6 +138,16 @@ int RunServe(const Args& args) {
     log::Warn("INGESTD_PDF_SANDBOX=off: the PDF helper parses without its sandbox (rlimits only)",
               {});
   }
+  // Completion callbacks: every serve process delivers from the shared outbox (claims are
+  // leased, so processes on one database never send the same row at once).
+  std::unique_ptr<http::CurlHttpClient> callback_http;
+  std::unique_ptr<api::CallbackDeliverer> callbacks;
+  if (config.api.callbacks_enabled) {
+    callback_http = std::make_unique<http::CurlHttpClient>();
+    callbacks = std::make_unique<api::CallbackDeliverer>(config.callbacks, store,
+                                                         callback_http.get(), ctx.clock);
+    callbacks->Start();
+  }
   std::vector<api::Route> routes = api::ApiRoutes();
 #ifdef INGESTD_TEST_ROUTES
   for (api::Route& r : TestRoutes(env)) routes.push_back(std::move(r));
@@ -158,8 +170,9 @@ int RunServe(const Args& args) {
     if (pipeline) (void)pipeline->ReloadKeys();  // a failure is logged; old keys stay
   });
   log::Info("shutting down", {{"signal", sig}});
-  server.Stop();                   // no new requests; in-flight handlers finish
-  if (pipeline) pipeline->Stop();  // in-flight stages finish or give their leases back
+  server.Stop();                     // no new requests; in-flight handlers finish
+  if (pipeline) pipeline->Stop();    // in-flight stages finish or give their leases back
+  if (callbacks) callbacks->Stop();  // its claimed rows are left to their leases
   log::Info("stopped");
   return 0;
 }

@@ -68,43 +68,47 @@ bool IsLowerOrUpperHex(std::string_view s) {
 
 namespace {
 constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kB64Std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int B64UrlValue(char c) {
+// The value of c in the alphabet whose last two characters are c62 and c63; -1 if none.
+int B64Value(char c, char c62, char c63) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
+  if (c == c62) return 62;
+  if (c == c63) return 63;
   return -1;
 }
-}  // namespace
 
-std::string Base64UrlEncode(std::string_view bytes) {
+std::string B64Encode(std::string_view bytes, const char* alphabet, bool pad) {
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
     uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
-    out += {kB64Url[v >> 18], kB64Url[(v >> 12) & 63], kB64Url[(v >> 6) & 63], kB64Url[v & 63]};
+    out += {alphabet[v >> 18], alphabet[(v >> 12) & 63], alphabet[(v >> 6) & 63], alphabet[v & 63]};
   }
   if (size_t rest = bytes.size() - i; rest == 1) {
     uint32_t v = uint8_t(bytes[i]) << 16;
-    out += {kB64Url[v >> 18], kB64Url[(v >> 12) & 63]};
+    out += {alphabet[v >> 18], alphabet[(v >> 12) & 63]};
+    if (pad) out += "==";
   } else if (rest == 2) {
     uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8);
-    out += {kB64Url[v >> 18], kB64Url[(v >> 12) & 63], kB64Url[(v >> 6) & 63]};
+    out += {alphabet[v >> 18], alphabet[(v >> 12) & 63], alphabet[(v >> 6) & 63]};
+    if (pad) out += '=';
   }
   return out;
 }
 
-std::optional<std::string> Base64UrlDecode(std::string_view text) {
+// Unpadded text of the alphabet ending in c62, c63.
+std::optional<std::string> B64Decode(std::string_view text, char c62, char c63) {
   if (text.size() % 4 == 1) return std::nullopt;
   std::string out;
   out.reserve(text.size() * 3 / 4);
   uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
-    int v = B64UrlValue(c);
+    int v = B64Value(c, c62, c63);
     if (v < 0) return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
@@ -114,6 +118,22 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
     }
   }
   return out;
+}
+}  // namespace
+
+std::string Base64UrlEncode(std::string_view bytes) { return B64Encode(bytes, kB64Url, false); }
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  return B64Decode(text, '-', '_');
+}
+
+std::string Base64Encode(std::string_view bytes) { return B64Encode(bytes, kB64Std, true); }
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  return B64Decode(text.substr(0, text.size() - pad), '+', '/');
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

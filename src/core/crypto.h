@@ -34,6 +34,9 @@ bool IsLowerOrUpperHex(std::string_view s);
 
 std::string Base64UrlEncode(std::string_view bytes);  // no padding
 std::optional<std::string> Base64UrlDecode(std::string_view text);
+// RFC 4648 §4 (alphabet with '+' and '/'), padded with '='; decoding wants the padding.
+std::string Base64Encode(std::string_view bytes);
+std::optional<std::string> Base64Decode(std::string_view text);
 
 // Compares in time independent of where the inputs differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

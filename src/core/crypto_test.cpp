@@ -34,6 +34,20 @@ TEST(Base64Url, RoundTripsEveryLength) {
   }
 }
 
+TEST(Base64, StandardAlphabetIsPaddedAndRoundTrips) {
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(Base64Encode("\xfb\xff"), "+/8=");  // the two characters the URL alphabet swaps
+  for (size_t n = 0; n < 40; ++n) {
+    std::string bytes = RandomBytes(n);
+    EXPECT_EQ(Base64Decode(Base64Encode(bytes)), bytes) << n;
+  }
+  EXPECT_FALSE(Base64Decode("Zg").has_value()) << "unpadded";
+  EXPECT_FALSE(Base64Decode("-_8=").has_value()) << "URL alphabet";
+}
+
 TEST(Base64Url, RejectsForeignCharacters) {
   EXPECT_FALSE(Base64UrlDecode("ab+/").has_value());
   EXPECT_FALSE(Base64UrlDecode("abcde").has_value());

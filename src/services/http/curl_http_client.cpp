@@ -26,6 +26,7 @@ std::string_view Trim(std::string_view s) {
 struct Transfer {
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
+  curl_slist* resolve_list = nullptr;
   curl_mime* mime = nullptr;
   HttpResponse response;
   int64_t max_bytes = 0;
@@ -35,6 +36,7 @@ struct Transfer {
   ~Transfer() {
     if (mime) curl_mime_free(mime);
     if (header_list) curl_slist_free_all(header_list);
+    if (resolve_list) curl_slist_free_all(resolve_list);
     if (easy) curl_easy_cleanup(easy);
   }
 };
@@ -127,6 +129,10 @@ std::unique_ptr<Transfer> Prepare(const HttpRequest& req, const HttpTimeouts& to
   // No "Expect: 100-continue" round trip before uploads.
   t->header_list = curl_slist_append(t->header_list, "Expect:");
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->header_list);
+  for (const std::string& entry : req.resolve) {
+    t->resolve_list = curl_slist_append(t->resolve_list, entry.c_str());
+  }
+  if (t->resolve_list) curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve_list);
   if (!req.form_fields.empty() || req.form_file) {
     t->mime = curl_mime_init(e);
     for (const auto& [name, value] : req.form_fields) {

@@ -35,6 +35,10 @@ struct HttpRequest {
   // multipart/form-data: plain fields plus an optional file streamed from disk.
   std::vector<std::pair<std::string, std::string>> form_fields;
   std::optional<FilePart> form_file;
+  // "host:port:address[,address…]" entries: the connection goes to those addresses only,
+  // never to a fresh resolution of the host (a caller that checked where a name points pins
+  // it, so DNS cannot change it in between). Empty: the resolver decides.
+  std::vector<std::string> resolve;
 };
 
 struct HttpResponse {
