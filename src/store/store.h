@@ -213,9 +213,9 @@ class Store {
   // invalid UTF-8 are dropped; the first 128 distinct words count), and a chunk matches
   // when it holds any of them, case and diacritics ignored. Any input is a valid query; one
   // without words answers nothing. SQLite: FTS5 (unicode61, remove_diacritics 2), scored by
-  // -bm25(); PostgreSQL: a tsvector column ('simple' config over unaccent) with a GIN
-  // index, scored by ts_rank_cd (not BM25). The index is written in the transactions that
-  // store chunks and removed with them.
+  // -bm25(); PostgreSQL: a tsvector column ('simple' config over unaccent, ASCII
+  // punctuation separating words as in FTS5) with a GIN index, scored by ts_rank_cd (not
+  // BM25). The index is written in the transactions that store chunks and removed with them.
   virtual Result<std::vector<KeywordHit>> KeywordSearch(std::string_view user_id,
                                                         std::string_view query,
                                                         const SearchFilter& f, int limit) = 0;

@@ -69,6 +69,18 @@ TEST_P(StoreRetrievalTest, KeywordIgnoresCaseAndDiacritics) {
   EXPECT_THAT(Search("u1", "ferme"), ElementsAre(chunks[0].id));
   EXPECT_THAT(Search("u1", "uber NAIVE facades"), ElementsAre(chunks[2].id));
   EXPECT_THAT(Search("u1", "coffee"), IsEmpty());
+  // A word holding non-ASCII punctuation is a phrase of its parts to the index.
+  const auto school = StoreTexts("u1", {"À l’école, la naïveté"}, kT0 + 1);
+  EXPECT_THAT(Search("u1", "l’école"), ElementsAre(school[0].id));
+  EXPECT_THAT(Search("u1", "ecole"), ElementsAre(school[0].id));
+  EXPECT_THAT(Search("u1", "«naïveté»"), ElementsAre(school[0].id));
+  // Words split at ASCII punctuation in the text as in the query: no e-mail, URL, path or
+  // number token swallows them.
+  const auto mixed =
+      StoreTexts("u1", {"mail ann@example.org, see docs/setup.md v3.14 <b>x</b>"}, kT0 + 2);
+  for (const std::string q : {"ann", "example", "setup", "md", "14", "x", "b"}) {
+    EXPECT_THAT(Search("u1", q), ElementsAre(mixed[0].id)) << q;
+  }
   auto hits = store_->KeywordSearch("u1", "tea", {}, 10);
   ASSERT_TRUE(hits.ok());
   ASSERT_EQ(hits->size(), 1u);

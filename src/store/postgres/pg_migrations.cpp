@@ -286,6 +286,20 @@ CREATE TRIGGER chunks_user BEFORE INSERT ON chunks
 // backends' versions stay the same.
 constexpr char kV9VectorSeqInStatement[] = "SELECT 1";
 
+// v10: the index splits words as SQLite's unicode61 and the query side (keyword_query.h)
+// do: ASCII punctuation separates, also what unaccent makes of non-ASCII punctuation ("«"
+// becomes "<<"). The default parser alone read "<<naivete>>" as a tag, which it never
+// indexes, and "3.14", "a@b.com" or "a/b" as single lexemes no query word can match.
+constexpr char kV10SearchText[] = R"sql(
+CREATE FUNCTION ingestd_search_text(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  STRICT AS $$ SELECT translate(ingestd_fold($1), '!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~',
+                                repeat(' ', 32)) $$;
+ALTER TABLE chunks DROP COLUMN tsv;
+ALTER TABLE chunks ADD COLUMN tsv tsvector
+  GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, ingestd_search_text(text))) STORED;
+CREATE INDEX chunks_tsv ON chunks USING gin (tsv);
+)sql";
+
 // Runs fn inside one transaction holding the migration lock.
 template <typename F>
 Status Locked(PgConn& conn, F&& fn) {
@@ -328,6 +342,7 @@ const std::vector<Migration>& Migrations() {
       {7, "callback_outbox", kV7CallbackOutbox},
       {8, "chunk_user", kV8ChunkUser},
       {9, "vector_seq_in_statement", kV9VectorSeqInStatement},
+      {10, "search_text", kV10SearchText},
   };
   return kAll;
 }

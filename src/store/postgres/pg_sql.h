@@ -256,7 +256,7 @@ inline constexpr char kVectorsChannel[] = "ingestd_vectors";
 // $7 limit.
 inline constexpr char kKeywordSearch[] =
     "WITH q AS (SELECT to_tsquery('simple', string_agg('(' || t::text || ')', ' | ')) AS q"
-    "   FROM (SELECT plainto_tsquery('simple', ingestd_fold(w)) AS t"
+    "   FROM (SELECT plainto_tsquery('simple', ingestd_search_text(w)) AS t"
     "     FROM json_array_elements_text($2::json) AS words(w)) x WHERE t::text <> '')"
     " SELECT c.id, ts_rank_cd(c.tsv, q.q) AS score FROM q, chunks c"
     " JOIN documents d ON d.id = c.document_id"

@@ -284,6 +284,10 @@ CREATE TRIGGER vectors_seq_update AFTER UPDATE OF document_id, dims, data ON vec
 END;
 )sql";
 
+// v10: nothing to change here; PostgreSQL's v10 makes its index split words as unicode61
+// does. Kept so that the two backends' versions stay the same.
+constexpr char kV10SearchText[] = "SELECT 1";
+
 Status ApplyOne(SqliteConn& conn, const Migration& m) {
   Result<Txn> txn = Txn::Begin(conn, Txn::Mode::kImmediate);
   if (!txn.ok()) return txn.status();
@@ -321,6 +325,7 @@ const std::vector<Migration>& Migrations() {
       {7, "callback_outbox", kV7CallbackOutbox},
       {8, "chunk_user", kV8ChunkUser},
       {9, "vector_seq_in_statement", kV9VectorSeqInStatement},
+      {10, "search_text", kV10SearchText},
   };
   return kAll;
 }
