@@ -279,6 +279,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   }
   if (s.ok()) s = ReadInt(env, "INGESTD_WORKERS", 0, 256, &c.workers);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_LEASE_MS", 100, 86'400'000, &c.lease_ms);
+  if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_DRAIN_MS", 0, 3'600'000, &c.drain_ms);
   if (s.ok()) s = ReadInt(env, "INGESTD_MAX_ATTEMPTS", 1, 1000, &c.max_attempts);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_RETRY_BASE_MS", 1, 86'400'000, &c.retry_base_ms);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_RETRY_MAX_MS", 1, 86'400'000, &c.retry_max_ms);
@@ -294,6 +295,10 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   if (s.ok()) s = ReadPrices(env, c.llamaparse_tier, c.openai_embed_model, &c.ledger.prices);
   if (s.ok()) s = ReadInt(env, "OPENAI_EMBED_DIMENSIONS", 1, 65'536, &c.openai_embed_dimensions);
   if (s.ok()) s = ReadInt(env, "INGESTD_LOCAL_EMBED_DIMS", 8, 16'384, &c.local_embed_dims);
+  // OpenAI takes at most 2048 inputs per embeddings request.
+  if (s.ok()) {
+    s = ReadInt<size_t>(env, "OPENAI_EMBED_REQUEST_INPUTS", 1, 2048, &c.openai_request_inputs);
+  }
   if (s.ok() && c.openai_embed_dimensions > 0 && c.openai_embed_model == "text-embedding-ada-002") {
     // OpenAI answers every request 400 when ada-002 is sent `dimensions`: refuse it now.
     s = Status::InvalidArgument("BAD_CONFIG",

@@ -31,6 +31,7 @@ struct Config {
   api::ApiOptions api;               // secrets filled by ResolveSecrets
   int workers = 2;                   // INGESTD_WORKERS
   int64_t lease_ms = 30'000;         // INGESTD_LEASE_MS
+  int64_t drain_ms = 30'000;         // INGESTD_DRAIN_MS: shutdown waits for stages this long
   int max_attempts = 5;              // INGESTD_MAX_ATTEMPTS
   int64_t retry_base_ms = 1'000;     // INGESTD_RETRY_BASE_MS
   int64_t retry_max_ms = 60'000;     // INGESTD_RETRY_MAX_MS
@@ -58,7 +59,8 @@ struct Config {
   std::string openai_api_key;                                 // OPENAI_API_KEY
   std::string openai_base_url = "https://api.openai.com";     // OPENAI_BASE_URL
   std::string openai_embed_model = "text-embedding-3-small";  // OPENAI_EMBED_MODEL
-  int openai_embed_dimensions = 0;  // OPENAI_EMBED_DIMENSIONS; 0: the model's own
+  int openai_embed_dimensions = 0;      // OPENAI_EMBED_DIMENSIONS; 0: the model's own
+  size_t openai_request_inputs = 2048;  // OPENAI_EMBED_REQUEST_INPUTS: inputs per request
   // PARSE_MODE=real|hybrid (LlamaParse). The key is a secret: never logged or echoed.
   std::string llamaparse_api_key;                                       // LLAMAPARSE_API_KEY
   std::string llamaparse_base_url = "https://api.cloud.llamaindex.ai";  // LLAMAPARSE_BASE_URL

@@ -122,6 +122,25 @@ TEST(Config, PdfSandboxProbesAreAListOfKnownAttempts) {
   }
 }
 
+TEST(Config, DrainTimeAndRequestSize) {
+  auto defaults = LoadConfig(FakeEnv({}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->drain_ms, 30000);
+  EXPECT_EQ(defaults->openai_request_inputs, 2048u);
+  auto set =
+      LoadConfig(FakeEnv({{"INGESTD_DRAIN_MS", "0"}, {"OPENAI_EMBED_REQUEST_INPUTS", "16"}}));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->drain_ms, 0);
+  EXPECT_EQ(set->openai_request_inputs, 16u);
+  for (auto [name, value] : {std::pair<std::string, std::string>{"INGESTD_DRAIN_MS", "-1"},
+                             {"OPENAI_EMBED_REQUEST_INPUTS", "0"},
+                             {"OPENAI_EMBED_REQUEST_INPUTS", "2049"}}) {
+    auto bad = LoadConfig(FakeEnv({{name, value}}));
+    ASSERT_FALSE(bad.ok()) << name << "=" << value;
+    EXPECT_NE(bad.status().message().find(name), std::string::npos) << bad.status().message();
+  }
+}
+
 TEST(Config, UploadLimitsAreOffUnlessSet) {
   auto off = LoadConfig(FakeEnv({}));
   ASSERT_TRUE(off.ok());

@@ -154,6 +154,7 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   PipelineOptions options;
   options.workers = config.workers;
   options.lease_ms = config.lease_ms;
+  options.drain_ms = config.drain_ms;
   options.max_attempts = config.max_attempts;
   options.backoff.base_delay_ms = config.retry_base_ms;
   options.backoff.max_delay_ms = config.retry_max_ms;

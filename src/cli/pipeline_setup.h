@@ -26,6 +26,10 @@ class Pipeline {
   void Notify() {
     if (pool_) pool_->Notify();
   }
+  // Shutdown: StopClaiming at the signal, Stop (drain, then cancel) once the API is down.
+  void StopClaiming() {
+    if (pool_) pool_->StopClaiming();
+  }
   void Stop() {
     if (pool_) pool_->Stop();
   }

@@ -71,6 +71,7 @@ OpenAiEmbedderConfig OpenAiConfigFrom(const Config& config) {
   openai.base_url = config.openai_base_url;
   openai.model = config.openai_embed_model;
   if (config.openai_embed_dimensions > 0) openai.dimensions = config.openai_embed_dimensions;
+  openai.limits.max_inputs = config.openai_request_inputs;
   return openai;
 }
 

@@ -170,8 +170,11 @@ int RunServe(const Args& args) {
     if (pipeline) (void)pipeline->ReloadKeys();  // a failure is logged; old keys stay
   });
   log::Info("shutting down", {{"signal", sig}});
-  server.Stop();                     // no new requests; in-flight handlers finish
-  if (pipeline) pipeline->Stop();    // in-flight stages finish or give their leases back
+  if (pipeline) pipeline->StopClaiming();  // nothing new is claimed after the signal
+  server.Stop();                           // no new requests; in-flight handlers finish
+  // In-flight stages finish within INGESTD_DRAIN_MS, or stop between provider requests and
+  // give their jobs back.
+  if (pipeline) pipeline->Stop();
   if (callbacks) callbacks->Stop();  // its claimed rows are left to their leases
   log::Info("stopped");
   return 0;

@@ -40,7 +40,7 @@ int RunWorker(const Args& args) {
     (void)(*pipeline)->ReloadKeys();  // a failure is logged; the old keys stay
   });
   log::Info("shutting down", {{"signal", sig}});
-  (*pipeline)->Stop();  // in-flight stages finish or give their leases back
+  (*pipeline)->Stop();  // stages finish within INGESTD_DRAIN_MS, or stop and give jobs back
   log::Info("stopped");
   return 0;
 }

@@ -28,7 +28,7 @@ Status ValidatePipelineOptions(const PipelineOptions& o) {
     return Bad("embed_batch_size", "must be in 1..2048");
   }
   if (o.progress_interval_ms < 0) return Bad("progress_interval_ms", "must not be negative");
-  if (o.stop_grace_ms < 0) return Bad("stop_grace_ms", "must not be negative");
+  if (o.drain_ms < 0) return Bad("drain_ms", "must not be negative");
   return Status();
 }
 

@@ -43,9 +43,10 @@ struct PipelineOptions {
   // A long stage records its progress (job.stage_pct) at most this often; each record is a
   // small write and also notices a lost lease early, before more upstream calls are spent.
   int64_t progress_interval_ms = 1000;
-  // WorkerPool::Stop waits this long for in-flight stages, then releases their claims so
-  // another process can take the jobs at once.
-  int64_t stop_grace_ms = 10000;
+  // WorkerPool::Stop waits this long for in-flight stages to finish, then cancels them
+  // (between provider requests); each then releases its claim for the next process. Longer
+  // lets more work finish before a stop; shorter stops sooner (nothing paid for is lost).
+  int64_t drain_ms = 30000;
   // Hears every job a worker finishes, after its commit: completed (dead_lettered false) or
   // dead-lettered. Runs on the worker's thread, so it must be quick and thread-safe.
   // Optional (the dead-letter rate alert uses it).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <span>
+#include <unordered_set>
 
 #include "core/blob_names.h"
 #include "core/crypto.h"
@@ -28,6 +30,72 @@ Status InvalidEmbedding(const std::string& why) {
   // A malformed provider response is treated like any upstream hiccup: retry.
   return Status::Error(Kind::kUpstream, "EMBED_INVALID_RESPONSE", why, true);
 }
+
+// Checks and stores the vectors of one embed batch as they arrive: part by part from an
+// embedder that reports its provider requests, then whatever no part carried.
+class BatchVectors final : public EmbedSink {
+ public:
+  BatchVectors(std::span<const Chunk* const> chunks, const std::string& doc_id,
+               const StageHooks& hooks, size_t* embedded, std::function<int()> pct)
+      : chunks_(chunks),
+        doc_id_(doc_id),
+        hooks_(hooks),
+        embedded_(embedded),
+        pct_(std::move(pct)),
+        stored_(chunks.size(), false) {}
+
+  Status Accept(const std::vector<size_t>& indices, const std::vector<std::vector<float>>& vectors,
+                const std::string& model, int dimensions) override {
+    if (model.empty()) return InvalidEmbedding("vectors without a model tag");
+    if (indices.size() != vectors.size()) return InvalidEmbedding("vectors without their texts");
+    std::vector<VectorRecord> records;
+    records.reserve(indices.size());
+    for (size_t k = 0; k < indices.size(); ++k) {
+      const std::vector<float>& v = vectors[k];
+      if (indices[k] >= chunks_.size()) return InvalidEmbedding("a vector of no text in the batch");
+      if (v.size() != static_cast<size_t>(dimensions)) {
+        return InvalidEmbedding("vector of " + std::to_string(v.size()) + " dimensions, expected " +
+                                std::to_string(dimensions));
+      }
+      if (!std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); })) {
+        return InvalidEmbedding("vector with a non-finite value");
+      }
+      records.push_back({chunks_[indices[k]]->id, doc_id_, model, v});
+    }
+    for (size_t i : indices) {
+      if (!stored_[i]) ++*embedded_;
+      stored_[i] = true;
+    }
+    if (Status s = hooks_.store_vectors(std::move(records), pct_()); !s.ok()) {
+      // The stage's own reason to stop (store, lost lease, shutdown) is no fault of the
+      // provider's: the router neither counts it against the service nor falls back.
+      stopped_ = s;
+      return Status::Error(Kind::kConflict, "EMBED_STOPPED", s.message(), false);
+    }
+    return Status();
+  }
+
+  // Why the batch failed: the stage's own reason to stop when it had one, else `s`.
+  Status Cause(const Status& s) const { return stopped_.ok() ? s : stopped_; }
+
+  // Indices of the batch's texts no Accept stored yet.
+  std::vector<size_t> Unstored() const {
+    std::vector<size_t> out;
+    for (size_t i = 0; i < stored_.size(); ++i) {
+      if (!stored_[i]) out.push_back(i);
+    }
+    return out;
+  }
+
+ private:
+  const std::span<const Chunk* const> chunks_;
+  const std::string& doc_id_;
+  const StageHooks& hooks_;
+  size_t* const embedded_;  // the stage's count of vectors stored, over all batches
+  const std::function<int()> pct_;
+  std::vector<bool> stored_;
+  Status stopped_;
+};
 
 }  // namespace
 
@@ -78,7 +146,7 @@ std::string NormalizeMarkdown(std::string_view in) {
 }
 
 Result<StageOutput> StageRunner::Run(Stage stage, const Job& job, const Document& doc,
-                                     const ProgressFn& progress) const {
+                                     const StageHooks& hooks) const {
   switch (stage) {
     case Stage::kParse:
       return Parse(job, doc);
@@ -87,7 +155,7 @@ Result<StageOutput> StageRunner::Run(Stage stage, const Job& job, const Document
     case Stage::kChunk:
       return ChunkMarkdown(doc);
     case Stage::kEmbed:
-      return Embed(job, doc, progress);
+      return Embed(job, doc, hooks);
     case Stage::kFinalize:
       return Finalize(doc);
   }
@@ -169,53 +237,65 @@ Result<StageOutput> StageRunner::ChunkMarkdown(const Document& doc) const {
 }
 
 Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc,
-                                       const ProgressFn& progress) const {
+                                       const StageHooks& hooks) const {
   Result<std::vector<Chunk>> chunks = deps_.store->GetChunks(doc.id);
   if (!chunks.ok()) return chunks.status();
-  StageOutput out;
-  out.vectors.reserve(chunks->size());
+  // Vectors are stored as each provider request returns, so a re-run (a retry, or a job a
+  // stopping worker gave back) pays only for the chunks without one in the space that new
+  // calls embed into.
+  Result<std::vector<VectorRecord>> stored = deps_.store->GetVectors(doc.id);
+  if (!stored.ok()) return stored.status();
+  const std::string space = deps_.embedder->model();
+  std::unordered_set<std::string> have;
+  for (const VectorRecord& v : *stored) {
+    if (v.model == space) have.insert(v.chunk_id);
+  }
+  std::vector<const Chunk*> todo;
+  for (const Chunk& c : *chunks) {
+    if (!have.contains(c.id)) todo.push_back(&c);
+  }
+  const size_t reused = chunks->size() - todo.size();
+  size_t embedded = 0;
+  const auto pct = [&] { return static_cast<int>((reused + embedded) * 100 / chunks->size()); };
   int64_t tokens = 0;
   double cost = 0;
   size_t batches = 0;
   size_t truncated = 0;  // inputs the provider's per-input token limit cut short
-  for (size_t begin = 0; begin < chunks->size(); begin += options_.embed_batch_size) {
-    const size_t end = std::min(chunks->size(), begin + options_.embed_batch_size);
+  for (size_t begin = 0; begin < todo.size(); begin += options_.embed_batch_size) {
+    const size_t end = std::min(todo.size(), begin + options_.embed_batch_size);
+    const std::span<const Chunk* const> batch_chunks(todo.data() + begin, end - begin);
+    BatchVectors sink(batch_chunks, doc.id, hooks, &embedded, pct);
     std::vector<std::string> texts;
-    for (size_t i = begin; i < end; ++i) texts.push_back((*chunks)[i].text);
-    Result<EmbedOutput> batch = deps_.embedder->Embed(texts, ContextOf(job));
-    if (!batch.ok()) return batch.status();
-    if (batch->model.empty()) return InvalidEmbedding("vectors without a model tag");
+    for (size_t i = begin; i < end; ++i) texts.push_back(todo[i]->text);
+    CallContext ctx = ContextOf(job);
+    ctx.embedded = &sink;
+    Result<EmbedOutput> batch = deps_.embedder->Embed(texts, ctx);
+    if (!batch.ok()) return sink.Cause(batch.status());
     if (batch->vectors.size() != texts.size()) {
       return InvalidEmbedding("expected " + std::to_string(texts.size()) + " vectors, got " +
                               std::to_string(batch->vectors.size()));
     }
-    // Checked against the implementation that served the batch: a fallback's vectors have
-    // its own length, not the configured model's.
-    const size_t dims = static_cast<size_t>(batch->dimensions > 0 ? batch->dimensions
-                                                                  : deps_.embedder->dimensions());
-    for (size_t i = begin; i < end; ++i) {
-      std::vector<float>& v = batch->vectors[i - begin];
-      if (v.size() != dims)
-        return InvalidEmbedding("vector of " + std::to_string(v.size()) + " dimensions, expected " +
-                                std::to_string(dims));
-      if (!std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); })) {
-        return InvalidEmbedding("vector with a non-finite value");
-      }
-      out.vectors.push_back({(*chunks)[i].id, doc.id, batch->model, std::move(v)});
+    // What no reported request carried: an embedder that does not report, or a fallback that
+    // served the call after the real one failed. Checked against the implementation that
+    // served the batch: a fallback's vectors have its own length, not the configured model's.
+    const std::vector<size_t> rest = sink.Unstored();
+    if (!rest.empty()) {
+      std::vector<std::vector<float>> values;
+      for (size_t i : rest) values.push_back(std::move(batch->vectors[i]));
+      const int dims = batch->dimensions > 0 ? batch->dimensions : deps_.embedder->dimensions();
+      if (Status s = sink.Accept(rest, values, batch->model, dims); !s.ok()) return sink.Cause(s);
     }
     tokens += batch->total_tokens;
     cost += batch->cost_usd;
     truncated += batch->truncated_inputs.size();
     ++batches;
-    if (end < chunks->size()) {
-      if (Status s = progress(static_cast<int>(end * 100 / chunks->size())); !s.ok()) return s;
+    if (end < todo.size()) {
+      if (Status s = hooks.progress(pct()); !s.ok()) return s;
     }
   }
-  out.payload = {{"vectors", out.vectors.size()},
-                 {"model", deps_.embedder->model()},
-                 {"batches", batches},
-                 {"total_tokens", tokens},
-                 {"cost_usd", cost},
+  StageOutput out;
+  out.payload = {{"vectors", embedded},          {"reused_vectors", reused}, {"model", space},
+                 {"batches", batches},           {"total_tokens", tokens},   {"cost_usd", cost},
                  {"truncated_inputs", truncated}};
   return out;
 }

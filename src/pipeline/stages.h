@@ -37,7 +37,6 @@ const StageInfo& Info(Stage stage);
 // A stage's durable effect (see StageCommit).
 struct StageOutput {
   std::optional<std::vector<Chunk>> chunks;
-  std::vector<VectorRecord> vectors;
   std::optional<int> page_count;
   nlohmann::json payload = nlohmann::json::object();  // for the stage_done event
   // Events committed with the stage, before its done event (type, code and payload set;
@@ -56,9 +55,21 @@ inline constexpr char kParseParkedCode[] = "PARSE_PARKED";
 // surrounding whitespace.
 std::string NormalizeMarkdown(std::string_view markdown);
 
-// Reports progress within a running stage, 0-100. A non-OK return (LEASE_LOST: another
-// worker owns the job now) aborts the stage with that status.
-using ProgressFn = std::function<Status(int stage_pct)>;
+// What a running stage does through its worker, under the job's lease. A non-OK return
+// aborts the stage with that status: LEASE_LOST (another worker owns the job now) or
+// STAGE_CANCELLED (the worker is shutting down; what was stored stays).
+struct StageHooks {
+  // Progress within the stage, 0-100 (recorded at most every progress_interval_ms).
+  std::function<Status(int stage_pct)> progress;
+  // Makes vectors durable now, keeping the claim, so that a re-run of the stage finds them
+  // and does not pay for them again.
+  std::function<Status(std::vector<VectorRecord> vectors, int stage_pct)> store_vectors;
+};
+
+// The stage was stopped between two provider requests because its worker is shutting down:
+// not a failure of the job (kConflict, not retryable, so no router counts it as a fault).
+inline constexpr char kStageCancelledCode[] = "STAGE_CANCELLED";
+inline bool IsStageCancelled(const Status& s) { return !s.ok() && s.code() == kStageCancelledCode; }
 
 // Runs stage bodies. Thread-safe as long as the deps are.
 class StageRunner {
@@ -66,15 +77,16 @@ class StageRunner {
   StageRunner(const PipelineDeps& deps, const PipelineOptions& options)
       : deps_(deps), options_(options) {}
 
-  // Only long stages report progress (embed, between batches).
+  // Only long stages use the hooks (embed: vectors as each provider request returns,
+  // progress between batches).
   Result<StageOutput> Run(Stage stage, const Job& job, const Document& doc,
-                          const ProgressFn& progress) const;
+                          const StageHooks& hooks) const;
 
  private:
   Result<StageOutput> Parse(const Job& job, const Document& doc) const;
   Result<StageOutput> Validate(const Document& doc) const;
   Result<StageOutput> ChunkMarkdown(const Document& doc) const;
-  Result<StageOutput> Embed(const Job& job, const Document& doc, const ProgressFn& progress) const;
+  Result<StageOutput> Embed(const Job& job, const Document& doc, const StageHooks& hooks) const;
   Result<StageOutput> Finalize(const Document& doc) const;
 
   PipelineDeps deps_;

@@ -105,8 +105,11 @@ void Worker::RunStage(const Job& job) {
     }
   }
   int64_t last_report = t0;
-  Result<StageOutput> out = runner_.Run(
-      *stage, job, *doc, [&](int pct) { return ReportProgress(job, *stage, pct, &last_report); });
+  const StageHooks hooks{[&](int pct) { return ReportProgress(job, *stage, pct, &last_report); },
+                         [&](std::vector<VectorRecord> vectors, int pct) {
+                           return KeepWorking(job, *stage, pct, std::move(vectors));
+                         }};
+  Result<StageOutput> out = runner_.Run(*stage, job, *doc, hooks);
   if (!out.ok()) return HandleFailure(job, info.name, out.status());
   if (out->park_for_ms) return Park(job, info, *out);
 
@@ -119,7 +122,6 @@ void Worker::RunStage(const Job& job) {
   c.to = info.done_status;
   c.next_state = final_stage ? QueueState::kDone : QueueState::kQueued;
   c.chunks = std::move(out->chunks);
-  c.vectors = std::move(out->vectors);
   c.page_count = out->page_count;
   out->payload["ms"] = ms;
   for (Event& e : out->events) {
@@ -211,17 +213,32 @@ Status Worker::BeginStage(const Job& job, Stage stage, int64_t started_at) {
 }
 
 Status Worker::ReportProgress(const Job& job, Stage stage, int pct, int64_t* last_report_mono) {
+  if (Status s = CheckCancelled(); !s.ok()) return s;
   const int64_t now_mono = deps_.clock->MonotonicMillis();
   if (now_mono - *last_report_mono < options_.progress_interval_ms) return Status();
   *last_report_mono = now_mono;
+  return KeepWorking(job, stage, pct, {});
+}
+
+Status Worker::KeepWorking(const Job& job, Stage stage, int pct,
+                           std::vector<VectorRecord> vectors) {
   StageCommit c;
   c.job_id = job.id;
   c.worker_id = id_;
   c.to = Info(stage).entry_status.value_or(job.status);
   c.next_state = QueueState::kWorking;
+  c.vectors = std::move(vectors);
   c.stage_pct = pct;
   c.now_ms = deps_.clock->NowMillis();
-  return deps_.store->CommitStage(c);
+  if (Status s = deps_.store->CommitStage(c); !s.ok()) return s;
+  return CheckCancelled();  // after the commit: what was paid for is kept
+}
+
+Status Worker::CheckCancelled() const {
+  if (!cancelled_.load(std::memory_order_acquire)) return Status();
+  return Status::Error(Kind::kConflict, kStageCancelledCode,
+                       "the worker is shutting down; the stage stopped between provider requests",
+                       false);
 }
 
 void Worker::HandleFailure(const Job& job, std::string_view stage, const Status& error) {
@@ -233,6 +250,23 @@ void Worker::HandleFailure(const Job& job, std::string_view stage, const Status&
     return;
   }
   const int64_t now = deps_.clock->NowMillis();
+  if (IsStageCancelled(error)) {
+    // Shutdown, not a failure: the stage has ended, so its claim can go back (no attempt
+    // used); the next claim resumes from what the stage stored.
+    Event e;
+    e.job_id = job.id;
+    e.correlation_id = job.correlation_id;
+    e.type = "retry";
+    e.code = error.code();
+    e.stage = std::string(stage);
+    e.payload = {{"worker_id", id_}};
+    e.at_ms = now;
+    Status s = deps_.store->AppendEvent(e);
+    if (s.ok()) s = deps_.store->ReleaseClaim(job.id, id_, now);
+    fields["result"] = s.ToString();
+    log::Warn("stage cancelled for shutdown; job released", fields);
+    return;
+  }
   const LastError last{error.code(), error.message(), std::string(stage), now};
   const int attempt = job.retry_count + 1;
   fields["attempt"] = attempt;
@@ -282,16 +316,7 @@ void Worker::Heartbeat() {
   }
 }
 
-void Worker::ReleaseInFlight() {
-  std::lock_guard lock(mu_);
-  if (in_flight_.empty()) return;
-  Status s = deps_.store->ReleaseClaim(in_flight_, id_, deps_.clock->NowMillis());
-  log::Warn("released an unfinished job at shutdown", {{"correlation_id", in_flight_correlation_},
-                                                       {"job_id", in_flight_},
-                                                       {"worker_id", id_},
-                                                       {"result", s.ToString()}});
-  in_flight_.clear();
-}
+void Worker::Cancel() { cancelled_.store(true, std::memory_order_release); }
 
 bool Worker::busy() const {
   std::lock_guard lock(mu_);

@@ -13,14 +13,21 @@
 // worker owns the job now, so the result is dropped. A claim of an expired lease (its worker
 // died in the stage) is an attempt too: WORKER_LOST, dead-lettered after max_attempts.
 //
-// Thread safety: RunOnce is called by one thread at a time; Heartbeat and ReleaseInFlight
-// may be called from another thread (the pool's) concurrently with it.
+// Shutdown: Cancel() makes the running stage stop at its next checkpoint (between provider
+// requests: the embed stage after storing each request's vectors); the worker then appends
+// STAGE_CANCELLED and releases the claim itself, once the stage has ended. A claim is never
+// handed back while its stage runs.
+//
+// Thread safety: RunOnce is called by one thread at a time; Heartbeat and Cancel may be
+// called from another thread (the pool's) concurrently with it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "pipeline/pipeline_options.h"
@@ -39,9 +46,9 @@ class Worker {
 
   // Extends the lease of the job being worked on, if any, to now + lease_ms.
   void Heartbeat();
-  // Gives the in-flight job (if any) back to the queue; the stage still running will then
-  // find its lease lost and drop its result. For shutdown past its grace period.
-  void ReleaseInFlight();
+  // Asks the stage in flight (and every later one) to stop at its next checkpoint. For
+  // shutdown past its drain time.
+  void Cancel();
   bool busy() const;
   const std::string& id() const { return id_; }
 
@@ -53,6 +60,10 @@ class Worker {
   Status BeginStage(const Job& job, Stage stage, int64_t started_at);
   // Records stage_pct (throttled by options.progress_interval_ms) while keeping the claim.
   Status ReportProgress(const Job& job, Stage stage, int pct, int64_t* last_report_mono);
+  // Records stage_pct and stores vectors at once, keeping the claim; STAGE_CANCELLED after
+  // the commit once Cancel was called.
+  Status KeepWorking(const Job& job, Stage stage, int pct, std::vector<VectorRecord> vectors);
+  Status CheckCancelled() const;
   void HandleFailure(const Job& job, std::string_view stage, const Status& error);
   // Parks the job as parse_submitted until out.park_for_ms from now, releasing the claim.
   void Park(const Job& job, const StageInfo& info, const StageOutput& out);
@@ -63,6 +74,7 @@ class Worker {
   const std::string id_;
   const StageRunner runner_;
   std::mt19937_64 rng_;  // jitter; used by the RunOnce thread only
+  std::atomic<bool> cancelled_{false};
 
   mutable std::mutex mu_;
   std::string in_flight_;              // guarded by mu_; the claimed job's id, or empty

@@ -75,17 +75,29 @@ void WorkerPool::HeartbeatLoop() {
   }
 }
 
+void WorkerPool::StopClaiming() {
+  {
+    std::lock_guard lock(mu_);
+    if (!started_ || stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  log::Info("worker pool draining", {{"drain_ms", options_.drain_ms}});
+}
+
 void WorkerPool::Stop() {
   wakeups_.reset();  // no Notify from the store's thread once stopping
+  StopClaiming();
   std::unique_lock lock(mu_);
-  if (!started_ || stopping_) return;
-  stopping_ = true;
-  wake_.notify_all();
-  const bool drained = drained_.wait_for(lock, std::chrono::milliseconds(options_.stop_grace_ms),
+  if (!started_ || threads_.empty()) return;
+  const bool drained = drained_.wait_for(lock, std::chrono::milliseconds(options_.drain_ms),
                                          [&] { return running_stages_ == 0; });
+  const int running = running_stages_;
   lock.unlock();
   if (!drained) {
-    for (auto& w : workers_) w->ReleaseInFlight();
+    // Each worker releases its own claim once its stage has stopped, never before.
+    log::Warn("drain time over: cancelling in-flight stages", {{"running_stages", running}});
+    for (auto& w : workers_) w->Cancel();
   }
   for (auto& t : threads_) t.join();
   {
@@ -94,7 +106,7 @@ void WorkerPool::Stop() {
   }
   heartbeat_.join();
   threads_.clear();
-  log::Info("worker pool stopped", {{"released_in_flight", !drained}});
+  log::Info("worker pool stopped", {{"cancelled_stages", drained ? 0 : running}});
 }
 
 }  // namespace ingestd

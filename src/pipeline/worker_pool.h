@@ -5,10 +5,10 @@
 // Stop() (or destruction). When the store pushes wake-ups (Store::SubscribeJobQueued, e.g.
 // jobs queued by other processes on PostgreSQL), Start subscribes Notify to them and idle
 // workers poll only every notified_idle_poll_ms.
-// Stop stops claiming, waits up to options.stop_grace_ms for
-// in-flight stages, releases the claims of those still running (so another process can take
-// them at once), then joins every thread. A stage stuck in an upstream call still delays
-// the join, but its job is already back in the queue.
+// Stop stops claiming, waits up to options.drain_ms for in-flight stages to finish, then
+// cancels those still running (Worker::Cancel: they stop at their next checkpoint, between
+// provider requests, and release their own claims) and joins every thread. A claim is never
+// handed back while its stage runs: leases are extended until the last stage has ended.
 // Thread safety: Notify may be called from any thread; Start/Stop from one owner thread.
 // A pool runs once: Start after Stop does nothing.
 #pragma once
@@ -38,6 +38,9 @@ class WorkerPool {
   void Start();
   // Wakes an idle worker now instead of at its next poll.
   void Notify();
+  // No job is claimed from now on (stages in flight go on); returns at once. For the first
+  // moment of a shutdown, before the rest of the process stops.
+  void StopClaiming();
   void Stop();
 
  private:

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <stdexcept>
 
@@ -396,6 +397,127 @@ class HookedEmbedder final : public Embedder {
   int calls_ = 0;
   MockEmbedder inner_;
 };
+
+// Like a provider that takes one request per text: each text's vector is reported to the
+// call's EmbedSink as it is "answered" and counted as paid; call fail_call fails (retryably)
+// after fail_after of its texts were answered.
+class PerTextEmbedder final : public Embedder {
+ public:
+  PerTextEmbedder(int fail_call, size_t fail_after)
+      : fail_call_(fail_call), fail_after_(fail_after) {}
+  std::string name() const override { return inner_.name(); }
+  std::string model() const override { return inner_.model(); }
+  int dimensions() const override { return inner_.dimensions(); }
+  Result<EmbedOutput> Embed(const std::vector<std::string>& texts,
+                            const CallContext& ctx) override {
+    const bool fail = ++calls_ == fail_call_;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (fail && i == fail_after_) {
+        return Status::Error(Kind::kUnavailable, "UPSTREAM_UNAVAILABLE", "request failed", true);
+      }
+      ++paid_;
+      if (ctx.embedded == nullptr) continue;
+      Status s =
+          ctx.embedded->Accept({i}, {MockEmbedder::VectorFor(texts[i])}, model(), dimensions());
+      if (!s.ok()) return s;
+    }
+    return inner_.Embed(texts, ctx);
+  }
+  int64_t paid() const { return paid_; }
+
+ private:
+  const int fail_call_;
+  const size_t fail_after_;
+  int calls_ = 0;
+  int64_t paid_ = 0;  // texts "answered" by the provider, retries included
+  MockEmbedder inner_;
+};
+
+TEST_F(WorkerTest, ARetriedEmbedPaysOnlyForTheChunksWithoutVectors) {
+  Job job = Upload(SyntheticPdf(6, "embed-once"));
+  Worker w(Deps(), options_, "w-1");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(w.RunOnce());
+  const int64_t chunks = *store_->CountChunks(job.document_id);
+  ASSERT_GE(chunks, 4);
+
+  PerTextEmbedder flaky(/*fail_call=*/3, /*fail_after=*/0);  // the third batch fails
+  PipelineDeps deps = Deps();
+  deps.embedder = &flaky;
+  options_.embed_batch_size = 1;
+  Worker embedding(deps, options_, "w-2");
+  ASSERT_TRUE(embedding.RunOnce());
+  Job failed = GetJob(job.id);
+  ASSERT_EQ(failed.state, QueueState::kRetryable);
+  EXPECT_EQ(*store_->CountVectors(job.document_id), 2);  // the batches before it are kept
+  clock_.Set(failed.retry_at_ms);
+  ASSERT_TRUE(embedding.RunOnce());
+  EXPECT_EQ(GetJob(job.id).status, JobStatus::kEmbeddingsStored);
+  Drain(embedding);
+  ExpectCompleteWithoutDuplicates(job);
+  EXPECT_EQ(flaky.paid(), chunks);  // every chunk paid for once
+  auto events = store_->ListEvents(job.user_id, job.id);
+  ASSERT_TRUE(events.ok());
+  const auto stored = std::find_if(events->begin(), events->end(),
+                                   [](const Event& e) { return e.code == "EMBEDDINGS_STORED"; });
+  ASSERT_NE(stored, events->end());
+  EXPECT_EQ(stored->payload["reused_vectors"], 2);
+  EXPECT_EQ(stored->payload["vectors"], chunks - 2);
+}
+
+TEST_F(WorkerTest, AFailedEmbedCallKeepsTheRequestsItReported) {
+  Job job = Upload(SyntheticPdf(6, "embed-parts"));
+  Worker w(Deps(), options_, "w-1");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(w.RunOnce());
+  const int64_t chunks = *store_->CountChunks(job.document_id);
+  ASSERT_GE(chunks, 4);
+
+  // One call for the whole document; its third request fails after two were answered.
+  PerTextEmbedder flaky(/*fail_call=*/1, /*fail_after=*/2);
+  PipelineDeps deps = Deps();
+  deps.embedder = &flaky;
+  Worker embedding(deps, options_, "w-2");
+  ASSERT_TRUE(embedding.RunOnce());
+  Job failed = GetJob(job.id);
+  ASSERT_EQ(failed.state, QueueState::kRetryable);
+  EXPECT_EQ(*store_->CountVectors(job.document_id), 2);
+  clock_.Set(failed.retry_at_ms);
+  Drain(embedding);
+  ExpectCompleteWithoutDuplicates(job);
+  EXPECT_EQ(flaky.paid(), chunks);
+}
+
+TEST_F(WorkerTest, ACancelledEmbedStopsAfterStoringAndReleasesItsClaim) {
+  Job job = Upload(SyntheticPdf(6, "embed-cancel"));
+  Worker w(Deps(), options_, "w-1");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(w.RunOnce());
+  const int64_t chunks = *store_->CountChunks(job.document_id);
+  ASSERT_GE(chunks, 4);
+
+  PipelineDeps deps = Deps();
+  Worker* running = nullptr;
+  HookedEmbedder stopping([&](int call) {
+    if (call == 2) running->Cancel();  // shutdown while the second request is out
+  });
+  deps.embedder = &stopping;
+  options_.embed_batch_size = 1;
+  Worker embedding(deps, options_, "w-2");
+  running = &embedding;
+  ASSERT_TRUE(embedding.RunOnce());
+  EXPECT_EQ(stopping.calls(), 2);  // nothing was sent after the cancel
+  Job released = GetJob(job.id);
+  EXPECT_EQ(released.status, JobStatus::kEmbeddingInProgress);
+  EXPECT_EQ(released.state, QueueState::kQueued);
+  EXPECT_TRUE(released.claimed_by.empty());
+  EXPECT_EQ(released.retry_count, 0);  // no attempt used
+  EXPECT_FALSE(released.last_error.has_value());
+  EXPECT_EQ(*store_->CountVectors(job.document_id), 2);  // the answered request was kept
+  const auto codes = EventCodes(job);
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "STAGE_CANCELLED"), codes.end());
+
+  Worker next(Deps(), options_, "w-3");
+  Drain(next);
+  ExpectCompleteWithoutDuplicates(job);
+}
 
 TEST_F(WorkerTest, StalledWorkerDropsItsResultWhenTheLeaseWasTakenOver) {
   Job job = Upload(SyntheticPdf(2, "stall"));

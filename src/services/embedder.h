@@ -28,13 +28,29 @@ struct EmbedOutput {
   std::vector<size_t> truncated_inputs;
 };
 
+// Hears the vectors of an Embed call part by part, as the provider's requests are accepted,
+// so the caller can keep what was paid for before a later request of the call fails.
+class EmbedSink {
+ public:
+  virtual ~EmbedSink() = default;
+  // vectors[k] embeds texts[indices[k]] of the call, in the model space `model` (checked to
+  // be `dimensions` long, finite). Called on the calling thread. A non-OK status stops the
+  // call (no further request is sent) and Embed returns it.
+  virtual Status Accept(const std::vector<size_t>& indices,
+                        const std::vector<std::vector<float>>& vectors, const std::string& model,
+                        int dimensions) = 0;
+};
+
 class Embedder {
  public:
   virtual ~Embedder() = default;
   virtual std::string name() const = 0;
   virtual std::string model() const = 0;
   virtual int dimensions() const = 0;
-  // Same contract for errors and threads as Parser::Parse.
+  // Same contract for errors and threads as Parser::Parse. An implementation that sends
+  // several provider requests per call reports each accepted one to ctx.embedded (when set)
+  // as it returns; one that does not leaves everything to the result. Either way the result
+  // holds every vector.
   virtual Result<EmbedOutput> Embed(const std::vector<std::string>& texts,
                                     const CallContext& ctx) = 0;
   // Same contract as Parser::CheckHealth: free, one attempt, default healthy.

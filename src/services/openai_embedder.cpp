@@ -75,7 +75,8 @@ int64_t BilledTokens(const http::ExchangeRecord& x, int64_t reported, int64_t co
   if (x.result->ok()) {
     const long status = (*x.result)->status;
     if (status < 200 || status >= 300) return 0;
-    return x.verdict->ok() ? reported : counted;
+    // Its usage once read (also when the caller then refused it), else our own count.
+    return x.verdict->ok() || reported > 0 ? reported : counted;
   }
   return http::MayHaveReachedUpstream(x.result->status()) ? counted : 0;
 }
@@ -297,16 +298,24 @@ Result<EmbedOutput> OpenAiEmbedder::Embed(const std::vector<std::string>& texts,
                                    cfg.retry.backoff.max_delay_ms);
     if (pause > 0) impl_->retry.env->SleepMs(pause);
 
+    Status stopped;  // the caller's first refusal (ctx.embedded): no request goes out after it
     const auto accept = [&](size_t r, const http::HttpResponse& resp, int64_t* used) -> Status {
       const std::vector<size_t>& pack = packs[first + r];
       auto parsed = openai::ParseEmbeddingsBody(resp.body, pack.size(), dimensions_);
       if (!parsed.ok()) return parsed.status();
+      *used = parsed->total_tokens;
+      // Every accepted answer of the wave is heard, also after a refusal: each was paid for.
+      if (ctx.embedded != nullptr) {
+        Status heard = ctx.embedded->Accept(pack, parsed->vectors, out.model, dimensions_);
+        if (!heard.ok() && stopped.ok()) stopped = std::move(heard);
+      }
       for (size_t k = 0; k < pack.size(); ++k) out.vectors[pack[k]] = std::move(parsed->vectors[k]);
       out.total_tokens += parsed->total_tokens;
-      *used = parsed->total_tokens;
-      return Status();
+      if (stopped.ok()) return Status();
+      return Status::Error(stopped.kind(), stopped.code(), stopped.message(), false);
     };
     auto sent = impl_->SendWave(bodies, inputs, counted, accept, ctx);
+    if (!stopped.ok()) return stopped;
     if (!sent.ok()) return sent.status();
     for (auto& r : *sent) r.body.clear();  // keep only headers for the throttle
     last_wave = std::move(*sent);

@@ -6,7 +6,9 @@
 // max_in_flight at a time (pausing, when x-ratelimit-remaining-* says the next wave would
 // not fit, until it would: http::RateLimitWaitMs), asks for base64 vectors and checks every one
 // (count, index, dimensions, finite values) before anything is returned: a result is all vectors or
-// an error, never a partial or made-up one.
+// an error, never a partial or made-up one. Each request's checked vectors also go to
+// ctx.embedded (EmbedSink) as its answer is accepted, so a caller can keep them even when a
+// later request fails; a refusal there ends the call once the wave in flight is answered.
 //
 // Billing (CallContext::billed): every exchange adds what OpenAI billed for it — the usage of
 // each answer accepted, our own token count for a 200 whose body was unusable or for an

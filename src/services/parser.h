@@ -9,6 +9,8 @@
 
 namespace ingestd {
 
+class EmbedSink;  // services/embedder.h
+
 // What a provider billed for one call, as a paid implementation learns it: every answer it
 // was billed for (retries included; an answer lost after the request reached the provider
 // counts, at the implementation's own count), also when the call fails in the end. Added to
@@ -35,6 +37,9 @@ struct CallContext {
   // the call parks (and clears it when the call ends); the caller keeps it with the parked
   // job and hands it back on the resume, which settles it from the result.
   std::string* parked_reservation = nullptr;
+  // Optional (not owned), for Embed calls: hears each provider request's vectors as it is
+  // accepted, before the call returns (EmbedSink).
+  EmbedSink* embedded = nullptr;
 };
 
 // A parse submitted to a provider that works asynchronously, not finished yet: nothing

@@ -113,10 +113,13 @@ struct StageCommit {
   // When set, replaces all chunks (and their vectors) of the job's document. Chunk and
   // vector document_id may be left empty: the job's document is used.
   std::optional<std::vector<Chunk>> chunks;
-  std::vector<VectorRecord> vectors;  // upserted by (chunk_id, model)
-  std::optional<int> page_count;      // stored on the document when set
-  std::vector<Event> events;          // empty job_id/correlation_id default to the job's
-  int stage_pct = 0;                  // progress within the new status, 0-100
+  // Upserted by (chunk_id, model). With next_state kWorking they are durable at once and
+  // the claim stays: the embed stage stores each provider request's vectors as it returns,
+  // so a re-run (retry, reclaim) finds them and pays only for the rest.
+  std::vector<VectorRecord> vectors;
+  std::optional<int> page_count;  // stored on the document when set
+  std::vector<Event> events;      // empty job_id/correlation_id default to the job's
+  int stage_pct = 0;              // progress within the new status, 0-100
   nlohmann::json timings_patch = nlohmann::json::object();  // merged into job.timings
   int64_t now_ms = 0;
 };

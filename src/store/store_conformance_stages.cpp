@@ -155,6 +155,63 @@ TEST_P(StoreConformanceTest, VectorsUpsertByChunkAndModel) {
   EXPECT_EQ((*vectors)[2].values, (std::vector<float>{4, 5, 6}));
 }
 
+// The embed stage stores each provider request's vectors as it returns (next_state
+// working): durable at once, the claim kept, and the stage's end keeps them.
+TEST_P(StoreConformanceTest, VectorsCommittedWhileWorkingAreDurableAndKeepTheClaim) {
+  CreateUploadResult up = Upload("u1", kT0);
+  Job job = MustClaim("w1", kT0);
+  StageCommit chunked = MakeCommit(job.id, "w1", JobStatus::kChunksStored, QueueState::kWorking);
+  chunked.chunks = MakeChunks(up.document.id, 3);
+  ASSERT_TRUE(store_->CommitStage(chunked).ok());
+  const std::vector<Chunk>& chunks = *chunked.chunks;
+  for (int i = 0; i < 2; ++i) {
+    StageCommit part =
+        MakeCommit(job.id, "w1", JobStatus::kEmbeddingInProgress, QueueState::kWorking);
+    part.vectors = {MakeVector(chunks[i], "m", {static_cast<float>(i)})};
+    part.stage_pct = 33 * (i + 1);
+    part.now_ms = kT0 + i;
+    ASSERT_TRUE(store_->CommitStage(part).ok());
+  }
+  Job now = *store_->GetJobUnscoped(job.id);
+  EXPECT_EQ(now.status, JobStatus::kEmbeddingInProgress);
+  EXPECT_EQ(now.state, QueueState::kWorking);
+  EXPECT_EQ(now.claimed_by, "w1");
+  EXPECT_EQ(now.lease_expires_at_ms, kT0 + kLeaseMs);
+  EXPECT_EQ(now.stage_pct, 66);
+  EXPECT_EQ(*OpenAgain()->CountVectors(up.document.id), 2);  // another process sees them
+
+  StageCommit done = MakeCommit(job.id, "w1", JobStatus::kEmbeddingsStored, QueueState::kQueued);
+  done.vectors = {MakeVector(chunks[2], "m", {2})};
+  ASSERT_TRUE(store_->CommitStage(done).ok());
+  auto vectors = store_->GetVectors(up.document.id);
+  ASSERT_EQ(vectors->size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*vectors)[i].chunk_id, chunks[i].id);
+    EXPECT_EQ((*vectors)[i].values, (std::vector<float>{static_cast<float>(i)}));
+  }
+}
+
+TEST_P(StoreConformanceTest, AWorkerThatLostItsLeaseStoresNoVectors) {
+  CreateUploadResult up = Upload("u1", kT0);
+  Job job = MustClaim("w1", kT0, /*lease_ms=*/1000);
+  StageCommit chunked = MakeCommit(job.id, "w1", JobStatus::kChunksStored, QueueState::kWorking);
+  chunked.chunks = MakeChunks(up.document.id, 2);
+  ASSERT_TRUE(store_->CommitStage(chunked).ok());
+  Job taken = MustClaim("w2", kT0 + 1001);  // w1's lease expired: w2 owns the job now
+  ASSERT_EQ(taken.id, job.id);
+
+  StageCommit late =
+      MakeCommit(job.id, "w1", JobStatus::kEmbeddingInProgress, QueueState::kWorking);
+  late.vectors = {MakeVector((*chunked.chunks)[0], "m", {1})};
+  Status s = store_->CommitStage(late);
+  EXPECT_EQ(s.kind(), Kind::kConflict);
+  EXPECT_EQ(s.code(), "LEASE_LOST");
+  EXPECT_EQ(*store_->CountVectors(up.document.id), 0);
+  Job now = *store_->GetJobUnscoped(job.id);
+  EXPECT_EQ(now.claimed_by, "w2");
+  EXPECT_EQ(now.status, JobStatus::kChunksStored);
+}
+
 TEST_P(StoreConformanceTest, VectorFloatsRoundTripBitExact) {
   CreateUploadResult up = Upload("u1", kT0);
   Job job = MustClaim("w1", kT0);

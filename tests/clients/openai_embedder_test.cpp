@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "services/http/curl_http_client.h"
 #include "services/openai_packing.h"
@@ -74,6 +75,56 @@ TEST_F(OpenAiEmbedderTest, EmbedsMapsByIndexAndReportsUsage) {
   EXPECT_EQ(log[0].body["encoding_format"], "base64");
   EXPECT_EQ(log[0].body["model"], "text-embedding-3-small");
   EXPECT_FALSE(log[0].body.contains("dimensions"));
+}
+
+// Hears the parts of a call; refuses (as a stopping worker does) from part refuse_from on.
+class RecordingSink final : public EmbedSink {
+ public:
+  explicit RecordingSink(size_t refuse_from = SIZE_MAX) : refuse_from_(refuse_from) {}
+  Status Accept(const std::vector<size_t>& indices, const std::vector<std::vector<float>>& vectors,
+                const std::string& model, int dimensions) override {
+    parts.push_back({indices, vectors});
+    EXPECT_EQ(model, "text-embedding-3-small");
+    EXPECT_EQ(dimensions, 1536);
+    if (parts.size() < refuse_from_) return Status();
+    return Status::Error(Kind::kConflict, "STAGE_CANCELLED", "stopping", false);
+  }
+  std::vector<std::pair<std::vector<size_t>, std::vector<std::vector<float>>>> parts;
+
+ private:
+  const size_t refuse_from_;
+};
+
+TEST_F(OpenAiEmbedderTest, EachAcceptedRequestIsReportedAsItReturns) {
+  config.limits.max_inputs = 1;  // one request per text
+  config.max_in_flight = 1;
+  RecordingSink sink;
+  CallContext ctx{"corr-42", "job-7", "user-1"};
+  ctx.embedded = &sink;
+  auto out = Make()->Embed(texts, ctx);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectVectorsOf(*out, texts);  // the result still holds every vector
+  ASSERT_EQ(sink.parts.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(sink.parts[i].first, std::vector<size_t>{i});
+    EXPECT_EQ(sink.parts[i].second[0], out->vectors[i]);
+  }
+}
+
+TEST_F(OpenAiEmbedderTest, ARefusedPartStopsTheCallAndItsBillingIsKept) {
+  config.limits.max_inputs = 1;
+  config.max_in_flight = 1;
+  RecordingSink sink(/*refuse_from=*/2);
+  UsageMeter billed;
+  CallContext ctx{"corr-42", "job-7", "user-1"};
+  ctx.embedded = &sink;
+  ctx.billed = &billed;
+  auto out = Make()->Embed(texts, ctx);
+  EXPECT_EQ(out.status().code(), "STAGE_CANCELLED");
+  EXPECT_EQ(sink.parts.size(), 2u);
+  EXPECT_EQ(server.requests().size(), 2u);  // nothing sent after the refusal
+  EXPECT_EQ(billed.units, server.billed_tokens());
+  EXPECT_EQ(billed.units, TokensOf({texts[0], texts[1]}));
 }
 
 TEST_F(OpenAiEmbedderTest, DimensionsAreSentAndTagTheModel) {
