@@ -27,6 +27,8 @@ ApiResponse HandleListDocuments(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleGetDocument(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleDocumentChunks(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleDeleteDocument(ApiContext& ctx, const ApiRequest& req);
+// export (export_handlers.cpp): NDJSON of the caller's chunk changes since a cursor, streamed
+ApiResponse HandleExport(ApiContext& ctx, const ApiRequest& req);
 
 // service (system_handlers.cpp)
 ApiResponse HandleHealth(ApiContext& ctx, const ApiRequest& req);

@@ -75,6 +75,7 @@ std::vector<Route> ApiRoutes() {
       authed("GET", "/api/v1/documents/{id}", HandleGetDocument),
       authed("DELETE", "/api/v1/documents/{id}", HandleDeleteDocument),
       authed("GET", "/api/v1/documents/{id}/chunks", HandleDocumentChunks),
+      authed("GET", "/api/v1/export", HandleExport),
       authed("GET", "/api/v1/jobs", HandleListJobs),
       authed("GET", "/api/v1/jobs/{id}", HandleGetJob),
       authed("POST", "/api/v1/jobs/{id}/retry", HandleRetryJob),

@@ -80,6 +80,7 @@ std::map<std::string, RouteShape> Shapes() {
         {}}},
       {"/api/v1/jobs", {{}, {"limit", "offset", "state", "status"}}},
       {"/api/v1/documents/{id}/chunks", {{}, {"limit", "offset", "include"}}},
+      {"/api/v1/export", {{}, {"cursor", "include", "model"}}},
       {"/api/v1/documents",
        {{}, {"processing_priority", "limit", "offset", "status", "state", "filename_prefix"}}},
       {"/api/v1/services/modes/history", {{}, {"limit", "offset"}}},

@@ -1,6 +1,7 @@
 // Getting back out what was ingested (issue 13 §3), over sockets against `ingestd serve`:
 // GET /api/v1/documents (the caller's documents, newest first, filters, paging) and
-// GET /api/v1/documents/{id}/chunks?include=vectors (the stored vectors, base64).
+// GET /api/v1/documents/{id}/chunks?include=vectors (the stored vectors, base64) and
+// GET /api/v1/export (NDJSON of the caller's chunk changes since a cursor, chunked).
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "core/crypto.h"
 #include "harness/db_inspector.h"
 #include "harness/test_support.h"
 
@@ -26,6 +28,54 @@ class RetrievalTest : public ServerTest {
     WaitResult done = WaitForJob(*client_, token, r.Json().value("job_id", ""), IsComplete);
     EXPECT_TRUE(done.met) << done.view.dump();
     return done.view;
+  }
+
+  // The chunk ids of a document, from GET …/chunks.
+  std::set<std::string> ChunkIds(const std::string& doc_id) {
+    HttpResponse r = client_->Get("/api/v1/documents/" + doc_id + "/chunks?limit=500", token_);
+    EXPECT_EQ(r.status, 200) << r.Describe();
+    std::set<std::string> out;
+    for (const json& c : r.Json().value("chunks", json::array()))
+      out.insert(c.value("chunk_id", ""));
+    return out;
+  }
+
+  struct Export {
+    std::vector<json> chunks;       // chunk lines
+    std::set<std::string> deleted;  // {"deleted": id} lines
+    std::string cursor;             // of the final line
+  };
+  // GET /api/v1/export?query; checks the framing (NDJSON, chunked, the cursor line last).
+  Export RunExport(const std::string& query, const std::string& token = "") {
+    HttpResponse r = client_->Get("/api/v1/export" + query, token.empty() ? token_ : token);
+    Export out;
+    EXPECT_EQ(r.status, 200) << query << ": " << r.Describe();
+    EXPECT_EQ(r.Header("content-type"), "application/x-ndjson");
+    EXPECT_EQ(r.Header("transfer-encoding"), "chunked");
+    std::vector<json> lines;
+    for (size_t at = 0; at < r.body.size();) {
+      const size_t eol = r.body.find('\n', at);
+      EXPECT_NE(eol, std::string::npos) << "an unterminated last line";
+      if (eol == std::string::npos) break;
+      lines.push_back(json::parse(r.body.substr(at, eol - at), nullptr, false));
+      EXPECT_TRUE(lines.back().is_object()) << r.body.substr(at, eol - at);
+      at = eol + 1;
+    }
+    EXPECT_FALSE(lines.empty());
+    if (lines.empty()) return out;
+    EXPECT_EQ(lines.back().size(), 1u);
+    out.cursor = lines.back().value("cursor", "");
+    EXPECT_FALSE(out.cursor.empty()) << lines.back().dump();
+    lines.pop_back();
+    for (json& l : lines) {
+      EXPECT_FALSE(l.contains("cursor")) << "a cursor line before the last";
+      if (l.contains("deleted")) {
+        EXPECT_TRUE(out.deleted.insert(l.value("deleted", "")).second) << "deleted twice";
+      } else {
+        out.chunks.push_back(std::move(l));
+      }
+    }
+    return out;
   }
 
   json ListDocuments(const std::string& query, const std::string& token = "") {
@@ -196,6 +246,99 @@ TEST_F(RetrievalTest, ChunksWithIncludeVectorsCarryTheStoredVectorsAsLittleEndia
   EXPECT_EQ(bad.status, 400) << bad.Describe();
   EXPECT_EQ(bad.ErrorCode(), "INVALID_FIELD");
   EXPECT_EQ(client_->Get(chunks_url + "&include=vectors", MakeToken("bob")).status, 404);
+}
+
+std::set<std::string> ChunkIdsOf(const std::vector<json>& lines) {
+  std::set<std::string> out;
+  for (const json& l : lines) EXPECT_TRUE(out.insert(l.value("chunk_id", "")).second);
+  return out;
+}
+
+TEST_F(RetrievalTest, ExportFromACursorIsExactlyTheDelta) {
+  const std::string a = Ingest(token_, "a.pdf", "a").value("document_id", "");
+  const std::string b = Ingest(token_, "b.pdf", "b", kRDataPdf).value("document_id", "");
+  Ingest(MakeToken("bob"), "bob.pdf", "bob");  // never in alice's export
+  const std::set<std::string> a_chunks = ChunkIds(a), b_chunks = ChunkIds(b);
+
+  const Export first = RunExport("");
+  std::set<std::string> want = a_chunks;
+  want.insert(b_chunks.begin(), b_chunks.end());
+  EXPECT_EQ(ChunkIdsOf(first.chunks), want);
+  EXPECT_TRUE(first.deleted.empty());
+  HttpResponse b_view = client_->Get("/api/v1/documents/" + b + "/chunks?limit=500", token_);
+  const json b_listed = b_view.Json()["chunks"];
+  for (const json& line : first.chunks) {
+    EXPECT_FALSE(line.contains("vectors"));
+    const std::string doc = line.value("document_id", "");
+    ASSERT_TRUE(doc == a || doc == b) << line.dump().substr(0, 200);
+    EXPECT_EQ(line["filename"], doc == a ? "a.pdf" : "b.pdf");
+    EXPECT_TRUE(IsRfc3339Utc(line.value("uploaded_at", "")));
+    if (doc != b) continue;
+    // The same chunk as GET …/chunks shows it.
+    const json& listed = b_listed[line.value("ord", 0)];
+    for (const auto& [key, value] : listed.items()) EXPECT_EQ(line[key], value) << key;
+  }
+  const Export idle = RunExport("?cursor=" + first.cursor);
+  EXPECT_TRUE(idle.chunks.empty() && idle.deleted.empty());
+  EXPECT_EQ(idle.cursor, first.cursor);
+
+  ASSERT_EQ(client_->Delete("/api/v1/documents/" + a, token_).status, 204);
+  const std::string d = Ingest(token_, "d.pdf", "d").value("document_id", "");
+  const Export delta = RunExport("?cursor=" + first.cursor);
+  EXPECT_EQ(delta.deleted, a_chunks);
+  EXPECT_EQ(ChunkIdsOf(delta.chunks), ChunkIds(d));
+  for (const json& line : delta.chunks) EXPECT_EQ(line["document_id"], d);
+  EXPECT_NE(delta.cursor, first.cursor);
+  const Export after = RunExport("?cursor=" + delta.cursor);
+  EXPECT_TRUE(after.chunks.empty() && after.deleted.empty());
+
+  const Export theirs = RunExport("", MakeToken("bob"));
+  EXPECT_TRUE(theirs.deleted.empty());
+  for (const json& line : theirs.chunks) EXPECT_NE(line["document_id"], d);
+  EXPECT_FALSE(theirs.chunks.empty());
+}
+
+TEST_F(RetrievalTest, ExportWithIncludeVectorsCarriesTheStoredVectorsOfTheModelAsked) {
+  const std::string doc = Ingest(token_, "a.pdf", "a").value("document_id", "");
+  DbInspector db(server_->db_path());
+  ASSERT_TRUE(db.ok()) << db.error();
+  std::map<std::string, std::string> stored;  // chunk id → vector bytes
+  for (const auto& row :
+       db.Query("SELECT chunk_id, hex(data) FROM vectors WHERE document_id = ?1", {doc})) {
+    stored[row[0]] = Unhex(row[1]);
+  }
+  ASSERT_FALSE(stored.empty());
+  for (const std::string& query :
+       {std::string("?include=vectors"), std::string("?include=vectors&model=mock-embed-1536")}) {
+    const Export e = RunExport(query);
+    ASSERT_EQ(e.chunks.size(), stored.size()) << query;
+    for (const json& line : e.chunks) {
+      ASSERT_EQ(line["vectors"].size(), 1u) << query;
+      const json& v = line["vectors"][0];
+      EXPECT_EQ(v["model"], "mock-embed-1536");
+      EXPECT_EQ(DecodeBase64(v.value("embedding_b64", "")), stored[line.value("chunk_id", "")]);
+      EXPECT_EQ(v["dims"], stored[line.value("chunk_id", "")].size() / 4);
+    }
+  }
+  const Export other = RunExport("?include=vectors&model=text-embedding-3-small");
+  ASSERT_EQ(other.chunks.size(), stored.size());  // the chunks, without another model's vectors
+  for (const json& line : other.chunks) EXPECT_EQ(line["vectors"], json::array());
+}
+
+TEST_F(RetrievalTest, ExportRefusesAMalformedCursorAndBadOptionsWithInvalidField) {
+  const std::string issued = RunExport("").cursor;
+  for (const std::string& query :
+       {std::string("?cursor=garbage!"), "?cursor=" + issued + issued,
+        "?cursor=" + Base64UrlEncode("ingestd-export-v1:-1"),
+        "?cursor=" + Base64UrlEncode("ingestd-export-v2:5"),
+        "?cursor=" + Base64UrlEncode("ingestd-export-v1:5x"), std::string("?include=vector"),
+        std::string("?model=mock-embed-1536")}) {
+    HttpResponse r = client_->Get("/api/v1/export" + query, token_);
+    EXPECT_EQ(r.status, 400) << query << ": " << r.Describe();
+    EXPECT_EQ(r.ErrorCode(), "INVALID_FIELD") << query << ": " << r.body;
+    EXPECT_EQ(r.Json()["error"].value("correlation_id", ""), r.Header("x-correlation-id"));
+  }
+  EXPECT_EQ(client_->Get("/api/v1/export").status, 401);
 }
 
 }  // namespace
