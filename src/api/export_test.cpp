@@ -1,6 +1,7 @@
 // GET /api/v1/export's stream over a real SQLite store: vectors that arrive after their
 // chunks were exported send the chunk again (include=vectors), paging across the store's
-// pages sends every change, and only the caller's chunks are sent.
+// pages sends every change, and only the caller's chunks are sent — on SQLite and on
+// PostgreSQL (the pg_cluster fixture).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,18 +10,25 @@
 #include "api/handlers.h"
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "db/pg_test_support.h"
 
 namespace ingestd::api {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ExportStreamTest : public ::testing::Test {
+class ExportStreamTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ingestd-export-" + HexEncode(RandomBytes(6)));
-    fs::create_directories(dir_);
-    auto store = OpenStore("sqlite://" + (dir_ / "ingestd.db").string());
+    if (GetParam() == "sqlite") {
+      dir_ = fs::temp_directory_path() / ("ingestd-export-" + HexEncode(RandomBytes(6)));
+      fs::create_directories(dir_);
+      url_ = "sqlite://" + (dir_ / "ingestd.db").string();
+    } else {
+      url_ = pg::CreateTestDatabase();
+      ASSERT_FALSE(url_.empty());
+    }
+    auto store = OpenStore(url_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     ASSERT_TRUE(store_->Migrate().ok());
@@ -28,7 +36,11 @@ class ExportStreamTest : public ::testing::Test {
   }
   void TearDown() override {
     store_.reset();
-    fs::remove_all(dir_);
+    if (GetParam() == "sqlite") {
+      fs::remove_all(dir_);
+    } else if (!url_.empty()) {
+      pg::DropTestDatabase(url_);
+    }
   }
 
   // A document of user with n chunks, committed to chunks_stored (no vectors yet); returns
@@ -121,11 +133,12 @@ class ExportStreamTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::string url_;
   std::unique_ptr<Store> store_;
   ApiContext ctx_;
 };
 
-TEST_F(ExportStreamTest, VectorsStoredAfterTheChunksWereExportedSendTheChunkAgain) {
+TEST_P(ExportStreamTest, VectorsStoredAfterTheChunksWereExportedSendTheChunkAgain) {
   auto [job, chunks] = StoreChunks("u1", 3);
   const Lines before = Export("u1", {{"include", "vectors"}});
   ASSERT_EQ(before.chunks.size(), 3u);
@@ -144,7 +157,7 @@ TEST_F(ExportStreamTest, VectorsStoredAfterTheChunksWereExportedSendTheChunkAgai
   EXPECT_TRUE(Export("u1", {{"cursor", after.cursor}, {"include", "vectors"}}).chunks.empty());
 }
 
-TEST_F(ExportStreamTest, PagesAcrossStorePagesSendEveryChunkWithItsLatestVectorLast) {
+TEST_P(ExportStreamTest, PagesAcrossStorePagesSendEveryChunkWithItsLatestVectorLast) {
   auto [job, chunks] = StoreChunks("u1", 450);  // more than two store pages
   StoreVectors(job, chunks);
   auto [their_job, theirs] = StoreChunks("u2", 250);  // another user's, in between
@@ -163,6 +176,9 @@ TEST_F(ExportStreamTest, PagesAcrossStorePagesSendEveryChunkWithItsLatestVectorL
   EXPECT_EQ(plain.chunks.size(), chunks.size());  // without vectors: each chunk once
   EXPECT_TRUE(Export("u1", {{"cursor", all.cursor}, {"include", "vectors"}}).chunks.empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ExportStreamTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace ingestd::api
