@@ -74,7 +74,8 @@ INGESTD_FUZZ_TARGET(llamaparse_response) {
   if (!parser.ok()) __builtin_trap();
   UsageMeter billed;
   CallContext ctx{.correlation_id = "fuzz", .job_id = "job-1", .user_id = "u", .billed = &billed};
-  auto out = (*parser)->Parse({.pdf_path = "/nonexistent/fuzz.pdf", .size_bytes = 1}, ctx);
+  auto out = (*parser)->Parse(
+      {.pdf_path = "/nonexistent/fuzz.pdf", .size_bytes = 1, .document_id = "doc-1"}, ctx);
   if (billed.units < 0 || (out.ok() && out->page_count < 0)) __builtin_trap();
   return 0;
 }

@@ -1,16 +1,12 @@
 // fuzz_replay TARGET PATH...: runs every file under each PATH (a file or a directory, walked
 // recursively; a missing one is skipped) once through TARGET. A crash is the sanitizers' or an
 // uncaught exception's abort, so the CTest fails and names the input (printed first).
-#include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
-#include <vector>
 
 #include "fuzz_target.h"
+#include "input_files.h"
 
 namespace ingestd::fuzz {
 
@@ -27,7 +23,6 @@ bool Register(const char* name, TargetFn fn) {
 }  // namespace ingestd::fuzz
 
 int main(int argc, char** argv) {
-  namespace fs = std::filesystem;
   auto& targets = ingestd::fuzz::Targets();
   if (argc < 2 || targets.count(argv[1]) == 0) {
     std::fprintf(stderr, "usage: %s TARGET PATH...\ntargets:", argv[0]);
@@ -36,20 +31,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto fn = targets[argv[1]];
-  std::vector<fs::path> files;
-  for (int i = 2; i < argc; ++i) {
-    const fs::path p(argv[i]);
-    if (fs::is_regular_file(p)) files.push_back(p);
-    if (!fs::is_directory(p)) continue;
-    for (const auto& e : fs::recursive_directory_iterator(p)) {
-      if (e.is_regular_file() && e.path().filename() != ".gitkeep") files.push_back(e.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  for (const fs::path& f : files) {
+  const auto files = ingestd::fuzz::InputFiles({argv + 2, argv + argc});
+  for (const auto& f : files) {
     std::fprintf(stderr, "%s\n", f.c_str());
-    std::ifstream in(f, std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    const std::string bytes = ingestd::fuzz::ReadInput(f);
     fn(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   }
   std::printf("%s: %zu inputs replayed\n", argv[1], files.size());
