@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages the build, the tests and the benchmarks need.
 APT_PACKAGES := build-essential cmake ninja-build ccache mold python3 pkg-config git \
   libboost-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev libhnswlib-dev \
   r-doc-pdf poppler-utils wrk curl
 
 .PHONY: all deps build run test bench format clean deps-graph

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -33,6 +34,9 @@ class VectorSpace {
   // The k live vectors nearest `query` (dims() floats), best first; fewer when the space
   // holds fewer.
   virtual std::vector<VectorHit> Search(const float* query, int k) const = 0;
+  // Calls fn(key, values) once per live vector, in no particular order (to move a space's
+  // vectors into another kind of space).
+  virtual void ForEach(const std::function<void(VectorKey, const float*)>& fn) const = 0;
   virtual size_t size() const = 0;          // live vectors
   virtual size_t memory_bytes() const = 0;  // what the space holds, for the index report
 };

@@ -1,0 +1,25 @@
+// Inner products of float vectors, the one kernel both spaces score with. The widest
+// instruction set this CPU has is picked once at run time (AVX2 + FMA, else portable code),
+// so the same binary runs on any x86-64 and never executes an instruction the CPU lacks.
+#pragma once
+
+#include <cstddef>
+
+namespace ingestd::search {
+
+// a · b over n floats.
+float Dot(const float* a, const float* b, size_t n);
+
+// out[i] = query · rows[i·dims …] for the `count` rows stored one after another; each out[i]
+// equals Dot(query, row i, dims) bit for bit, so every space scores a pair alike.
+void DotRows(const float* query, const float* rows, size_t count, size_t dims, float* out);
+
+// "avx2+fma" or "portable": which kernel Dot and DotRows run (for the benchmark report).
+const char* DotKernelName();
+
+// The portable kernels, which Dot and DotRows fall back to; public so that tests check them
+// on a CPU that would pick the SIMD ones.
+float DotPortable(const float* a, const float* b, size_t n);
+void DotRowsPortable(const float* query, const float* rows, size_t count, size_t dims, float* out);
+
+}  // namespace ingestd::search

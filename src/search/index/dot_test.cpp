@@ -1,0 +1,60 @@
+#include "search/index/dot.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace ingestd::search {
+namespace {
+
+std::vector<float> RandomFloats(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> v(n);
+  for (float& x : v) x = u(rng);
+  return v;
+}
+
+double DoubleDot(const float* a, const float* b, size_t n) {
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += double{a[i]} * double{b[i]};
+  return sum;
+}
+
+// Every length around the 8-float SIMD width and the 4-row blocks, both kernels.
+TEST(DotTest, MatchesADoublePrecisionSumForEveryLengthAndRowCount) {
+  std::mt19937 rng(7);
+  for (size_t dims : {1, 3, 7, 8, 9, 15, 16, 17, 31, 100, 1536}) {
+    for (size_t count : {0, 1, 3, 4, 5, 9}) {
+      const auto query = RandomFloats(dims, rng);
+      const auto rows = RandomFloats(dims * count, rng);
+      std::vector<float> out(count, NAN), portable(count, NAN);
+      DotRows(query.data(), rows.data(), count, dims, out.data());
+      DotRowsPortable(query.data(), rows.data(), count, dims, portable.data());
+      for (size_t r = 0; r < count; ++r) {
+        const float* row = rows.data() + r * dims;
+        const double want = DoubleDot(query.data(), row, dims);
+        const double tolerance = 1e-5 * std::sqrt(static_cast<double>(dims));
+        EXPECT_NEAR(out[r], want, tolerance) << "dims " << dims << " row " << r;
+        EXPECT_NEAR(portable[r], want, tolerance) << "dims " << dims << " row " << r;
+        // The contract the spaces rely on: one pair scores alike through either entry.
+        EXPECT_EQ(out[r], Dot(query.data(), row, dims)) << "dims " << dims << " row " << r;
+        EXPECT_EQ(portable[r], DotPortable(query.data(), row, dims));
+      }
+    }
+  }
+}
+
+TEST(DotTest, NamesTheKernelItRuns) {
+  const std::string name = DotKernelName();
+  EXPECT_TRUE(name == "avx2+fma" || name == "portable") << name;
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    EXPECT_EQ(name, "avx2+fma");
+  }
+#endif
+}
+
+}  // namespace
+}  // namespace ingestd::search

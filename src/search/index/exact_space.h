@@ -1,0 +1,20 @@
+// ExactSpace: every vector of a space in one contiguous float array, searched by scanning
+// all of them with the SIMD inner product (dot.h) and keeping the k best in a bounded heap.
+// Exact: the top k are the k highest inner products, ties broken by the smaller key, so the
+// answer never depends on the order vectors were stored or removed in.
+//
+// Memory: dims·4 bytes per vector plus a key table; Remove moves the last vector into the
+// freed slot (swap-remove), so the array stays dense and a scan reads nothing dead. The array
+// keeps its capacity after removals (as std::vector does).
+#pragma once
+
+#include <memory>
+
+#include "search/index/vector_space.h"
+
+namespace ingestd::search {
+
+// dims > 0.
+std::unique_ptr<VectorSpace> MakeExactSpace(int dims);
+
+}  // namespace ingestd::search
