@@ -14,6 +14,7 @@ void AlertHub::Raise(Alert alert) const {
   fields["alert_id"] = alert.id;
   log::Write(alert.severity == "info" ? log::Level::kInfo : log::Level::kWarn,
              "alert: " + alert.message, fields);
+  if (deps_.on_raised) deps_.on_raised(alert);
   if (deps_.log != nullptr) {
     if (Status s = deps_.log->Append(alert); !s.ok()) {
       log::Error("could not record an alert", {{"correlation_id", alert.correlation_id},

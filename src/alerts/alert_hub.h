@@ -6,6 +6,8 @@
 // Thread-safe; every collaborator is optional and must outlive the hub.
 #pragma once
 
+#include <functional>
+
 #include "alerts/alert.h"
 #include "alerts/alert_dispatcher.h"
 #include "alerts/alert_log.h"
@@ -19,6 +21,8 @@ struct AlertHubDeps {
   AlertLog* log = nullptr;             // the alert list
   Store* store = nullptr;              // job events
   AlertDispatcher* webhook = nullptr;  // INGESTD_ALERT_WEBHOOK_URL deliveries
+  // Hears every alert raised (the alert metrics), on the raising thread; quick, thread-safe.
+  std::function<void(const Alert&)> on_raised;
 };
 
 class AlertHub {

@@ -37,6 +37,8 @@ struct ApiOptions {
   // an upload naming a callback_url is refused (an unsigned callback is never sent).
   bool callbacks_enabled = false;
   CallbackUrlPolicy callback_urls;
+  // INGESTD_METRICS_TOKEN, a secret: when set, GET /metrics wants "Authorization: Bearer <it>".
+  std::string metrics_token;
 };
 
 struct ApiContext {
@@ -66,6 +68,9 @@ struct ApiContext {
   ModeController* modes = nullptr;
   // The per-user upload buckets; null when no upload rate limit is configured.
   limits::UploadLimiter* upload_limiter = nullptr;
+  // The Prometheus text exposition of GET /metrics (src/metrics); empty: 404 METRICS_DISABLED.
+  // Called on handler threads, concurrently.
+  std::function<std::string()> metrics_exposition;
 
   void NotifyQueued() const {
     if (on_job_queued) on_job_queued();

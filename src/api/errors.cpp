@@ -27,6 +27,7 @@ int HttpStatusFor(Kind kind) {
 ApiResponse ErrorResponse(const Status& status, const std::string& correlation_id) {
   ApiResponse r;
   r.status = HttpStatusFor(status.kind());
+  r.error_code = status.code();
   // Internal errors never leak their detail to the client; it is in the log line.
   std::string message = status.kind() == Kind::kInternal ? "internal error" : status.message();
   nlohmann::json body = {

@@ -37,6 +37,7 @@ struct ApiResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<BodyStream> stream;  // when set, the body is this stream's, chunked
+  std::string error_code;              // an error body's code (errors.h); "" otherwise
 };
 
 // A request as handlers see it: plain values, no Beast types.
@@ -69,14 +70,45 @@ class Exchange {
 
 using RequestHeader = boost::beast::http::request_header<>;
 
+// What a route does with uploads, for the upload metrics: kSlot asks for a signed upload URL
+// (its refusals are uploads refused), kFile carries the file (its successes are uploads
+// accepted, its refusals uploads refused).
+enum class UploadRole { kNone, kSlot, kFile };
+
+// The route a request matched: a label of bounded cardinality (the pattern, never the path).
+struct RouteMatch {
+  static constexpr std::string_view kUnmatched = "unmatched";
+  std::string_view pattern = kUnmatched;  // points into the dispatcher's route table
+  UploadRole upload = UploadRole::kNone;
+};
+
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;
   // Returns the exchange for this request, or nullptr after filling *early with the
   // response to send without reading the body (unknown route, bad token, too large…).
+  // Sets *matched to the route the method and path matched (left as is when none did).
   virtual std::unique_ptr<Exchange> Begin(const RequestHeader& head,
-                                          const std::string& correlation_id,
-                                          ApiResponse* early) = 0;
+                                          const std::string& correlation_id, ApiResponse* early,
+                                          RouteMatch* matched) = 0;
+};
+
+// One request as the server answered it, reported when its response header goes out (so a
+// streamed body's latency is its time to the first byte). Views are valid during the call.
+struct RequestRecord {
+  std::string_view method;
+  RouteMatch route;
+  int status = 0;
+  std::string_view error_code;  // ApiResponse::error_code
+  double seconds = 0;           // from the request header read to the response header
+};
+
+// Hears every answered request (HTTP metrics). Called on I/O threads, concurrently: must be
+// thread-safe and quick.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void OnRequest(const RequestRecord& record) = 0;
 };
 
 }  // namespace ingestd::api

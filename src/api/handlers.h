@@ -46,6 +46,10 @@ nlohmann::json KeyStatesJson(const KeyRegistry* keys);
 ApiResponse HandleSetServiceMode(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleModeHistory(ApiContext& ctx, const ApiRequest& req);
 
+// GET /metrics, Prometheus text format (metrics_handlers.cpp); behind
+// ApiOptions::metrics_token when set
+ApiResponse HandleMetrics(ApiContext& ctx, const ApiRequest& req);
+
 // alerts (alert_handlers.cpp); admin only
 ApiResponse HandleListAlerts(ApiContext& ctx, const ApiRequest& req);
 

@@ -7,6 +7,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <limits>
 #include <optional>
 #include <thread>
@@ -14,7 +15,6 @@
 
 #include "api/correlation.h"
 #include "api/errors.h"
-#include "core/clock.h"
 #include "core/last_resort.h"
 #include "core/log.h"
 
@@ -54,6 +54,7 @@ std::string LoggedPath(const std::string& target) {
 struct ServerState {
   HttpServerOptions options;
   Dispatcher* dispatcher;
+  RequestObserver* observer;  // may be null
   asio::thread_pool* handler_pool;
   std::atomic<int> connections{0};
   std::atomic<bool> stopping{false};  // streamed responses end at their next piece
@@ -113,14 +114,15 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       return Close();
     }
-    started_ms_ = SystemClock::Default()->MonotonicMillis();
+    started_ = std::chrono::steady_clock::now();
+    route_ = RouteMatch();
     const auto& head = parser_->get().base();
     method_ = std::string(head.method_string());
     target_ = std::string(head.target());
     correlation_id_ = CorrelationIdFrom(head);
     ApiResponse early;
     if (auto escaped = Guarded(correlation_id_, [&] {
-          exchange_ = state_->dispatcher->Begin(head, correlation_id_, &early);
+          exchange_ = state_->dispatcher->Begin(head, correlation_id_, &early, &route_);
         })) {
       exchange_.reset();
       early = std::move(*escaped);
@@ -199,11 +201,16 @@ class Session : public std::enable_shared_from_this<Session> {
     for (auto& [name, value] : r.headers) res.set(name, value);
     res.keep_alive(keep_alive);
     if (!method_.empty()) {
-      log::Info("http request", {{"correlation_id", correlation_id_},
-                                 {"method", method_},
-                                 {"path", LoggedPath(target_)},
-                                 {"status", r.status},
-                                 {"ms", SystemClock::Default()->MonotonicMillis() - started_ms_}});
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
+      log::Info("http request",
+                {{"correlation_id", correlation_id_},
+                 {"method", method_},
+                 {"path", LoggedPath(target_)},
+                 {"status", r.status},
+                 {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(took).count()}});
+      if (state_->observer) {
+        state_->observer->OnRequest({method_, route_, r.status, r.error_code, took.count()});
+      }
     }
   }
 
@@ -303,7 +310,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<Exchange> exchange_;
   std::shared_ptr<BodyStream> body_stream_;  // while a streamed response is sent
   std::string method_, target_, correlation_id_;
-  int64_t started_ms_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  RouteMatch route_;
   bool keep_alive_ = false;
   bool first_request_ = true;
   char body_buffer_[kBodyBufferBytes];
@@ -312,11 +320,11 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct HttpServer::Impl {
-  explicit Impl(HttpServerOptions o, Dispatcher* d)
+  Impl(HttpServerOptions o, Dispatcher* d, RequestObserver* observer)
       : ioc(o.io_threads),
         acceptor(asio::make_strand(ioc)),
         handler_pool(static_cast<size_t>(o.handler_threads)),
-        state{std::move(o), d, &handler_pool} {}
+        state{std::move(o), d, observer, &handler_pool} {}
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
@@ -343,8 +351,8 @@ struct HttpServer::Impl {
   bool stopped = false;
 };
 
-HttpServer::HttpServer(HttpServerOptions options, Dispatcher* dispatcher)
-    : impl_(std::make_unique<Impl>(std::move(options), dispatcher)) {}
+HttpServer::HttpServer(HttpServerOptions options, Dispatcher* dispatcher, RequestObserver* observer)
+    : impl_(std::make_unique<Impl>(std::move(options), dispatcher, observer)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 

@@ -36,8 +36,9 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  // dispatcher must outlive the server.
-  HttpServer(HttpServerOptions options, Dispatcher* dispatcher);
+  // dispatcher (and observer, which may be null) must outlive the server.
+  HttpServer(HttpServerOptions options, Dispatcher* dispatcher,
+             RequestObserver* observer = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

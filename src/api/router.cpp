@@ -127,8 +127,8 @@ ApiRouter::ApiRouter(ApiContext* ctx, std::vector<Route> routes)
     : ctx_(ctx), routes_(std::move(routes)) {}
 
 std::unique_ptr<Exchange> ApiRouter::Begin(const RequestHeader& head,
-                                           const std::string& correlation_id,
-                                           ApiResponse* early) {
+                                           const std::string& correlation_id, ApiResponse* early,
+                                           RouteMatch* matched) {
   std::string_view target(head.target().data(), head.target().size());
   size_t qmark = target.find('?');
   ApiRequest req;
@@ -158,6 +158,7 @@ std::unique_ptr<Exchange> ApiRouter::Begin(const RequestHeader& head,
     if (path_known) early->status = 405;
     return nullptr;
   }
+  *matched = {route->pattern, route->upload};
 
   for (const auto& field : head) {
     std::string name(field.name_string());

@@ -16,17 +16,17 @@ namespace ingestd::api {
 using Handler = std::function<ApiResponse(ApiContext&, const ApiRequest&)>;
 // A handler for requests whose body streams (uploads). Called on an I/O thread with the
 // header only: it must not block; it returns the exchange that consumes the body.
-using StreamHandler =
-    std::function<Result<std::unique_ptr<Exchange>>(ApiContext&, ApiRequest&&)>;
+using StreamHandler = std::function<Result<std::unique_ptr<Exchange>>(ApiContext&, ApiRequest&&)>;
 
 struct Route {
   std::string method;
   std::string pattern;  // "/api/v1/jobs/{id}": {name} matches one path segment
   bool authenticated = true;
-  Handler handler;          // exactly one of handler / stream is set
+  Handler handler;  // exactly one of handler / stream is set
   StreamHandler stream;
   // Only callers whose token carries role "admin" (others: 403 ADMIN_REQUIRED).
   bool admin_only = false;
+  UploadRole upload = UploadRole::kNone;  // for the upload metrics (exchange.h)
 };
 
 class ApiRouter final : public Dispatcher {
@@ -35,7 +35,7 @@ class ApiRouter final : public Dispatcher {
   ApiRouter(ApiContext* ctx, std::vector<Route> routes);
 
   std::unique_ptr<Exchange> Begin(const RequestHeader& head, const std::string& correlation_id,
-                                  ApiResponse* early) override;
+                                  ApiResponse* early, RouteMatch* matched) override;
 
  private:
   ApiContext* ctx_;

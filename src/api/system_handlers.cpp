@@ -1,4 +1,4 @@
-// GET /health, GET /ready, GET /api/v1/upload/limits, GET / (dashboard).
+// GET /health, GET /ready, GET /api/v1/upload/limits, GET / (dashboard); the route table.
 #include <nlohmann/json.hpp>
 
 #include "api/dashboard.h"
@@ -58,19 +58,27 @@ std::vector<Route> ApiRoutes() {
   [[maybe_unused]] auto admin = [](std::string method, std::string pattern, Handler h) {
     return Route{std::move(method), std::move(pattern), true, std::move(h), nullptr, true};
   };
+  // A route that takes uploads, for the upload metrics (exchange.h).
+  auto upload = [](Route r, UploadRole role) {
+    r.upload = role;
+    return r;
+  };
   return {
       open("GET", "/", HandleDashboard),
       open("GET", "/health", HandleHealth),
       open("GET", "/ready", HandleReady),
+      open("GET", "/metrics", HandleMetrics),  // its own token check (metrics_handlers.cpp)
       open("GET", "/api/v1/upload/limits", HandleUploadLimits),
       open("GET", "/api/v1/services/health", HandleServicesHealth),
       admin("PUT", "/api/v1/services/{service}/mode", HandleSetServiceMode),
       admin("GET", "/api/v1/services/modes/history", HandleModeHistory),
       authed("GET", "/api/v1/costs", HandleCosts),
-      authed("POST", "/api/v1/upload", HandleCreateUpload),
+      upload(authed("POST", "/api/v1/upload", HandleCreateUpload), UploadRole::kSlot),
       // The signed token in the URL is the credential of the PUT.
-      Route{"PUT", "/api/v1/blobs/{token}", false, nullptr, BeginBlobPut},
-      Route{"POST", "/api/v1/documents", true, nullptr, BeginDocumentPost},
+      upload(Route{"PUT", "/api/v1/blobs/{token}", false, nullptr, BeginBlobPut},
+             UploadRole::kFile),
+      upload(Route{"POST", "/api/v1/documents", true, nullptr, BeginDocumentPost},
+             UploadRole::kFile),
       authed("GET", "/api/v1/documents", HandleListDocuments),
       authed("GET", "/api/v1/documents/{id}", HandleGetDocument),
       authed("DELETE", "/api/v1/documents/{id}", HandleDeleteDocument),

@@ -41,7 +41,9 @@ void AsyncAuditWriter::Flush() {
 
 AsyncAuditWriter::Stats AsyncAuditWriter::stats() const {
   std::lock_guard lock(mu_);
-  return stats_;
+  Stats s = stats_;
+  s.queued = static_cast<int64_t>(queue_.size());
+  return s;
 }
 
 void AsyncAuditWriter::PruneIfDue(int64_t now_mono) {

@@ -49,6 +49,7 @@ class AsyncAuditWriter final : public AuditSink {
     int64_t batches = 0;
     int64_t failed_appends = 0;
     int64_t waits_for_room = 0;  // Record calls that found the queue full
+    int64_t queued = 0;          // rows recorded and not yet written, now
   };
   Stats stats() const;
 

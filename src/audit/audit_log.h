@@ -34,6 +34,7 @@ struct AuditRecord {
   int64_t tokens = 0;      // usage the provider reported (0 when it answered no usage)
   int64_t pages = 0;       // pages the provider reported (result fetch)
   bool cache_hit = false;  // the provider served it free (not stored; prices it at 0)
+  int attempt = 1;         // of this request in its retry loop: > 1 is a retry (not stored)
   int64_t cost_nanos = 0;  // from the price table, of the settled usage
   int http_status = 0;     // 0: no HTTP answer (see error_code)
   std::string error_code;  // "" when the exchange succeeded; else the Status code

@@ -28,7 +28,8 @@ AlertSystem::~AlertSystem() {
 }
 
 Result<std::unique_ptr<AlertSystem>> StartAlerts(const Config& config, const Clock* clock,
-                                                 Store* store) {
+                                                 Store* store,
+                                                 std::function<void(const Alert&)> on_raised) {
   std::unique_ptr<AlertSystem> a(new AlertSystem());
   auto log = OpenAlertLog(config);
   if (!log.ok()) return log.status();
@@ -49,8 +50,8 @@ Result<std::unique_ptr<AlertSystem>> StartAlerts(const Config& config, const Clo
         clock);
     a->dispatcher_->Start();
   }
-  a->hub_ =
-      std::make_unique<AlertHub>(AlertHubDeps{clock, a->log_.get(), store, a->dispatcher_.get()});
+  a->hub_ = std::make_unique<AlertHub>(
+      AlertHubDeps{clock, a->log_.get(), store, a->dispatcher_.get(), std::move(on_raised)});
   a->pipeline_ = std::make_unique<PipelineAlerts>(a->hub_.get(), o.rates, clock);
   return a;
 }

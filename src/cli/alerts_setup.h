@@ -24,7 +24,8 @@ class AlertSystem {
   AlertDispatcher* dispatcher() { return dispatcher_.get(); }
 
  private:
-  friend Result<std::unique_ptr<AlertSystem>> StartAlerts(const Config&, const Clock*, Store*);
+  friend Result<std::unique_ptr<AlertSystem>> StartAlerts(const Config&, const Clock*, Store*,
+                                                          std::function<void(const Alert&)>);
   AlertSystem() = default;
 
   std::unique_ptr<AlertLog> log_;
@@ -36,7 +37,9 @@ class AlertSystem {
 };
 
 // clock and store must outlive the result. Fails when the alert log cannot be opened.
+// on_raised (optional) hears every alert raised (AlertHubDeps::on_raised).
 Result<std::unique_ptr<AlertSystem>> StartAlerts(const Config& config, const Clock* clock,
-                                                 Store* store);
+                                                 Store* store,
+                                                 std::function<void(const Alert&)> on_raised = {});
 
 }  // namespace ingestd::cli

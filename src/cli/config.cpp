@@ -251,6 +251,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   ReadString(env, "LLAMAPARSE_API_KEYS_FILE", &c.llamaparse_api_keys_file);
   ReadString(env, "SERVICE_MODE", &c.api.service_mode);
   ReadString(env, "INGESTD_PUBLIC_URL", &c.api.public_url);
+  ReadString(env, "INGESTD_METRICS_TOKEN", &c.api.metrics_token);  // a secret: never logged
 
   int64_t read_timeout = c.http.read_timeout.count(), idle = c.http.idle_timeout.count();
   Status s = ReadInt<uint16_t>(env, "INGESTD_PORT", 0, 65535, &c.http.port);

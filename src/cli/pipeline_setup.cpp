@@ -23,7 +23,8 @@ Result<ServiceOptions> ServiceOptionsFor(const std::string& fault_spec) {
 // its fallback) and routes over them. Fallbacks are recorded as job events.
 Result<std::unique_ptr<ServiceRouter>> BuildRouter(
     const Config& config, const ServiceOptions& parse_options, const ServiceOptions& embed_options,
-    Clock* clock, Ledger* ledger, ReservationKeeper* keeper, Store* store, PipelineAlerts* alerts) {
+    Clock* clock, Ledger* ledger, ReservationKeeper* keeper, Store* store, PipelineAlerts* alerts,
+    metrics::PipelineMetrics* counted) {
   RouterOptions options;
   auto parse_mode = ParseServiceMode(config.parse_mode);
   if (!parse_mode.ok()) return parse_mode.status();
@@ -57,8 +58,9 @@ Result<std::unique_ptr<ServiceRouter>> BuildRouter(
     }
   }
   options.on_breaker = [alerts](const BreakerEvent& e) { alerts->OnBreaker(e); };
-  DecisionSink sink = [store, clock, alerts](const RouteDecision& d) {
+  DecisionSink sink = [store, clock, alerts, counted](const RouteDecision& d) {
     alerts->OnDecision(d);
+    if (counted) counted->OnDecision(d);
     if (d.job_id.empty()) return;
     // On the job: its actual cost, fallback flag and stage routes (best effort, like the
     // event below: the decision is logged either way).
@@ -88,7 +90,7 @@ Pipeline::~Pipeline() {
 }
 
 Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* store,
-                                                BlobStore* blobs) {
+                                                BlobStore* blobs, metrics::Metrics* metrics) {
   auto parse_options = ServiceOptionsFor(config.parse_faults);
   if (!parse_options.ok()) return parse_options.status();
   parse_options->pdf_sandbox = config.pdf_sandbox;
@@ -120,7 +122,19 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   p->access_ = std::move(*access);
   p->access_.ApplyTo(&*parse_options);
   p->access_.ApplyTo(&*embed_options);
-  auto alerts = StartAlerts(config, clock, store);
+  metrics::PipelineMetrics* counted = nullptr;
+  std::function<void(const Alert&)> on_alert;
+  if (metrics && p->access_.audit) {
+    p->provider_metrics_ =
+        std::make_unique<metrics::ProviderMetrics>(&metrics->registry(), p->access_.audit.get());
+    parse_options->audit = embed_options->audit = p->provider_metrics_.get();
+  }
+  if (metrics) {
+    p->pipeline_metrics_ = std::make_unique<metrics::PipelineMetrics>(&metrics->registry());
+    counted = p->pipeline_metrics_.get();
+    on_alert = [counted](const Alert& a) { counted->OnAlert(a); };
+  }
+  auto alerts = StartAlerts(config, clock, store, std::move(on_alert));
   if (!alerts.ok()) return alerts.status();
   p->alerts_ = std::move(alerts.value());
   PipelineAlerts* pipeline_alerts = p->alerts_->pipeline();
@@ -133,7 +147,7 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
                                                    config.ledger.reservation_timeout_ms);
   p->keeper_->Start();
   auto router = BuildRouter(config, *parse_options, *embed_options, clock, p->ledger_.get(),
-                            p->keeper_.get(), store, pipeline_alerts);
+                            p->keeper_.get(), store, pipeline_alerts, counted);
   if (!router.ok()) return router.status();
   p->router_ = std::move(router.value());
   p->prober_ =
@@ -162,9 +176,15 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   // give it enough texts per call to fill them (2048 is the most the options allow) whenever
   // the embed service can be switched to it.
   if (p->router_->CheckMode("embed", ServiceMode::kReal).ok()) options.embed_batch_size = 2048;
-  options.on_job_finished = [pipeline_alerts](const Job& job, bool dead_lettered) {
+  options.on_job_finished = [pipeline_alerts, counted](const Job& job, bool dead_lettered) {
     pipeline_alerts->OnJobFinished(job, dead_lettered);
+    if (counted) counted->OnJobFinished(dead_lettered);
   };
+  if (counted) {
+    options.on_stage_done = [counted](std::string_view stage, int64_t ms) {
+      counted->OnStageDone(stage, ms);
+    };
+  }
   if (Status s = ValidatePipelineOptions(options); !s.ok()) return s;
 
   PipelineDeps deps{store, blobs, p->router_->parser(), p->router_->embedder(), p->chunker_.get(),

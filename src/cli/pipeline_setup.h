@@ -10,6 +10,9 @@
 #include "cli/settings_setup.h"
 #include "ledger/ledger.h"
 #include "ledger/reservation_keeper.h"
+#include "metrics/metrics.h"
+#include "metrics/pipeline_metrics.h"
+#include "metrics/provider_metrics.h"
 #include "pipeline/worker_pool.h"
 #include "services/llamaparse_parser.h"
 #include "services/router/health_prober.h"
@@ -41,17 +44,23 @@ class Pipeline {
   // The provider key rings (health: key ids and states) and the audit log of paid calls.
   const KeyRegistry* keys() const { return access_.keys.get(); }
   AuditLog* audit_log() { return access_.audit_log.get(); }
+  const AsyncAuditWriter* audit_writer() const { return access_.audit.get(); }
   // SIGHUP: rereads the key sources (a failure keeps the old keys and is logged).
   Status ReloadKeys() { return access_.keys->ReloadAll(); }
   // Live mode switching of this process's router (PUT /api/v1/services/{service}/mode).
   ModeController* modes() { return modes_.controller.get(); }
 
  private:
-  friend Result<std::unique_ptr<Pipeline>> StartPipeline(const Config&, Store*, BlobStore*);
+  friend Result<std::unique_ptr<Pipeline>> StartPipeline(const Config&, Store*, BlobStore*,
+                                                         metrics::Metrics*);
   Pipeline() = default;
 
   // Keys and the audit writer the real clients use: destroyed after the router and pool.
   ProviderAccess access_;
+  // With metrics: what the clients audit passes these on its way to access_.audit, and the
+  // stages, decisions and alerts below report to pipeline_metrics_. Outlive their callers.
+  std::unique_ptr<metrics::ProviderMetrics> provider_metrics_;
+  std::unique_ptr<metrics::PipelineMetrics> pipeline_metrics_;
   // Hears the ledger, router and workers below, so it is destroyed after them.
   std::unique_ptr<AlertSystem> alerts_;
   // Where the real parser records its LlamaParse jobs; outlives the router that uses it.
@@ -66,8 +75,10 @@ class Pipeline {
   std::unique_ptr<WorkerPool> pool_;
 };
 
-// store and blobs must outlive the returned pipeline.
+// store and blobs (and metrics, when given) must outlive the returned pipeline. With metrics,
+// provider calls, stages, jobs finished, routing decisions and alerts are counted there.
 Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* store,
-                                                BlobStore* blobs);
+                                                BlobStore* blobs,
+                                                metrics::Metrics* metrics = nullptr);
 
 }  // namespace ingestd::cli

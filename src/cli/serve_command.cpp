@@ -20,6 +20,9 @@
 #endif
 #include "core/log.h"
 #include "limits/upload_limiter.h"
+#include "metrics/http_metrics.h"
+#include "metrics/metrics.h"
+#include "metrics/scrape_gauges.h"
 #include "pdf/helper_runner.h"
 #include "services/http/curl_http_client.h"
 #include "store/store.h"
@@ -78,9 +81,11 @@ int RunServe(const Args& args) {
   // The ledger and router are built even without workers: uploads are pre-flighted here.
   Config pipeline_config = config;
   if (!with_workers) pipeline_config.workers = 0;
+  // GET /metrics (open, or behind INGESTD_METRICS_TOKEN): the pipeline reports into it.
+  metrics::Metrics metrics;
   std::unique_ptr<Pipeline> pipeline;
   Status not_configured;
-  auto started = StartPipeline(pipeline_config, store, blobs);
+  auto started = StartPipeline(pipeline_config, store, blobs, &metrics);
   if (started.ok()) {
     pipeline = std::move(started.value());
   } else if (IsUnconfiguredService(started.status())) {
@@ -152,8 +157,16 @@ int RunServe(const Args& args) {
 #ifdef INGESTD_TEST_ROUTES
   for (api::Route& r : TestRoutes(env)) routes.push_back(std::move(r));
 #endif
+  // The server reports every request; gauges are read from their sources at each scrape.
+  metrics::HttpMetrics http_metrics(&metrics.registry());
+  metrics::RegisterScrapeGauges(&metrics, {.store = store,
+                                           .clock = ctx.clock,
+                                           .ledger = ctx.ledger,
+                                           .router = ctx.router,
+                                           .audit = pipeline ? pipeline->audit_writer() : nullptr});
+  ctx.metrics_exposition = [&metrics] { return metrics.Exposition(); };
   api::ApiRouter router(&ctx, std::move(routes));
-  api::HttpServer server(config.http, &router);
+  api::HttpServer server(config.http, &router, &http_metrics);
   if (Status s = server.Listen(); !s.ok()) return Fail(s);
   std::string base = "http://" + config.http.host + ":" + std::to_string(server.port());
   if (ctx.options.public_url.empty()) ctx.options.public_url = base;

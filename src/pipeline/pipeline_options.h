@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string_view>
 
 #include "blob/blob_store.h"
 #include "core/backoff.h"
@@ -51,6 +52,9 @@ struct PipelineOptions {
   // dead-lettered. Runs on the worker's thread, so it must be quick and thread-safe.
   // Optional (the dead-letter rate alert uses it).
   std::function<void(const Job& job, bool dead_lettered)> on_job_finished;
+  // Hears every stage a worker completed (committed) and how long it ran; on the worker's
+  // thread, so it must be quick and thread-safe. Optional (the stage metrics use it).
+  std::function<void(std::string_view stage, int64_t ms)> on_stage_done;
 
   int64_t EffectiveHeartbeatMs() const {
     return heartbeat_interval_ms > 0 ? heartbeat_interval_ms : lease_ms / 3;

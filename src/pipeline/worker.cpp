@@ -139,6 +139,7 @@ void Worker::RunStage(const Job& job) {
   fields["ms"] = ms;
   fields["status"] = ToString(info.done_status);
   log::Info(final_stage ? "job complete" : "stage done", fields);
+  if (options_.on_stage_done) options_.on_stage_done(info.name, ms);
   if (final_stage && options_.on_job_finished) options_.on_job_finished(job, false);
 }
 

@@ -17,6 +17,7 @@ AuditRecord AuditFor(const CallContext& ctx, const http::ExchangeRecord& exchang
   a.http_status = exchange.result->ok() ? static_cast<int>((*exchange.result)->status) : 0;
   if (!exchange.verdict->ok()) a.error_code = exchange.verdict->code();
   a.latency_ms = exchange.latency_ms;
+  a.attempt = exchange.attempt;
   return a;
 }
 

@@ -70,6 +70,9 @@ Result<std::vector<Job>> FaultyStore::ListJobs(std::string_view user_id, const J
 Result<int64_t> FaultyStore::CountActiveJobs(std::string_view user_id) {
   return Call("CountActiveJobs", [&] { return inner_->CountActiveJobs(user_id); });
 }
+Result<std::vector<JobCount>> FaultyStore::CountJobsByState() {
+  return Call("CountJobsByState", [&] { return inner_->CountJobsByState(); });
+}
 Result<Document> FaultyStore::GetDocument(std::string_view user_id, std::string_view doc_id) {
   return Call("GetDocument", [&] { return inner_->GetDocument(user_id, doc_id); });
 }

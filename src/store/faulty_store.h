@@ -51,6 +51,7 @@ class FaultyStore final : public Store {
   Result<Job> GetJobUnscoped(std::string_view job_id) override;
   Result<std::vector<Job>> ListJobs(std::string_view user_id, const JobFilter& f) override;
   Result<int64_t> CountActiveJobs(std::string_view user_id) override;
+  Result<std::vector<JobCount>> CountJobsByState() override;
   Result<Document> GetDocument(std::string_view user_id, std::string_view doc_id) override;
   Result<Document> GetDocumentUnscoped(std::string_view doc_id) override;
   Result<std::vector<Chunk>> ListChunks(std::string_view user_id, std::string_view doc_id,

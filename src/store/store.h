@@ -47,6 +47,13 @@ struct DocumentFilter {
   int offset = 0;
 };
 
+// How many jobs share one queue state and status (CountJobsByState).
+struct JobCount {
+  QueueState state = QueueState::kQueued;
+  JobStatus status = JobStatus::kAwaitingUpload;
+  int64_t count = 0;
+};
+
 // A document as GET /api/v1/documents lists it.
 struct DocumentSummary {
   Document document;
@@ -191,6 +198,10 @@ class Store {
   virtual Result<std::vector<Job>> ListJobs(std::string_view user_id, const JobFilter& f) = 0;
   // The user's active jobs: state neither done nor deadletter (awaiting upload included).
   virtual Result<int64_t> CountActiveJobs(std::string_view user_id) = 0;
+  // Every user's jobs counted per (state, status), for the jobs gauges of GET /metrics; pairs
+  // with no job are absent. One aggregate over the jobs table (no index serves it: callers
+  // cache it, the metrics for a second).
+  virtual Result<std::vector<JobCount>> CountJobsByState() = 0;
   virtual Result<Document> GetDocument(std::string_view user_id, std::string_view doc_id) = 0;
   virtual Result<Document> GetDocumentUnscoped(std::string_view doc_id) = 0;
   virtual Result<std::vector<Chunk>> ListChunks(std::string_view user_id, std::string_view doc_id,

@@ -1,5 +1,6 @@
 // Conformance: the listing reads — ListDocuments (newest first, with the newest job, chunk
-// count and vector models; filters and paging) and GetChunkVectors (only the user's).
+// count and vector models; filters and paging), GetChunkVectors (only the user's) and
+// CountJobsByState (every user's, per state and status).
 #include <algorithm>
 #include <tuple>
 
@@ -133,6 +134,23 @@ TEST_P(StoreConformanceTest, GetChunkVectorsOnlyTheUsersInChunkThenModelOrder) {
   EXPECT_THAT(*store_->GetChunkVectors("u1", {foreign}), IsEmpty());
   EXPECT_THAT(*store_->GetChunkVectors("u1", {}), IsEmpty());
   EXPECT_EQ(store_->GetChunkVectors("u2", {foreign})->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, CountJobsByStateCountsEveryUsersJobsPerStateAndStatus) {
+  auto empty = store_->CountJobsByState();
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_THAT(*empty, IsEmpty());
+  StoreDocumentWithVectors("w1", kT0, {"m"});  // complete, done
+  Upload("u1", kT0 + 10);
+  Upload("u2", kT0 + 20);
+
+  auto counts = store_->CountJobsByState();
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  std::vector<std::tuple<QueueState, JobStatus, int64_t>> got;
+  for (const JobCount& c : *counts) got.emplace_back(c.state, c.status, c.count);
+  std::sort(got.begin(), got.end());
+  EXPECT_THAT(got, ElementsAre(std::tuple(QueueState::kQueued, JobStatus::kUploaded, 2),
+                               std::tuple(QueueState::kDone, JobStatus::kComplete, 1)));
 }
 
 }  // namespace ingestd

@@ -1,4 +1,5 @@
-// Rows of kListDocuments (sqlite_sql.h, pg_sql.h: the same columns in both) → DocumentSummary,
+// Rows of kListDocuments (sqlite_sql.h, pg_sql.h: the same columns in both) → DocumentSummary
+// and rows of CountJobsByState → JobCount,
 // shared by the backends like record_codec.h.
 #pragma once
 
@@ -63,6 +64,15 @@ Result<DocumentSummary> ReadDocumentSummary(const Row& s) {
     out.job = std::move(*job);
   }
   return out;
+}
+
+// A row of (state, status, count) of CountJobsByState.
+template <typename Row>
+Result<JobCount> ReadJobCount(const Row& s) {
+  std::optional<QueueState> state = ParseQueueState(s.Text(0));
+  std::optional<JobStatus> status = ParseJobStatus(s.Text(1));
+  if (!status || !state) return CorruptRow("job status/state");
+  return JobCount{*state, *status, s.Int(2)};
 }
 
 }  // namespace ingestd::record

@@ -63,7 +63,8 @@ INGESTD_FUZZ_TARGET(router) {
     head.insert(Beast(h.substr(0, colon)), Beast(value));
   }
   api::ApiResponse early;
-  auto exchange = router.Begin(head, "fuzz-correlation", &early);
+  api::RouteMatch matched;
+  auto exchange = router.Begin(head, "fuzz-correlation", &early, &matched);
   if (exchange == nullptr) {
     if (early.status < 400 || early.status >= 500) __builtin_trap();  // refusals are 4xx
     return 0;

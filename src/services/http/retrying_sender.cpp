@@ -39,7 +39,7 @@ Result<std::vector<HttpResponse>> SendWithRetry(const RetryDeps& deps,
     std::optional<Status> fatal;  // the first; the wave's other answers are still classified
     for (size_t w = 0; w < results.size(); ++w) {
       Status s = results[w].ok() ? classify(pending[w], *results[w]) : results[w].status();
-      if (observe) observe({pending[w], &results[w], &s, sent_at, latency});
+      if (observe) observe({pending[w], &results[w], &s, sent_at, latency, attempt});
       if (s.ok()) {
         done[pending[w]] = std::move(results[w].value());
         continue;

@@ -44,6 +44,7 @@ struct ExchangeRecord {
   const Status* verdict = nullptr;               // OK, or the classifier's / the transport's error
   int64_t sent_at_ms = 0;                        // wall time the wave went out
   int64_t latency_ms = 0;                        // of the wave it went out in (sent together)
+  int attempt = 1;                               // 1 for the first try, 2 for the first retry…
 };
 using ExchangeObserver = std::function<void(const ExchangeRecord&)>;
 

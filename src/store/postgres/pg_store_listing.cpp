@@ -10,8 +10,17 @@ namespace ingestd::pg {
 namespace {
 
 Result<DocumentSummary> ReadSummary(const PgRow& r) { return record::ReadDocumentSummary(r); }
+Result<JobCount> ReadCount(const PgRow& r) { return record::ReadJobCount(r); }
+
+constexpr char kCountJobsByState[] =
+    "SELECT state, status, COUNT(*) FROM jobs GROUP BY state, status ORDER BY state, status";
 
 }  // namespace
+
+Result<std::vector<JobCount>> PgStore::CountJobsByState() {
+  return Autocommit(
+      [&](PgConn& c) { return QueryAll<JobCount>(c, kCountJobsByState, PgParams(), ReadCount); });
+}
 
 Result<std::vector<DocumentSummary>> PgStore::ListDocuments(std::string_view user_id,
                                                             const DocumentFilter& f) {

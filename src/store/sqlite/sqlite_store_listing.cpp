@@ -11,8 +11,19 @@ namespace ingestd::sqlite {
 namespace {
 
 Result<DocumentSummary> ReadSummary(const Stmt& s) { return record::ReadDocumentSummary(s); }
+Result<JobCount> ReadCount(const Stmt& s) { return record::ReadJobCount(s); }
+
+constexpr char kCountJobsByState[] =
+    "SELECT state, status, COUNT(*) FROM jobs GROUP BY state, status ORDER BY state, status";
 
 }  // namespace
+
+Result<std::vector<JobCount>> SqliteStore::CountJobsByState() {
+  return Read([&](SqliteConn& c) {
+    return QueryAll<JobCount>(
+        c, kCountJobsByState, [](Stmt&) {}, ReadCount);
+  });
+}
 
 Result<std::vector<DocumentSummary>> SqliteStore::ListDocuments(std::string_view user_id,
                                                                 const DocumentFilter& f) {

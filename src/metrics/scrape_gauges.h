@@ -1,0 +1,31 @@
+// Gauges read at scrape time from the components that hold the state, so they are never
+// stale and nothing has to push them: jobs per state and status (one store aggregate,
+// cached for a second), ledger windows (spent, reserved, limit; the per-user windows summed
+// into one scope "users"), breaker state and last probe per service, and the audit queue.
+#pragma once
+
+#include <cstdint>
+
+#include "audit/async_audit_writer.h"
+#include "core/clock.h"
+#include "ledger/ledger.h"
+#include "metrics/metrics.h"
+#include "services/router/service_router.h"
+#include "store/store.h"
+
+namespace ingestd::metrics {
+
+// What the gauges read; null members are skipped. All must outlive the Metrics.
+struct ScrapeSources {
+  Store* store = nullptr;
+  const Clock* clock = nullptr;  // required with store: the job counts' cache age
+  int64_t jobs_cache_ms = 1'000;
+  Ledger* ledger = nullptr;
+  const ServiceRouter* router = nullptr;
+  const AsyncAuditWriter* audit = nullptr;
+};
+
+// Registers the gauges' families in metrics and the refresh that fills them at each scrape.
+void RegisterScrapeGauges(Metrics* metrics, ScrapeSources sources);
+
+}  // namespace ingestd::metrics
