@@ -22,7 +22,7 @@ struct AlertHubDeps {
   Store* store = nullptr;              // job events
   AlertDispatcher* webhook = nullptr;  // INGESTD_ALERT_WEBHOOK_URL deliveries
   // Hears every alert raised (the alert metrics), on the raising thread; quick, thread-safe.
-  std::function<void(const Alert&)> on_raised;
+  std::function<void(const Alert&)> on_raised = nullptr;
 };
 
 class AlertHub {
