@@ -1,7 +1,8 @@
 // GET /metrics against the running binary: the Prometheus text format (checked by Debian's
 // `promtool check metrics`), counters that move with uploads and requests, labels that never
-// carry ids, INGESTD_METRICS_TOKEN, and a real Prometheus server (Debian's `prometheus`)
-// scraping ingestd and answering the upload counter through its HTTP API.
+// carry ids, provider calls to the fake OpenAI (tests/fakes), INGESTD_METRICS_TOKEN, and a real
+// Prometheus server (Debian's `prometheus`) scraping ingestd and answering the upload counter
+// through its HTTP API.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -11,6 +12,7 @@
 
 #include "harness/prometheus_process.h"
 #include "harness/test_support.h"
+#include "tests/fakes/fake_openai_server.h"
 
 namespace ingestd::itest {
 namespace {
@@ -124,6 +126,46 @@ TEST_F(MetricsTest, GaugesReadAtScrapeTimeFollowJobsLedgerAndBreakers) {
   EXPECT_TRUE(
       HasLine(text, R"(ingestd_service_calls_total{implementation="mock",service="parse"} 3)"));
   EXPECT_TRUE(HasLine(text, "ingestd_audit_queue_depth 0"));
+  auto [rc, out] = Promtool(server_->root_dir(), text);
+  EXPECT_EQ(rc, 0) << out;
+}
+
+// Real embeddings against the fake OpenAI: its first answer is a 429 with retry-after-ms, so
+// the request is retried in the loop; every exchange is counted as the provider answered it.
+class ProviderMetricsTest : public ServerTest {
+ protected:
+  std::map<std::string, std::string> ServerEnv() const override {
+    return {{"EMBED_MODE", "real"},
+            {"OPENAI_API_KEY", fakes::kOpenAiTestKey},
+            {"OPENAI_BASE_URL", fake_.base_url()},
+            {"INGESTD_PROBE_INTERVAL_MS", "0"}};
+  }
+  fakes::FakeOpenAiServer fake_;
+};
+
+TEST_F(ProviderMetricsTest, EveryProviderExchangeIsCountedWithRetries429sAndTokensBilled) {
+  fake_.PushFaults({{fakes::EmbedFault::kRateLimit, "", "10", ""}});
+  HttpResponse r = UploadOneShot(*client_, token_, "a.pdf", TaggedPdf(kRFaqPdf, "provider"));
+  ASSERT_EQ(r.status, 202) << r.Describe();
+  ASSERT_TRUE(WaitForJob(*client_, token_, r.Json()["job_id"], IsComplete).met);
+
+  int ok = 0;
+  for (const auto& q : fake_.requests()) ok += q.target == "/v1/embeddings" && q.status == 200;
+  ASSERT_GT(ok, 0);
+  const std::string text = client_->Get("/metrics").body;
+  const std::string who = R"(provider="openai",service="embed"})";
+  EXPECT_TRUE(HasLine(
+      text,
+      R"(ingestd_provider_requests_total{http_status="429",operation="embeddings",)" + who + " 1"))
+      << text;
+  EXPECT_TRUE(
+      HasLine(text, R"(ingestd_provider_requests_total{http_status="200",operation="embeddings",)" +
+                        who + " " + std::to_string(ok)));
+  EXPECT_TRUE(HasLine(text, "ingestd_provider_rate_limited_total{" + who + " 1"));
+  EXPECT_TRUE(HasLine(text, "ingestd_provider_retries_total{" + who + " 1"));
+  EXPECT_TRUE(
+      HasLine(text, R"(ingestd_provider_tokens_billed_total{model="text-embedding-3-small",)" +
+                        who + " " + std::to_string(fake_.billed_tokens())));
   auto [rc, out] = Promtool(server_->root_dir(), text);
   EXPECT_EQ(rc, 0) << out;
 }
