@@ -1,12 +1,17 @@
 #include <gtest/gtest.h>
 #include <prometheus/gauge.h>
 
+#include <filesystem>
 #include <vector>
+
+#include "core/money.h"
+#include "ledger/sqlite_ledger.h"
 
 #include "metrics/http_metrics.h"
 #include "metrics/metrics.h"
 #include "metrics/pipeline_metrics.h"
 #include "metrics/provider_metrics.h"
+#include "metrics/scrape_gauges.h"
 
 namespace ingestd::metrics {
 namespace {
@@ -163,6 +168,36 @@ TEST(PipelineMetricsTest, CountsStagesFallbacksByReasonAndAlertsByKind) {
   EXPECT_TRUE(Has(text, R"(ingestd_fallbacks_total{reason="breaker_open",service="embed"} 1)"));
   EXPECT_TRUE(Has(text, R"(ingestd_alerts_total{kind="breaker_opened"} 1)"));
   EXPECT_EQ(text.find("job-1"), std::string::npos);
+}
+
+TEST(ScrapeGaugesTest, LedgerWindowsPerScopeWithEveryUsersWindowSummedIntoOne) {
+  const auto dir = std::filesystem::temp_directory_path() / "ingestd_metrics_ledger_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  FakeClock clock;
+  LedgerOptions options;
+  options.daily_usd = 10;
+  options.user_daily_usd = 2;
+  auto ledger = SqliteLedger::Open((dir / "ingestd.db").string(), &clock, options, {});
+  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  for (auto [user, usd] : {std::pair{"u1", 0.5}, std::pair{"u2", 0.25}}) {
+    ReserveRequest r;
+    r.service = "embed";
+    r.user_id = user;
+    r.estimate_nanos = UsdToNanos(usd);
+    ASSERT_TRUE((*ledger)->Reserve(r).ok());
+  }
+  Metrics m;
+  RegisterScrapeGauges(&m, {.ledger = ledger->get()});
+  const std::string text = m.Exposition();
+  EXPECT_TRUE(Has(text, R"(ingestd_ledger_reserved{scope="users",unit="usd",window="day"} 0.75)"))
+      << text;
+  EXPECT_TRUE(Has(text, R"(ingestd_ledger_limit{scope="users",unit="usd",window="day"} 2)"));
+  EXPECT_TRUE(Has(text, R"(ingestd_ledger_reserved{scope="total",unit="usd",window="day"} 0.75)"));
+  EXPECT_TRUE(Has(text, R"(ingestd_ledger_limit{scope="total",unit="usd",window="day"} 10)"));
+  EXPECT_TRUE(Has(text, R"(ingestd_ledger_spent{scope="users",unit="usd",window="day"} 0)"));
+  EXPECT_EQ(text.find("u1"), std::string::npos);  // one aggregate, no user in a label
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
