@@ -1,0 +1,3 @@
+# Vector search benchmark (bench/search): the references it runs beside ingestd's spaces,
+# Debian's faiss (IndexFlatIP) and hnswlib Python modules, read by /usr/bin/python3.
+APT_PACKAGES += python3-faiss python3-hnswlib python3-numpy
