@@ -151,6 +151,39 @@ TEST_F(SandboxTest, SandboxedParseWorksAndReportsItsIsolation) {
   }
 }
 
+// The real helper, started under a seccomp filter of its own parent's (a Python wrapper,
+// ctypes) that refuses seccomp(2) and prctl(PR_SET_SECCOMP) with EPERM, cannot install its
+// filter: it refuses to parse, and the service gets PDF_SANDBOX_FAILED, never a parse.
+TEST_F(SandboxTest, AHelperThatCannotInstallItsFilterRefusesToParse) {
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "the wrapper's filter uses x86_64 system call numbers";
+#endif
+  const std::string wrapper = (dir_ / "no-seccomp").string();
+  testing::WriteFile(wrapper, R"(#!/usr/bin/python3
+import ctypes, os, struct, sys
+# ld nr; seccomp (317) -> EPERM; prctl (157) with arg0 PR_SET_SECCOMP (22) -> EPERM; else allow
+code = [(0x20, 0, 0, 0), (0x15, 3, 0, 317), (0x15, 0, 3, 157), (0x20, 0, 0, 16),
+        (0x15, 0, 1, 22), (0x06, 0, 0, 0x00050000 | 1), (0x06, 0, 0, 0x7fff0000)]
+insns = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *i) for i in code))
+class Prog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+prog = Prog(len(code), ctypes.addressof(insns))
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(38, 1, 0, 0, 0) or libc.prctl(22, 2, ctypes.byref(prog), 0, 0):
+    sys.exit("wrapper: cannot install its filter: " + os.strerror(ctypes.get_errno()))
+os.execv(sys.argv[0] + ".helper", [sys.argv[0] + ".helper"] + sys.argv[1:])
+)");
+  chmod(wrapper.c_str(), 0755);
+  std::filesystem::create_symlink(DefaultHelperPath(), wrapper + ".helper");
+  HelperOptions options;
+  options.helper_path = wrapper;
+  Result<HelperResult> r = RunHelper(HelperMode::kMarkdown, pdf_, ParseLimits(), options);
+  ASSERT_FALSE(r.ok()) << "parsed without its filter: " << r->sandbox;
+  EXPECT_EQ(r.status().code(), kPdfSandboxFailed) << r.status().ToString();
+  EXPECT_EQ(r.status().kind(), Kind::kInternal);
+  EXPECT_FALSE(r.status().retryable());
+}
+
 TEST_F(SandboxTest, AViolationIsAPermanentErrorOfTheParse) {
   LocalPdfParserOptions options;
   options.helper.sandbox_test = "open";

@@ -69,8 +69,8 @@ struct FakeOpenAiOptions {
   int64_t limit_requests = 10000;
   int64_t remaining_requests = 9999;
   std::string reset_requests = "6ms";
-  std::string should_retry;  // when set, sent as x-should-retry on every error answer
-  int port = 0;              // 0: a free loopback port
+  std::string should_retry{};  // when set, sent as x-should-retry on every error answer
+  int port = 0;                // 0: a free loopback port
 };
 
 struct LoggedRequest {

@@ -4,8 +4,8 @@
 // provider billed, a 5xx, a timeout after the provider billed, and a failure of a later
 // request of a multi-request embed — then retried as a stage would until it succeeds. After
 // each: the ledger's settled cost equals what the fake billed, nothing stays reserved, and
-// no window ends above its limit. (The crash between the answer and the settle needs a
-// process to kill: tests/ledger/billing_crash_test.cpp.)
+// no window ends above its limit unless a cost_overrun records why. (The crash between the
+// answer and the settle needs a process to kill: tests/ledger/billing_crash_test.cpp.)
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -201,6 +201,7 @@ class BillingSweepTest : public ::testing::Test {
     EXPECT_EQ(fake.uploads_accepted(), 1);
     EXPECT_EQ(fake.billed_pages(), FakeLlamaParseServer::kPages);
     EXPECT_EQ(Settled("parse"), Billed(fake));
+    ExpectNoUnexplainedOverrun();
   }
   int64_t Billed(const FakeOpenAiServer& fake) {
     return prices_.EmbedCost(kModel, fake.billed_tokens());
@@ -300,6 +301,7 @@ TEST_F(BillingSweepTest, ParseFailingBeforeSendingIsReleased) {
   EXPECT_TRUE(ParseUntilDone().empty());
   EXPECT_EQ(fake.billed_pages(), FakeLlamaParseServer::kPages);
   EXPECT_EQ(Settled("parse"), Billed(fake));
+  ExpectNoUnexplainedOverrun();
 }
 
 // The job was created (and runs, and is billed), its id lost with the answer: the client
@@ -320,6 +322,7 @@ TEST_F(BillingSweepTest, ParseUpload5xxIsNotBilled) {
   EXPECT_TRUE(ParseUntilDone().empty());
   EXPECT_EQ(fake.uploads_accepted(), 1);
   EXPECT_EQ(Settled("parse"), Billed(fake));
+  ExpectNoUnexplainedOverrun();
 }
 
 // A result fetch is free: losing its answer (cut, 5xx, timeout) costs nothing more.

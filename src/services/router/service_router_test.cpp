@@ -64,10 +64,12 @@ class FakeRealParser final : public Parser {
   Result<ParseOutput> Parse(const ParseInput&, const CallContext&) override {
     ++calls;
     if (fail) return Status::Error(Kind::kUpstream, "UPSTREAM_TRANSIENT", "down", true);
+    if (pending) return Status::Unavailable(kParsePendingCode, "pending").WithRetryAfterMs(1'000);
     return ParseOutput{"# Page 1\n\nreal text", 3, "real", cache_hit};
   }
   std::atomic<int> calls{0};
   bool fail = false;
+  bool pending = false;  // submitted, the provider still working (as LlamaParse parks)
   bool cache_hit = false;
 };
 
@@ -332,6 +334,38 @@ TEST_F(ServiceRouterTest, ParseReservesByPageCountAndFallsBackInHybrid) {
   EXPECT_TRUE(LastDecision().fallback_triggered);
   EXPECT_EQ(ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""})->rows[0].cost_nanos,
             3 * 3'750'000);  // the cost-effective tier
+}
+
+// A parked parse holds no thread and so no keeper extends its reservation: parking moves its
+// expiry out, so a LlamaParse job that works longer than a dead process's reservation is
+// kept (30 min here, the timeout 15) still has its reservation, which the resume settles.
+TEST_F(ServiceRouterTest, AParkedParseKeepsItsReservationPastTheTimeoutAndItsResumeSettlesIt) {
+  Build(ServiceMode::kMock, {}, {}, ServiceMode::kReal);
+  const std::string pdf_path = (dir_ / "doc.pdf").string();
+  std::ofstream(pdf_path) << "%PDF-1.4\n<< /Type /Page >>\n<< /Type /Page >>\n%%EOF\n";
+  const ParseInput in{pdf_path, 64, "doc"};
+  std::string parked;
+  CallContext ctx{"c", "j", "u"};
+  ctx.parked_reservation = &parked;
+  real_parser_->pending = true;
+  auto first = router_->parser()->Parse(in, ctx);
+  ASSERT_TRUE(IsParsePending(first.status())) << first.status().ToString();
+  ASSERT_FALSE(parked.empty());
+
+  clock_.Advance(30 * 60'000);
+  ASSERT_TRUE(ledger_->SweepExpired().ok());
+  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
+  ASSERT_TRUE(costs.ok());
+  EXPECT_EQ(costs->open_reservations, 1) << "the parked reservation lapsed";
+
+  real_parser_->pending = false;
+  auto done = router_->parser()->Parse(in, ctx);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_TRUE(parked.empty());
+  costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
+  EXPECT_EQ(costs->open_reservations, 0);
+  ASSERT_EQ(costs->rows.size(), 1u);
+  EXPECT_EQ(costs->rows[0].cost_nanos, 3 * 3'750'000);  // the 3 pages, settled once
 }
 
 TEST_F(ServiceRouterTest, MissingRealImplementationIsAClearError) {
