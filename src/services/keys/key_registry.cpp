@@ -91,7 +91,10 @@ void KeyRegistry::PollLoop(int64_t poll_ms) {
   while (!stop_cv_.wait_for(stop_lock, std::chrono::milliseconds(poll_ms),
                             [&] { return stopping_; })) {
     std::lock_guard lock(reload_mu_);
-    for (auto& [name, p] : providers_) {
+    for (auto& entry : providers_) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+      const auto& name = entry.first;
+      auto& p = entry.second;
       if (p.source.file.empty() || Identify(p.source.file) == p.file_id) continue;
       // Logged inside (or by the last resort); the old keys stay on failure.
       RunGuarded("provider key reload", [&] { (void)Reload(name, p); }, {{"service", name}});
