@@ -95,7 +95,8 @@ Status UploadPreflight::Check(const UploadFacts& facts, Job* job) const {
     }
     auto windows = ledger_->CurrentWindows();
     if (!windows.ok()) return windows.status();
-    Status s = CheckBudgetPreflight(options_.budgets, *windows, demands, facts.user_id, now);
+    Status s = CheckBudgetPreflight(options_.budgets, *windows, demands, facts.user_id,
+                                    job->processing_priority, now);
     if (!s.ok()) return s;
   }
 

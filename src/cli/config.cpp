@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "api/validation.h"
 #include "core/crypto.h"
 #include "limits/token_bucket.h"
 #include "services/router/service_mode.h"
@@ -71,6 +72,12 @@ Status ReadLedgerOptions(const EnvLookup& env, LedgerOptions* out) {
   if (s.ok()) {
     s = ReadInt<int64_t>(env, "INGESTD_RESERVATION_TIMEOUT_MS", 1'000, 86'400'000,
                          &out->reservation_timeout_ms);
+  }
+  if (s.ok())
+    s = ReadInt(env, "INGESTD_BUDGET_PRIORITY_RESERVE_PCT", 0, 100, &out->priority_reserve_pct);
+  if (s.ok()) {
+    s = ReadInt(env, "INGESTD_BUDGET_PRIORITY_MIN", api::kMinPriority, api::kMaxPriority,
+                &out->priority_min);
   }
   return s;
 }

@@ -291,6 +291,30 @@ TEST(Config, ReservationTimeout) {
   EXPECT_FALSE(LoadConfig(FakeEnv({{"INGESTD_RESERVATION_TIMEOUT_MS", "10"}})).ok());
 }
 
+TEST(Config, BudgetPriorityReserve) {
+  auto c = LoadConfig(FakeEnv({}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->ledger.priority_reserve_pct, 0);
+  EXPECT_EQ(c->ledger.priority_min, 1);
+  c = LoadConfig(FakeEnv(
+      {{"INGESTD_BUDGET_PRIORITY_RESERVE_PCT", "20"}, {"INGESTD_BUDGET_PRIORITY_MIN", "-5"}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->ledger.priority_reserve_pct, 20);
+  EXPECT_EQ(c->ledger.priority_min, -5);
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"INGESTD_BUDGET_PRIORITY_RESERVE_PCT", "101"},
+           {"INGESTD_BUDGET_PRIORITY_RESERVE_PCT", "-1"},
+           {"INGESTD_BUDGET_PRIORITY_RESERVE_PCT", "12.5"},
+           {"INGESTD_BUDGET_PRIORITY_MIN", "101"},
+           {"INGESTD_BUDGET_PRIORITY_MIN", "-101"},
+           {"INGESTD_BUDGET_PRIORITY_MIN", "high"}}) {
+    auto bad = LoadConfig(FakeEnv({{name, value}}));
+    ASSERT_FALSE(bad.ok()) << name << "=" << value;
+    EXPECT_EQ(bad.status().code(), "BAD_CONFIG");
+    EXPECT_NE(bad.status().message().find(name), std::string::npos);
+  }
+}
+
 TEST(Config, HybridEmbeddingNeedsTheApiKey) {
   auto loaded = LoadConfig(FakeEnv({{"EMBED_MODE", "hybrid"}}));
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();  // serve starts without keys

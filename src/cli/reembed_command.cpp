@@ -116,7 +116,8 @@ Result<nlohmann::json> Reembed(Store& store, Embedder& embedder, const Plan& pla
   if (!doc.ok()) return doc.status();
   auto job = store.FindJobForDocument(plan.document_id);
   if (!job.ok()) return job.status();
-  const CallContext ctx{NewUuidV4(), job->has_value() ? (*job)->id : "", doc->user_id};
+  const CallContext ctx{NewUuidV4(), job->has_value() ? (*job)->id : "", doc->user_id,
+                        job->has_value() ? (*job)->processing_priority : 0};
   std::vector<std::string> texts;
   for (const Chunk& c : plan.chunks) texts.push_back(c.text);
   auto out = embedder.Embed(texts, ctx);

@@ -46,11 +46,13 @@ JobCostEstimate EstimateJobCost(const PriceTable& prices, const JobCostInput& in
 
 Status CheckBudgetPreflight(const LedgerOptions& options, const std::vector<WindowState>& windows,
                             const std::vector<PreflightDemand>& demands, const std::string& user_id,
-                            int64_t now_ms) {
+                            int processing_priority, int64_t now_ms) {
   // Shared windows (the daily total, the user's budget) sum the demands of every service.
   std::map<std::string, Demand> by_key;
   for (const PreflightDemand& d : demands) {
-    for (const WindowSpec& w : WindowsFor(options, {d.service, 0, user_id, "", ""}, now_ms)) {
+    ReserveRequest like{d.service, 0, user_id, "", ""};
+    like.processing_priority = processing_priority;
+    for (const WindowSpec& w : WindowsFor(options, like, now_ms)) {
       Demand& slot = by_key[w.key];
       slot.window = w;
       slot.amount += w.metric == "requests" ? d.requests : d.estimate_nanos;
@@ -60,13 +62,18 @@ Status CheckBudgetPreflight(const LedgerOptions& options, const std::vector<Wind
   std::string blocking;
   for (const auto& [key, d] : by_key) {
     if (d.amount <= 0) continue;
-    if (d.amount > d.window.limit) {
-      return Status::Error(Kind::kBudgetExceeded, "BUDGET_PREFLIGHT_TOO_LARGE",
-                           "the job's estimated cost alone exceeds the " + Describe(d.window));
+    const int64_t admit = d.window.limit - d.window.held_back;
+    if (d.amount > admit) {
+      return Status::Error(
+          Kind::kBudgetExceeded, "BUDGET_PREFLIGHT_TOO_LARGE",
+          "the job's estimated cost alone exceeds " +
+              std::string(d.amount <= d.window.limit ? "what the priority reserve leaves of "
+                                                     : "") +
+              "the " + Describe(d.window));
     }
     const WindowState* state = FindWindow(windows, d.window);
     const int64_t used = state == nullptr ? 0 : state->spent + state->reserved;
-    if (used + d.amount > d.window.limit) {
+    if (used + d.amount > admit) {
       if (d.window.end_ms > retry_at_ms) {
         retry_at_ms = d.window.end_ms;
         blocking = Describe(d.window);

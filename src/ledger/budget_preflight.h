@@ -51,13 +51,16 @@ struct PreflightDemand {
 
 // OK when every window the demands count against (service daily/hourly USD and hourly
 // requests, the daily total, the user's daily budget) has room for them on top of its spent
-// and reserved amounts. Otherwise kBudgetExceeded:
+// and reserved amounts, below its limit less the priority reserve when processing_priority
+// is below options.priority_min (HeldBack: the rule Ledger::Reserve applies). Otherwise
+// kBudgetExceeded:
 //   "BUDGET_PREFLIGHT_EXCEEDED", retryable, retry_after_ms = until the last blocking window
 //     ends (every one must roll over before the job fits);
-//   "BUDGET_PREFLIGHT_TOO_LARGE", not retryable: the job alone exceeds a limit.
+//   "BUDGET_PREFLIGHT_TOO_LARGE", not retryable: the job alone exceeds a limit (or what
+//     the priority reserve leaves of one).
 // A window absent from `windows` has nothing spent or reserved yet.
 Status CheckBudgetPreflight(const LedgerOptions& options, const std::vector<WindowState>& windows,
                             const std::vector<PreflightDemand>& demands, const std::string& user_id,
-                            int64_t now_ms);
+                            int processing_priority, int64_t now_ms);
 
 }  // namespace ingestd

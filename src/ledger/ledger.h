@@ -49,6 +49,13 @@ struct LedgerOptions {
   // When only other callers' open reservations (not spend) block a reservation, retry this
   // soon: they settle or release within a call's duration.
   int64_t reserved_retry_ms = 5'000;
+  // The priority reserve: the last priority_reserve_pct % of every USD limit (the daily
+  // total, each service's daily and hourly, the user's daily; not the hourly request count,
+  // which is a rate, not money) is only for reservations whose processing_priority >=
+  // priority_min. Below it, a reservation is refused at the reduced limit as if the window
+  // were full (retryable, at the window's end). 0: nothing held back.
+  int priority_reserve_pct = 0;
+  int priority_min = 1;  // the default job priority, 0, is below it
 
   const ServiceLimits* LimitsFor(const std::string& service) const;
 };
@@ -74,6 +81,9 @@ struct ReserveRequest {
   // thread to extend it (a parked provider job) sets its own deadline here.
   int64_t expires_at_ms = 0;
   OnExpiry on_expiry = OnExpiry::kRelease;
+  // The job's processing_priority: below LedgerOptions::priority_min, the priority reserve
+  // of each USD limit is out of reach.
+  int processing_priority = 0;
 };
 
 struct Reservation {
@@ -144,7 +154,8 @@ class Ledger {
   // Reserves the estimate against every applicable limit, or fails with kBudgetExceeded /
   // "BUDGET_EXCEEDED": retryable with retry_after_ms() = time until the start of the next
   // window with room (not retryable, "BUDGET_ESTIMATE_TOO_LARGE", when the estimate alone
-  // exceeds a limit). Store failures come back as their Status (DB_BUSY is retryable).
+  // exceeds a limit, or, below priority_min, what the priority reserve leaves of one). Store
+  // failures come back as their Status (DB_BUSY is retryable).
   virtual Result<Reservation> Reserve(const ReserveRequest& request) = 0;
   // Replaces the reservation by the actual usage, recorded in full whatever the reservation
   // held. A lapsed reservation is settled too: its lapse charge (if any) is replaced by

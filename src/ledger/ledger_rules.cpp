@@ -32,27 +32,36 @@ Refusal Refuse(const LedgerOptions& options, const ReserveRequest& r,
                const std::vector<LockedWindow>& windows, int64_t now) {
   Refusal out;
   int64_t retry_at = now;
-  bool never = false;
+  bool never = false, reserve = false;
   std::string blocked;
   for (const LockedWindow& lw : windows) {
     const WindowState& w = lw.state;
     const int64_t amount = AmountFor(w.metric, r.estimate_nanos);
-    if (w.spent + w.reserved + amount <= w.limit) continue;
+    const int64_t held = HeldBack(options, r, w.metric, w.limit);
+    if (w.spent + w.reserved + amount <= w.limit - held) continue;
     blocked += (blocked.empty() ? "" : ", ") + w.scope + " " + w.metric;
-    if (amount > w.limit) {
+    if (amount > w.limit - held) {
       never = true;
+      reserve = reserve || amount <= w.limit;
     } else if (w.spent + amount > w.limit) {
       retry_at = std::max(retry_at, w.window_end_ms);
       out.alert_keys.push_back(lw.key);
       out.alerts.push_back({"exhausted", w.scope, w.metric, w.window_start_ms, w.spent, w.limit, "",
                             r.job_id, r.correlation_id});
+    } else if (w.spent + amount > w.limit - held) {
+      // Spend reached the priority reserve: this priority waits for the next window (the
+      // window is not exhausted, so no alert).
+      retry_at = std::max(retry_at, w.window_end_ms);
     } else {
       retry_at = std::max(retry_at, now + options.reserved_retry_ms);
     }
   }
   if (never) {
-    out.status = Status::Error(Kind::kBudgetExceeded, "BUDGET_ESTIMATE_TOO_LARGE",
-                               "the call's estimate alone exceeds the " + blocked + " limit");
+    out.status =
+        Status::Error(Kind::kBudgetExceeded, "BUDGET_ESTIMATE_TOO_LARGE",
+                      "the call's estimate alone exceeds " +
+                          std::string(reserve ? "what the priority reserve leaves of " : "") +
+                          "the " + blocked + " limit");
   } else {
     out.status = Status::Error(
                      Kind::kBudgetExceeded, "BUDGET_EXCEEDED",

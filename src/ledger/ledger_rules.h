@@ -40,9 +40,11 @@ struct Refusal {
   std::vector<LedgerAlert> alerts;
 };
 
-// Why `request` did not fit the windows (all of the reservation's windows, locked): an
-// estimate larger than a limit is never retryable; a window full of spend has room again at
-// its end; one blocked only by open reservations, after options.reserved_retry_ms.
+// Why `request` did not fit the windows (all of the reservation's windows, locked), each
+// against its limit less HeldBack (the priority reserve): an estimate larger than that is
+// never retryable; a window whose spend reached it has room again at its end (an "exhausted"
+// alert only when spend reached the full limit); one blocked only by open reservations, after
+// options.reserved_retry_ms.
 Refusal Refuse(const LedgerOptions& options, const ReserveRequest& request,
                const std::vector<LockedWindow>& windows, int64_t now_ms);
 

@@ -151,7 +151,8 @@ Result<Reservation> PgLedger::Reserve(const ReserveRequest& r) {
       .Add(r.correlation_id)
       .Add(now)
       .Add(ExpiresAt(options_, r, now))
-      .Add(OnExpiryName(r.on_expiry));
+      .Add(OnExpiryName(r.on_expiry))
+      .Add(HeldBackJson(windows));
 
   auto outcome = pool_.Transaction([&](PgConn& c) -> Result<ReserveOutcome> {
     ReserveOutcome out;

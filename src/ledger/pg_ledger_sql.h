@@ -102,21 +102,23 @@ ON CONFLICT (window_key) DO UPDATE SET limit_value = excluded.limit_value
 
 // The reservation, one statement: lock every window of the call ($2: JSON array of keys; $3
 // their number) in key order, decide from the locked rows whether the amount fits all of
-// them, and only then add it to each, record the reservation ($4…$10) and its holds. One row
-// per locked window (one row of NULLs when there are none): ok, then the window as it stood
-// before the reservation, then its key and the amount it takes.
+// them (each its limit less what the priority reserve holds back from this request: $12, a
+// JSON object of key → HeldBack), and only then add it to each, record the reservation
+// ($4…$11) and its holds. One row per locked window (one row of NULLs when there are none):
+// ok, then the window as it stood before the reservation, then its key and the amount it takes.
 inline constexpr char kReserve[] = R"sql(
 WITH l AS MATERIALIZED (
   SELECT w.window_key, w.scope, w.metric, w.window_start_ms, w.window_end_ms, w.limit_value,
          w.spent, w.reserved,
-         CASE w.metric WHEN 'requests' THEN 1 ELSE $1::bigint END AS amount
+         CASE w.metric WHEN 'requests' THEN 1 ELSE $1::bigint END AS amount,
+         coalesce(($12::jsonb ->> w.window_key)::bigint, 0) AS held
   FROM ledger_windows w
   WHERE w.window_key IN (SELECT jsonb_array_elements_text($2::jsonb))
   ORDER BY w.window_key COLLATE "C"
   FOR UPDATE OF w),
 ok AS (
-  SELECT count(*) = $3::bigint AND coalesce(bool_and(spent + reserved + amount <= limit_value),
-                                            true) AS ok
+  SELECT count(*) = $3::bigint
+         AND coalesce(bool_and(spent + reserved + amount <= limit_value - held), true) AS ok
   FROM l),
 u AS (
   UPDATE ledger_windows w SET reserved = w.reserved + l.amount

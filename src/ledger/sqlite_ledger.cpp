@@ -82,7 +82,8 @@ Result<Reservation> SqliteLedger::Reserve(const ReserveRequest& r) {
     }
     auto reserve = conn_->Prepare(ledger_sql::kReserve);
     if (!reserve.ok()) return reserve.status();
-    if (Status s = reserve->Bind(1, r.estimate_nanos).Bind(2, keys).Run(); !s.ok()) return s;
+    Status reserved = reserve->Bind(1, r.estimate_nanos).Bind(2, HeldBackJson(windows)).Run();
+    if (!reserved.ok()) return reserved;
     if (conn_->Changes() != static_cast<int64_t>(windows.size())) {
       // No room: find the windows in the way and when each will have room again.
       auto sel = conn_->Prepare(ledger_sql::kSelectWindowsByKey);

@@ -86,8 +86,9 @@ inline constexpr char kEnsureWindow[] =
     "ON CONFLICT (window_key) DO UPDATE SET limit_value = excluded.limit_value";
 
 // The reservation itself: one statement that takes the amount from every window (?2, a JSON
-// array of keys) only if none of them would pass its limit. Changes() == number of windows
-// on success, 0 otherwise. The hot statements avoid what SQLite runs through a temporary
+// object of window key → what the priority reserve holds back from this request, HeldBack)
+// only if none of them would pass its limit less that. Changes() == number of windows on
+// success, 0 otherwise. The hot statements avoid what SQLite runs through a temporary
 // b-tree (IN lists and subqueries checked by NOT EXISTS, RETURNING, VALUES joins): each one
 // opens a pager with a ~90 KB page cache, and malloc returned that memory to the kernel and
 // faulted it back in on every call (bench/ledger: ~100 µs of a 180 µs call). The check below
@@ -95,10 +96,10 @@ inline constexpr char kEnsureWindow[] =
 inline constexpr char kReserve[] =
     "UPDATE ledger_windows SET reserved = reserved + "
     "  CASE metric WHEN 'requests' THEN 1 ELSE ?1 END "
-    "WHERE window_key IN (SELECT value FROM json_each(?2)) AND NOT EXISTS ("
-    "  SELECT 1 FROM json_each(?2) j JOIN ledger_windows w ON w.window_key = j.value "
+    "WHERE window_key IN (SELECT key FROM json_each(?2)) AND NOT EXISTS ("
+    "  SELECT 1 FROM json_each(?2) j JOIN ledger_windows w ON w.window_key = j.key "
     "  WHERE w.spent + w.reserved + CASE w.metric WHEN 'requests' THEN 1 ELSE ?1 END "
-    "      > w.limit_value)";
+    "      > w.limit_value - j.value)";
 
 inline constexpr char kInsertReservation[] =
     "INSERT INTO ledger_reservations (reservation_id, service, user_id, job_id, correlation_id, "

@@ -1,5 +1,7 @@
 #include "ledger/windows.h"
 
+#include <nlohmann/json.hpp>
+
 namespace ingestd {
 namespace {
 
@@ -16,6 +18,14 @@ void Add(std::vector<WindowSpec>* out, const std::string& scope, const std::stri
 }
 
 }  // namespace
+
+int64_t HeldBack(const LedgerOptions& options, const ReserveRequest& request,
+                 const std::string& metric, int64_t limit) {
+  if (metric != "usd" || request.processing_priority >= options.priority_min) return 0;
+  const int64_t pct = options.priority_reserve_pct;
+  // limit * pct / 100 without overflowing for any limit.
+  return limit / 100 * pct + limit % 100 * pct / 100;
+}
 
 const ServiceLimits* LedgerOptions::LimitsFor(const std::string& service) const {
   if (service == "parse") return &parse;
@@ -40,7 +50,14 @@ std::vector<WindowSpec> WindowsFor(const LedgerOptions& options, const ReserveRe
     Add(&out, "user:" + request.user_id, "usd", kDayMs, now_ms,
         UsdToNanos(*options.user_daily_usd));
   }
+  for (WindowSpec& w : out) w.held_back = HeldBack(options, request, w.metric, w.limit);
   return out;
+}
+
+std::string HeldBackJson(const std::vector<WindowSpec>& windows) {
+  nlohmann::json held = nlohmann::json::object();
+  for (const WindowSpec& w : windows) held[w.key] = w.held_back;
+  return held.dump();
 }
 
 }  // namespace ingestd

@@ -59,7 +59,7 @@ class PipelineTestEnv : public ::testing::Test {
   }
 
   // Creates a document and job for `pdf` through the two-step upload path; returns the job.
-  Job Upload(const std::string& pdf, const std::string& user = "user-1") {
+  Job Upload(const std::string& pdf, const std::string& user = "user-1", int priority = 0) {
     Document doc;
     doc.id = NewUuidV4();
     doc.user_id = user;
@@ -74,6 +74,7 @@ class PipelineTestEnv : public ::testing::Test {
     job.status = JobStatus::kAwaitingUpload;
     job.correlation_id = NewUuidV4();
     job.service_mode = "mock";
+    job.processing_priority = priority;
     auto created = store_->CreateUpload(doc, job, clock_.NowMillis());
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     EXPECT_TRUE(blobs_->Put(DocumentBlobKey(doc.id), pdf).ok());

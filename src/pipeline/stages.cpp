@@ -23,7 +23,7 @@ const std::array<StageInfo, 5> kStages = {{
 }};
 
 CallContext ContextOf(const Job& job) {
-  return CallContext{job.correlation_id, job.id, job.user_id};
+  return CallContext{job.correlation_id, job.id, job.user_id, job.processing_priority};
 }
 
 Status InvalidEmbedding(const std::string& why) {

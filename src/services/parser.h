@@ -29,6 +29,9 @@ struct CallContext {
   std::string correlation_id;
   std::string job_id;
   std::string user_id;
+  // The job's processing_priority: the router reserves with it, so a low-priority job stops
+  // at the budget's priority reserve (LedgerOptions::priority_reserve_pct).
+  int processing_priority = 0;
   // Optional (not owned): where a paid implementation reports billed usage, so the caller
   // settles what was billed even when the call fails (ServiceRoute).
   UsageMeter* billed = nullptr;

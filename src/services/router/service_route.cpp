@@ -51,6 +51,7 @@ Result<ServiceRoute::Admission> ServiceRoute::Admit(const CallContext& ctx, Serv
     ReserveRequest req{options_.service, std::max<int64_t>(estimate_nanos, 1), ctx.user_id,
                        ctx.job_id, ctx.correlation_id};
     req.on_expiry = options_.on_expiry;
+    req.processing_priority = ctx.processing_priority;
     auto r = ledger_->Reserve(req);
     if (!r.ok()) {
       breaker_.RecordNeutral();  // the call never went out
