@@ -8,6 +8,7 @@
 #include "api/callback_url.h"
 #include "blob/blob_store.h"
 #include "core/clock.h"
+#include "limits/memory_rate_limiter.h"
 #include "limits/upload_limiter.h"
 #include "store/store.h"
 
@@ -18,6 +19,9 @@ class KeyRegistry;
 class Ledger;
 class ModeController;
 class ServiceRouter;
+namespace search {
+class SearchService;
+}  // namespace search
 }  // namespace ingestd
 
 namespace ingestd::api {
@@ -71,6 +75,10 @@ struct ApiContext {
   // The Prometheus text exposition of GET /metrics (src/metrics); empty: 404 METRICS_DISABLED.
   // Called on handler threads, concurrently.
   std::function<std::string()> metrics_exposition;
+  // POST /api/v1/search and the index report; null when the process has no embed router.
+  search::SearchService* search = nullptr;
+  // The per-user search buckets (INGESTD_SEARCHES_PER_MINUTE); null when unlimited.
+  limits::MemoryRateLimiter* search_limiter = nullptr;
 
   void NotifyQueued() const {
     if (on_job_queued) on_job_queued();

@@ -30,6 +30,10 @@ ApiResponse HandleDeleteDocument(ApiContext& ctx, const ApiRequest& req);
 // export (export_handlers.cpp): NDJSON of the caller's chunk changes since a cursor, streamed
 ApiResponse HandleExport(ApiContext& ctx, const ApiRequest& req);
 
+// search (search_handlers.cpp): POST /api/v1/search; the index report (admin only)
+ApiResponse HandleSearch(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleSearchIndex(ApiContext& ctx, const ApiRequest& req);
+
 // service (system_handlers.cpp)
 ApiResponse HandleHealth(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleReady(ApiContext& ctx, const ApiRequest& req);

@@ -84,6 +84,8 @@ std::vector<Route> ApiRoutes() {
       authed("DELETE", "/api/v1/documents/{id}", HandleDeleteDocument),
       authed("GET", "/api/v1/documents/{id}/chunks", HandleDocumentChunks),
       authed("GET", "/api/v1/export", HandleExport),
+      authed("POST", "/api/v1/search", HandleSearch),
+      admin("GET", "/api/v1/search/index", HandleSearchIndex),
       authed("GET", "/api/v1/jobs", HandleListJobs),
       authed("GET", "/api/v1/jobs/{id}", HandleGetJob),
       authed("POST", "/api/v1/jobs/{id}/retry", HandleRetryJob),

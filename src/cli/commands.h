@@ -14,5 +14,6 @@ int RunToken(const Args& args);
 int RunCosts(const Args& args);
 int RunReembed(const Args& args);
 int RunServices(const Args& args);
+int RunSearch(const Args& args);
 
 }  // namespace ingestd::cli

@@ -285,6 +285,19 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   if (s.ok()) {
     s = ReadInt(env, "INGESTD_MAX_ACTIVE_JOBS_PER_USER", 0, 1'000'000, &ul.max_active_jobs);
   }
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_SEARCHES_PER_MINUTE", 0, limits::kMaxPerMinute,
+                         &c.searches_per_minute);
+  }
+  if (s.ok()) {
+    s = ReadInt<size_t>(env, "INGESTD_HNSW_MIN_VECTORS", 1, size_t{1} << 32, &c.hnsw_min_vectors);
+  }
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_SEARCH_CATCHUP_MS", 10, 3'600'000, &c.search_catchup_ms);
+  }
+  if (s.ok()) s = ReadInt(env, "INGESTD_HNSW_M", 2, 1024, &c.hnsw.m);
+  if (s.ok()) s = ReadInt(env, "INGESTD_HNSW_EF_CONSTRUCTION", 1, 100'000, &c.hnsw.ef_construction);
+  if (s.ok()) s = ReadInt(env, "INGESTD_HNSW_EF_SEARCH", 1, 100'000, &c.hnsw.ef_search);
   if (s.ok()) s = ReadInt(env, "INGESTD_WORKERS", 0, 256, &c.workers);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_LEASE_MS", 100, 86'400'000, &c.lease_ms);
   if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_DRAIN_MS", 0, 3'600'000, &c.drain_ms);

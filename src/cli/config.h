@@ -14,6 +14,7 @@
 #include "api/http_server.h"
 #include "core/status.h"
 #include "ledger/ledger.h"
+#include "search/index/hnsw_space.h"
 #include "services/local_embedder.h"
 #include "services/router/circuit_breaker.h"
 
@@ -90,6 +91,16 @@ struct Config {
   // same string); unset = callbacks off (api.callbacks_enabled false).
   // INGESTD_CALLBACK_MAX_AGE_MS, INGESTD_CALLBACK_ALLOW_PRIVATE=1 (also api.callback_urls).
   api::CallbackOptions callbacks;
+  // Search (src/search): a (user, model) space is scanned exactly until it holds
+  // INGESTD_HNSW_MIN_VECTORS vectors, then searched through an HNSW graph; the index catches
+  // up with other processes' vector commits at least every INGESTD_SEARCH_CATCHUP_MS;
+  // INGESTD_SEARCHES_PER_MINUTE per user (0 = no limit), counted by each serve process.
+  // INGESTD_HNSW_M, INGESTD_HNSW_EF_CONSTRUCTION, INGESTD_HNSW_EF_SEARCH: the graphs' links
+  // per point, build and search candidate lists (search/index/hnsw_space.h).
+  size_t hnsw_min_vectors = 20'000;
+  search::HnswOptions hnsw;
+  int64_t search_catchup_ms = 500;
+  int64_t searches_per_minute = 0;
 };
 
 // Reads every INGESTD_* variable (see README), with defaults for the unset ones.

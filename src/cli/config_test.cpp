@@ -162,6 +162,34 @@ TEST(Config, UploadLimitsAreOffUnlessSet) {
   EXPECT_FALSE(LoadConfig(FakeEnv({{"INGESTD_UPLOADS_PER_MINUTE", "1000001"}})).ok());
 }
 
+TEST(Config, SearchIndexAndRateSettings) {
+  auto defaults = LoadConfig(FakeEnv({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->hnsw_min_vectors, 20'000u);
+  EXPECT_EQ(defaults->search_catchup_ms, 500);
+  EXPECT_EQ(defaults->searches_per_minute, 0);  // no limit
+  auto set = LoadConfig(FakeEnv({{"INGESTD_HNSW_MIN_VECTORS", "5"},
+                                 {"INGESTD_SEARCH_CATCHUP_MS", "50"},
+                                 {"INGESTD_SEARCHES_PER_MINUTE", "30"},
+                                 {"INGESTD_HNSW_M", "8"},
+                                 {"INGESTD_HNSW_EF_CONSTRUCTION", "64"},
+                                 {"INGESTD_HNSW_EF_SEARCH", "32"}}));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->hnsw_min_vectors, 5u);
+  EXPECT_EQ(set->search_catchup_ms, 50);
+  EXPECT_EQ(set->searches_per_minute, 30);
+  EXPECT_EQ(set->hnsw.m, 8);
+  EXPECT_EQ(set->hnsw.ef_construction, 64);
+  EXPECT_EQ(set->hnsw.ef_search, 32);
+  for (const char* name : {"INGESTD_HNSW_MIN_VECTORS", "INGESTD_SEARCH_CATCHUP_MS",
+                           "INGESTD_SEARCHES_PER_MINUTE", "INGESTD_HNSW_M",
+                           "INGESTD_HNSW_EF_CONSTRUCTION", "INGESTD_HNSW_EF_SEARCH"}) {
+    auto bad = LoadConfig(FakeEnv({{name, "-1"}}));
+    ASSERT_FALSE(bad.ok()) << name;
+    EXPECT_NE(bad.status().message().find(name), std::string::npos);
+  }
+}
+
 TEST(Config, ParseModeOverridesServiceMode) {
   auto c = LoadConfig(FakeEnv({{"SERVICE_MODE", "mock"}, {"PARSE_MODE", "local"}}));
   ASSERT_TRUE(c.ok()) << c.status().ToString();

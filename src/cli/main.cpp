@@ -24,6 +24,8 @@ constexpr const char* kUsage =
     "                                 persisted service modes and their history; switch one\n"
     "  reembed [--dry-run] [--limit N]\n"
     "                                 re-embed fallback-made vectors with the real embedder\n"
+    "  search QUERY [--top-k N] [--mode M] [--server URL] [--token T]\n"
+    "                                 search the caller's chunks on a running server\n"
     "  token --user U [--role R] [--ttl-s N]\n"
     "                                 print a development bearer token\n"
     "  tokenize FILE|- [--count]      cl100k_base token ids (or their count)\n"
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
       {"costs", ingestd::cli::RunCosts},
       {"reembed", ingestd::cli::RunReembed},
       {"services", ingestd::cli::RunServices},
+      {"search", ingestd::cli::RunSearch},
       {"tokenize",
        [](const Args& a) {
          return ingestd::RunTokenizeCommand(a, std::cin, std::cout, std::cerr);

@@ -15,6 +15,7 @@
 #include "cli/config.h"
 #include "cli/pipeline_setup.h"
 #include "cli/process_setup.h"
+#include "cli/search_setup.h"
 #ifdef INGESTD_TEST_ROUTES
 #include "cli/test_routes.h"
 #endif
@@ -119,6 +120,14 @@ int RunServe(const Args& args) {
     if (!opened.ok()) return Fail(opened.status());
     upload_limiter = std::move(*opened);
     ctx.upload_limiter = upload_limiter.get();
+  }
+  // Search: this process's own index, caught up from the store (every serve process on a
+  // PostgreSQL database keeps one); the query embeds go through the router like paid calls.
+  Search search;
+  if (ctx.router != nullptr) {
+    search = StartSearch(config, store, ctx.router->embedder(), ctx.clock);
+    ctx.search = search.service.get();
+    ctx.search_limiter = search.limiter.get();
   }
   // Without workers this process writes no audit rows, but still answers GET /api/v1/audit.
   std::unique_ptr<AuditLog> audit_reader;

@@ -10,7 +10,7 @@
 namespace ingestd::search {
 namespace {
 
-// GetChunkVectors reads (approximate rebuild, filtered exact scan) take this many ids a call.
+// The filtered exact scan reads the allowed chunks' vectors this many ids a call.
 constexpr size_t kReadBatch = 1'000;
 
 }  // namespace
@@ -145,10 +145,7 @@ Status SearchIndex::CatchUp() {
       break;
     }
     if (page->empty()) break;
-    if (Status s = ApplyPage(*page); !s.ok()) {
-      outcome = s;
-      break;
-    }
+    ApplyPage(*page);
     last_seq_ = page->back().seq;
     reported_seq_.store(last_seq_, std::memory_order_relaxed);
     if (page->size() < static_cast<size_t>(options_.page_size)) break;
@@ -181,7 +178,7 @@ SearchIndex::Space* SearchIndex::SpaceFor(const VectorChange& c) {
   return slot.get();
 }
 
-Status SearchIndex::ApplyPage(const std::vector<VectorChange>& changes) {
+void SearchIndex::ApplyPage(const std::vector<VectorChange>& changes) {
   std::unordered_set<Space*> touched;
   Space* current = nullptr;
   std::unique_lock<std::shared_mutex> lock;
@@ -200,7 +197,7 @@ Status SearchIndex::ApplyPage(const std::vector<VectorChange>& changes) {
     touched.insert(space);
   }
   if (lock.owns_lock()) lock.unlock();
-  if (!options_.make_approximate) return Status();
+  if (!options_.make_approximate) return;
   for (Space* space : touched) {
     bool due = false;
     {
@@ -208,41 +205,23 @@ Status SearchIndex::ApplyPage(const std::vector<VectorChange>& changes) {
       due = !space->approximate && space->vectors &&
             space->vectors->size() >= options_.hnsw_min_vectors;
     }
-    if (!due) continue;
-    if (Status s = MakeApproximate(space); !s.ok()) return s;
+    if (due) MakeApproximate(space);
   }
-  return Status();
 }
 
-Status SearchIndex::MakeApproximate(Space* space) {
-  // Only the catch-up round writes spaces, and this runs inside it: the maps stay as read.
-  std::vector<std::string> chunk_ids;
-  int dims = 0;
+void SearchIndex::MakeApproximate(Space* space) {
+  // Only the catch-up round writes spaces, and this runs inside it: the exact space stays as
+  // it is while the graph is built from it, and searches share it meanwhile.
+  std::unique_ptr<VectorSpace> graph;
   {
     std::shared_lock read(space->mu);
-    dims = space->vectors->dims();
-    chunk_ids.reserve(space->key_of.size());
-    for (const auto& [chunk, key] : space->key_of) chunk_ids.push_back(chunk);
-  }
-  std::unique_ptr<VectorSpace> graph = options_.make_approximate(dims);
-  for (size_t begin = 0; begin < chunk_ids.size(); begin += kReadBatch) {
-    const size_t end = std::min(chunk_ids.size(), begin + kReadBatch);
-    std::vector<std::string> batch(chunk_ids.begin() + begin, chunk_ids.begin() + end);
-    auto records = store_->GetChunkVectors(space->user_id, batch);
-    if (!records.ok()) return records.status();
-    for (const VectorRecord& r : *records) {
-      if (r.model != space->model || r.values.size() != static_cast<size_t>(dims)) continue;
-      // A chunk removed since its change was applied is not read; its tombstone, when it
-      // comes, removes a key the graph never held (a no-op).
-      graph->Upsert(space->key_of.at(r.chunk_id), r.values.data());
-    }
+    graph = options_.make_approximate(*space->vectors);
   }
   std::unique_lock write(space->mu);
   log::Info("search index: space rebuilt as HNSW",
             {{"user_id", space->user_id}, {"model", space->model}, {"vectors", graph->size()}});
   space->vectors = std::move(graph);
   space->approximate = true;
-  return Status();
 }
 
 Result<std::vector<NearChunk>> SearchIndex::Nearest(

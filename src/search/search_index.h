@@ -10,8 +10,8 @@
 // share one round: a caller returns once a round that started after it was called is done.
 //
 // Spaces start exact (make_exact) and are rebuilt as approximate (make_approximate, an HNSW
-// graph) once they hold hnsw_min_vectors vectors; the rebuild reads the space's vectors back
-// from the store (a VectorSpace does not hand its vectors out). They never go back.
+// graph built from the exact space) once they hold hnsw_min_vectors vectors; searches of the
+// space go on during the build. They never go back.
 //
 // Thread safety: thread-safe. Each space has a shared_mutex (searches share it, the catch-up
 // round writes under it); the map of spaces has its own.
@@ -39,10 +39,12 @@ namespace ingestd::search {
 
 // Makes an empty space of `dims` floats per vector.
 using SpaceFactory = std::function<std::unique_ptr<VectorSpace>(int dims)>;
+// Makes a space holding every live vector of `exact` under the same keys.
+using RebuildFactory = std::function<std::unique_ptr<VectorSpace>(const VectorSpace& exact)>;
 
 struct SearchIndexOptions {
-  SpaceFactory make_exact;        // required
-  SpaceFactory make_approximate;  // optional: without it spaces stay exact
+  SpaceFactory make_exact;          // required
+  RebuildFactory make_approximate;  // optional: without it spaces stay exact
   // A space is rebuilt with make_approximate once it holds this many vectors
   // (INGESTD_HNSW_MIN_VECTORS). Exact below: HNSW is approximate and slow to build.
   size_t hnsw_min_vectors = 20'000;
@@ -112,8 +114,8 @@ class SearchIndex {
   struct Space;
   Space* FindSpace(const std::string& user_id, const std::string& model) const;
   Space* SpaceFor(const VectorChange& c);
-  Status ApplyPage(const std::vector<VectorChange>& changes);
-  Status MakeApproximate(Space* space);
+  void ApplyPage(const std::vector<VectorChange>& changes);
+  void MakeApproximate(Space* space);
   void Loop();
 
   Store* const store_;

@@ -47,9 +47,7 @@ class ScanSpace final : public VectorSpace {
     hits.resize(std::min({hits.size(), static_cast<size_t>(k), at_most_}));
     return hits;
   }
-  // VectorSpace::ForEach, which search/index is adding: no `override`, so this fake builds
-  // against the interface with and without it.
-  void ForEach(const std::function<void(VectorKey, const float*)>& fn) const {
+  void ForEach(const std::function<void(VectorKey, const float*)>& fn) const override {
     for (const auto& [key, v] : vectors_) fn(key, v.data());
   }
   size_t size() const override { return vectors_.size(); }
@@ -65,8 +63,17 @@ SpaceFactory Scan(size_t at_most = SIZE_MAX) {
   return [at_most](int dims) { return std::make_unique<ScanSpace>(dims, at_most); };
 }
 
+// A copy of every vector of `exact` in a ScanSpace answering at most `at_most` hits.
+RebuildFactory Rebuild(size_t at_most = SIZE_MAX) {
+  return [at_most](const VectorSpace& exact) {
+    auto copy = std::make_unique<ScanSpace>(exact.dims(), at_most);
+    exact.ForEach([&](VectorKey key, const float* values) { copy->Upsert(key, values); });
+    return copy;
+  };
+}
+
 // Exact spaces; with `approximate`, rebuilt by it past hnsw_min_vectors.
-SearchIndexOptions Options(SpaceFactory approximate = nullptr, size_t hnsw_min_vectors = 20'000,
+SearchIndexOptions Options(RebuildFactory approximate = nullptr, size_t hnsw_min_vectors = 20'000,
                            int page_size = 2'000) {
   SearchIndexOptions o;
   o.make_exact = Scan();
@@ -224,7 +231,7 @@ TEST_F(SearchIndexTest, ConcurrentCatchUpsAllSeeWhatWasCommittedBeforeThem) {
 }
 
 TEST_F(SearchIndexTest, ASpacePastTheThresholdIsRebuiltApproximate) {
-  SearchIndex index(store_.get(), Options(Scan(), 3));
+  SearchIndex index(store_.get(), Options(Rebuild(), 3));
   StoreDocument("u1", "m", {{1, 0}, {0, 1}});
   ASSERT_TRUE(index.CatchUp().ok());
   EXPECT_EQ(index.Report().spaces.at(0).kind, "exact");
@@ -238,7 +245,7 @@ TEST_F(SearchIndexTest, ASpacePastTheThresholdIsRebuiltApproximate) {
 
 TEST_F(SearchIndexTest, AFilteredSearchTheOverFetchMissesScansTheAllowedDocumentsExactly) {
   // The graph answers one hit at most: the over-fetch never reaches the filtered document.
-  SearchIndex index(store_.get(), Options(Scan(1), 1));
+  SearchIndex index(store_.get(), Options(Rebuild(1), 1));
   StoreDocument("u1", "m", {{1, 0}, {0.9f, 0.1f}});
   const auto [doc, chunks] = StoreDocument("u1", "m", {{0, 1}, {0.5f, 0.5f}});
   ASSERT_TRUE(index.CatchUp().ok());
