@@ -197,6 +197,10 @@ ApiResponse HandleSearch(ApiContext& ctx, const ApiRequest& req) {
   }
   auto query = ReadQuery(body);
   if (!query.ok()) return ErrorResponse(query.status(), cid);
+  // Refused input takes no token of the caller's bucket.
+  if (auto checked = search::SearchService::Check(*query); !checked.ok()) {
+    return ErrorResponse(checked.status(), cid);
+  }
   if (ctx.search_limiter != nullptr) {
     if (Status s = ctx.search_limiter->Take(req.caller->sub); !s.ok()) {
       return ErrorResponse(s, cid);

@@ -96,8 +96,7 @@ Status SearchService::VectorSide(const SearchQuery& q, int depth, SearchAnswer* 
   return Status();
 }
 
-Result<SearchAnswer> SearchService::Search(const SearchQuery& q) {
-  const int64_t started = clock_->MonotonicMillis();
+Result<size_t> SearchService::Check(const SearchQuery& q) {
   if (q.top_k < 1 || q.top_k > kMaxTopK) {
     return Status::InvalidArgument("INVALID_FIELD",
                                    "top_k must be 1 to " + std::to_string(kMaxTopK));
@@ -108,6 +107,14 @@ Result<SearchAnswer> SearchService::Search(const SearchQuery& q) {
     return InvalidQuery("query has " + std::to_string(tokens) + " tokens; at most " +
                         std::to_string(kMaxQueryTokens));
   }
+  return tokens;
+}
+
+Result<SearchAnswer> SearchService::Search(const SearchQuery& q) {
+  const int64_t started = clock_->MonotonicMillis();
+  Result<size_t> checked = Check(q);
+  if (!checked.ok()) return checked.status();
+  const size_t tokens = *checked;
   SearchAnswer answer;
   answer.mode = q.mode;
   answer.query_tokens = static_cast<int64_t>(tokens);

@@ -76,6 +76,10 @@ class SearchService {
   // the embedder's errors as they are (in REAL mode an exhausted budget is the ledger's
   // BUDGET_EXCEEDED: no fallback); the store's.
   Result<SearchAnswer> Search(const SearchQuery& q);
+  // The input checks Search starts with, for a caller that must refuse bad input before it
+  // spends anything on it (a rate limiter's token): the query's token count, or Search's
+  // INVALID_QUERY / INVALID_FIELD.
+  static Result<size_t> Check(const SearchQuery& q);
 
   SearchIndex* index() { return index_; }
 

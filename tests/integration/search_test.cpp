@@ -279,7 +279,8 @@ TEST_F(SearchSpacesTest, ADocumentOfAnotherModelIsFoundByKeywordOnlyAndCountedPe
   HttpResponse report = client_->Get("/api/v1/search/index", AdminToken());
   ASSERT_EQ(report.status, 200) << report.Describe();
   std::set<std::string> models;
-  for (const json& space : report.Json()["spaces"]) {
+  const json report_body = report.Json();  // iterated below: must outlive the loop
+  for (const json& space : report_body["spaces"]) {
     EXPECT_EQ(space["user_id"], "alice");
     EXPECT_EQ(space["kind"], "exact");
     EXPECT_EQ(space["documents"], 1);
@@ -412,7 +413,8 @@ TEST_F(PaidSearchTest, TheQueryEmbedIsAuditedAndChargedUnderTheRequestsCorrelati
   for (int i = 0; i < 100 && found.is_null(); ++i) {
     HttpResponse audit = client_->Get("/api/v1/audit?service=embed&limit=500", AdminToken());
     ASSERT_EQ(audit.status, 200) << audit.Describe();
-    for (const json& e : audit.Json()["entries"]) {
+    const json audit_body = audit.Json();  // iterated below: must outlive the loop
+    for (const json& e : audit_body["entries"]) {
       if (e.value("correlation_id", "") == "search-corr-1") found = e;
     }
     if (found.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
