@@ -8,7 +8,6 @@
 #include "api/callback_url.h"
 #include "blob/blob_store.h"
 #include "core/clock.h"
-#include "limits/memory_rate_limiter.h"
 #include "limits/upload_limiter.h"
 #include "store/store.h"
 
@@ -78,7 +77,7 @@ struct ApiContext {
   // POST /api/v1/search and the index report; null when the process has no embed router.
   search::SearchService* search = nullptr;
   // The per-user search buckets (INGESTD_SEARCHES_PER_MINUTE); null when unlimited.
-  limits::MemoryRateLimiter* search_limiter = nullptr;
+  limits::UploadLimiter* search_limiter = nullptr;  // kind kSearchBuckets
 
   void NotifyQueued() const {
     if (on_job_queued) on_job_queued();

@@ -94,7 +94,8 @@ struct Config {
   // Search (src/search): a (user, model) space is scanned exactly until it holds
   // INGESTD_HNSW_MIN_VECTORS vectors, then searched through an HNSW graph; the index catches
   // up with other processes' vector commits at least every INGESTD_SEARCH_CATCHUP_MS;
-  // INGESTD_SEARCHES_PER_MINUTE per user (0 = no limit), counted by each serve process.
+  // INGESTD_SEARCHES_PER_MINUTE per user (0 = no limit), in buckets every process on the
+  // database shares (limits::kSearchBuckets).
   // INGESTD_HNSW_M, INGESTD_HNSW_EF_CONSTRUCTION, INGESTD_HNSW_EF_SEARCH: the graphs' links
   // per point, build and search candidate lists (search/index/hnsw_space.h).
   size_t hnsw_min_vectors = 20'000;

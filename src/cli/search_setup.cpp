@@ -21,10 +21,6 @@ Search StartSearch(const Config& config, Store* store, Embedder* embedder, Clock
   s.index = std::make_unique<search::SearchIndex>(store, SearchIndexOptionsFor(config));
   s.index->Start();
   s.service = std::make_unique<search::SearchService>(store, s.index.get(), embedder, clock);
-  if (config.searches_per_minute > 0) {
-    s.limiter = std::make_unique<limits::MemoryRateLimiter>(
-        config.searches_per_minute, "SEARCH_RATE_MINUTE_EXCEEDED", "search", clock);
-  }
   return s;
 }
 

@@ -1,14 +1,12 @@
 // The search of a serve process (src/search): its in-memory index over the store's vector
 // change feed — each (user, model) space an ExactSpace until INGESTD_HNSW_MIN_VECTORS, then
-// an HnswSpace built from it —, the search service over the router's embedder, and the
-// per-user search bucket when INGESTD_SEARCHES_PER_MINUTE is set.
+// an HnswSpace built from it —, and the search service over the router's embedder.
 #pragma once
 
 #include <memory>
 
 #include "cli/config.h"
 #include "core/clock.h"
-#include "limits/memory_rate_limiter.h"
 #include "search/search_index.h"
 #include "search/search_service.h"
 #include "services/embedder.h"
@@ -19,7 +17,6 @@ namespace ingestd::cli {
 struct Search {
   std::unique_ptr<search::SearchIndex> index;  // its catch-up thread runs until destroyed
   std::unique_ptr<search::SearchService> service;
-  std::unique_ptr<limits::MemoryRateLimiter> limiter;  // null: no limit
 };
 
 // The index options of config: exact spaces, HNSW graphs (config.hnsw) past the threshold.

@@ -123,11 +123,20 @@ int RunServe(const Args& args) {
   }
   // Search: this process's own index, caught up from the store (every serve process on a
   // PostgreSQL database keeps one); the query embeds go through the router like paid calls.
+  // Its rate limit is shared like the upload ones, in buckets of its own.
   Search search;
+  std::unique_ptr<limits::UploadLimiter> search_limiter;
   if (ctx.router != nullptr) {
     search = StartSearch(config, store, ctx.router->embedder(), ctx.clock);
     ctx.search = search.service.get();
-    ctx.search_limiter = search.limiter.get();
+  }
+  if (ctx.search != nullptr && config.searches_per_minute > 0) {
+    auto opened = limits::OpenUploadLimiter(
+        config.database_url, limits::UploadLimits{.per_minute = config.searches_per_minute},
+        ctx.clock, limits::kSearchBuckets);
+    if (!opened.ok()) return Fail(opened.status());
+    search_limiter = std::move(*opened);
+    ctx.search_limiter = search_limiter.get();
   }
   // Without workers this process writes no audit rows, but still answers GET /api/v1/audit.
   std::unique_ptr<AuditLog> audit_reader;

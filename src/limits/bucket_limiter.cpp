@@ -32,7 +32,7 @@ Status BucketLimiter::Take(std::string_view user_id) {
   if (*taken) return Status();
   Result<std::optional<StoredBuckets>> row = Select(user_id);
   if (!row.ok()) return row.status();
-  return Refusal(AllowanceOf(*row, limits_, now), now);
+  return Refusal(AllowanceOf(*row, limits_, now), now, kind_);
 }
 
 Status BucketLimiter::Refund(std::string_view user_id) {

@@ -1,5 +1,5 @@
 // BucketLimiter: the backend-independent half of an UploadLimiter. A backend runs the
-// statements of bucket_sql.h on its database; this class decides what they mean (refusal
+// statements of bucket_sql.h on its kind's table; this class decides what they mean (refusal
 // codes and Retry-After, what Peek shows).
 #pragma once
 
@@ -10,7 +10,7 @@
 
 namespace ingestd::limits {
 
-// A user's row of limits_upload_buckets.
+// A user's row of a bucket table.
 struct StoredBuckets {
   int64_t minute_units = 0;
   int64_t day_units = 0;
@@ -27,10 +27,12 @@ class BucketLimiter : public UploadLimiter {
   Status Refund(std::string_view user_id) override;
   Result<UploadAllowance> Peek(std::string_view user_id) override;
   const UploadLimits& limits() const override { return limits_; }
+  const BucketKind& kind() const { return kind_; }
 
  protected:
   // clock must outlive the limiter.
-  BucketLimiter(const UploadLimits& limits, Clock* clock) : limits_(limits), clock_(clock) {}
+  BucketLimiter(const UploadLimits& limits, Clock* clock, const BucketKind& kind)
+      : limits_(limits), clock_(clock), kind_(kind) {}
 
   // TakeSql / RefundSql / SelectSql with their parameters bound (see bucket_sql.h).
   virtual Result<bool> RunTake(std::string_view user_id, int64_t now_ms) = 0;
@@ -40,6 +42,7 @@ class BucketLimiter : public UploadLimiter {
  private:
   const UploadLimits limits_;
   Clock* const clock_;
+  const BucketKind kind_;
 };
 
 }  // namespace ingestd::limits

@@ -29,19 +29,24 @@ std::string HasToken(const SqlDialect& d, const std::string& col, int lim, int64
          " >= " + std::to_string(period) + ")";
 }
 
-}  // namespace
-
-std::string CreateBucketsSql(const SqlDialect& d) {
+std::string CreateBucketsSql(const SqlDialect& d, const std::string& table) {
   const char* id_type = d.postgres ? "text COLLATE \"C\"" : "TEXT";
   const char* int_type = d.postgres ? "bigint" : "INTEGER";
-  return std::string("CREATE TABLE limits_upload_buckets (user_id ") + id_type +
-         " PRIMARY KEY, minute_units " + int_type + " NOT NULL, day_units " + int_type +
-         " NOT NULL, updated_ms " + int_type + " NOT NULL)";
+  return "CREATE TABLE " + table + " (user_id " + id_type + " PRIMARY KEY, minute_units " +
+         int_type + " NOT NULL, day_units " + int_type + " NOT NULL, updated_ms " + int_type +
+         " NOT NULL)";
 }
 
-std::string TakeSql(const SqlDialect& d) {
+}  // namespace
+
+std::vector<std::string> BucketMigrations(const SqlDialect& d) {
+  return {CreateBucketsSql(d, kUploadBuckets.table), CreateBucketsSql(d, kSearchBuckets.table)};
+}
+
+std::string TakeSql(const SqlDialect& d, const std::string& table) {
   const std::string minute = std::to_string(kMinuteMs), day = std::to_string(kDayMs);
-  return "INSERT INTO limits_upload_buckets AS b (user_id, minute_units, day_units, updated_ms) "
+  return "INSERT INTO " + table +
+         " AS b (user_id, minute_units, day_units, updated_ms) "
          "VALUES (" +
          P(d, 1) + ", " + IfLimited(d, 2, "(" + P(d, 2) + " - 1) * " + minute) + ", " +
          IfLimited(d, 3, "(" + P(d, 3) + " - 1) * " + day) + ", " + P(d, 4) +
@@ -53,7 +58,7 @@ std::string TakeSql(const SqlDialect& d) {
          " RETURNING 1";
 }
 
-std::string RefundSql(const SqlDialect& d) {
+std::string RefundSql(const SqlDialect& d, const std::string& table) {
   const std::string minute = std::to_string(kMinuteMs), day = std::to_string(kDayMs);
   auto back = [&](const std::string& col, int lim, int64_t period) {
     return IfLimited(d, lim,
@@ -61,16 +66,13 @@ std::string RefundSql(const SqlDialect& d) {
                          ", " + Refilled(d, col, lim, period) + " + " + std::to_string(period) +
                          ")");
   };
-  return "UPDATE limits_upload_buckets AS b SET minute_units = " +
-         back("minute_units", 2, kMinuteMs) + ", day_units = " + back("day_units", 3, kDayMs) +
-         ", updated_ms = " + d.greatest + "(b.updated_ms, " + P(d, 4) +
-         ") WHERE b.user_id = " + P(d, 1);
+  return "UPDATE " + table + " AS b SET minute_units = " + back("minute_units", 2, kMinuteMs) +
+         ", day_units = " + back("day_units", 3, kDayMs) + ", updated_ms = " + d.greatest +
+         "(b.updated_ms, " + P(d, 4) + ") WHERE b.user_id = " + P(d, 1);
 }
 
-std::string SelectSql(const SqlDialect& d) {
-  return "SELECT minute_units, day_units, updated_ms FROM limits_upload_buckets "
-         "WHERE user_id = " +
-         P(d, 1);
+std::string SelectSql(const SqlDialect& d, const std::string& table) {
+  return "SELECT minute_units, day_units, updated_ms FROM " + table + " WHERE user_id = " + P(d, 1);
 }
 
 }  // namespace ingestd::limits

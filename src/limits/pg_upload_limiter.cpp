@@ -5,40 +5,29 @@
 #include "limits/token_bucket.h"
 
 namespace ingestd::limits {
-namespace {
-
-using pg::PgConn;
 using pg::PgParams;
 using pg::PgResult;
 
-// Built once: connections prepare each statement once, keyed by its address.
-struct Statements {
-  std::string create = CreateBucketsSql(kPostgresDialect);
-  std::string take = TakeSql(kPostgresDialect);
-  std::string refund = RefundSql(kPostgresDialect);
-  std::string select = SelectSql(kPostgresDialect);
-};
-const Statements& Sql() {
-  static const Statements statements;
-  return statements;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<PgUploadLimiter>> PgUploadLimiter::Open(const std::string& url,
                                                                const UploadLimits& limits,
-                                                               Clock* clock) {
-  std::unique_ptr<PgUploadLimiter> limiter(new PgUploadLimiter(url, limits, clock));
+                                                               Clock* clock,
+                                                               const BucketKind& kind) {
+  std::unique_ptr<PgUploadLimiter> limiter(new PgUploadLimiter(url, limits, clock, kind));
   if (Status s = limiter->Migrate(); !s.ok()) return s;
   return limiter;
 }
 
 // A take holds a connection for one statement: a few serve every handler thread.
-PgUploadLimiter::PgUploadLimiter(const std::string& url, const UploadLimits& limits, Clock* clock)
-    : BucketLimiter(limits, clock), pool_(url, pg::PgPoolOptions{.max_size = 4}) {}
+PgUploadLimiter::PgUploadLimiter(const std::string& url, const UploadLimits& limits, Clock* clock,
+                                 const BucketKind& kind)
+    : BucketLimiter(limits, clock, kind),
+      sql_(kPostgresDialect, kind.table),
+      pool_(url, pg::PgPoolOptions{.max_size = 4}) {}
 
 Status PgUploadLimiter::Migrate() {
-  const char* const migrations[] = {Sql().create.c_str()};
+  const std::vector<std::string> sql = BucketMigrations(kPostgresDialect);
+  std::vector<const char*> migrations;
+  for (const std::string& m : sql) migrations.push_back(m.c_str());
   return pg::MigrateSubsystem(pool_, "limits", migrations);
 }
 
@@ -61,18 +50,18 @@ Result<PgResult> PgUploadLimiter::Autocommit(const std::string& sql, const PgPar
 }
 
 Result<bool> PgUploadLimiter::RunTake(std::string_view user_id, int64_t now_ms) {
-  Result<PgResult> r = Autocommit(Sql().take, Params(user_id, now_ms));
+  Result<PgResult> r = Autocommit(sql_.take, Params(user_id, now_ms));
   if (!r.ok()) return r.status();
   return r->rows() > 0;  // RETURNING yields a row exactly when the tokens were taken
 }
 
 Status PgUploadLimiter::RunRefund(std::string_view user_id, int64_t now_ms) {
-  Result<PgResult> r = Autocommit(Sql().refund, Params(user_id, now_ms));
+  Result<PgResult> r = Autocommit(sql_.refund, Params(user_id, now_ms));
   return r.ok() ? Status() : r.status();
 }
 
 Result<std::optional<StoredBuckets>> PgUploadLimiter::Select(std::string_view user_id) {
-  Result<PgResult> r = Autocommit(Sql().select, PgParams().Add(user_id));
+  Result<PgResult> r = Autocommit(sql_.select, PgParams().Add(user_id));
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return std::optional<StoredBuckets>();
   return std::optional<StoredBuckets>(StoredBuckets{r->Int(0, 0), r->Int(0, 1), r->Int(0, 2)});

@@ -1,6 +1,6 @@
-// PgUploadLimiter: the upload buckets in the store's PostgreSQL database (table
-// limits_upload_buckets, migrated by the limiter itself through limits_migrations under an
-// advisory lock, so processes starting together migrate once). Each decision is one UPSERT
+// PgUploadLimiter: the buckets of one kind in the store's PostgreSQL database (its table,
+// e.g. limits_upload_buckets, migrated by the limiter itself through limits_migrations under
+// an advisory lock, so processes starting together migrate once). Each decision is one UPSERT
 // statement (bucket_sql.h): concurrent takes of one user queue on the row lock and each
 // re-evaluates the condition on the row the previous one committed.
 //
@@ -13,6 +13,7 @@
 
 #include "db/pg_pool.h"
 #include "limits/bucket_limiter.h"
+#include "limits/bucket_sql.h"
 
 namespace ingestd::limits {
 
@@ -20,7 +21,8 @@ class PgUploadLimiter final : public BucketLimiter {
  public:
   // url: a libpq connection URL. clock must outlive the limiter.
   static Result<std::unique_ptr<PgUploadLimiter>> Open(const std::string& url,
-                                                       const UploadLimits& limits, Clock* clock);
+                                                       const UploadLimits& limits, Clock* clock,
+                                                       const BucketKind& kind);
 
  protected:
   Result<bool> RunTake(std::string_view user_id, int64_t now_ms) override;
@@ -28,13 +30,15 @@ class PgUploadLimiter final : public BucketLimiter {
   Result<std::optional<StoredBuckets>> Select(std::string_view user_id) override;
 
  private:
-  PgUploadLimiter(const std::string& url, const UploadLimits& limits, Clock* clock);
+  PgUploadLimiter(const std::string& url, const UploadLimits& limits, Clock* clock,
+                  const BucketKind& kind);
   Status Migrate();
   // Runs a statement of bucket_sql.h outside a transaction (it is atomic on its own), once
   // more on a fresh connection when the pooled one turned out broken.
   Result<pg::PgResult> Autocommit(const std::string& sql, const pg::PgParams& params);
   pg::PgParams Params(std::string_view user_id, int64_t now_ms) const;
 
+  const BucketStatements sql_;
   pg::PgPool pool_;
 };
 

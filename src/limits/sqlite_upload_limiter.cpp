@@ -13,35 +13,29 @@ using sqlite::Txn;
 
 constexpr int kBusyTimeoutMs = 10'000;
 
-// Built once: the statement cache keys on their addresses.
-struct Statements {
-  std::string create = CreateBucketsSql(kSqliteDialect);
-  std::string take = TakeSql(kSqliteDialect);
-  std::string refund = RefundSql(kSqliteDialect);
-  std::string select = SelectSql(kSqliteDialect);
-};
-const Statements& Sql() {
-  static const Statements statements;
-  return statements;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqliteUploadLimiter>> SqliteUploadLimiter::Open(const std::string& path,
                                                                        const UploadLimits& limits,
-                                                                       Clock* clock) {
+                                                                       Clock* clock,
+                                                                       const BucketKind& kind) {
   auto conn = sqlite::OpenSubsystemDb(path, kBusyTimeoutMs);
   if (!conn.ok()) return conn.status();
-  const char* const migrations[] = {Sql().create.c_str()};
+  const std::vector<std::string> sql = BucketMigrations(kSqliteDialect);
+  std::vector<const char*> migrations;
+  for (const std::string& m : sql) migrations.push_back(m.c_str());
   if (Status s = sqlite::MigrateSubsystem(**conn, "limits", migrations); !s.ok()) return s;
   std::unique_ptr<SqliteUploadLimiter> limiter(
-      new SqliteUploadLimiter(std::move(*conn), limits, clock));
+      new SqliteUploadLimiter(std::move(*conn), limits, clock, kind));
   return limiter;
 }
 
 SqliteUploadLimiter::SqliteUploadLimiter(std::unique_ptr<SqliteConn> conn,
-                                         const UploadLimits& limits, Clock* clock)
-    : BucketLimiter(limits, clock), conn_(std::move(conn)) {}
+                                         const UploadLimits& limits, Clock* clock,
+                                         const BucketKind& kind)
+    : BucketLimiter(limits, clock, kind),
+      sql_(kSqliteDialect, kind.table),
+      conn_(std::move(conn)) {}
 
 Result<Stmt> SqliteUploadLimiter::Bound(const std::string& sql, std::string_view user_id,
                                         int64_t now_ms) {
@@ -57,7 +51,7 @@ Result<Stmt> SqliteUploadLimiter::Bound(const std::string& sql, std::string_view
 
 Result<bool> SqliteUploadLimiter::RunTake(std::string_view user_id, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  auto stmt = Bound(Sql().take, user_id, now_ms);
+  auto stmt = Bound(sql_.take, user_id, now_ms);
   if (!stmt.ok()) return stmt.status();
   // RETURNING yields a row exactly when the tokens were taken.
   Result<bool> row = stmt->Step();
@@ -70,14 +64,14 @@ Result<bool> SqliteUploadLimiter::RunTake(std::string_view user_id, int64_t now_
 
 Status SqliteUploadLimiter::RunRefund(std::string_view user_id, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  auto stmt = Bound(Sql().refund, user_id, now_ms);
+  auto stmt = Bound(sql_.refund, user_id, now_ms);
   if (!stmt.ok()) return stmt.status();
   return stmt->Run();
 }
 
 Result<std::optional<StoredBuckets>> SqliteUploadLimiter::Select(std::string_view user_id) {
   std::lock_guard lock(mu_);
-  auto stmt = conn_->Prepare(Sql().select.c_str());
+  auto stmt = conn_->Prepare(sql_.select.c_str());
   if (!stmt.ok()) return stmt.status();
   Result<bool> row = stmt->Bind(1, user_id).Step();
   if (!row.ok()) return row.status();

@@ -33,17 +33,18 @@ BucketState StateOf(int64_t refilled, int64_t limit, int64_t period_ms, int64_t 
   return b;
 }
 
-Status Refusal(const UploadAllowance& allowance, int64_t now_ms) {
+Status Refusal(const UploadAllowance& allowance, int64_t now_ms, const BucketKind& kind) {
   const int64_t minute_wait = allowance.minute ? WaitForToken(*allowance.minute, now_ms) : 0;
   const int64_t day_wait = allowance.day ? WaitForToken(*allowance.day, now_ms) : 0;
   const bool day = allowance.day && (day_wait > minute_wait || !allowance.minute);
   const BucketState& b = day ? *allowance.day : *allowance.minute;
   const int64_t wait = std::max<int64_t>(1, std::max(minute_wait, day_wait));
-  std::string message = "upload rate limit of " + std::to_string(b.limit) + " per " +
-                        (day ? "day" : "minute") + " reached; the next upload is allowed at " +
-                        FormatRfc3339(now_ms + wait);
-  return Status::Error(Kind::kRateLimited, day ? kDayExceeded : kMinuteExceeded, std::move(message),
-                       /*retryable=*/true)
+  const std::string what = kind.what;
+  std::string message = what + " rate limit of " + std::to_string(b.limit) + " per " +
+                        (day ? "day" : "minute") + " reached; the next " + what +
+                        " is allowed at " + FormatRfc3339(now_ms + wait);
+  return Status::Error(Kind::kRateLimited, day ? kind.day_code : kind.minute_code,
+                       std::move(message), /*retryable=*/true)
       .WithRetryAfterMs(wait);
 }
 

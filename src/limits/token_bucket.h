@@ -31,9 +31,9 @@ int64_t RefilledUnits(int64_t units, int64_t updated_ms, int64_t limit, int64_t 
 // The view of a bucket holding `refilled` units (RefilledUnits) at now_ms.
 BucketState StateOf(int64_t refilled, int64_t limit, int64_t period_ms, int64_t now_ms);
 
-// The refusal for an upload that found a bucket of `allowance` empty: the code of the bucket
-// whose token comes back last, retry_after_ms until every bucket has one (at least 1 ms:
-// a bucket refilled between the take and this read still means "try again").
-Status Refusal(const UploadAllowance& allowance, int64_t now_ms);
+// The refusal for a take (of `kind`) that found a bucket of `allowance` empty: the code of
+// the bucket whose token comes back last, retry_after_ms until every bucket has one (at least
+// 1 ms: a bucket refilled between the take and this read still means "try again").
+Status Refusal(const UploadAllowance& allowance, int64_t now_ms, const BucketKind& kind);
 
 }  // namespace ingestd::limits

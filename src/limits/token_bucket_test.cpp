@@ -36,19 +36,25 @@ TEST(TokenBucketTest, RefusalNamesTheLongerWaitAndNeverWaitsZero) {
   UploadAllowance a;
   a.minute = StateOf(0, 2, kMinuteMs, kNow);  // next token in 30 s
   a.day = StateOf(kDayMs, 10, kDayMs, kNow);  // one token left
-  Status s = Refusal(a, kNow);
+  Status s = Refusal(a, kNow, kUploadBuckets);
   EXPECT_EQ(s.kind(), Kind::kRateLimited);
   EXPECT_EQ(s.code(), kMinuteExceeded);
   EXPECT_EQ(s.retry_after_ms(), 30'000);
   a.day = StateOf(0, 10, kDayMs, kNow);  // next token in 2.4 h
-  s = Refusal(a, kNow);
+  s = Refusal(a, kNow, kUploadBuckets);
   EXPECT_EQ(s.code(), kDayExceeded);
   EXPECT_EQ(s.retry_after_ms(), 8'640'000);
   a.minute = StateOf(kMinuteMs, 2, kMinuteMs, kNow);
   a.day.reset();  // refilled between the take and the read
-  s = Refusal(a, kNow);
+  s = Refusal(a, kNow, kUploadBuckets);
   EXPECT_EQ(s.code(), kMinuteExceeded);
   EXPECT_EQ(s.retry_after_ms(), 1);
+  // Another kind's refusal carries its own code and words.
+  a.minute = StateOf(0, 2, kMinuteMs, kNow);
+  s = Refusal(a, kNow, kSearchBuckets);
+  EXPECT_EQ(s.code(), kSearchMinuteExceeded);
+  EXPECT_TRUE(s.message().starts_with("search rate limit of 2 per minute reached; the next search"))
+      << s.message();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// UploadLimiter: per-user upload rate limits (token buckets) whose state lives in the
-// store's database, so every process serving one SQLite file or one PostgreSQL database
-// draws from the same buckets.
+// UploadLimiter: per-user rate limits (token buckets) whose state lives in the store's
+// database, so every process serving one SQLite file or one PostgreSQL database draws from
+// the same buckets. Uploads are its first kind; searches (INGESTD_SEARCHES_PER_MINUTE) are
+// another, with buckets of their own (BucketKind), so a search never takes an upload token.
 //
 // Buckets: up to two per user, one refilled over a minute (per_minute tokens at most) and
 // one over a day (per_day). Each refills continuously: a bucket of limit L regains one token
@@ -27,6 +28,21 @@ namespace ingestd::limits {
 // Stable codes of the refusals (kRateLimited, 429, retryable, with retry_after_ms).
 inline constexpr char kMinuteExceeded[] = "UPLOAD_RATE_MINUTE_EXCEEDED";
 inline constexpr char kDayExceeded[] = "UPLOAD_RATE_DAY_EXCEEDED";
+inline constexpr char kSearchMinuteExceeded[] = "SEARCH_RATE_MINUTE_EXCEEDED";
+inline constexpr char kSearchDayExceeded[] = "SEARCH_RATE_DAY_EXCEEDED";
+
+// What a limiter's buckets count: the table holding them (one row per user) and the codes
+// and wording of its refusals.
+struct BucketKind {
+  const char* table;
+  const char* minute_code;
+  const char* day_code;
+  const char* what;  // "upload" | "search"
+};
+inline constexpr BucketKind kUploadBuckets{"limits_upload_buckets", kMinuteExceeded, kDayExceeded,
+                                           "upload"};
+inline constexpr BucketKind kSearchBuckets{"limits_search_buckets", kSearchMinuteExceeded,
+                                           kSearchDayExceeded, "search"};
 
 // The per-user limits of uploads; 0 = no limit.
 struct UploadLimits {
@@ -54,8 +70,8 @@ class UploadLimiter {
   virtual ~UploadLimiter() = default;
 
   // Takes one token from each of the user's buckets, or, when any is empty, none and fails
-  // with kRateLimited UPLOAD_RATE_MINUTE_EXCEEDED / UPLOAD_RATE_DAY_EXCEEDED (the bucket
-  // whose token comes back last) and retry_after_ms = until every bucket has a token.
+  // with kRateLimited and the kind's minute_code / day_code (the bucket whose token comes
+  // back last) and retry_after_ms = until every bucket has a token.
   virtual Status Take(std::string_view user_id) = 0;
   // Gives back one token taken by Take (for an upload that ended up creating nothing, such
   // as a duplicate); never beyond the limit.
@@ -66,10 +82,11 @@ class UploadLimiter {
   virtual const UploadLimits& limits() const = 0;
 };
 
-// Opens the limiter on the store's database: "sqlite://…"/a file path (SQLite) or
-// "postgres://…"/"postgresql://…"; creates or upgrades its tables (limits_*). clock must
-// outlive the limiter. Only the rate limits of `limits` are used here.
+// Opens the limiter of `kind` on the store's database: "sqlite://…"/a file path (SQLite) or
+// "postgres://…"/"postgresql://…"; creates or upgrades its tables (limits_*, every kind's).
+// clock must outlive the limiter. Only the rate limits of `limits` are used here.
 Result<std::unique_ptr<UploadLimiter>> OpenUploadLimiter(const std::string& database_url,
-                                                         const UploadLimits& limits, Clock* clock);
+                                                         const UploadLimits& limits, Clock* clock,
+                                                         const BucketKind& kind = kUploadBuckets);
 
 }  // namespace ingestd::limits

@@ -21,8 +21,9 @@ void UploadLimiterConformanceTest::TearDown() {
   if (!url_.empty()) GetParam().drop_database(url_);
 }
 
-std::unique_ptr<UploadLimiter> UploadLimiterConformanceTest::Open(const UploadLimits& limits) {
-  auto limiter = OpenUploadLimiter(url_, limits, &clock_);
+std::unique_ptr<UploadLimiter> UploadLimiterConformanceTest::Open(const UploadLimits& limits,
+                                                                  const BucketKind& kind) {
+  auto limiter = OpenUploadLimiter(url_, limits, &clock_, kind);
   EXPECT_TRUE(limiter.ok()) << limiter.status().ToString();
   return limiter.ok() ? std::move(*limiter) : nullptr;
 }
@@ -126,6 +127,28 @@ TEST_P(UploadLimiterConformanceTest, UsersHaveBucketsOfTheirOwn) {
   TakeN(*l, "alice", 1);
   EXPECT_FALSE(l->Take("alice").ok());
   EXPECT_TRUE(l->Take("bob").ok());
+}
+
+// Searches count in buckets of their own: they take no upload token, and their refusals are
+// theirs.
+TEST_P(UploadLimiterConformanceTest, SearchBucketsAreApartFromUploadBuckets) {
+  auto uploads = Open(PerMinute(1));
+  auto searches = Open(PerMinute(2), kSearchBuckets);
+  ASSERT_TRUE(uploads && searches);
+  TakeN(*searches, "alice", 2);
+  Status refused = searches->Take("alice");
+  EXPECT_EQ(refused.code(), kSearchMinuteExceeded);
+  EXPECT_EQ(refused.retry_after_ms(), 30'000);
+  EXPECT_NE(refused.message().find("search rate limit of 2 per minute"), std::string::npos)
+      << refused.message();
+  TakeN(*uploads, "alice", 1);
+  EXPECT_EQ(uploads->Take("alice").code(), kMinuteExceeded);
+  // Another handle on the search table (another process) sees the same empty bucket.
+  auto other = Open(PerMinute(2), kSearchBuckets);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->Take("alice").code(), kSearchMinuteExceeded);
+  clock_.Advance(30'000);
+  EXPECT_TRUE(other->Take("alice").ok());
 }
 
 TEST_P(UploadLimiterConformanceTest, ARefundGivesOneTokenBackButNeverBeyondTheLimit) {

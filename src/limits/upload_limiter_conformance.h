@@ -35,7 +35,8 @@ class UploadLimiterConformanceTest : public ::testing::TestWithParam<LimiterBack
   void TearDown() override;
 
   // A limiter on this test's database (each call another handle: another process).
-  std::unique_ptr<UploadLimiter> Open(const UploadLimits& limits);
+  std::unique_ptr<UploadLimiter> Open(const UploadLimits& limits,
+                                      const BucketKind& kind = kUploadBuckets);
 
   FakeClock clock_;
   std::string url_;

@@ -9,15 +9,16 @@
 namespace ingestd::limits {
 
 Result<std::unique_ptr<UploadLimiter>> OpenUploadLimiter(const std::string& database_url,
-                                                         const UploadLimits& limits, Clock* clock) {
+                                                         const UploadLimits& limits, Clock* clock,
+                                                         const BucketKind& kind) {
   std::string_view url = database_url;
   if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    auto limiter = PgUploadLimiter::Open(database_url, limits, clock);
+    auto limiter = PgUploadLimiter::Open(database_url, limits, clock, kind);
     if (!limiter.ok()) return limiter.status();
     return std::unique_ptr<UploadLimiter>(std::move(*limiter));
   }
   if (url.starts_with("sqlite://")) url.remove_prefix(std::string_view("sqlite://").size());
-  auto limiter = SqliteUploadLimiter::Open(std::string(url), limits, clock);
+  auto limiter = SqliteUploadLimiter::Open(std::string(url), limits, clock, kind);
   if (!limiter.ok()) return limiter.status();
   return std::unique_ptr<UploadLimiter>(std::move(*limiter));
 }

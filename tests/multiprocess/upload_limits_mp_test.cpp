@@ -1,7 +1,8 @@
-// Upload limits held across processes: two `ingestd serve` processes on one database (a
-// SQLite file, or a fresh PostgreSQL database on the pg_cluster fixture's cluster) and one
-// user's burst of concurrent declares through both. The shared per-minute bucket and the
-// active-job cap are never exceeded, and every refusal is a 429 with its code.
+// Upload and search limits held across processes: two `ingestd serve` processes on one
+// database (a SQLite file, or a fresh PostgreSQL database on the pg_cluster fixture's
+// cluster) and one user's burst of concurrent declares through both. The shared per-minute
+// bucket and the active-job cap are never exceeded, and every refusal is a 429 with its code.
+// The search budget is one per user across both processes too, and apart from the uploads'.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -153,6 +154,39 @@ TEST_P(UploadLimitsTwoProcessesTest, TheActiveJobCapIsExactAcrossProcesses) {
   json u = client.Get("/api/v1/upload/limits", MakeToken("dave")).Json()["user"];
   EXPECT_GE(u["uploads_per_minute"].value("remaining", 0), 1000 - kCap - 1) << u.dump();
   EXPECT_EQ(u["active_jobs"], json({{"count", kCap}, {"limit", kCap}, {"remaining", 0}}));
+}
+
+TEST_P(UploadLimitsTwoProcessesTest, OneUsersSearchBudgetIsSharedAndApartFromUploads) {
+  constexpr int kSearches = 3;  // a token back every 20 s
+  auto urls = StartTwo({{"INGESTD_SEARCHES_PER_MINUTE", std::to_string(kSearches)},
+                        {"INGESTD_UPLOADS_PER_MINUTE", "1"}});
+  ASSERT_EQ(urls.size(), 2u);
+  HttpClient first(urls[0]), second(urls[1]);
+  const std::string erin = MakeToken("erin");
+  auto search = [&](HttpClient& via, const std::string& token) {
+    return via.Send({.method = "POST",
+                     .target = "/api/v1/search",
+                     .headers = {{"Content-Type", "application/json"}},
+                     .bearer = token,
+                     .body = R"({"query":"budget"})"});
+  };
+  // Alternating between the servers, the user gets kSearches in all, not kSearches each.
+  for (int i = 0; i < kSearches; ++i) {
+    HttpResponse r = search(i % 2 == 0 ? first : second, erin);
+    EXPECT_EQ(r.status, 200) << i << ": " << r.Describe();
+  }
+  for (HttpClient* via : {&first, &second}) {
+    HttpResponse r = search(*via, erin);
+    EXPECT_EQ(r.status, 429) << r.Describe();
+    EXPECT_EQ(r.ErrorCode(), "SEARCH_RATE_MINUTE_EXCEEDED");
+    const int seconds = std::atoi(r.Header("retry-after").c_str());
+    EXPECT_TRUE(seconds >= 1 && seconds <= 20) << "Retry-After: " << r.Header("retry-after");
+    EXPECT_FALSE(r.Json()["error"].value("correlation_id", "").empty()) << r.body;
+  }
+  // Another user's budget is whole, and the searches took none of erin's upload token.
+  EXPECT_EQ(search(second, MakeToken("frank")).status, 200);
+  HttpResponse upload = RequestUpload(first, erin, "after.pdf", "%PDF-1.4\n% after\n%%EOF\n");
+  EXPECT_EQ(upload.status, 200) << upload.Describe();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UploadLimitsTwoProcessesTest,
