@@ -25,6 +25,7 @@ class SearchService;
 
 namespace ingestd::api {
 
+class SearchObserver;
 class UploadPreflight;
 
 struct ApiOptions {
@@ -78,6 +79,8 @@ struct ApiContext {
   search::SearchService* search = nullptr;
   // The per-user search buckets (INGESTD_SEARCHES_PER_MINUTE); null when unlimited.
   limits::UploadLimiter* search_limiter = nullptr;  // kind kSearchBuckets
+  // Hears each search's outcome and time (search metrics); null: nobody listens.
+  SearchObserver* search_observer = nullptr;
 
   void NotifyQueued() const {
     if (on_job_queued) on_job_queued();

@@ -111,4 +111,22 @@ class RequestObserver {
   virtual void OnRequest(const RequestRecord& record) = 0;
 };
 
+// One POST /api/v1/search whose body was read (every field of its type and range, so the mode
+// is known), as the handler answered it: outcome "ok" or the refusal's error code
+// (INVALID_QUERY, the rate limit's, the embedder's…), and the handler's time from the read
+// body to the answer. Views are valid during the call.
+struct SearchRecord {
+  std::string_view mode;     // "hybrid" | "vector" | "keyword"
+  std::string_view outcome;  // "ok" | an error code
+  double seconds = 0;
+};
+
+// Hears every such search (search metrics). Called on handler threads, concurrently: must be
+// thread-safe and quick.
+class SearchObserver {
+ public:
+  virtual ~SearchObserver() = default;
+  virtual void OnSearch(const SearchRecord& record) = 0;
+};
+
 }  // namespace ingestd::api

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <charconv>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "api/errors.h"
@@ -185,6 +186,33 @@ ApiResponse NoSearch(const ApiRequest& req) {
                        req.correlation_id);
 }
 
+// The search of a query read from its body: checks, the caller's bucket, the search.
+ApiResponse RunSearch(ApiContext& ctx, const ApiRequest& req, search::SearchQuery query) {
+  const std::string& cid = req.correlation_id;
+  // Refused input takes no token of the caller's bucket.
+  if (auto checked = search::SearchService::Check(query); !checked.ok()) {
+    return ErrorResponse(checked.status(), cid);
+  }
+  if (ctx.search_limiter != nullptr) {
+    if (Status s = ctx.search_limiter->Take(req.caller->sub); !s.ok()) {
+      return ErrorResponse(s, cid);
+    }
+  }
+  query.user_id = req.caller->sub;
+  query.correlation_id = cid;
+  auto answer = ctx.search->Search(query);
+  if (!answer.ok()) return ErrorResponse(answer.status(), cid);
+  json results = json::array();
+  for (const search::SearchHit& h : answer->hits) results.push_back(HitJson(h));
+  return JsonResponse(
+      200, {{"results", std::move(results)},
+            {"model", answer->model.empty() ? json(nullptr) : json(answer->model)},
+            {"mode", search::SearchModeName(answer->mode)},
+            {"took_ms", answer->took_ms},
+            {"query", {{"tokens", answer->query_tokens}, {"cost_nanos", answer->cost_nanos}}},
+            {"vector_pending_documents", answer->vector_pending_documents}});
+}
+
 }  // namespace
 
 ApiResponse HandleSearch(ApiContext& ctx, const ApiRequest& req) {
@@ -197,28 +225,17 @@ ApiResponse HandleSearch(ApiContext& ctx, const ApiRequest& req) {
   }
   auto query = ReadQuery(body);
   if (!query.ok()) return ErrorResponse(query.status(), cid);
-  // Refused input takes no token of the caller's bucket.
-  if (auto checked = search::SearchService::Check(*query); !checked.ok()) {
-    return ErrorResponse(checked.status(), cid);
+  const auto start = std::chrono::steady_clock::now();
+  const search::SearchMode mode = query->mode;
+  ApiResponse response = RunSearch(ctx, req, std::move(*query));
+  if (ctx.search_observer != nullptr) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    ctx.search_observer->OnSearch(
+        {.mode = search::SearchModeName(mode),
+         .outcome = response.status < 400 ? std::string_view("ok") : response.error_code,
+         .seconds = took.count()});
   }
-  if (ctx.search_limiter != nullptr) {
-    if (Status s = ctx.search_limiter->Take(req.caller->sub); !s.ok()) {
-      return ErrorResponse(s, cid);
-    }
-  }
-  query->user_id = req.caller->sub;
-  query->correlation_id = cid;
-  auto answer = ctx.search->Search(*query);
-  if (!answer.ok()) return ErrorResponse(answer.status(), cid);
-  json results = json::array();
-  for (const search::SearchHit& h : answer->hits) results.push_back(HitJson(h));
-  return JsonResponse(
-      200, {{"results", std::move(results)},
-            {"model", answer->model.empty() ? json(nullptr) : json(answer->model)},
-            {"mode", search::SearchModeName(answer->mode)},
-            {"took_ms", answer->took_ms},
-            {"query", {{"tokens", answer->query_tokens}, {"cost_nanos", answer->cost_nanos}}},
-            {"vector_pending_documents", answer->vector_pending_documents}});
+  return response;
 }
 
 ApiResponse HandleSearchIndex(ApiContext& ctx, const ApiRequest& req) {

@@ -24,6 +24,7 @@
 #include "metrics/http_metrics.h"
 #include "metrics/metrics.h"
 #include "metrics/scrape_gauges.h"
+#include "metrics/search_metrics.h"
 #include "pdf/helper_runner.h"
 #include "services/http/curl_http_client.h"
 #include "store/store.h"
@@ -177,11 +178,14 @@ int RunServe(const Args& args) {
 #endif
   // The server reports every request; gauges are read from their sources at each scrape.
   metrics::HttpMetrics http_metrics(&metrics.registry());
+  metrics::SearchMetrics search_metrics(&metrics.registry());
+  ctx.search_observer = &search_metrics;
   metrics::RegisterScrapeGauges(&metrics, {.store = store,
                                            .clock = ctx.clock,
                                            .ledger = ctx.ledger,
                                            .router = ctx.router,
-                                           .audit = pipeline ? pipeline->audit_writer() : nullptr});
+                                           .audit = pipeline ? pipeline->audit_writer() : nullptr,
+                                           .search_index = search.index.get()});
   ctx.metrics_exposition = [&metrics] { return metrics.Exposition(); };
   api::ApiRouter router(&ctx, std::move(routes));
   api::HttpServer server(config.http, &router, &http_metrics);

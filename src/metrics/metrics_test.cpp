@@ -12,6 +12,7 @@
 #include "metrics/pipeline_metrics.h"
 #include "metrics/provider_metrics.h"
 #include "metrics/scrape_gauges.h"
+#include "metrics/search_metrics.h"
 
 namespace ingestd::metrics {
 namespace {
@@ -66,6 +67,22 @@ TEST(HttpMetricsTest, UploadsAcceptedOnFileRoutesAndRefusedByCodeOnBoth) {
   EXPECT_TRUE(Has(text, R"(ingestd_uploads_refused_total{code="BUDGET_EXCEEDED"} 1)"));
   EXPECT_TRUE(Has(text, R"(ingestd_uploads_refused_total{code="UPLOAD_TOO_LARGE"} 1)"));
   EXPECT_EQ(text.find(R"(code="INVALID_FILTER")"), std::string::npos);
+}
+
+TEST(SearchMetricsTest, CountsSearchesByModeAndOutcomeAndTimesThemByMode) {
+  Metrics m;
+  SearchMetrics search(&m.registry());
+  search.OnSearch({.mode = "hybrid", .outcome = "ok", .seconds = 0.004});
+  search.OnSearch({.mode = "hybrid", .outcome = "ok", .seconds = 0.02});
+  search.OnSearch({.mode = "keyword", .outcome = "SEARCH_RATE_MINUTE_EXCEEDED", .seconds = 0});
+  const std::string text = m.Exposition();
+  EXPECT_TRUE(Has(text, R"(ingestd_search_queries_total{mode="hybrid",outcome="ok"} 2)")) << text;
+  EXPECT_TRUE(Has(
+      text,
+      R"(ingestd_search_queries_total{mode="keyword",outcome="SEARCH_RATE_MINUTE_EXCEEDED"} 1)"));
+  EXPECT_TRUE(Has(text, R"(ingestd_search_duration_seconds_bucket{mode="hybrid",le="0.005"} 1)"));
+  EXPECT_TRUE(Has(text, R"(ingestd_search_duration_seconds_bucket{mode="hybrid",le="0.025"} 2)"));
+  EXPECT_TRUE(Has(text, R"(ingestd_search_duration_seconds_count{mode="keyword"} 1)"));
 }
 
 TEST(MetricsRegistryTest, ScrapeRefreshesRunBeforeEveryExposition) {

@@ -56,6 +56,12 @@ struct Gauges {
         probe_ok(r, "ingestd_probe_ok", "1 when the last health probe of the service passed"),
         audit_queue(r, "ingestd_audit_queue_depth",
                     "Audit rows of provider calls recorded and not yet written"),
+        index_vectors(r, "ingestd_search_index_vectors",
+                      "Live vectors in this process's search index, by model (every user's "
+                      "space of the model summed)"),
+        index_bytes(r, "ingestd_search_index_bytes",
+                    "Memory of this process's search index, by model (every user's space of "
+                    "the model summed)"),
         source_errors(CounterFamily(&r, "ingestd_metrics_source_errors_total",
                                     "Scrape-time reads that failed (their gauges keep the last "
                                     "values), by source")) {}
@@ -65,6 +71,22 @@ struct Gauges {
     if (sources.ledger) RefreshLedger();
     if (sources.router) RefreshServices();
     if (sources.audit) audit_queue.Set({}, static_cast<double>(sources.audit->stats().queued));
+    if (sources.search_index) RefreshIndex();
+  }
+
+  void RefreshIndex() {
+    std::map<std::string, std::pair<size_t, size_t>> per_model;  // vectors, bytes
+    for (const search::SpaceReport& s : sources.search_index->Report().spaces) {
+      auto& [vectors, bytes] = per_model[s.model];
+      vectors += s.vectors;
+      bytes += s.memory_bytes;
+    }
+    index_vectors.Reset();
+    index_bytes.Reset();
+    for (const auto& [model, size] : per_model) {
+      index_vectors.Set({{"model", model}}, static_cast<double>(size.first));
+      index_bytes.Set({{"model", model}}, static_cast<double>(size.second));
+    }
   }
 
   void RefreshJobs() {
@@ -120,7 +142,7 @@ struct Gauges {
 
   const ScrapeSources sources;
   std::optional<int64_t> jobs_read_at;  // monotonic ms of the cached job counts
-  GaugeSet jobs, spent, reserved, limit, breaker, probe_ok, audit_queue;
+  GaugeSet jobs, spent, reserved, limit, breaker, probe_ok, audit_queue, index_vectors, index_bytes;
   prometheus::Family<prometheus::Counter>& source_errors;
 };
 

@@ -1,7 +1,8 @@
 // Gauges read at scrape time from the components that hold the state, so they are never
 // stale and nothing has to push them: jobs per state and status (one store aggregate,
 // cached for a second), ledger windows (spent, reserved, limit; the per-user windows summed
-// into one scope "users"), breaker state and last probe per service, and the audit queue.
+// into one scope "users"), breaker state and last probe per service, the audit queue, and
+// the search index's vectors and bytes per model (every user's spaces of a model summed).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "core/clock.h"
 #include "ledger/ledger.h"
 #include "metrics/metrics.h"
+#include "search/search_index.h"
 #include "services/router/service_router.h"
 #include "store/store.h"
 
@@ -23,6 +25,7 @@ struct ScrapeSources {
   Ledger* ledger = nullptr;
   const ServiceRouter* router = nullptr;
   const AsyncAuditWriter* audit = nullptr;
+  const search::SearchIndex* search_index = nullptr;
 };
 
 // Registers the gauges' families in metrics and the refresh that fills them at each scrape.

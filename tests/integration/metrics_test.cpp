@@ -130,6 +130,59 @@ TEST_F(MetricsTest, GaugesReadAtScrapeTimeFollowJobsLedgerAndBreakers) {
   EXPECT_EQ(rc, 0) << out;
 }
 
+// Searches by mode and outcome, their latency, and the index's size per model (a gauge read
+// from this process's index at scrape time, every user's space of the model summed).
+TEST_F(MetricsTest, SearchesByModeAndOutcomeAndTheIndexPerModel) {
+  const std::vector<std::string> jobs = UploadThree(*client_, token_);
+  for (const std::string& id : jobs) ASSERT_TRUE(WaitForJob(*client_, token_, id, IsComplete).met);
+  auto search = [&](const json& body) {
+    return client_->Send({.method = "POST",
+                          .target = "/api/v1/search",
+                          .headers = {{"Content-Type", "application/json"}},
+                          .bearer = token_,
+                          .body = body.dump()});
+  };
+  HttpResponse hybrid = search({{"query", "frequently asked questions"}});
+  ASSERT_EQ(hybrid.status, 200) << hybrid.Describe();
+  const std::string model = hybrid.Json().value("model", "");
+  ASSERT_FALSE(model.empty());
+  EXPECT_EQ(search({{"query", "packages"}, {"mode", "keyword"}}).status, 200);
+  EXPECT_EQ(search({{"query", "packages"}, {"mode", "vector"}}).status, 200);
+  EXPECT_EQ(search({{"query", " "}, {"mode", "vector"}}).status, 400);  // INVALID_QUERY
+  EXPECT_EQ(search({{"query", "r"}, {"top_k", 0}}).status, 400);        // unread body: not counted
+  int64_t chunks = 0;
+  for (const std::string& id : jobs) {
+    const json view = client_->Get("/api/v1/jobs/" + id, token_).Json();
+    const std::string doc = view.value("document_id", "");
+    chunks +=
+        static_cast<int64_t>(client_->Get("/api/v1/documents/" + doc + "/chunks?limit=500", token_)
+                                 .Json()
+                                 .value("chunks", json::array())
+                                 .size());
+  }
+  ASSERT_GT(chunks, 0);
+
+  const std::string text = client_->Get("/metrics").body;
+  EXPECT_TRUE(HasLine(text, R"(ingestd_search_queries_total{mode="hybrid",outcome="ok"} 1)"))
+      << text;
+  EXPECT_TRUE(HasLine(text, R"(ingestd_search_queries_total{mode="keyword",outcome="ok"} 1)"));
+  EXPECT_TRUE(HasLine(text, R"(ingestd_search_queries_total{mode="vector",outcome="ok"} 1)"));
+  EXPECT_TRUE(
+      HasLine(text, R"(ingestd_search_queries_total{mode="vector",outcome="INVALID_QUERY"} 1)"));
+  EXPECT_EQ(text.find(R"(outcome="INVALID_FIELD")"), std::string::npos);
+  EXPECT_TRUE(HasLine(text, R"(ingestd_search_duration_seconds_count{mode="vector"} 2)"));
+  EXPECT_TRUE(HasLine(
+      text, R"(ingestd_search_index_vectors{model=")" + model + R"("} )" + std::to_string(chunks)));
+  const std::string bytes_line = R"(ingestd_search_index_bytes{model=")" + model + R"("} )";
+  const size_t at = text.find(bytes_line);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GT(std::stod(text.substr(at + bytes_line.size())), static_cast<double>(chunks) * 4);
+  EXPECT_EQ(text.find("alice"), std::string::npos);
+  EXPECT_EQ(text.find("frequently"), std::string::npos);  // no query text
+  auto [rc, out] = Promtool(server_->root_dir(), text);
+  EXPECT_EQ(rc, 0) << out;
+}
+
 // Real embeddings against the fake OpenAI: its first answer is a 429 with retry-after-ms, so
 // the request is retried in the loop; every exchange is counted as the provider answered it.
 class ProviderMetricsTest : public ServerTest {
