@@ -14,23 +14,37 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages the build, the tests and the benchmarks need.
 APT_PACKAGES := build-essential cmake ninja-build ccache mold python3 pkg-config git \
   libboost-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev libhnswlib-dev \
-  r-doc-pdf poppler-utils wrk curl
+  libgtest-dev libgmock-dev libpcre2-dev libhnswlib-dev \
+  r-doc-pdf poppler-utils curl
 
-.PHONY: all deps build run test bench format clean deps-graph
+# Packages only `make bench` and `make fuzz` need (mk/bench.mk, mk/fuzz.mk add to them), so
+# `make test` and `make run` on a fresh machine do not spend minutes installing them.
+BENCH_APT_PACKAGES :=
+FUZZ_APT_PACKAGES :=
+
+.PHONY: all deps bench-deps fuzz-deps build run test bench format clean deps-graph
 all: build
 
+# $(call apt_install,PACKAGES): installs those of PACKAGES that are missing.
+define apt_install
+@missing=$$(for p in $(1); do \
+  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+if [ -n "$$missing" ]; then \
+  echo "==> installing Debian packages:" $$missing; \
+  $(SUDO) apt-get update -qq && \
+  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+fi
+endef
+
 deps:
-	@missing=$$(for p in $(APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "==> installing Debian packages:" $$missing; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call apt_install,$(APT_PACKAGES))
 	@command -v node >/dev/null && command -v npm >/dev/null || { \
 	  echo "==> installing nodejs and npm"; $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+bench-deps: deps
+	$(call apt_install,$(BENCH_APT_PACKAGES))
+fuzz-deps: deps
+	$(call apt_install,$(FUZZ_APT_PACKAGES))
 
 -include mk/*.mk
 
@@ -57,7 +71,7 @@ test: deps
 	  if [ $$rc -eq 0 ]; then echo "==> make test: ALL TESTS PASSED"; \
 	  else echo "==> make test: FAILURES (ctest exit $$rc)"; fi; exit $$rc
 
-bench: deps
+bench: bench-deps
 	cmake -S . -B $(BUILD)/bench $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DINGESTD_TESTS=OFF -DINGESTD_BENCH=ON
 	cmake --build $(BUILD)/bench -j$(JOBS)
 	@bash bench/run.sh $(BUILD)/bench

@@ -1,5 +1,5 @@
 # Fuzzing (tests/fuzz/README.md): clang 14 and its libFuzzer/sanitizer runtimes.
-APT_PACKAGES += clang libclang-rt-14-dev
+FUZZ_APT_PACKAGES += clang libclang-rt-14-dev
 
 FUZZ_S ?= 60
 .PHONY: fuzz fuzz-build fuzz-pdf
@@ -12,7 +12,7 @@ fuzz: fuzz-build
 fuzz-pdf: fuzz-build
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_S) pdf
 
-fuzz-build: deps
+fuzz-build: fuzz-deps
 	cmake -S . -B $(BUILD)/fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DINGESTD_FUZZ=ON -DINGESTD_TESTS=OFF \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1"
