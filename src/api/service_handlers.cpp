@@ -7,6 +7,7 @@
 #include "api/handlers.h"
 #include "api/router.h"
 #include "core/clock.h"
+#include "core/money.h"
 #include "ledger/cost_report.h"
 #include "services/router/service_router.h"
 
@@ -79,7 +80,14 @@ ApiResponse HandleCosts(ApiContext& ctx, const ApiRequest& req) {
   if (!report.ok()) return ErrorResponse(report.status(), req.correlation_id);
   auto windows = ctx.ledger->CurrentWindows();
   if (!windows.ok()) return ErrorResponse(windows.status(), req.correlation_id);
-  return JsonResponse(200, CostsJson(*query, *report, *windows));
+  // What the embedding cache saved in the window: the ledger never sees a hit.
+  auto saved = ctx.store->SumEmbedSavings(query->user_id, query->from_ms, query->to_ms);
+  if (!saved.ok()) return ErrorResponse(saved.status(), req.correlation_id);
+  nlohmann::json body = CostsJson(*query, *report, *windows);
+  body["embed_cache"] = {{"chunks_cached", saved->chunks_cached},
+                         {"tokens_cached", saved->tokens_cached},
+                         {"saved_usd", NanosToUsd(saved->saved_nanos)}};
+  return JsonResponse(200, body);
 }
 
 }  // namespace ingestd::api

@@ -15,6 +15,14 @@ int TotalPercent(JobStatus status) {
   return index * 100 / last;
 }
 
+nlohmann::json EmbedUsageJson(const EmbedUsage& u) {
+  return {{"chunks", u.chunks},
+          {"chunks_cached", u.chunks_cached},
+          {"tokens_paid", u.tokens_paid},
+          {"tokens_cached", u.tokens_cached},
+          {"saved_nanos", u.saved_nanos}};
+}
+
 nlohmann::json JobJson(const Job& job) {
   nlohmann::json last_error = nullptr;
   if (job.last_error) {

@@ -64,6 +64,24 @@ Status ReadServiceLimits(const EnvLookup& env, const std::string& service, Servi
   return s;
 }
 
+Status ReadEmbedCache(const EnvLookup& env, Config* c) {
+  const std::optional<std::string> scope = env("INGESTD_EMBED_CACHE");
+  if (scope && !scope->empty()) {
+    if (*scope == "user") {
+      c->embed_cache = EmbedCacheScope::kUser;
+    } else if (*scope == "global") {
+      c->embed_cache = EmbedCacheScope::kGlobal;
+    } else if (*scope == "off") {
+      c->embed_cache = EmbedCacheScope::kOff;
+    } else {
+      return Status::InvalidArgument("BAD_CONFIG",
+                                     "INGESTD_EMBED_CACHE must be 'user', 'global' or 'off'");
+    }
+  }
+  return ReadInt<int64_t>(env, "INGESTD_EMBED_CACHE_MAX_VECTORS", 0, int64_t{1} << 40,
+                          &c->embed_cache_max_vectors);
+}
+
 Status ReadLedgerOptions(const EnvLookup& env, LedgerOptions* out) {
   Status s = ReadUsd(env, "INGESTD_BUDGET_DAILY_USD", &out->daily_usd);
   if (s.ok()) s = ReadServiceLimits(env, "PARSE", &out->parse);
@@ -312,6 +330,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   if (s.ok()) {
     s = ReadInt<size_t>(env, "INGESTD_CHUNK_OVERLAP_TOKENS", 0, 4096, &c.chunk_overlap_tokens);
   }
+  if (s.ok()) s = ReadEmbedCache(env, &c);
   if (s.ok()) s = ReadLedgerOptions(env, &c.ledger);
   if (s.ok()) s = ReadPrices(env, c.llamaparse_tier, c.openai_embed_model, &c.ledger.prices);
   if (s.ok()) s = ReadInt(env, "OPENAI_EMBED_DIMENSIONS", 1, 65'536, &c.openai_embed_dimensions);

@@ -14,6 +14,7 @@
 #include "api/http_server.h"
 #include "core/status.h"
 #include "ledger/ledger.h"
+#include "pipeline/pipeline_options.h"
 #include "search/index/hnsw_space.h"
 #include "services/local_embedder.h"
 #include "services/router/circuit_breaker.h"
@@ -43,6 +44,9 @@ struct Config {
   int local_embed_dims = LocalEmbedder::kDefaultDimensions;  // INGESTD_LOCAL_EMBED_DIMS
   size_t chunk_max_tokens = 512;                             // INGESTD_CHUNK_MAX_TOKENS
   size_t chunk_overlap_tokens = 64;                          // INGESTD_CHUNK_OVERLAP_TOKENS
+  // The embedding cache: INGESTD_EMBED_CACHE=user|global|off, INGESTD_EMBED_CACHE_MAX_VECTORS.
+  EmbedCacheScope embed_cache = EmbedCacheScope::kUser;
+  int64_t embed_cache_max_vectors = 1'000'000;
   bool pdf_sandbox = true;  // INGESTD_PDF_SANDBOX=off: the local parser's helper runs unconfined
   // Test-only, INGESTD_TEST_PDF_SANDBOX_PROBES="open,socket,execve,read:PATH": the local
   // parser's first parses each attempt one of these forbidden operations once sandboxed.

@@ -172,6 +172,8 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   options.max_attempts = config.max_attempts;
   options.backoff.base_delay_ms = config.retry_base_ms;
   options.backoff.max_delay_ms = config.retry_max_ms;
+  options.embed_cache = config.embed_cache;
+  options.embed_cache_max_vectors = config.embed_cache_max_vectors;
   // A remote embedder packs each call into requests of up to 2048 inputs / 300k tokens:
   // give it enough texts per call to fill them (2048 is the most the options allow) whenever
   // the embed service can be switched to it.
@@ -189,6 +191,9 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
 
   PipelineDeps deps{store, blobs, p->router_->parser(), p->router_->embedder(), p->chunker_.get(),
                     clock};
+  deps.embed_price = [prices = config.ledger.prices](const std::string& model, int64_t tokens) {
+    return prices.EmbedCost(model, tokens);
+  };
   p->pool_ = std::make_unique<WorkerPool>(deps, options);
   p->pool_->Start();
   return p;

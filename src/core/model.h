@@ -128,6 +128,13 @@ struct VectorRecord {
   std::string document_id;
   std::string model;  // e.g. "mock-embed-1536"; vectors of different models never mix
   std::vector<float> values;
+  // The embedding cache (store.h, FindCachedVectors): SHA-256 (hex) of the text the vector
+  // embeds, exactly as sent to the embedder; empty: the vector is no cache entry. The store
+  // clears it when it evicts the entry (the vector itself stays).
+  std::string text_sha256{};
+  int64_t tokens = 0;       // the text's tokens (cl100k_base), paid for or saved
+  bool cache_hit = false;   // copied from a cached vector: no provider call, no reservation
+  int64_t saved_nanos = 0;  // what a cache hit saved: the price of `tokens` in `model`
 };
 
 struct Event {

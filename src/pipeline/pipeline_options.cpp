@@ -27,6 +27,7 @@ Status ValidatePipelineOptions(const PipelineOptions& o) {
   if (o.embed_batch_size < 1 || o.embed_batch_size > 2048) {
     return Bad("embed_batch_size", "must be in 1..2048");
   }
+  if (o.embed_cache_max_vectors < 0) return Bad("embed_cache_max_vectors", "must not be negative");
   if (o.progress_interval_ms < 0) return Bad("progress_interval_ms", "must not be negative");
   if (o.drain_ms < 0) return Bad("drain_ms", "must not be negative");
   return Status();

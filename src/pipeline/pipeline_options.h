@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "blob/blob_store.h"
@@ -17,6 +18,13 @@
 #include "text/chunker.h"
 
 namespace ingestd {
+
+// Whose vectors the embedding cache may reuse (INGESTD_EMBED_CACHE).
+enum class EmbedCacheScope {
+  kUser,    // only the job's user's own vectors (the default)
+  kGlobal,  // any user's vector of the same text: another user's hit shows as speed and cost
+  kOff,     // no lookups: every chunk is embedded
+};
 
 struct PipelineOptions {
   // Worker threads in a WorkerPool. Stages are mostly CPU and SQLite-bound in mock mode, so
@@ -41,6 +49,16 @@ struct PipelineOptions {
   // Chunk texts per Embedder call. Bigger batches mean fewer round trips to a provider but
   // a larger request to redo when one fails.
   size_t embed_batch_size = 64;
+  // The embedding cache (Store::FindCachedVectors): before a batch is sent, each chunk whose
+  // text (SHA-256 of the text exactly as sent) already has a vector in the space the batch
+  // would be embedded into — same model tag, same dimensions — within the scope gets a copy
+  // of it: no provider call, no reservation. It applies in every mode; only paid models save
+  // money.
+  EmbedCacheScope embed_cache = EmbedCacheScope::kUser;
+  // Cache entries kept (INGESTD_EMBED_CACHE_MAX_VECTORS); each embed stage ends by dropping
+  // the least recently used beyond it from the index — never a vector. Larger saves more
+  // re-embedding; each entry costs an index row.
+  int64_t embed_cache_max_vectors = 1'000'000;
   // A long stage records its progress (job.stage_pct) at most this often; each record is a
   // small write and also notices a lost lease early, before more upstream calls are spent.
   int64_t progress_interval_ms = 1000;
@@ -73,6 +91,9 @@ struct PipelineDeps {
   Embedder* embedder = nullptr;
   const Chunker* chunker = nullptr;
   const Clock* clock = nullptr;
+  // What a cache hit saves: the price of `tokens` in `model`, in nanos (the price table's).
+  // Null: hits are recorded as saving nothing.
+  std::function<int64_t(const std::string& model, int64_t tokens)> embed_price = nullptr;
 };
 
 }  // namespace ingestd

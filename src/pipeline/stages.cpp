@@ -4,10 +4,12 @@
 #include <array>
 #include <cmath>
 #include <span>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/blob_names.h"
 #include "core/crypto.h"
+#include "core/log.h"
 #include "pipeline/llamaparse_job_events.h"
 
 namespace ingestd {
@@ -35,9 +37,12 @@ Status InvalidEmbedding(const std::string& why) {
 // embedder that reports its provider requests, then whatever no part carried.
 class BatchVectors final : public EmbedSink {
  public:
-  BatchVectors(std::span<const Chunk* const> chunks, const std::string& doc_id,
-               const StageHooks& hooks, size_t* embedded, std::function<int()> pct)
+  // hashes[i]: the cache key of chunks[i]'s text, stored with its vector.
+  BatchVectors(std::span<const Chunk* const> chunks, std::span<const std::string> hashes,
+               const std::string& doc_id, const StageHooks& hooks, size_t* embedded,
+               std::function<int()> pct)
       : chunks_(chunks),
+        hashes_(hashes),
         doc_id_(doc_id),
         hooks_(hooks),
         embedded_(embedded),
@@ -60,7 +65,10 @@ class BatchVectors final : public EmbedSink {
       if (!std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); })) {
         return InvalidEmbedding("vector with a non-finite value");
       }
-      records.push_back({chunks_[indices[k]]->id, doc_id_, model, v});
+      const Chunk& chunk = *chunks_[indices[k]];
+      VectorRecord& r = records.emplace_back(VectorRecord{chunk.id, doc_id_, model, v});
+      r.text_sha256 = hashes_[indices[k]];
+      r.tokens = chunk.token_count;
     }
     for (size_t i : indices) {
       if (!stored_[i]) ++*embedded_;
@@ -89,6 +97,7 @@ class BatchVectors final : public EmbedSink {
 
  private:
   const std::span<const Chunk* const> chunks_;
+  const std::span<const std::string> hashes_;
   const std::string& doc_id_;
   const StageHooks& hooks_;
   size_t* const embedded_;  // the stage's count of vectors stored, over all batches
@@ -255,49 +264,125 @@ Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc,
     if (!have.contains(c.id)) todo.push_back(&c);
   }
   const size_t reused = chunks->size() - todo.size();
+  const int dims = deps_.embedder->dimensions();
   size_t embedded = 0;
-  const auto pct = [&] { return static_cast<int>((reused + embedded) * 100 / chunks->size()); };
+  CacheCopies cached;
+  const auto pct = [&] {
+    return static_cast<int>((reused + cached.chunks + embedded) * 100 / chunks->size());
+  };
   int64_t tokens = 0;
   double cost = 0;
   size_t batches = 0;
   size_t truncated = 0;  // inputs the provider's per-input token limit cut short
   for (size_t begin = 0; begin < todo.size(); begin += options_.embed_batch_size) {
     const size_t end = std::min(todo.size(), begin + options_.embed_batch_size);
-    const std::span<const Chunk* const> batch_chunks(todo.data() + begin, end - begin);
-    BatchVectors sink(batch_chunks, doc.id, hooks, &embedded, pct);
-    std::vector<std::string> texts;
-    for (size_t i = begin; i < end; ++i) texts.push_back(todo[i]->text);
-    CallContext ctx = ContextOf(job);
-    ctx.embedded = &sink;
-    Result<EmbedOutput> batch = deps_.embedder->Embed(texts, ctx);
-    if (!batch.ok()) return sink.Cause(batch.status());
-    if (batch->vectors.size() != texts.size()) {
-      return InvalidEmbedding("expected " + std::to_string(texts.size()) + " vectors, got " +
-                              std::to_string(batch->vectors.size()));
+    // The cache first: hits are stored at once and never sent; the rest is embedded.
+    std::vector<const Chunk*> send(todo.begin() + begin, todo.begin() + end);
+    std::vector<std::string> hashes;
+    for (const Chunk* c : send) hashes.push_back(Sha256Hex(c->text));
+    if (Status s = CopyCached(job, doc, space, dims, hooks, pct, &send, &hashes, &cached);
+        !s.ok()) {
+      return s;
     }
-    // What no reported request carried: an embedder that does not report, or a fallback that
-    // served the call after the real one failed. Checked against the implementation that
-    // served the batch: a fallback's vectors have its own length, not the configured model's.
-    const std::vector<size_t> rest = sink.Unstored();
-    if (!rest.empty()) {
-      std::vector<std::vector<float>> values;
-      for (size_t i : rest) values.push_back(std::move(batch->vectors[i]));
-      const int dims = batch->dimensions > 0 ? batch->dimensions : deps_.embedder->dimensions();
-      if (Status s = sink.Accept(rest, values, batch->model, dims); !s.ok()) return sink.Cause(s);
+    if (!send.empty()) {
+      Result<EmbedOutput> batch = EmbedBatch(job, doc, send, hashes, hooks, pct, &embedded);
+      if (!batch.ok()) return batch.status();
+      tokens += batch->total_tokens;
+      cost += batch->cost_usd;
+      truncated += batch->truncated_inputs.size();
+      ++batches;
     }
-    tokens += batch->total_tokens;
-    cost += batch->cost_usd;
-    truncated += batch->truncated_inputs.size();
-    ++batches;
     if (end < todo.size()) {
       if (Status s = hooks.progress(pct()); !s.ok()) return s;
     }
   }
+  // Keeps the cache within its bound. Best effort: the stage's vectors are stored, and the
+  // next stage trims again.
+  if (Result<int64_t> evicted = deps_.store->EvictEmbedCache(options_.embed_cache_max_vectors);
+      !evicted.ok()) {
+    log::Warn("embedding cache eviction failed",
+              {{"job_id", job.id}, {"error", evicted.status().ToString()}});
+  }
   StageOutput out;
-  out.payload = {{"vectors", embedded},          {"reused_vectors", reused}, {"model", space},
-                 {"batches", batches},           {"total_tokens", tokens},   {"cost_usd", cost},
+  out.payload = {{"vectors", embedded},
+                 {"reused_vectors", reused},
+                 {"cached_vectors", cached.chunks},
+                 {"cached_tokens", cached.tokens},
+                 {"saved_nanos", cached.saved_nanos},
+                 {"model", space},
+                 {"batches", batches},
+                 {"total_tokens", tokens},
+                 {"cost_usd", cost},
                  {"truncated_inputs", truncated}};
   return out;
+}
+
+Status StageRunner::CopyCached(const Job& job, const Document& doc, const std::string& space,
+                               int dims, const StageHooks& hooks, const std::function<int()>& pct,
+                               std::vector<const Chunk*>* send, std::vector<std::string>* hashes,
+                               CacheCopies* cached) const {
+  if (options_.embed_cache == EmbedCacheScope::kOff) return Status();
+  const std::string user = options_.embed_cache == EmbedCacheScope::kUser ? job.user_id : "";
+  Result<std::vector<VectorRecord>> found =
+      deps_.store->FindCachedVectors(space, dims, *hashes, user);
+  if (!found.ok()) return found.status();
+  if (found->empty()) return Status();
+  std::unordered_map<std::string, const VectorRecord*> by_hash;
+  for (const VectorRecord& v : *found) by_hash.emplace(v.text_sha256, &v);
+  std::vector<VectorRecord> copies;
+  std::vector<const Chunk*> rest;
+  std::vector<std::string> rest_hashes;
+  for (size_t i = 0; i < send->size(); ++i) {
+    const Chunk& chunk = *(*send)[i];
+    const auto hit = by_hash.find((*hashes)[i]);
+    if (hit == by_hash.end()) {
+      rest.push_back(&chunk);
+      rest_hashes.push_back(std::move((*hashes)[i]));
+      continue;
+    }
+    VectorRecord& copy =
+        copies.emplace_back(VectorRecord{chunk.id, doc.id, space, hit->second->values});
+    copy.text_sha256 = std::move((*hashes)[i]);
+    copy.tokens = chunk.token_count;
+    copy.cache_hit = true;
+    copy.saved_nanos = deps_.embed_price ? deps_.embed_price(space, chunk.token_count) : 0;
+    cached->tokens += copy.tokens;
+    cached->saved_nanos += copy.saved_nanos;
+  }
+  cached->chunks += copies.size();
+  *send = std::move(rest);
+  *hashes = std::move(rest_hashes);
+  return copies.empty() ? Status() : hooks.store_vectors(std::move(copies), pct());
+}
+
+Result<EmbedOutput> StageRunner::EmbedBatch(const Job& job, const Document& doc,
+                                            const std::vector<const Chunk*>& send,
+                                            const std::vector<std::string>& hashes,
+                                            const StageHooks& hooks,
+                                            const std::function<int()>& pct,
+                                            size_t* embedded) const {
+  BatchVectors sink(send, hashes, doc.id, hooks, embedded, pct);
+  std::vector<std::string> texts;
+  for (const Chunk* c : send) texts.push_back(c->text);
+  CallContext ctx = ContextOf(job);
+  ctx.embedded = &sink;
+  Result<EmbedOutput> batch = deps_.embedder->Embed(texts, ctx);
+  if (!batch.ok()) return sink.Cause(batch.status());
+  if (batch->vectors.size() != texts.size()) {
+    return InvalidEmbedding("expected " + std::to_string(texts.size()) + " vectors, got " +
+                            std::to_string(batch->vectors.size()));
+  }
+  // What no reported request carried: an embedder that does not report, or a fallback that
+  // served the call after the real one failed. Checked against the implementation that
+  // served the batch: a fallback's vectors have its own length, not the configured model's.
+  const std::vector<size_t> rest = sink.Unstored();
+  if (!rest.empty()) {
+    std::vector<std::vector<float>> values;
+    for (size_t i : rest) values.push_back(std::move(batch->vectors[i]));
+    const int dims = batch->dimensions > 0 ? batch->dimensions : deps_.embedder->dimensions();
+    if (Status s = sink.Accept(rest, values, batch->model, dims); !s.ok()) return sink.Cause(s);
+  }
+  return batch;
 }
 
 Result<StageOutput> StageRunner::Finalize(const Document& doc) const {

@@ -89,6 +89,25 @@ class StageRunner {
   Result<StageOutput> Embed(const Job& job, const Document& doc, const StageHooks& hooks) const;
   Result<StageOutput> Finalize(const Document& doc) const;
 
+  // What the embedding cache gave one embed stage.
+  struct CacheCopies {
+    size_t chunks = 0;
+    int64_t tokens = 0;
+    int64_t saved_nanos = 0;
+  };
+  // Stores a copy of the cached vector of each chunk of *send whose text (*hashes, in step)
+  // has one in the space, within the configured scope, and leaves in *send and *hashes only
+  // the chunks still to embed.
+  Status CopyCached(const Job& job, const Document& doc, const std::string& space, int dims,
+                    const StageHooks& hooks, const std::function<int()>& pct,
+                    std::vector<const Chunk*>* send, std::vector<std::string>* hashes,
+                    CacheCopies* cached) const;
+  // One Embedder call over send, its vectors stored (keyed by hashes) as they arrive.
+  Result<EmbedOutput> EmbedBatch(const Job& job, const Document& doc,
+                                 const std::vector<const Chunk*>& send,
+                                 const std::vector<std::string>& hashes, const StageHooks& hooks,
+                                 const std::function<int()>& pct, size_t* embedded) const;
+
   PipelineDeps deps_;
   PipelineOptions options_;
 };

@@ -143,6 +143,22 @@ Status FaultyStore::ReplaceDocumentVectors(std::string_view doc_id,
   return Call("ReplaceDocumentVectors",
               [&] { return inner_->ReplaceDocumentVectors(doc_id, vectors); });
 }
+Result<std::vector<VectorRecord>> FaultyStore::FindCachedVectors(
+    std::string_view model, int dims, const std::vector<std::string>& text_sha256s,
+    std::string_view user_id) {
+  return Call("FindCachedVectors",
+              [&] { return inner_->FindCachedVectors(model, dims, text_sha256s, user_id); });
+}
+Result<int64_t> FaultyStore::EvictEmbedCache(int64_t max_entries) {
+  return Call("EvictEmbedCache", [&] { return inner_->EvictEmbedCache(max_entries); });
+}
+Result<EmbedUsage> FaultyStore::GetEmbedUsage(std::string_view doc_id) {
+  return Call("GetEmbedUsage", [&] { return inner_->GetEmbedUsage(doc_id); });
+}
+Result<EmbedUsage> FaultyStore::SumEmbedSavings(std::string_view user_id, int64_t from_ms,
+                                                int64_t to_ms) {
+  return Call("SumEmbedSavings", [&] { return inner_->SumEmbedSavings(user_id, from_ms, to_ms); });
+}
 Result<std::optional<Job>> FaultyStore::FindJobForDocument(std::string_view doc_id) {
   return Call("FindJobForDocument", [&] { return inner_->FindJobForDocument(doc_id); });
 }

@@ -51,4 +51,12 @@ std::optional<LastError> LastErrorFromJson(const nlohmann::json& j) {
   return e;
 }
 
+std::vector<VectorRecord> NewestPerHash(std::vector<VectorRecord> rows) {
+  std::vector<VectorRecord> out;
+  for (VectorRecord& v : rows) {
+    if (out.empty() || out.back().text_sha256 != v.text_sha256) out.push_back(std::move(v));
+  }
+  return out;
+}
+
 }  // namespace ingestd::record

@@ -10,9 +10,11 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/model.h"
 #include "core/status.h"
+#include "store/store.h"
 
 namespace ingestd::record {
 
@@ -136,6 +138,16 @@ Result<Event> ReadEvent(const Row& s) {
   e.payload = std::move(*payload);
   e.at_ms = s.Int(7);
   return e;
+}
+
+// The embedding cache's answer from rows ordered by text_sha256, newest first within a hash
+// (FindCachedVectors): the first row of each hash.
+std::vector<VectorRecord> NewestPerHash(std::vector<VectorRecord> rows);
+
+// Columns: chunks, chunks_cached, tokens_paid, tokens_cached, saved_nanos.
+template <typename Row>
+Result<EmbedUsage> ReadEmbedUsage(const Row& r) {
+  return EmbedUsage{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4)};
 }
 
 }  // namespace ingestd::record

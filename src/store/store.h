@@ -100,6 +100,15 @@ struct ChunkChange {
   std::string chunk_id;
 };
 
+// What embedding cost a document or a window (Store::GetEmbedUsage, SumEmbedSavings).
+struct EmbedUsage {
+  int64_t chunks = 0;         // the document's chunks (SumEmbedSavings: 0)
+  int64_t chunks_cached = 0;  // vectors copied from the embedding cache
+  int64_t tokens_paid = 0;    // tokens of the vectors an embedder made (SumEmbedSavings: 0)
+  int64_t tokens_cached = 0;  // tokens of the cache hits
+  int64_t saved_nanos = 0;    // what the cache hits saved
+};
+
 struct JobFilter {
   std::optional<QueueState> state;
   std::optional<JobStatus> status;
@@ -122,7 +131,9 @@ struct StageCommit {
   std::optional<std::vector<Chunk>> chunks;
   // Upserted by (chunk_id, model). With next_state kWorking they are durable at once and
   // the claim stays: the embed stage stores each provider request's vectors as it returns,
-  // so a re-run (retry, reclaim) finds them and pays only for the rest.
+  // so a re-run (retry, reclaim) finds them and pays only for the rest. Their cache columns
+  // (text_sha256, tokens, cache_hit, saved_nanos) are written too, with now_ms as the time
+  // the entry was last used.
   std::vector<VectorRecord> vectors;
   std::optional<int> page_count;  // stored on the document when set
   std::vector<Event> events;      // empty job_id/correlation_id default to the job's
@@ -266,6 +277,30 @@ class Store {
   // a vector (its chunks changed since they were read).
   virtual Status ReplaceDocumentVectors(std::string_view doc_id,
                                         const std::vector<VectorRecord>& vectors) = 0;
+  // The embedding cache (issue 16): an index over the vectors table, not a copy of it. A
+  // vector stored with a text_sha256 is an entry, keyed by (model, dims, text_sha256); it
+  // belongs to its chunk's user and was last used when it was written (CommitStage's
+  // now_ms): a hit is copied into the new chunk's own vector row, which then is the newest
+  // entry of that text. Deleting a document removes its entries with its vectors.
+  //
+  // One vector per distinct hash of text_sha256s that has an entry of that model and dims,
+  // the most recently written, from that user's chunks (user_id empty: any user's), with
+  // text_sha256 set; in hash order. Unscoped (worker side).
+  virtual Result<std::vector<VectorRecord>> FindCachedVectors(
+      std::string_view model, int dims, const std::vector<std::string>& text_sha256s,
+      std::string_view user_id) = 0;
+  // Keeps the max_entries most recently written entries (ties: the greater chunk id, then
+  // model) and drops the others from the index — their text_sha256 cleared; no vector is
+  // ever deleted or changed otherwise. Returns how many were dropped.
+  virtual Result<int64_t> EvictEmbedCache(int64_t max_entries) = 0;
+  // The document's chunk count and, over its vectors, what was paid for and what the cache
+  // saved (VectorRecord tokens, cache_hit, saved_nanos as written). Unscoped.
+  virtual Result<EmbedUsage> GetEmbedUsage(std::string_view doc_id) = 0;
+  // The cache hits written in [from_ms, to_ms), of the user's chunks (empty: everyone's):
+  // chunks_cached, tokens_cached and saved_nanos. A deleted document's hits are gone.
+  virtual Result<EmbedUsage> SumEmbedSavings(std::string_view user_id, int64_t from_ms,
+                                             int64_t to_ms) = 0;
+
   // The newest job of a document, nullopt when it has none (unscoped).
   virtual Result<std::optional<Job>> FindJobForDocument(std::string_view doc_id) = 0;
   virtual Result<std::vector<Event>> ListEvents(std::string_view user_id,

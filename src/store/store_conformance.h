@@ -98,4 +98,19 @@ class StoreCallbackTest : public StoreConformanceTest {
                                      int limit = 100);
 };
 
+// The embedding cache (store_conformance_embed_cache.cpp). Instantiated like
+// StoreConformanceTest.
+class StoreEmbedCacheTest : public StoreConformanceTest {
+ protected:
+  // A fresh document of user committed complete at now_ms: one chunk per text, each with a
+  // 2-d vector {value, i} of text-embedding-3-small keyed by a hash of its text, 10 tokens;
+  // hits marks the chunks whose vectors were cache hits (saving 200 nanos each).
+  std::vector<Chunk> StoreCached(const std::string& user, int64_t now_ms,
+                                 const std::vector<std::string>& texts, float value = 1,
+                                 std::vector<bool> hits = {});
+  // FindCachedVectors of those texts' hashes that must succeed.
+  std::vector<VectorRecord> Find(const std::vector<std::string>& texts, const std::string& user,
+                                 int dims = 2, const std::string& model = "text-embedding-3-small");
+};
+
 }  // namespace ingestd

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -206,6 +207,55 @@ TEST(MarkdownTokenChunkerTest, LimitsAndLosslessnessHoldOnRealDocuments) {
     if (!utf8::IsValid(md)) continue;
     ExpectValidChunks(standard.Split(kDoc, md), md, 512, 64);
     ExpectValidChunks(small->Split(kDoc, md), md, 64, 16);
+  }
+}
+
+// The embedding cache pays only for chunks whose text changed (issue 16 §1), so a local
+// edit must not move the boundaries after its section: sections are packed from their own
+// heading, with no overlap across one.
+TEST(MarkdownTokenChunkerTest, AnEditInSectionThreeMovesNoBoundaryInSectionsFourToNine) {
+  const auto manual = [](const std::string& edit) {
+    std::string md;
+    for (int s = 1; s <= 9; ++s) {
+      md += "## Section " + std::to_string(s) + "\n\n";
+      for (int p = 1; p <= 6; ++p) {
+        md += "Paragraph " + std::to_string(p) + " of section " + std::to_string(s) +
+              (s == 3 && p == 4 ? edit : " says what it says, in a few plain words.") + "\n\n";
+      }
+    }
+    return md;
+  };
+  const std::string before = manual(" is short.");
+  const std::string after = manual(
+      " grew: an edit added a long sentence here, and another one, "
+      "so that the packing of this section changes from here on.");
+  const int64_t shift = static_cast<int64_t>(after.size() - before.size());
+  for (const auto& [max_tokens, overlap] :
+       {std::pair<size_t, size_t>{32, 8}, {64, 16}, {512, 64}}) {
+    SCOPED_TRACE("max_tokens " + std::to_string(max_tokens));
+    auto chunker = Make(max_tokens, overlap);
+    const auto a = chunker->Split(kDoc, before);
+    const auto b = chunker->Split(kDoc, after);
+    const auto from_section = [](const std::vector<Chunk>& chunks, const std::string& heading) {
+      return std::find_if(chunks.begin(), chunks.end(),
+                          [&](const Chunk& c) { return c.heading_path == heading; });
+    };
+    auto ia = from_section(a, "Section 4");
+    auto ib = from_section(b, "Section 4");
+    ASSERT_NE(ia, a.end());
+    ASSERT_NE(ib, b.end());
+    ASSERT_EQ(a.end() - ia, b.end() - ib) << "sections 4-9 have another number of chunks";
+    for (; ia != a.end(); ++ia, ++ib) {
+      EXPECT_EQ(ib->text, ia->text);
+      EXPECT_EQ(ib->char_start, ia->char_start + shift);
+      EXPECT_EQ(ib->char_end, ia->char_end + shift);
+    }
+    // Sections 1-2 are untouched too; section 3 changed.
+    auto ea = from_section(a, "Section 3"), eb = from_section(b, "Section 3");
+    ASSERT_EQ(ea - a.begin(), eb - b.begin());
+    EXPECT_TRUE(std::equal(a.begin(), ea, b.begin(), [](const Chunk& x, const Chunk& y) {
+      return x.text == y.text && x.char_start == y.char_start;
+    }));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <ctime>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -82,6 +83,7 @@ struct FakeLlamaParseServer::Impl {
   UploadFault outage = UploadFault::kNone;
   json answer_patch;  // null: none (SetAnswerPatch)
   std::vector<FakeParseJob> jobs;
+  std::map<std::string, std::string> markdown_by_sha;  // SetMarkdown
   int requests = 0;
   int in_flight = 0;      // uploaded, not finished yet (complete_after_ms >= 0)
   int max_in_flight = 0;  // the most at once
@@ -329,7 +331,10 @@ struct FakeLlamaParseServer::Impl {
       if (Refuses(f)) return FaultReply(f);
     }
     after->result_hook = f == UploadFault::kNone;
-    return Lose(Json({{"markdown", MarkdownFor(job.filename, job.sha256, pages)},
+    const auto prepared = markdown_by_sha.find(job.sha256);
+    return Lose(Json({{"markdown", prepared != markdown_by_sha.end()
+                                       ? prepared->second
+                                       : MarkdownFor(job.filename, job.sha256, pages)},
                       {"job_metadata",
                        {{"job_pages", pages},
                         {"job_is_cache_hit", job.cache_hit},
@@ -434,6 +439,11 @@ int FakeLlamaParseServer::requests_seen() const {
 std::vector<FakeParseJob> FakeLlamaParseServer::jobs() const {
   std::lock_guard lock(impl_->mu);
   return impl_->jobs;
+}
+
+void FakeLlamaParseServer::SetMarkdown(const std::string& sha256, std::string markdown) {
+  std::lock_guard lock(impl_->mu);
+  impl_->markdown_by_sha[sha256] = std::move(markdown);
 }
 
 std::string FakeLlamaParseServer::MarkdownFor(const std::string& filename,

@@ -110,6 +110,9 @@ class FakeLlamaParseServer {
   // once (how many parses a client had in flight concurrently).
   int max_in_flight() const;
   std::vector<FakeParseJob> jobs() const;
+  // The markdown answered for a file whose bytes have this SHA-256 (hex), instead of
+  // MarkdownFor's: the parse of a real document a test prepared, e.g. an edited one.
+  void SetMarkdown(const std::string& sha256, std::string markdown);
 
   // What the fake answers as markdown and page count for an accepted file (a partial
   // success: its first kPartialPages pages).

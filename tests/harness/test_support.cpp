@@ -1,5 +1,7 @@
 #include "harness/test_support.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -51,6 +53,17 @@ std::string Sha256OfFile(const std::string& path) {
 
 std::string TaggedPdf(const std::string& path, const std::string& tag) {
   return ReadFile(path) + "\n%itest " + tag + "\n";
+}
+
+void KillAndAwaitDeath(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  const std::string stat = "/proc/" + std::to_string(pid) + "/stat";
+  for (int i = 0; i < 1000; ++i) {
+    const std::string s = ReadFile(stat);  // "pid (comm) S …"; Z once dead, unreaped
+    const size_t paren = s.rfind(')');
+    if (paren == std::string::npos || s.compare(paren + 2, 1, "Z") == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 HttpResponse RequestUpload(HttpClient& client, const std::string& token,

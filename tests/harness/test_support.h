@@ -39,6 +39,10 @@ std::string Sha256OfFile(const std::string& path);
 // but different bytes (and sha256) per tag, so uploads are not deduplicated.
 std::string TaggedPdf(const std::string& path, const std::string& tag);
 
+// SIGKILLs pid and returns once it is dead (a zombie, not reaped: its ServerProcess reaps
+// it), so that nothing sent to it afterwards reaches it. For a fake's hook, on its thread.
+void KillAndAwaitDeath(pid_t pid);
+
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // POST /api/v1/upload with the metadata of bytes (size, sha256, application/pdf).

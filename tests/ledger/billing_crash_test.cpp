@@ -12,13 +12,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <thread>
 
 #include "harness/db_inspector.h"
 #include "harness/test_support.h"
-#include "tests/fakes/fake_llamaparse_server.h"
-#include "tests/fakes/fake_openai_server.h"
+#include "tests/fakes/fake_provider_env.h"
 
 namespace ingestd::itest {
 namespace {
@@ -31,17 +29,7 @@ constexpr int64_t kNanosPerPage = 3 * 1'250'000;
 class BillingCrashTest : public ServerTest {
  protected:
   std::map<std::string, std::string> ServerEnv() const override {
-    return {{"INGESTD_PROBE_INTERVAL_MS", "0"},  // only the pipeline's requests reach the fakes
-            {"OPENAI_API_KEY", fakes::kOpenAiTestKey},
-            {"OPENAI_BASE_URL", openai_.base_url()},
-            {"LLAMAPARSE_API_KEY", "llx-fake-0123456789abcdef"},
-            {"LLAMAPARSE_BASE_URL", llamaparse_.base_url()},
-            {"INGESTD_WORKERS", "1"},
-            {"INGESTD_LEASE_MS", "1000"},  // the killed worker's job is taken up again soon
-            {"INGESTD_RESERVATION_TIMEOUT_MS", "1000"},  // and its reservations lapse soon
-            {"INGESTD_RETRY_BASE_MS", "100"},
-            {"INGESTD_RETRY_MAX_MS", "200"},
-            {"INGESTD_BUDGET_DAILY_USD", "1"}};  // windows to check (every call fits)
+    return fakes::FakeProvidersEnv(openai_, llamaparse_);
   }
 
   // Kills serve from the fake's connection thread, just before the billed answer is sent,
@@ -49,15 +37,7 @@ class BillingCrashTest : public ServerTest {
   std::function<void()> KillServeOnce() {
     const pid_t pid = server_->pid();
     return [this, pid] {
-      if (killed_.exchange(true)) return;
-      ::kill(pid, SIGKILL);
-      const std::string stat = "/proc/" + std::to_string(pid) + "/stat";
-      for (int i = 0; i < 1000; ++i) {
-        const std::string s = ReadFile(stat);  // "pid (comm) S …"; Z once dead, unreaped
-        const size_t paren = s.rfind(')');
-        if (paren == std::string::npos || s.compare(paren + 2, 1, "Z") == 0) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
+      if (!killed_.exchange(true)) KillAndAwaitDeath(pid);
     };
   }
 

@@ -300,6 +300,26 @@ ALTER TABLE chunks ADD COLUMN tsv tsvector
 CREATE INDEX chunks_tsv ON chunks USING gin (tsv);
 )sql";
 
+// v11: the embedding cache (Store::FindCachedVectors) as an index over the vectors: the
+// hash of the text each vector embeds (NULL once evicted, or when written without one), its
+// tokens, whether it was a cache hit and what that saved, and when it was written (its last
+// use). Partial indexes: the lookup, the eviction order, the savings by time. An eviction
+// changes no vector, so it wakes no search index: vectors_notify now fires only on the
+// columns vectors_seq watches.
+constexpr char kV11EmbedCache[] = R"sql(
+ALTER TABLE vectors ADD COLUMN text_sha256 text COLLATE "C";
+ALTER TABLE vectors ADD COLUMN tokens bigint NOT NULL DEFAULT 0;
+ALTER TABLE vectors ADD COLUMN cache_hit integer NOT NULL DEFAULT 0;
+ALTER TABLE vectors ADD COLUMN saved_nanos bigint NOT NULL DEFAULT 0;
+ALTER TABLE vectors ADD COLUMN written_at bigint NOT NULL DEFAULT 0;
+CREATE INDEX vectors_cache_lookup ON vectors (model, text_sha256) WHERE text_sha256 IS NOT NULL;
+CREATE INDEX vectors_cache_lru ON vectors (written_at) WHERE text_sha256 IS NOT NULL;
+CREATE INDEX vectors_cache_hits ON vectors (written_at) WHERE cache_hit = 1;
+DROP TRIGGER vectors_notify ON vectors;
+CREATE TRIGGER vectors_notify AFTER INSERT OR UPDATE OF document_id, dims, data OR DELETE
+  ON vectors FOR EACH STATEMENT EXECUTE FUNCTION ingestd_notify_vectors();
+)sql";
+
 // Runs fn inside one transaction holding the migration lock.
 template <typename F>
 Status Locked(PgConn& conn, F&& fn) {
@@ -343,6 +363,7 @@ const std::vector<Migration>& Migrations() {
       {8, "chunk_user", kV8ChunkUser},
       {9, "vector_seq_in_statement", kV9VectorSeqInStatement},
       {10, "search_text", kV10SearchText},
+      {11, "embed_cache", kV11EmbedCache},
   };
   return kAll;
 }

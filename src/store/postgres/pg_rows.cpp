@@ -16,6 +16,20 @@ Result<VectorRecord> ReadVector(const PgRow& r) {
   return v;
 }
 
+PgParams VectorParams(const VectorRecord& v, std::string_view model, std::string_view doc_id,
+                      int64_t now_ms) {
+  PgParams p;
+  p.Add(v.chunk_id).Add(model).Add(doc_id).Add(static_cast<int64_t>(v.values.size()));
+  p.AddBytes(EncodeFloat32Le(v.values));
+  if (v.text_sha256.empty()) {
+    p.AddNull();
+  } else {
+    p.Add(v.text_sha256);
+  }
+  p.Add(v.tokens).Add(v.cache_hit ? 1 : 0).Add(v.saved_nanos).Add(now_ms);
+  return p;
+}
+
 PgParams JobParams(const Job& j) {
   PgParams p;
   p.Add(j.id).Add(j.document_id).Add(j.user_id).Add(ToString(j.status)).Add(ToString(j.state));

@@ -37,6 +37,9 @@ Result<VectorRecord> ReadVector(const PgRow& r);
 PgParams JobParams(const Job& j);
 PgParams DocumentParams(const Document& d);
 PgParams ChunkParams(const Chunk& c, const std::string& document_id);
+// sql::kUpsertVector's $1-$10: v in `model` of document doc_id, written at now_ms.
+PgParams VectorParams(const VectorRecord& v, std::string_view model, std::string_view doc_id,
+                      int64_t now_ms);
 PgParams EventParams(const Event& e);
 // Inserts e (kInsertEvent); the id comes from the identity column.
 Status InsertEvent(PgConn& conn, const Event& e);

@@ -173,9 +173,13 @@ inline constexpr char kAllChunks[] =
 inline constexpr char kCountChunks[] = "SELECT count(*) FROM chunks WHERE document_id = $1";
 inline constexpr char kDeleteDocumentChunks[] = "DELETE FROM chunks WHERE document_id = $1";
 inline constexpr char kUpsertVector[] =
-    "INSERT INTO vectors (chunk_id, model, document_id, dims, data) VALUES ($1,$2,$3,$4,$5)"
+    "INSERT INTO vectors (chunk_id, model, document_id, dims, data, text_sha256, tokens,"
+    " cache_hit, saved_nanos, written_at)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7::bigint,$8::integer,$9::bigint,$10::bigint)"
     " ON CONFLICT (chunk_id, model) DO UPDATE SET document_id = excluded.document_id,"
-    " dims = excluded.dims, data = excluded.data";
+    " dims = excluded.dims, data = excluded.data, text_sha256 = excluded.text_sha256,"
+    " tokens = excluded.tokens, cache_hit = excluded.cache_hit,"
+    " saved_nanos = excluded.saved_nanos, written_at = excluded.written_at";
 // Read with binary results: every column is text or bytea, whose binary form is the raw
 // bytes, so the float32 data arrives without hex decoding.
 inline constexpr char kGetVectors[] =

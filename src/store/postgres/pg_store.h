@@ -67,6 +67,13 @@ class PgStore final : public Store {
                                                                  int limit) override;
   Status ReplaceDocumentVectors(std::string_view doc_id,
                                 const std::vector<VectorRecord>& vectors) override;
+  Result<std::vector<VectorRecord>> FindCachedVectors(std::string_view model, int dims,
+                                                      const std::vector<std::string>& text_sha256s,
+                                                      std::string_view user_id) override;
+  Result<int64_t> EvictEmbedCache(int64_t max_entries) override;
+  Result<EmbedUsage> GetEmbedUsage(std::string_view doc_id) override;
+  Result<EmbedUsage> SumEmbedSavings(std::string_view user_id, int64_t from_ms,
+                                     int64_t to_ms) override;
   Result<std::optional<Job>> FindJobForDocument(std::string_view doc_id) override;
   Result<std::vector<Event>> ListEvents(std::string_view user_id, std::string_view job_id) override;
   Status AppendEvent(const Event& e) override;

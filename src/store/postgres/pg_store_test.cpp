@@ -36,6 +36,8 @@ INSTANTIATE_TEST_SUITE_P(Postgres, StoreRetrievalTest, ::testing::Values(Postgre
                          StoreBackendName);
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreCallbackTest, ::testing::Values(PostgresBackend()),
                          StoreBackendName);
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreEmbedCacheTest, ::testing::Values(PostgresBackend()),
+                         StoreBackendName);
 
 class PgStoreTest : public ::testing::Test {
  protected:

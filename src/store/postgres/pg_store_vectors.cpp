@@ -4,7 +4,6 @@
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store.h"
 #include "store/store_codes.h"
-#include "store/vector_codec.h"
 #include "store/vector_replace.h"
 
 namespace ingestd::pg {
@@ -44,12 +43,7 @@ Status PgStore::ReplaceDocumentVectors(std::string_view doc_id,
     // Every write in one round trip; the check after it, still inside the transaction.
     std::vector<BatchItem> batch;
     for (const VectorRecord& v : vectors) {
-      batch.push_back({sql::kUpsertVector, PgParams()
-                                               .Add(v.chunk_id)
-                                               .Add(model)
-                                               .Add(doc_id)
-                                               .Add(static_cast<int64_t>(v.values.size()))
-                                               .AddBytes(EncodeFloat32Le(v.values))});
+      batch.push_back({sql::kUpsertVector, VectorParams(v, model, doc_id, 0)});
     }
     batch.push_back({kDeleteOtherModels, PgParams().Add(doc_id).Add(model)});
     Result<std::vector<int64_t>> done = c.RunBatch(batch, /*commit=*/false);

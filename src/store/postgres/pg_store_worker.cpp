@@ -8,7 +8,6 @@
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store.h"
 #include "store/store_codes.h"
-#include "store/vector_codec.h"
 
 namespace ingestd::pg {
 namespace {
@@ -57,17 +56,12 @@ Status AddReplaceChunks(const std::string& doc_id, const std::vector<Chunk>& chu
 }
 
 Status AddUpsertVectors(const std::string& doc_id, const std::vector<VectorRecord>& vectors,
-                        std::vector<BatchItem>* batch) {
+                        int64_t now_ms, std::vector<BatchItem>* batch) {
   for (const VectorRecord& v : vectors) {
     if (!BelongsTo(v.document_id, doc_id) || v.model.empty()) {
       return codes::InvalidRecord("vector model missing or vector of another document");
     }
-    batch->push_back({sql::kUpsertVector, PgParams()
-                                              .Add(v.chunk_id)
-                                              .Add(v.model)
-                                              .Add(doc_id)
-                                              .Add(static_cast<int64_t>(v.values.size()))
-                                              .AddBytes(EncodeFloat32Le(v.values))});
+    batch->push_back({sql::kUpsertVector, VectorParams(v, v.model, doc_id, now_ms)});
   }
   return Status();
 }
@@ -110,7 +104,8 @@ Status PgStore::CommitStage(const StageCommit& commit) {
     if (commit.chunks) {
       if (Status s = AddReplaceChunks(doc_id, *commit.chunks, &batch); !s.ok()) return s;
     }
-    if (Status s = AddUpsertVectors(doc_id, commit.vectors, &batch); !s.ok()) return s;
+    if (Status s = AddUpsertVectors(doc_id, commit.vectors, commit.now_ms, &batch); !s.ok())
+      return s;
     for (Event e : commit.events) {
       if (e.job_id.empty()) e.job_id = job->id;
       if (e.correlation_id.empty()) e.correlation_id = job->correlation_id;

@@ -288,6 +288,21 @@ END;
 // does. Kept so that the two backends' versions stay the same.
 constexpr char kV10SearchText[] = "SELECT 1";
 
+// v11: the embedding cache (Store::FindCachedVectors) as an index over the vectors: the
+// hash of the text each vector embeds (NULL once evicted, or when written without one), its
+// tokens, whether it was a cache hit and what that saved, and when it was written (its last
+// use). Partial indexes: the lookup, the eviction order, the savings by time.
+constexpr char kV11EmbedCache[] = R"sql(
+ALTER TABLE vectors ADD COLUMN text_sha256 TEXT;
+ALTER TABLE vectors ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE vectors ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE vectors ADD COLUMN saved_nanos INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE vectors ADD COLUMN written_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX vectors_cache_lookup ON vectors (model, text_sha256) WHERE text_sha256 IS NOT NULL;
+CREATE INDEX vectors_cache_lru ON vectors (written_at) WHERE text_sha256 IS NOT NULL;
+CREATE INDEX vectors_cache_hits ON vectors (written_at) WHERE cache_hit = 1;
+)sql";
+
 Status ApplyOne(SqliteConn& conn, const Migration& m) {
   Result<Txn> txn = Txn::Begin(conn, Txn::Mode::kImmediate);
   if (!txn.ok()) return txn.status();
@@ -326,6 +341,7 @@ const std::vector<Migration>& Migrations() {
       {8, "chunk_user", kV8ChunkUser},
       {9, "vector_seq_in_statement", kV9VectorSeqInStatement},
       {10, "search_text", kV10SearchText},
+      {11, "embed_cache", kV11EmbedCache},
   };
   return kAll;
 }

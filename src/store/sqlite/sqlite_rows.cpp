@@ -26,6 +26,18 @@ Result<VectorRecord> ReadVector(const Stmt& s) {
   return v;
 }
 
+void BindVector(Stmt& s, const VectorRecord& v, std::string_view model, std::string_view doc_id,
+                int64_t now_ms) {
+  s.Bind(1, v.chunk_id).Bind(2, model).Bind(3, doc_id);
+  s.Bind(4, static_cast<int64_t>(v.values.size())).BindBlob(5, EncodeFloat32Le(v.values));
+  if (v.text_sha256.empty()) {
+    s.BindNull(6);
+  } else {
+    s.Bind(6, v.text_sha256);
+  }
+  s.Bind(7, v.tokens).Bind(8, v.cache_hit ? 1 : 0).Bind(9, v.saved_nanos).Bind(10, now_ms);
+}
+
 void BindJob(Stmt& s, const Job& j) {
   s.Bind(1, j.id).Bind(2, j.document_id).Bind(3, j.user_id);
   s.Bind(4, ToString(j.status)).Bind(5, ToString(j.state)).Bind(6, j.retry_count);

@@ -24,6 +24,9 @@ Result<VectorRecord> ReadVector(const Stmt& s);
 void BindJob(Stmt& s, const Job& j);
 void BindDocument(Stmt& s, const Document& d);
 void BindChunk(Stmt& s, const Chunk& c);
+// Binds sql::kUpsertVector's ?1-?10: v in `model` of document doc_id, written at now_ms.
+void BindVector(Stmt& s, const VectorRecord& v, std::string_view model, std::string_view doc_id,
+                int64_t now_ms);
 void BindEvent(Stmt& s, const Event& e);
 
 // Inserts e (kInsertEvent); the id is assigned by the database.

@@ -145,10 +145,14 @@ inline constexpr char kDeleteDocumentChunks[] = "DELETE FROM chunks WHERE docume
 // The row takes the next change seq itself, so the seq triggers (migration v9) only move the
 // counter instead of rewriting the row with its vector.
 inline constexpr char kUpsertVector[] =
-    "INSERT INTO vectors (chunk_id, model, document_id, dims, data, seq)"
-    " VALUES (?1,?2,?3,?4,?5,(SELECT value + 1 FROM change_seq))"
+    "INSERT INTO vectors (chunk_id, model, document_id, dims, data, seq, text_sha256, tokens,"
+    " cache_hit, saved_nanos, written_at)"
+    " VALUES (?1,?2,?3,?4,?5,(SELECT value + 1 FROM change_seq),?6,?7,?8,?9,?10)"
     " ON CONFLICT (chunk_id, model) DO UPDATE SET document_id = excluded.document_id,"
-    " dims = excluded.dims, data = excluded.data, seq = excluded.seq";
+    " dims = excluded.dims, data = excluded.data, seq = excluded.seq,"
+    " text_sha256 = excluded.text_sha256, tokens = excluded.tokens,"
+    " cache_hit = excluded.cache_hit, saved_nanos = excluded.saved_nanos,"
+    " written_at = excluded.written_at";
 inline constexpr char kGetVectors[] =
     "SELECT v.chunk_id, v.document_id, v.model, v.data FROM vectors v"
     " JOIN chunks c ON c.id = v.chunk_id WHERE v.document_id = ?1 ORDER BY c.ord, v.model";

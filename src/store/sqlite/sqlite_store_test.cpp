@@ -44,6 +44,8 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest, ::testing::Values(SqliteB
                          StoreBackendName);
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreCallbackTest, ::testing::Values(SqliteBackend()),
                          StoreBackendName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreEmbedCacheTest, ::testing::Values(SqliteBackend()),
+                         StoreBackendName);
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreRetrievalTest, ::testing::Values(SqliteBackend()),
                          StoreBackendName);
 

@@ -1,10 +1,10 @@
 // SqliteStore: re-embedding support — finding documents with a fallback's vectors and
 // replacing a document's vectors with one model's, atomically (store.h).
 #include "store/sqlite/sqlite_query.h"
+#include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_codes.h"
-#include "store/vector_codec.h"
 #include "store/vector_replace.h"
 
 namespace ingestd::sqlite {
@@ -40,10 +40,7 @@ Status SqliteStore::ReplaceDocumentVectors(std::string_view doc_id,
     if (!docs.ok()) return docs.status();
     if (*docs == 0) return store_codes::DocumentNotFound();
     for (const VectorRecord& v : vectors) {
-      Status s = Run(c, sql::kUpsertVector, [&](Stmt& st) {
-        st.Bind(1, v.chunk_id).Bind(2, model).Bind(3, doc_id);
-        st.Bind(4, static_cast<int64_t>(v.values.size())).BindBlob(5, EncodeFloat32Le(v.values));
-      });
+      Status s = Run(c, sql::kUpsertVector, [&](Stmt& st) { BindVector(st, v, model, doc_id, 0); });
       if (!s.ok()) return s;
     }
     Status s = Run(c, kDeleteOtherModels, [&](Stmt& st) { st.Bind(1, doc_id).Bind(2, model); });

@@ -9,7 +9,6 @@
 #include "store/sqlite/sqlite_sql.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_codes.h"
-#include "store/vector_codec.h"
 
 namespace ingestd::sqlite {
 namespace {
@@ -59,15 +58,13 @@ Status ReplaceChunks(SqliteConn& c, const std::string& doc_id, const std::vector
 }
 
 Status UpsertVectors(SqliteConn& c, const std::string& doc_id,
-                     const std::vector<VectorRecord>& vectors) {
+                     const std::vector<VectorRecord>& vectors, int64_t now_ms) {
   for (const VectorRecord& v : vectors) {
     if (!BelongsTo(v.document_id, doc_id) || v.model.empty()) {
       return codes::InvalidRecord("vector model missing or vector of another document");
     }
-    Status s = Run(c, sql::kUpsertVector, [&](Stmt& st) {
-      st.Bind(1, v.chunk_id).Bind(2, v.model).Bind(3, doc_id);
-      st.Bind(4, static_cast<int64_t>(v.values.size())).BindBlob(5, EncodeFloat32Le(v.values));
-    });
+    Status s =
+        Run(c, sql::kUpsertVector, [&](Stmt& st) { BindVector(st, v, v.model, doc_id, now_ms); });
     if (!s.ok()) return s;
   }
   return Status();
@@ -119,7 +116,7 @@ Status SqliteStore::CommitStage(const StageCommit& commit) {
       s = ReplaceChunks(c, doc_id, *commit.chunks);
       if (!s.ok()) return s;
     }
-    s = UpsertVectors(c, doc_id, commit.vectors);
+    s = UpsertVectors(c, doc_id, commit.vectors, commit.now_ms);
     if (!s.ok()) return s;
     if (commit.page_count) {
       s = Run(c, sql::kSetPageCount,
