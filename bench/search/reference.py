@@ -2,12 +2,12 @@
 """The references for bench/search (issue 13 §5): Debian's python3-faiss IndexFlatIP and
 python3-hnswlib, single thread, on the data file search_bench wrote, with its parameters.
 
-  reference.py DATA OUT_DIR M EF_CONSTRUCTION EF_SEARCH [--no-hnsw]
+  reference.py DATA OUT_DIR M EF_CONSTRUCTION EF_SEARCH[,EF_SEARCH...] [--no-hnsw]
 
 Prints one JSON object per line: faiss exact search one query per call (as a service
 answers) and the first 100 queries in one call (faiss's batched BLAS path), the top-10 agreement with
 ingestd's exact scan (OUT_DIR/exact_top10.i32), and hnswlib's build time, queries/s and
-recall@10 against faiss's exact top 10, at EF_SEARCH and at a few other ef values; then a
+recall@10 against faiss's exact top 10, at each EF_SEARCH (one graph, built once); then a
 side-by-side table with ingestd's figures (OUT_DIR/ingestd.jsonl, search_bench's output).
 """
 import json
@@ -49,7 +49,8 @@ def timed_queries(search, queries):
 
 def main():
     data, out_dir = sys.argv[1], sys.argv[2]
-    m, ef_construction, ef_search = (int(x) for x in sys.argv[3:6])
+    m, ef_construction = int(sys.argv[3]), int(sys.argv[4])
+    ef_searches = [int(x) for x in sys.argv[5].split(",")]
     base, queries = read_data(data)
     faiss.omp_set_num_threads(1)
 
@@ -70,7 +71,7 @@ def main():
                  "top10_agreement_with_ingestd": recall(ours, ids)}
     print(json.dumps(faiss_row), flush=True)
     if "--no-hnsw" in sys.argv[6:]:
-        table(out_dir, faiss_row, rows, ef_search)
+        table(out_dir, faiss_row, rows)
         return
 
     graph = hnswlib.Index(space="ip", dim=base.shape[1])
@@ -79,7 +80,7 @@ def main():
     start = time.perf_counter()
     graph.add_items(base, np.arange(len(base)), num_threads=1)
     build_s = time.perf_counter() - start
-    for ef in sorted({ef_search, 50, 100, 400}):
+    for ef in ef_searches:
         graph.set_ef(ef)
         found, qps, p50 = timed_queries(lambda q: graph.knn_query(q, k=K, num_threads=1)[0],
                                         queries)
@@ -88,17 +89,18 @@ def main():
                "p50_ms": round(p50, 3), "recall_at_10": round(recall(found, ids), 4)}
         print(json.dumps(row), flush=True)
         rows.append(row)
-    table(out_dir, faiss_row, rows, ef_search)
+    table(out_dir, faiss_row, rows)
 
 
-def table(out_dir, faiss_row, hnsw_rows, ef_search):
-    ours = {}
+def table(out_dir, faiss_row, hnsw_rows):
+    exact, graphs = None, {}
     with open(f"{out_dir}/ingestd.jsonl") as f:
         for line in f:
             row = json.loads(line)
-            if "space" in row:
-                ours[row["space"]] = row
-    exact = ours["exact"]
+            if row.get("space") == "exact":
+                exact = row
+            elif row.get("space") == "hnsw":
+                graphs[row["ef_search"]] = row
     print(f"\nvector search: {exact['vectors']} unit vectors x {exact['dims']} dims, "
           f"{exact['queries']} queries, top {K}, single thread, one query per call")
     print(f"{'':44} {'ingestd':>12} {'reference':>12}")
@@ -109,19 +111,19 @@ def table(out_dir, faiss_row, hnsw_rows, ef_search):
     print(f"{'  faiss, ' + str(BATCH) + ' queries in one call (BLAS)':44} {'':>12} "
           f"{faiss_row['batched_queries_per_s']:>12.1f}")
     print(f"{'  top-10 agreement with faiss':44} {faiss_row['top10_agreement_with_ingestd']:>12.4f}")
-    graph = ours.get("hnsw")
-    if not graph:
+    if not graphs:
         return
-    same = next(r for r in hnsw_rows if r["ef_search"] == ef_search)
-    print(f"{'hnsw M/efC/ef ' + str(graph['m']) + '/' + str(graph['ef_construction']) + '/' + str(ef_search) + ' vs hnswlib':44}")
-    print(f"{'  build (s)':44} {graph['build_s']:>12.1f} {same['build_s']:>12.1f}")
-    print(f"{'  q/s':44} {graph['queries_per_s']:>12.1f} {same['queries_per_s']:>12.1f}")
-    print(f"{'  recall@10 vs exact, target >= 0.95':44} {graph['recall_at_10']:>12.4f} "
-          f"{same['recall_at_10']:>12.4f}")
-    for r in hnsw_rows:
-        if r is not same:
-            print(f"{'  hnswlib at ef ' + str(r['ef_search']) + ': q/s, recall@10':44} {'':>12} "
-                  f"{r['queries_per_s']:>12.1f} {r['recall_at_10']:.4f}")
+    first = next(iter(graphs.values()))
+    print(f"{'hnsw M/efC ' + str(first['m']) + '/' + str(first['ef_construction']) + ' vs hnswlib':44}")
+    print(f"{'  build (s)':44} {first['build_s']:>12.1f} {hnsw_rows[0]['build_s']:>12.1f}")
+    for theirs in hnsw_rows:
+        graph = graphs.get(theirs["ef_search"])
+        if not graph:
+            continue
+        print(f"{'  ef ' + str(theirs['ef_search']) + ': q/s':44} {graph['queries_per_s']:>12.1f} "
+              f"{theirs['queries_per_s']:>12.1f}")
+        print(f"{'  ef ' + str(theirs['ef_search']) + ': recall@10 vs exact, target >= 0.95':44} "
+              f"{graph['recall_at_10']:>12.4f} {theirs['recall_at_10']:>12.4f}")
 
 
 if __name__ == "__main__":

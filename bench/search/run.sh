@@ -5,8 +5,10 @@
 # once under the build dir by search_bench).
 #
 # usage: bench/search/run.sh BUILD_DIR    (a Release build configured with INGESTD_BENCH=ON)
-#   BENCH_HNSW_M (16), BENCH_HNSW_EF_CONSTRUCTION (200), BENCH_HNSW_EF_SEARCH (200)
+#   BENCH_HNSW_M (16), BENCH_HNSW_EF_CONSTRUCTION (200), BENCH_HNSW_EF_SEARCH (200,400,600,800:
+#   a comma list, each searched on the one graph built)
 #   BENCH_SEARCH_HNSW=0 skips the graphs (their builds take minutes on one core)
+# Then http_run.sh: POST /api/v1/search over r-doc-pdf (latency, MRR@10).
 set -euo pipefail
 build=${1:?usage: run.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +19,7 @@ work="$(dirname "$bench_bin")"
 data="$work/vectors_100k_1536.f32"
 m=${BENCH_HNSW_M:-16}
 efc=${BENCH_HNSW_EF_CONSTRUCTION:-200}
-efs=${BENCH_HNSW_EF_SEARCH:-200}
+efs=${BENCH_HNSW_EF_SEARCH:-200,400,600,800}
 hnsw_flag=()
 [ "${BENCH_SEARCH_HNSW:-1}" = 0 ] && hnsw_flag=(--no-hnsw)
 
@@ -28,3 +30,4 @@ echo "==> vector search benchmark ($data; load average $(cut -d' ' -f1-3 /proc/l
 reference_flag=()
 [ "${BENCH_SEARCH_HNSW:-1}" = 0 ] && reference_flag=(--no-hnsw)
 /usr/bin/python3 "$here/reference.py" "$data" "$work" "$m" "$efc" "$efs" "${reference_flag[@]}"
+bash "$here/http_run.sh" "$build"

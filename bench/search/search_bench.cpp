@@ -1,10 +1,11 @@
 // Vector search benchmark (issue 13 §5): ExactSpace and HnswSpace on one data file that
 // bench/search/reference.py also reads (faiss IndexFlatIP and hnswlib, the references).
 //
-//   search_bench DATA OUT_DIR [--m M] [--ef-construction N] [--ef-search N] [--no-hnsw]
+//   search_bench DATA OUT_DIR [--m M] [--ef-construction N] [--ef-search N[,N…]] [--no-hnsw]
 //
 // DATA is written first when it does not exist (see WriteData), then read back. Single thread,
-// one query per Search call, as the search service calls it. Prints one JSON object per line
+// one query per Search call, as the search service calls it. The graph is built once and
+// searched at each ef_search given (a build takes minutes). Prints one JSON object per line
 // and writes OUT_DIR/exact_top10.i32 (the exact top 10 of each query, int32, row-major) for
 // the reference script's agreement and recall checks.
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <random>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -136,11 +138,12 @@ double RecallAt10(const QueryRun& run, const QueryRun& exact) {
 int main(int argc, char** argv) try {
   if (argc < 3) {
     std::cerr << "usage: search_bench DATA OUT_DIR [--m M] [--ef-construction N] "
-                 "[--ef-search N] [--no-hnsw]\n";
+                 "[--ef-search N[,N...]] [--no-hnsw]\n";
     return 2;
   }
   const std::string data_path = argv[1], out_dir = argv[2];
   ingestd::search::HnswOptions options;
+  std::vector<int> ef_searches;
   bool hnsw = true;
   for (int i = 3; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -151,15 +154,20 @@ int main(int argc, char** argv) try {
     } else if (i + 1 < argc && arg == "--ef-construction") {
       options.ef_construction = std::stoi(argv[++i]);
     } else if (i + 1 < argc && arg == "--ef-search") {
-      options.ef_search = std::stoi(argv[++i]);
+      std::stringstream list(argv[++i]);
+      for (std::string ef; std::getline(list, ef, ',');) ef_searches.push_back(std::stoi(ef));
     } else {
       std::cerr << "search_bench: unknown argument " << arg << "\n";
       return 2;
     }
   }
-  if (const auto status = options.Validate(); !status.ok()) {
-    std::cerr << "search_bench: " << status.ToString() << "\n";
-    return 2;
+  if (ef_searches.empty()) ef_searches.push_back(options.ef_search);
+  for (int ef : ef_searches) {
+    options.ef_search = ef;
+    if (const auto status = options.Validate(); !status.ok()) {
+      std::cerr << "search_bench: " << status.ToString() << "\n";
+      return 2;
+    }
   }
   if (!std::ifstream(data_path)) {
     const auto t = std::chrono::steady_clock::now();
@@ -195,12 +203,17 @@ int main(int argc, char** argv) try {
   auto graph = ingestd::search::MakeHnswSpaceFrom(*exact, options);
   const double hnsw_build_s = Seconds(t);
   exact.reset();
-  const QueryRun hnsw_run = RunQueries(*graph, data);
-  std::printf(
-      "{\"space\":\"hnsw\",\"m\":%d,\"ef_construction\":%d,\"ef_search\":%d,\"build_s\":%.1f,"
-      "\"queries_per_s\":%.2f,\"p50_ms\":%.3f,\"recall_at_10\":%.4f,\"memory_mb\":%.1f}\n",
-      options.m, options.ef_construction, options.ef_search, hnsw_build_s, hnsw_run.queries_per_s,
-      hnsw_run.p50_ms, RecallAt10(hnsw_run, exact_run), graph->memory_bytes() / 1e6);
+  for (int ef : ef_searches) {
+    graph->SetEfSearch(ef);
+    const QueryRun hnsw_run = RunQueries(*graph, data);
+    std::printf(
+        "{\"space\":\"hnsw\",\"m\":%d,\"ef_construction\":%d,\"ef_search\":%d,"
+        "\"build_s\":%.1f,\"queries_per_s\":%.2f,\"p50_ms\":%.3f,\"recall_at_10\":%.4f,"
+        "\"memory_mb\":%.1f}\n",
+        options.m, options.ef_construction, ef, hnsw_build_s, hnsw_run.queries_per_s,
+        hnsw_run.p50_ms, RecallAt10(hnsw_run, exact_run), graph->memory_bytes() / 1e6);
+    std::fflush(stdout);
+  }
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "search_bench: " << e.what() << "\n";

@@ -42,15 +42,17 @@ using Graph = hnswlib::HierarchicalNSW<float>;
 
 constexpr size_t kInitialCapacity = 1024;
 
-class HnswSpace final : public VectorSpace {
+class HnswSpace final : public HnswGraphSpace {
  public:
   HnswSpace(int dims, const HnswOptions& options, size_t capacity)
       : dims_(static_cast<size_t>(dims)),
         space_(dims_),
         graph_(&space_, std::max(capacity, kInitialCapacity), static_cast<size_t>(options.m),
                static_cast<size_t>(options.ef_construction)) {
-    graph_.setEf(static_cast<size_t>(options.ef_search));
+    SetEfSearch(options.ef_search);
   }
+
+  void SetEfSearch(int ef_search) override { graph_.setEf(static_cast<size_t>(ef_search)); }
 
   int dims() const override { return static_cast<int>(dims_); }
 
@@ -125,12 +127,12 @@ Status HnswOptions::Validate() const {
   return Status();
 }
 
-std::unique_ptr<VectorSpace> MakeHnswSpace(int dims, const HnswOptions& options) {
+std::unique_ptr<HnswGraphSpace> MakeHnswSpace(int dims, const HnswOptions& options) {
   return std::make_unique<HnswSpace>(dims, options, kInitialCapacity);
 }
 
-std::unique_ptr<VectorSpace> MakeHnswSpaceFrom(const VectorSpace& source,
-                                               const HnswOptions& options) {
+std::unique_ptr<HnswGraphSpace> MakeHnswSpaceFrom(const VectorSpace& source,
+                                                  const HnswOptions& options) {
   auto space = std::make_unique<HnswSpace>(source.dims(), options, source.size());
   source.ForEach([&](VectorKey key, const float* values) { space->Upsert(key, values); });
   return space;

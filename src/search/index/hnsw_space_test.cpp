@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <random>
 #include <set>
@@ -31,6 +32,22 @@ std::set<VectorKey> Keys(const std::vector<VectorHit>& hits) {
   return keys;
 }
 
+// The share of the exact top 10 that `space` finds, over kQueries random queries (seeded).
+double RecallAt10(const VectorSpace& exact, const VectorSpace& space, uint32_t seed) {
+  constexpr int kQueries = 200;
+  std::mt19937 rng(seed);
+  size_t found = 0;
+  for (int q = 0; q < kQueries; ++q) {
+    const auto query = UnitVector(static_cast<size_t>(exact.dims()), rng);
+    const auto got = space.Search(query.data(), 10);
+    EXPECT_EQ(got.size(), 10u);
+    for (size_t i = 1; i < got.size(); ++i) EXPECT_GE(got[i - 1].score, got[i].score);
+    const auto want_keys = Keys(exact.Search(query.data(), 10));
+    for (const VectorHit& hit : got) found += want_keys.count(hit.key);
+  }
+  return static_cast<double>(found) / (kQueries * 10);
+}
+
 // 3,000 random unit vectors (past the initial capacity of 1,024, so the graph has grown
 // twice), fixed seed, default options: the graph finds ≥ 95 % of the exact top 10.
 TEST(HnswSpaceTest, RecallAt10AgainstTheExactScanIsAtLeast95Percent) {
@@ -44,19 +61,21 @@ TEST(HnswSpaceTest, RecallAt10AgainstTheExactScanIsAtLeast95Percent) {
     hnsw->Upsert(key, v.data());
   }
   ASSERT_EQ(hnsw->size(), 3000u);
-  size_t found = 0;
-  constexpr int kQueries = 200;
-  for (int q = 0; q < kQueries; ++q) {
-    const auto query = UnitVector(kDims, rng);
-    const auto want = exact->Search(query.data(), 10);
-    const auto got = hnsw->Search(query.data(), 10);
-    ASSERT_EQ(got.size(), 10u);
-    for (size_t i = 1; i < got.size(); ++i) EXPECT_GE(got[i - 1].score, got[i].score);
-    const auto want_keys = Keys(want);
-    for (const VectorHit& hit : got) found += want_keys.count(hit.key);
-  }
-  const double recall = static_cast<double>(found) / (kQueries * 10);
-  EXPECT_GE(recall, 0.95);
+  EXPECT_GE(RecallAt10(*exact, *hnsw, 12), 0.95);
+}
+
+// One built graph, two breadths: ef_search as wide as the graph finds the exact top 10.
+TEST(HnswSpaceTest, SetEfSearchWidensTheSearchOfTheBuiltGraph) {
+  constexpr size_t kDims = 40;
+  std::mt19937 rng(13);
+  auto exact = MakeExactSpace(kDims);
+  for (VectorKey key = 0; key < 3000; ++key) exact->Upsert(key, UnitVector(kDims, rng).data());
+  auto hnsw = MakeHnswSpaceFrom(*exact, HnswOptions{.ef_search = 10});
+  const double narrow = RecallAt10(*exact, *hnsw, 14);
+  hnsw->SetEfSearch(3000);
+  const double wide = RecallAt10(*exact, *hnsw, 14);
+  EXPECT_LT(narrow, wide);
+  EXPECT_GE(wide, 0.99);
 }
 
 TEST(HnswSpaceTest, ScoresAreTheInnerProductsTheExactScanGives) {
