@@ -15,5 +15,6 @@ int RunCosts(const Args& args);
 int RunReembed(const Args& args);
 int RunServices(const Args& args);
 int RunSearch(const Args& args);
+int RunIngest(const Args& args);
 
 }  // namespace ingestd::cli

@@ -26,6 +26,8 @@ constexpr const char* kUsage =
     "                                 re-embed fallback-made vectors with the real embedder\n"
     "  search QUERY [--top-k N] [--mode M] [--server URL] [--token T]\n"
     "                                 search the caller's chunks on a running server\n"
+    "  ingest PATH... [--server URL] [--token T] [--concurrency N] [--wait] [--priority P]\n"
+    "                                 upload files and folders (*.pdf) with progress\n"
     "  token --user U [--role R] [--ttl-s N]\n"
     "                                 print a development bearer token\n"
     "  tokenize FILE|- [--count]      cl100k_base token ids (or their count)\n"
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
       {"reembed", ingestd::cli::RunReembed},
       {"services", ingestd::cli::RunServices},
       {"search", ingestd::cli::RunSearch},
+      {"ingest", ingestd::cli::RunIngest},
       {"tokenize",
        [](const Args& a) {
          return ingestd::RunTokenizeCommand(a, std::cin, std::cout, std::cerr);

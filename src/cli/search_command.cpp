@@ -5,11 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
-#include "cli/config.h"
 #include "cli/process_setup.h"
 #include "core/json_read.h"
 #include "services/http/curl_http_client.h"
@@ -112,40 +113,28 @@ int RunSearch(const Args& args) {
     std::fputs(kSearchUsage, stderr);
     return 2;
   }
-  auto env = ProcessEnv();
-  if (token.empty()) token = env("INGESTD_TOKEN").value_or("");
-  if (token.empty()) {
-    std::fprintf(stderr, "ingestd search: --token or INGESTD_TOKEN is required\n");
-    return 2;
-  }
-  if (server.empty()) {
-    auto config = LoadConfig(env);
-    if (!config.ok()) return FailStart("search", config.status());
-    server = "http://127.0.0.1:" + std::to_string(config->http.port);
-  }
+  auto target = ResolveApiTarget(server, token);
+  if (!target.ok()) return FailStart("search", target.status());
   json body = {{"query", query}};
   if (top_k > 0) body["top_k"] = top_k;
   if (!mode.empty()) body["mode"] = mode;
   http::HttpRequest request;
   request.method = "POST";
-  request.url = server + "/api/v1/search";
-  request.headers = {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  request.url = "/api/v1/search";
+  request.headers = {{"Content-Type", "application/json"}};
   request.body = body.dump();
   http::CurlHttpClient client;
-  auto response = client.Send(request, http::HttpTimeouts{});
-  if (!response.ok()) {
-    std::fprintf(stderr, "ingestd search: %s: %s\n", server.c_str(),
-                 response.status().ToString().c_str());
+  auto reply = CallApi(client, *target, std::move(request));
+  if (!reply.ok()) {
+    std::fprintf(stderr, "ingestd search: %s: %s\n", target->server.c_str(),
+                 reply.status().ToString().c_str());
     return 1;
   }
-  const json answer = json::parse(response->body, nullptr, false);
-  if (response->status != 200) {
-    const json* error = json_read::Find(answer, "error");
-    std::fprintf(stderr, "ingestd search: HTTP %ld %s: %s\n", response->status,
-                 error ? JsonText(*error, "code").c_str() : "",
-                 error ? JsonText(*error, "message").c_str() : response->body.c_str());
+  if (reply->status != 200) {
+    std::fprintf(stderr, "ingestd search: %s\n", DescribeRefusal(*reply).c_str());
     return 1;
   }
+  const json& answer = reply->body;
   if (!answer.is_object()) {
     std::fprintf(stderr, "ingestd search: the server's answer is not JSON\n");
     return 1;
