@@ -1,7 +1,7 @@
 #include "api/correlation.h"
 
-#include "core/crypto.h"
 #include "core/ids.h"
+#include "core/trace.h"
 
 namespace ingestd::api {
 namespace {
@@ -16,21 +16,13 @@ bool IsSaneId(std::string_view s) {
   return true;
 }
 
-// traceparent: version "-" trace-id(32 hex) "-" parent-id(16 hex) "-" flags(2 hex).
-std::string_view TraceIdOf(std::string_view tp) {
-  if (tp.size() < 55 || tp[2] != '-' || tp[35] != '-' || tp[52] != '-') return {};
-  std::string_view trace = tp.substr(3, 32);
-  if (!IsLowerOrUpperHex(trace) || trace == std::string(32, '0')) return {};
-  return trace;
-}
-
 }  // namespace
 
 std::string NewCorrelationId() { return NewUuidV4(); }
 
 std::string CorrelationIdFrom(std::string_view x_correlation_id, std::string_view traceparent) {
   if (IsSaneId(x_correlation_id)) return std::string(x_correlation_id);
-  if (auto trace = TraceIdOf(traceparent); !trace.empty()) return std::string(trace);
+  if (auto parent = trace::ParseTraceparent(traceparent, "")) return parent->trace_id;
   return NewCorrelationId();
 }
 

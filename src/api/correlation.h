@@ -10,7 +10,7 @@
 namespace ingestd::api {
 
 // A client's X-Correlation-ID when it is a sane token (1-128 chars of [A-Za-z0-9._:-]);
-// else the trace-id of a valid W3C traceparent; else a new UUIDv4.
+// else the trace-id of a valid W3C traceparent (core/trace.h); else a new UUIDv4.
 std::string CorrelationIdFrom(const RequestHeader& head);
 std::string CorrelationIdFrom(std::string_view x_correlation_id, std::string_view traceparent);
 std::string NewCorrelationId();

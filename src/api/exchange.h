@@ -16,6 +16,7 @@
 
 #include "core/jwt.h"
 #include "core/status.h"
+#include "core/trace.h"
 
 namespace ingestd::api {
 
@@ -48,6 +49,8 @@ struct ApiRequest {
   std::map<std::string, std::string> params;   // from the route pattern, e.g. {id}
   std::map<std::string, std::string> headers;  // lower-case names
   std::string correlation_id;
+  // The request's span (http_server.cpp): a job created for this request continues it.
+  trace::SpanContext trace;
   std::optional<JwtClaims> caller;  // set on authenticated routes
   std::string body;                 // buffered routes only
 

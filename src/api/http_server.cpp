@@ -17,6 +17,7 @@
 #include "api/errors.h"
 #include "core/last_resort.h"
 #include "core/log.h"
+#include "core/trace.h"
 
 namespace ingestd::api {
 
@@ -120,8 +121,10 @@ class Session : public std::enable_shared_from_this<Session> {
     method_ = std::string(head.method_string());
     target_ = std::string(head.target());
     correlation_id_ = CorrelationIdFrom(head);
+    StartSpan(head);
     ApiResponse early;
     if (auto escaped = Guarded(correlation_id_, [&] {
+          trace::ScopedSpan active(*span_);
           exchange_ = state_->dispatcher->Begin(head, correlation_id_, &early, &route_);
         })) {
       exchange_.reset();
@@ -157,6 +160,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       // Client gone or stalled: dropping the exchange discards any partial upload.
+      span_->SetError("request body aborted");
+      trace::ScopedSpan active(*span_);
       log::Info("request body aborted", {{"correlation_id", correlation_id_},
                                          {"path", LoggedPath(target_)},
                                          {"error", ec.message()}});
@@ -166,8 +171,10 @@ class Session : public std::enable_shared_from_this<Session> {
     size_t got = kBodyBufferBytes - parser_->get().body().size;
     if (got > 0) {
       Status s;
-      auto escaped = Guarded(correlation_id_,
-                             [&] { s = exchange_->OnBody(std::string_view(body_buffer_, got)); });
+      auto escaped = Guarded(correlation_id_, [&] {
+        trace::ScopedSpan active(*span_);
+        s = exchange_->OnBody(std::string_view(body_buffer_, got));
+      });
       if (escaped || !s.ok()) {
         exchange_.reset();
         return Send(escaped ? std::move(*escaped) : ErrorResponse(s, correlation_id_), false);
@@ -179,8 +186,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void Finish() {
     keep_alive_ = parser_->keep_alive();
     asio::post(*state_->handler_pool, [self = shared_from_this()] {
-      ApiResponse response = RunFinish(*self->exchange_, self->correlation_id_);
-      self->exchange_.reset();
+      ApiResponse response;
+      {
+        trace::ScopedSpan active(*self->span_);
+        response = RunFinish(*self->exchange_, self->correlation_id_);
+        self->exchange_.reset();
+      }
       asio::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable {
         self->Send(std::move(r), self->keep_alive_);
       });
@@ -202,6 +213,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res.keep_alive(keep_alive);
     if (!method_.empty()) {
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
+      std::optional<trace::ScopedSpan> active;
+      if (span_) active.emplace(*span_);
       log::Info("http request",
                 {{"correlation_id", correlation_id_},
                  {"method", method_},
@@ -211,7 +224,32 @@ class Session : public std::enable_shared_from_this<Session> {
       if (state_->observer) {
         state_->observer->OnRequest({method_, route_, r.status, r.error_code, took.count()});
       }
+      active.reset();
+      EndSpan(r);
     }
+  }
+
+  // The request's server span: a child of the client's traceparent, else the root of the
+  // trace its correlation id names (core/trace.h).
+  void StartSpan(const RequestHeader& head) {
+    auto field = [&](const char* name) {
+      auto v = head[name];
+      return std::string_view(v.data(), v.size());
+    };
+    span_.emplace(method_, trace::SpanKind::kServer,
+                  trace::ParentOf(field("traceparent"), field("tracestate"), correlation_id_));
+    span_->SetAttribute("http.request.method", method_);
+    span_->SetAttribute("ingestd.correlation_id", correlation_id_);
+  }
+
+  // Ends the request's span as its response header goes out (a streamed body is not in it).
+  void EndSpan(const ApiResponse& r) {
+    if (!span_) return;
+    span_->SetName(method_ + " " + std::string(route_.pattern));
+    span_->SetAttribute("http.route", std::string(route_.pattern));
+    span_->SetAttribute("http.response.status_code", r.status);
+    if (r.status >= 500) span_->SetError(r.error_code.empty() ? "server error" : r.error_code);
+    span_.reset();
   }
 
   void Send(ApiResponse r, bool keep_alive) {
@@ -310,6 +348,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<Exchange> exchange_;
   std::shared_ptr<BodyStream> body_stream_;  // while a streamed response is sent
   std::string method_, target_, correlation_id_;
+  std::optional<trace::Span> span_;  // from the request header to the response header
   std::chrono::steady_clock::time_point started_;
   RouteMatch route_;
   bool keep_alive_ = false;

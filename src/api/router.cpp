@@ -5,6 +5,7 @@
 
 #include "api/errors.h"
 #include "core/jwt.h"
+#include "core/trace.h"
 
 namespace ingestd::api {
 namespace {
@@ -136,6 +137,7 @@ std::unique_ptr<Exchange> ApiRouter::Begin(const RequestHeader& head,
   req.path = std::string(target.substr(0, qmark));
   if (qmark != std::string_view::npos) req.query = ParseQuery(target.substr(qmark + 1));
   req.correlation_id = correlation_id;
+  if (const trace::SpanContext* span = trace::CurrentContext()) req.trace = *span;
 
   const Route* route = nullptr;
   bool path_known = false;

@@ -20,6 +20,7 @@
 #include "core/ids.h"
 #include "core/json_read.h"
 #include "core/log.h"
+#include "core/trace.h"
 #include "services/pdf_pages.h"
 
 namespace ingestd::api {
@@ -69,6 +70,10 @@ std::pair<Document, Job> NewRecords(const ApiContext& ctx, const ApiRequest& req
   job.status = status;
   job.state = QueueState::kQueued;
   job.correlation_id = req.correlation_id;
+  if (!req.trace.span_id.empty()) {
+    job.traceparent = trace::FormatTraceparent(req.trace);
+    job.tracestate = req.trace.tracestate;
+  }
   job.service_mode = ctx.options.service_mode;
   return {std::move(doc), std::move(job)};
 }

@@ -139,6 +139,20 @@ void ReadString(const EnvLookup& env, const std::string& name, std::string* out)
   if (auto v = env(name); v && !v->empty()) *out = *v;
 }
 
+Status ReadOtlpOptions(const EnvLookup& env, otlp::OtlpOptions* o) {
+  ReadString(env, "INGESTD_OTLP_ENDPOINT", &o->endpoint);
+  ReadString(env, "INGESTD_OTLP_SERVICE_NAME", &o->service_name);
+  if (!o->endpoint.empty() && !o->endpoint.starts_with("http://") &&
+      !o->endpoint.starts_with("https://")) {
+    return Status::InvalidArgument("BAD_CONFIG",
+                                   "INGESTD_OTLP_ENDPOINT must start with http:// or https://");
+  }
+  Status s = ReadInt<int64_t>(env, "INGESTD_OTLP_FLUSH_MS", 10, 3'600'000, &o->flush_interval_ms);
+  if (s.ok()) s = ReadInt<size_t>(env, "INGESTD_OTLP_MAX_QUEUE", 1, 1'000'000, &o->max_queue);
+  if (s.ok()) s = ReadInt<size_t>(env, "INGESTD_OTLP_BATCH", 1, 10'000, &o->max_batch);
+  return s;
+}
+
 // A rate threshold in (0, 1]: set turns its monitor on with the shared window settings.
 Status ReadRate(const EnvLookup& env, const std::string& name, const RateMonitorOptions& window,
                 std::optional<RateMonitorOptions>* out) {
@@ -347,6 +361,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   }
   if (s.ok()) s = ReadAlertOptions(env, &c.alerts);
   if (s.ok()) s = ReadCallbackOptions(env, &c);
+  if (s.ok()) s = ReadOtlpOptions(env, &c.otlp);
   if (s.ok()) {
     s = ReadInt<int64_t>(env, "LLAMAPARSE_JOB_TIMEOUT_MS", 1'000, 86'400'000,
                          &c.llamaparse_job_timeout_ms);

@@ -18,6 +18,7 @@
 #include "search/index/hnsw_space.h"
 #include "services/local_embedder.h"
 #include "services/router/circuit_breaker.h"
+#include "trace/otlp_exporter.h"
 
 namespace ingestd::cli {
 
@@ -106,6 +107,11 @@ struct Config {
   search::HnswOptions hnsw;
   int64_t search_catchup_ms = 500;
   int64_t searches_per_minute = 0;
+  // Span export (src/trace): INGESTD_OTLP_ENDPOINT, an OTLP/HTTP collector's base URL (spans
+  // go to {endpoint}/v1/traces; unset = no export), INGESTD_OTLP_SERVICE_NAME (resource
+  // service.name, default ingestd), INGESTD_OTLP_FLUSH_MS, INGESTD_OTLP_MAX_QUEUE,
+  // INGESTD_OTLP_BATCH (otlp_exporter.h).
+  otlp::OtlpOptions otlp;
 };
 
 // Reads every INGESTD_* variable (see README), with defaults for the unset ones.

@@ -6,6 +6,7 @@
 
 #include "blob/pg_blob_store.h"
 #include "core/log.h"
+#include "core/trace.h"
 
 namespace ingestd::cli {
 namespace {
@@ -78,6 +79,22 @@ Result<Backends> OpenBackends(const Config& config) {
   if (!blobs.ok()) return blobs.status();
   b.blobs = std::move(*blobs);
   return b;
+}
+
+SpanExport::SpanExport(const otlp::OtlpOptions& options) {
+  if (options.endpoint.empty()) return;
+  exporter_ = std::make_unique<otlp::OtlpExporter>(options, otlp::OtlpDeps{&client_});
+  trace::SetSpanSink(exporter_.get());
+  log::Info("span export on", {{"endpoint", options.endpoint}});
+}
+
+SpanExport::~SpanExport() {
+  if (!exporter_) return;
+  trace::SetSpanSink(nullptr);
+  exporter_->Shutdown();
+  const otlp::ExportCounts counts = exporter_->counts();
+  log::Info("span export stopped",
+            {{"spans_exported", counts.exported}, {"spans_dropped", counts.dropped}});
 }
 
 int FailStart(const char* command, const Status& s) {

@@ -9,6 +9,7 @@
 
 #include "blob/blob_store.h"
 #include "cli/config.h"
+#include "services/http/curl_http_client.h"
 #include "store/store.h"
 
 namespace ingestd::cli {
@@ -34,6 +35,22 @@ struct Backends {
 // <data_dir>/blob-cache); "file:///dir" or a plain directory → FsBlobStore there (a shared
 // directory works for many processes: writes are temp file + rename).
 Result<Backends> OpenBackends(const Config& config);
+
+// The span export config.otlp asks for (none without an endpoint), installed as the process's
+// span sink (core/trace.h) while this lives; destruction uninstalls it, then sends what is
+// queued. Declare it before whatever makes spans, so it outlives them.
+class SpanExport {
+ public:
+  explicit SpanExport(const otlp::OtlpOptions& options);
+  ~SpanExport();
+  SpanExport(const SpanExport&) = delete;
+  SpanExport& operator=(const SpanExport&) = delete;
+  const otlp::OtlpExporter* exporter() const { return exporter_.get(); }  // null: off
+
+ private:
+  http::CurlHttpClient client_;  // untraced: the export's own requests are no spans
+  std::unique_ptr<otlp::OtlpExporter> exporter_;
+};
 
 // Logs and prints why `command` could not start; returns its exit code (1).
 int FailStart(const char* command, const Status& s);

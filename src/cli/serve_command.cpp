@@ -74,6 +74,7 @@ int RunServe(const Args& args) {
   if (!loaded.ok()) return Fail(loaded.status());
   Config config = std::move(loaded.value());
   if (Status s = ResolveSecrets(env, &config); !s.ok()) return Fail(s);
+  const SpanExport spans(config.otlp);  // outlives everything below that makes spans
   auto backends = OpenBackends(config);
   if (!backends.ok()) return Fail(backends.status());
   Store* store = backends->store.get();
@@ -185,7 +186,8 @@ int RunServe(const Args& args) {
                                            .ledger = ctx.ledger,
                                            .router = ctx.router,
                                            .audit = pipeline ? pipeline->audit_writer() : nullptr,
-                                           .search_index = search.index.get()});
+                                           .search_index = search.index.get(),
+                                           .spans = spans.exporter()});
   ctx.metrics_exposition = [&metrics] { return metrics.Exposition(); };
   api::ApiRouter router(&ctx, std::move(routes));
   api::HttpServer server(config.http, &router, &http_metrics);

@@ -26,6 +26,7 @@ int RunWorker(const Args& args) {
         "worker",
         Status::InvalidArgument("BAD_CONFIG", "INGESTD_WORKERS must be at least 1 for a worker"));
   }
+  const SpanExport spans(config->otlp);  // outlives the pipeline, whose stages make spans
   auto backends = OpenBackends(*config);
   if (!backends.ok()) return FailStart("worker", backends.status());
   auto pipeline = StartPipeline(*config, backends->store.get(), backends->blobs.get());

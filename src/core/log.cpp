@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "core/clock.h"
+#include "core/trace.h"
 
 namespace ingestd::log {
 namespace {
@@ -34,6 +35,12 @@ void Write(Level level, std::string_view msg, const nlohmann::json& fields) {
                          {"msg", msg}};
   if (fields.is_object()) {
     for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+  }
+  // A line written inside a span names it, unless the caller named one itself.
+  if (const trace::SpanContext* span = trace::CurrentContext();
+      span && !line.contains("trace_id")) {
+    line["trace_id"] = span->trace_id;
+    line["span_id"] = span->span_id;
   }
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text.push_back('\n');

@@ -1,6 +1,8 @@
 // Structured logging: one JSON object per line on stderr, e.g.
 //   {"ts":"…","level":"info","msg":"stage done","correlation_id":"…","job_id":"…","stage":"parse"}
-// Callers pass the correlation id and job id as fields; secrets must never be passed.
+// Callers pass the correlation id and job id as fields; secrets must never be passed. A line
+// written while a span is current on the thread (trace.h) also carries its trace_id and
+// span_id.
 // Thread-safe: each line is written with a single write(2).
 #pragma once
 

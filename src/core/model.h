@@ -67,6 +67,11 @@ struct Job {
   int retry_count = 0;
   std::optional<LastError> last_error;
   std::string correlation_id;
+  // The W3C trace context the job's work continues (core/trace.h): the traceparent of the
+  // request span that created the job, and the client's tracestate. Every stage, in any
+  // process, is a child of it. Empty for jobs stored before traces (trace::ParentOf).
+  std::string traceparent;
+  std::string tracestate;
   std::string service_mode;  // e.g. "mock"
   std::string claimed_by;    // worker id while working
   // Set by Store::ClaimNext only (not stored): the worker whose expired lease this claim

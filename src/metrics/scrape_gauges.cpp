@@ -62,6 +62,15 @@ struct Gauges {
         index_bytes(r, "ingestd_search_index_bytes",
                     "Memory of this process's search index, by model (every user's space of "
                     "the model summed)"),
+        span_queue(r, "ingestd_trace_export_queue_depth",
+                   "Finished spans waiting for the OTLP exporter to send them"),
+        spans_exported(CounterFamily(&r, "ingestd_trace_spans_exported_total",
+                                     "Spans the OTLP collector accepted")
+                           .Add({})),
+        spans_dropped(CounterFamily(&r, "ingestd_trace_spans_dropped_total",
+                                    "Spans lost: the export queue was full, the export failed "
+                                    "or the collector rejected them")
+                          .Add({})),
         source_errors(CounterFamily(&r, "ingestd_metrics_source_errors_total",
                                     "Scrape-time reads that failed (their gauges keep the last "
                                     "values), by source")) {}
@@ -72,6 +81,15 @@ struct Gauges {
     if (sources.router) RefreshServices();
     if (sources.audit) audit_queue.Set({}, static_cast<double>(sources.audit->stats().queued));
     if (sources.search_index) RefreshIndex();
+    if (sources.spans) RefreshSpans();
+  }
+
+  // The exporter counts; the counters catch up by the difference since the last scrape.
+  void RefreshSpans() {
+    const otlp::ExportCounts now = sources.spans->counts();
+    span_queue.Set({}, static_cast<double>(now.queue_depth));
+    spans_exported.Increment(static_cast<double>(now.exported) - spans_exported.Value());
+    spans_dropped.Increment(static_cast<double>(now.dropped) - spans_dropped.Value());
   }
 
   void RefreshIndex() {
@@ -142,7 +160,10 @@ struct Gauges {
 
   const ScrapeSources sources;
   std::optional<int64_t> jobs_read_at;  // monotonic ms of the cached job counts
-  GaugeSet jobs, spent, reserved, limit, breaker, probe_ok, audit_queue, index_vectors, index_bytes;
+  GaugeSet jobs, spent, reserved, limit, breaker, probe_ok, audit_queue, index_vectors, index_bytes,
+      span_queue;
+  prometheus::Counter& spans_exported;
+  prometheus::Counter& spans_dropped;
   prometheus::Family<prometheus::Counter>& source_errors;
 };
 

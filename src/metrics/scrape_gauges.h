@@ -1,8 +1,9 @@
 // Gauges read at scrape time from the components that hold the state, so they are never
 // stale and nothing has to push them: jobs per state and status (one store aggregate,
 // cached for a second), ledger windows (spent, reserved, limit; the per-user windows summed
-// into one scope "users"), breaker state and last probe per service, the audit queue, and
-// the search index's vectors and bytes per model (every user's spaces of a model summed).
+// into one scope "users"), breaker state and last probe per service, the audit queue, the
+// search index's vectors and bytes per model (every user's spaces of a model summed), and
+// the span exporter's queue and its exported and dropped spans.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "search/search_index.h"
 #include "services/router/service_router.h"
 #include "store/store.h"
+#include "trace/otlp_exporter.h"
 
 namespace ingestd::metrics {
 
@@ -26,6 +28,7 @@ struct ScrapeSources {
   const ServiceRouter* router = nullptr;
   const AsyncAuditWriter* audit = nullptr;
   const search::SearchIndex* search_index = nullptr;
+  const otlp::OtlpExporter* spans = nullptr;
 };
 
 // Registers the gauges' families in metrics and the refresh that fills them at each scrape.

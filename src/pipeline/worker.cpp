@@ -4,6 +4,7 @@
 
 #include "core/last_resort.h"
 #include "core/log.h"
+#include "core/trace.h"
 
 namespace ingestd {
 namespace {
@@ -57,7 +58,17 @@ bool Worker::RunOnce() {
   }
   if (!claimed->has_value()) return false;
   const Job job = std::move(**claimed);
-  SetInFlight(job.id, job.correlation_id);
+  // One span per claim: a child of the span that created the job, in whichever process.
+  const std::optional<Stage> claimed_stage = StageFor(job.status);
+  trace::Span span(
+      std::string("stage ") + std::string(claimed_stage ? Info(*claimed_stage).name : "pipeline"),
+      trace::SpanKind::kInternal,
+      trace::ParentOf(job.traceparent, job.tracestate, job.correlation_id));
+  span.SetAttribute("ingestd.job_id", job.id);
+  span.SetAttribute("ingestd.worker_id", id_);
+  span.SetAttribute("ingestd.attempt", job.retry_count + 1);
+  trace::ScopedSpan active(span);
+  SetInFlight(job.id, job.correlation_id, span.context());
   // The last resort: an exception out of a stage (or the store) must not end this thread,
   // and with it the process. The stage fails retryably, like any unexpected error; if even
   // that throws, the claim's lease expires and the job is claimed again.
@@ -79,7 +90,7 @@ bool Worker::RunOnce() {
         },
         fields);
   }
-  SetInFlight("", "");
+  SetInFlight("", "", {});
   return true;
 }
 
@@ -243,6 +254,7 @@ Status Worker::CheckCancelled() const {
 }
 
 void Worker::HandleFailure(const Job& job, std::string_view stage, const Status& error) {
+  trace::MarkCurrentError(error.code());
   nlohmann::json fields = JobFields(job, stage, id_);
   fields["code"] = error.code();
   fields["error"] = error.message();
@@ -312,6 +324,8 @@ void Worker::Heartbeat() {
     log::Write(IsLeaseLost(s) ? log::Level::kDebug : log::Level::kWarn, "lease extension failed",
                {{"correlation_id", in_flight_correlation_},
                 {"job_id", in_flight_},
+                {"trace_id", in_flight_trace_.trace_id},
+                {"span_id", in_flight_trace_.span_id},
                 {"worker_id", id_},
                 {"code", s.code()}});
   }
@@ -324,10 +338,12 @@ bool Worker::busy() const {
   return !in_flight_.empty();
 }
 
-void Worker::SetInFlight(const std::string& job_id, const std::string& correlation_id) {
+void Worker::SetInFlight(const std::string& job_id, const std::string& correlation_id,
+                         const trace::SpanContext& span) {
   std::lock_guard lock(mu_);
   in_flight_ = job_id;
   in_flight_correlation_ = correlation_id;
+  in_flight_trace_ = span;
 }
 
 }  // namespace ingestd

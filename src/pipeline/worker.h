@@ -13,6 +13,9 @@
 // worker owns the job now, so the result is dropped. A claim of an expired lease (its worker
 // died in the stage) is an attempt too: WORKER_LOST, dead-lettered after max_attempts.
 //
+// Each claim runs in a span (core/trace.h) named after its stage, a child of the job's stored
+// trace context, so its log lines, ledger calls and provider requests join the upload's trace.
+//
 // Shutdown: Cancel() makes the running stage stop at its next checkpoint (between provider
 // requests: the embed stage after storing each request's vectors); the worker then appends
 // STAGE_CANCELLED and releases the claim itself, once the stage has ended. A claim is never
@@ -30,6 +33,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/trace.h"
 #include "pipeline/pipeline_options.h"
 #include "pipeline/stages.h"
 
@@ -67,7 +71,8 @@ class Worker {
   void HandleFailure(const Job& job, std::string_view stage, const Status& error);
   // Parks the job as parse_submitted until out.park_for_ms from now, releasing the claim.
   void Park(const Job& job, const StageInfo& info, const StageOutput& out);
-  void SetInFlight(const std::string& job_id, const std::string& correlation_id);
+  void SetInFlight(const std::string& job_id, const std::string& correlation_id,
+                   const trace::SpanContext& span);
 
   const PipelineDeps deps_;
   const PipelineOptions options_;
@@ -77,8 +82,9 @@ class Worker {
   std::atomic<bool> cancelled_{false};
 
   mutable std::mutex mu_;
-  std::string in_flight_;              // guarded by mu_; the claimed job's id, or empty
-  std::string in_flight_correlation_;  // guarded by mu_
+  std::string in_flight_;               // guarded by mu_; the claimed job's id, or empty
+  std::string in_flight_correlation_;   // guarded by mu_
+  trace::SpanContext in_flight_trace_;  // guarded by mu_; the claim's span
 };
 
 }  // namespace ingestd

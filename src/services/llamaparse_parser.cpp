@@ -8,7 +8,7 @@
 #include "core/json_read.h"
 #include "core/log.h"
 #include "services/call_audit.h"
-#include "services/http/curl_http_client.h"
+#include "services/http/tracing_http_client.h"
 #include "services/keys/key_call.h"
 #include "services/llamaparse_webhook.h"
 #include "services/openai_errors.h"
@@ -79,7 +79,7 @@ LlamaParseParser::LlamaParseParser(LlamaParseConfig config, LlamaParseDeps deps)
   while (config_.base_url.ends_with('/')) config_.base_url.pop_back();
   while (config_.webhook_base_url.ends_with('/')) config_.webhook_base_url.pop_back();
   if (!deps_.client) {
-    owned_client_ = std::make_unique<http::CurlHttpClient>();
+    owned_client_ = http::NewTracedCurlClient();
     deps_.client = owned_client_.get();
   }
   if (!deps_.env) deps_.env = http::SystemRetryEnv::Default();

@@ -84,7 +84,7 @@ struct LlamaParseConfig {
 
 struct LlamaParseDeps {
   ProviderJobRecorder* recorder = nullptr;  // required
-  http::HttpClient* client = nullptr;       // null: an owned CurlHttpClient
+  http::HttpClient* client = nullptr;       // null: an owned, traced CurlHttpClient
   http::RetryEnv* env = nullptr;            // null: SystemRetryEnv
   const Clock* clock = nullptr;             // null: SystemClock
   // The keys, round-robin per request (not owned; outlives the parser). null:

@@ -10,8 +10,8 @@
 #include "core/json_read.h"
 #include "core/log.h"
 #include "services/call_audit.h"
-#include "services/http/curl_http_client.h"
 #include "services/http/retry_hints.h"
+#include "services/http/tracing_http_client.h"
 #include "services/keys/key_call.h"
 #include "services/openai_errors.h"
 #include "services/openai_wire.h"
@@ -180,7 +180,7 @@ OpenAiEmbedder::OpenAiEmbedder(OpenAiEmbedderConfig config, OpenAiEmbedderDeps d
   while (impl_->config.base_url.ends_with('/')) impl_->config.base_url.pop_back();
   impl_->url = impl_->config.base_url + "/v1/embeddings";
   if (!deps.client) {
-    impl_->owned_client = std::make_unique<http::CurlHttpClient>();
+    impl_->owned_client = http::NewTracedCurlClient();
     deps.client = impl_->owned_client.get();
   }
   impl_->client = deps.client;

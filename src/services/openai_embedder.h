@@ -61,7 +61,7 @@ struct OpenAiEmbedderConfig {
 };
 
 struct OpenAiEmbedderDeps {
-  http::HttpClient* client = nullptr;  // null: the embedder owns a CurlHttpClient
+  http::HttpClient* client = nullptr;  // null: the embedder owns a traced CurlHttpClient
   http::RetryEnv* env = nullptr;       // null: SystemRetryEnv
   const Clock* clock = nullptr;        // null: SystemClock
   // The keys, round-robin (not owned; outlives the embedder). null: config.api_key alone,

@@ -80,6 +80,8 @@ Result<Job> ReadJob(const Row& s) {
   j.fallback_triggered = s.Int(21) != 0;
   j.actual_parse_cost_nanos = s.Int(22);
   j.actual_embed_cost_nanos = s.Int(23);
+  j.traceparent = s.Text(25);
+  j.tracestate = s.Text(26);
   const std::pair<int, nlohmann::json*> objects[] = {{13, &j.timings},
                                                      {17, &j.router_config},
                                                      {18, &j.cost_estimate},

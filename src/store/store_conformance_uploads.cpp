@@ -59,6 +59,22 @@ TEST_P(StoreConformanceTest, CreateUploadStoresDocumentJobAndEvent) {
   EXPECT_EQ((*events)[0].at_ms, kT0 + 5);
 }
 
+TEST_P(StoreConformanceTest, AJobKeepsItsTraceContextForEveryClaim) {
+  Document doc = MakeDocument("u1");
+  Job job = MakeJob(doc);
+  job.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  job.tracestate = "congo=t61rcWkgMzE";
+  ASSERT_TRUE(store_->CreateUpload(doc, job, kT0).ok());
+  auto got = store_->GetJob("u1", job.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->traceparent, job.traceparent);
+  EXPECT_EQ(got->tracestate, job.tracestate);
+  auto claimed = store_->ClaimNext("w1", kT0 + 1, 30'000);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  EXPECT_EQ((*claimed)->traceparent, job.traceparent);
+  EXPECT_EQ((*claimed)->tracestate, job.tracestate);
+}
+
 TEST_P(StoreConformanceTest, SameUserSameBytesIsDeduplicated) {
   Document first = MakeDocument("u1");
   Job first_job = MakeJob(first);

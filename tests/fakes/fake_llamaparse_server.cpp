@@ -186,7 +186,8 @@ struct FakeLlamaParseServer::Impl {
           reply.body = body.dump();
         }
       }
-      log.push_back({req.method, req.target, req.Header("authorization"), reply.status});
+      log.push_back({req.method, req.target, req.Header("authorization"), reply.status,
+                     req.Header("traceparent"), req.Header("tracestate")});
       if (after.result_hook) hook = before_result;
     }
     if (hook) hook();

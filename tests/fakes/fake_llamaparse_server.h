@@ -71,6 +71,8 @@ struct FakeLlamaParseRequest {
   std::string target;
   std::string authorization;  // the header as sent
   int status = 0;             // what the fake answered
+  std::string traceparent;    // W3C trace context headers as sent ("" when absent)
+  std::string tracestate;
 };
 
 class FakeLlamaParseServer {

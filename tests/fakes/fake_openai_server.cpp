@@ -96,6 +96,8 @@ struct FakeOpenAiServer::Impl {
     entry.target = req.target;
     entry.authorization = req.Header("authorization");
     entry.correlation_id = req.Header("x-correlation-id");
+    entry.traceparent = req.Header("traceparent");
+    entry.tracestate = req.Header("tracestate");
     entry.body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
     if (entry.body.is_discarded()) entry.body = nullptr;
     std::lock_guard lock(mu);

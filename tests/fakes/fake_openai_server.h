@@ -78,7 +78,9 @@ struct LoggedRequest {
   std::string target;
   std::string authorization;
   std::string correlation_id;  // X-Correlation-ID
-  nlohmann::json body;         // null when not JSON
+  std::string traceparent;     // W3C trace context headers as sent ("" when absent)
+  std::string tracestate;
+  nlohmann::json body;  // null when not JSON
   size_t inputs = 0;
   int64_t tokens = 0;
   int status = 0;       // what the fake answered (0 for a hang or a cut connection)

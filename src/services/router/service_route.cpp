@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "core/trace.h"
 
 namespace ingestd {
 
@@ -52,7 +53,12 @@ Result<ServiceRoute::Admission> ServiceRoute::Admit(const CallContext& ctx, Serv
                        ctx.job_id, ctx.correlation_id};
     req.on_expiry = options_.on_expiry;
     req.processing_priority = ctx.processing_priority;
+    trace::Span span("ledger reserve", trace::SpanKind::kInternal);
+    span.SetAttribute("ingestd.service", options_.service);
+    span.SetAttribute("ingestd.estimate_nanos", req.estimate_nanos);
     auto r = ledger_->Reserve(req);
+    if (!r.ok()) span.SetError(r.status().code());
+    span.End();
     if (!r.ok()) {
       breaker_.RecordNeutral();  // the call never went out
       if (hybrid && r.status().kind() == Kind::kBudgetExceeded) {
@@ -90,8 +96,12 @@ bool ServiceRoute::Complete(const Admission& a, const CallContext& ctx, const St
     last_error_code_ = outcome.code();
   }
   if (a.reservation) {
+    trace::Span span(billed ? "ledger settle" : "ledger release", trace::SpanKind::kInternal);
+    span.SetAttribute("ingestd.service", options_.service);
     Status s =
         billed ? ledger_->Settle(a.reservation->id, *billed) : ledger_->Release(a.reservation->id);
+    if (!s.ok()) span.SetError(s.code());
+    span.End();
     if (options_.keeper) options_.keeper->Drop(a.reservation->id);
     if (!s.ok()) {
       // The reservation stays open until it lapses (on_expiry): the budget is held back

@@ -320,6 +320,13 @@ CREATE TRIGGER vectors_notify AFTER INSERT OR UPDATE OF document_id, dims, data 
   ON vectors FOR EACH STATEMENT EXECUTE FUNCTION ingestd_notify_vectors();
 )sql";
 
+// v12: the trace context a job's stages continue (core/model.h Job::traceparent).
+constexpr char kV12JobTrace[] = R"sql(
+ALTER TABLE jobs
+  ADD COLUMN traceparent text NOT NULL DEFAULT '',
+  ADD COLUMN tracestate text NOT NULL DEFAULT '';
+)sql";
+
 // Runs fn inside one transaction holding the migration lock.
 template <typename F>
 Status Locked(PgConn& conn, F&& fn) {
@@ -364,6 +371,7 @@ const std::vector<Migration>& Migrations() {
       {9, "vector_seq_in_statement", kV9VectorSeqInStatement},
       {10, "search_text", kV10SearchText},
       {11, "embed_cache", kV11EmbedCache},
+      {12, "job_trace", kV12JobTrace},
   };
   return kAll;
 }

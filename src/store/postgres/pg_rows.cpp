@@ -46,6 +46,7 @@ PgParams JobParams(const Job& j) {
   p.Add(record::ObjectToJson(j.service_health)).Add(j.cost_tracking_enabled ? 1 : 0);
   p.Add(j.fallback_triggered ? 1 : 0).Add(j.actual_parse_cost_nanos);
   p.Add(j.actual_embed_cost_nanos).Add(record::ObjectToJson(j.stage_routes));
+  p.Add(j.traceparent).Add(j.tracestate);
   return p;
 }
 

@@ -15,8 +15,8 @@ namespace {
 namespace codes = store_codes;
 using record::OrNotFound;
 
-// kClaimNext returns the 25 INGESTD_JOB_COLUMNS, then the worker that lost the lease.
-constexpr int kJobColumnCount = 25;
+// kClaimNext returns the 27 INGESTD_JOB_COLUMNS, then the worker that lost the lease.
+constexpr int kJobColumnCount = 27;
 
 Result<Job> LockLeasedJob(PgConn& c, std::string_view job_id, std::string_view worker_id) {
   return OrNotFound(

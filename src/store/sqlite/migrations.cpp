@@ -303,6 +303,12 @@ CREATE INDEX vectors_cache_lru ON vectors (written_at) WHERE text_sha256 IS NOT 
 CREATE INDEX vectors_cache_hits ON vectors (written_at) WHERE cache_hit = 1;
 )sql";
 
+// v12: the trace context a job's stages continue (core/model.h Job::traceparent).
+constexpr char kV12JobTrace[] = R"sql(
+ALTER TABLE jobs ADD COLUMN traceparent TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN tracestate TEXT NOT NULL DEFAULT '';
+)sql";
+
 Status ApplyOne(SqliteConn& conn, const Migration& m) {
   Result<Txn> txn = Txn::Begin(conn, Txn::Mode::kImmediate);
   if (!txn.ok()) return txn.status();
@@ -342,6 +348,7 @@ const std::vector<Migration>& Migrations() {
       {9, "vector_seq_in_statement", kV9VectorSeqInStatement},
       {10, "search_text", kV10SearchText},
       {11, "embed_cache", kV11EmbedCache},
+      {12, "job_trace", kV12JobTrace},
   };
   return kAll;
 }

@@ -54,6 +54,7 @@ void BindJob(Stmt& s, const Job& j) {
   s.Bind(20, record::ObjectToJson(j.service_health)).Bind(21, j.cost_tracking_enabled ? 1 : 0);
   s.Bind(22, j.fallback_triggered ? 1 : 0).Bind(23, j.actual_parse_cost_nanos);
   s.Bind(24, j.actual_embed_cost_nanos).Bind(25, record::ObjectToJson(j.stage_routes));
+  s.Bind(26, j.traceparent).Bind(27, j.tracestate);
 }
 
 void BindDocument(Stmt& s, const Document& d) {

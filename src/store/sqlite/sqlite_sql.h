@@ -13,7 +13,7 @@ namespace ingestd::sqlite::sql {
   "service_mode, claimed_by, lease_expires_at, retry_at, stage_pct, timings, created_at, " \
   "updated_at, processing_priority, router_config, cost_estimate, service_health_status, " \
   "cost_tracking_enabled, fallback_triggered, actual_cost_parse_nanos, "                   \
-  "actual_cost_embed_nanos, stage_routes"
+  "actual_cost_embed_nanos, stage_routes, traceparent, tracestate"
 #define INGESTD_DOCUMENT_COLUMNS \
   "id, user_id, filename, mime, size_bytes, sha256, blob_key, page_count, created_at"
 #define INGESTD_CHUNK_COLUMNS                                                                 \
@@ -38,7 +38,7 @@ inline constexpr char kDeleteDocument[] = "DELETE FROM documents WHERE id = ?1";
 inline constexpr char kInsertJob[] =
     "INSERT INTO jobs (" INGESTD_JOB_COLUMNS
     ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,"
-    "?22,?23,?24,?25)";
+    "?22,?23,?24,?25,?26,?27)";
 inline constexpr char kSelectJob[] = "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = ?1";
 inline constexpr char kSelectJobScoped[] =
     "SELECT " INGESTD_JOB_COLUMNS " FROM jobs WHERE id = ?1 AND user_id = ?2";
