@@ -56,10 +56,13 @@ build: deps
 	cmake -S . -B $(BUILD)/release $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DINGESTD_TESTS=OFF
 	cmake --build $(BUILD)/release -j$(JOBS)
 
+# The dashboard URL signs `dev` in (role admin) with the token in the fragment, which the
+# browser never sends: it reaches no log. The page moves it to its storage and clears it.
 run: build
 	@mkdir -p "$(INGESTD_DATA_DIR)"
-	@echo "==> development token (user 'dev'):"
-	@$(BUILD)/release/src/cli/ingestd token --user dev
+	@token=$$($(BUILD)/release/src/cli/ingestd token --user dev --role admin) && \
+	  echo "==> development token (user 'dev', role admin):" && echo "$$token" && \
+	  echo "==> dashboard, signed in as dev: http://$${INGESTD_HOST:-127.0.0.1}:$(INGESTD_PORT)/#token=$$token"
 	@exec $(BUILD)/release/src/cli/ingestd serve
 
 # -g1 (line tables) is all ASan/UBSan reports need; full -g doubles object sizes and link time.

@@ -1,53 +1,58 @@
 #include "api/dashboard.h"
 
-namespace ingestd::api {
+#include <algorithm>
 
-// Kept self-contained (no external scripts or fonts): the service must work offline.
-const std::string_view kDashboardHtml = R"HTML(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ingestd</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font:14px system-ui,sans-serif;margin:2rem;color:#222;max-width:1100px}
-h1{font-size:1.4rem}table{border-collapse:collapse;width:100%;margin-top:1rem}
-td,th{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;font-size:13px}
-th{background:#f4f4f4}code{font-size:12px}.deadletter{color:#b00}.done{color:#070}
-input[type=text]{width:32rem}#msg{margin:.5rem 0;color:#555}
-</style></head><body>
-<h1>ingestd</h1>
-<p>Paste a token (<code>ingestd token --user dev</code>) to see your jobs.</p>
-<p><input type="text" id="token" placeholder="Bearer token"> <button id="save">Use token</button></p>
-<p><input type="file" id="file" accept="application/pdf"> <button id="upload">Upload PDF</button></p>
-<div id="msg"></div>
-<table><thead><tr><th>job</th><th>status</th><th>state</th><th>progress</th><th>retries</th>
-<th>last error</th><th>correlation id</th><th>updated</th></tr></thead><tbody id="jobs"></tbody></table>
-<script>
-const $ = id => document.getElementById(id);
-const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
-$('token').value = localStorage.getItem('ingestd_token') || '';
-$('save').onclick = () => { localStorage.setItem('ingestd_token', $('token').value.trim()); load(); };
-const auth = () => ({'Authorization': 'Bearer ' + $('token').value.trim()});
-async function load() {
-  if (!$('token').value.trim()) return;
-  const r = await fetch('/api/v1/jobs?limit=100', {headers: auth()});
-  const body = await r.json();
-  if (!r.ok) { $('msg').textContent = body.error.code + ': ' + body.error.message; return; }
-  $('msg').textContent = body.jobs.length + ' jobs';
-  $('jobs').innerHTML = body.jobs.map(j => `<tr><td><code>${esc(j.job_id)}</code></td>
-    <td>${esc(j.status)}</td><td class="${esc(j.state)}">${esc(j.state)}</td>
-    <td>${j.progress.total_pct}%</td><td>${j.retry_count}</td>
-    <td>${j.last_error ? esc(j.last_error.code + ': ' + j.last_error.message) : ''}</td>
-    <td><code>${esc(j.correlation_id)}</code></td><td>${esc(j.updated_at)}</td></tr>`).join('');
+#include "api/errors.h"
+
+namespace ingestd::api {
+namespace {
+
+// Only the app's own files; no inline script or style, no frames, no plug-ins, no forms
+// posted elsewhere. uPlot styles its elements through the CSSOM, which style-src allows.
+constexpr char kContentSecurityPolicy[] =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+// If-None-Match is "*" or a comma-separated list of entity tags (RFC 9110 §13.1.2).
+bool Matches(std::string_view if_none_match, std::string_view etag) {
+  if (if_none_match == "*") return true;
+  while (!if_none_match.empty()) {
+    size_t comma = if_none_match.find(',');
+    std::string_view tag = if_none_match.substr(0, comma);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);  // weak comparison
+    if (tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    if_none_match.remove_prefix(comma + 1);
+  }
+  return false;
 }
-$('upload').onclick = async () => {
-  const f = $('file').files[0]; if (!f) return;
-  const form = new FormData(); form.append('file', f, f.name);
-  const r = await fetch('/api/v1/documents', {method: 'POST', headers: auth(), body: form});
-  const body = await r.json();
-  $('msg').textContent = r.ok ? 'queued job ' + body.job_id : body.error.code + ': ' + body.error.message;
-  load();
-};
-load(); setInterval(load, 2000);
-</script></body></html>
-)HTML";
+
+}  // namespace
+
+ApiResponse AssetResponse(std::string_view name, std::string_view if_none_match,
+                          const std::string& correlation_id) {
+  auto assets = DashboardAssets();
+  auto it = std::find_if(assets.begin(), assets.end(),
+                         [&](const StaticAsset& a) { return a.name == name; });
+  if (it == assets.end()) {
+    return ErrorResponse(Status::NotFound("ASSET_NOT_FOUND", "no such dashboard file"),
+                         correlation_id);
+  }
+  ApiResponse r;
+  r.content_type = std::string(it->content_type);
+  r.headers = {{"ETag", std::string(it->etag)},
+               {"Cache-Control", "no-cache"},
+               {"Content-Security-Policy", kContentSecurityPolicy},
+               {"X-Content-Type-Options", "nosniff"},
+               {"Referrer-Policy", "no-referrer"}};
+  if (Matches(if_none_match, it->etag)) {
+    r.status = 304;
+  } else {
+    r.body = std::string(it->body);
+  }
+  return r;
+}
 
 }  // namespace ingestd::api

@@ -39,6 +39,7 @@ ApiResponse HandleHealth(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleReady(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleUploadLimits(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleDashboard(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleDashboardAsset(ApiContext& ctx, const ApiRequest& req);
 
 // services and costs (service_handlers.cpp)
 ApiResponse HandleServicesHealth(ApiContext& ctx, const ApiRequest& req);

@@ -1,4 +1,5 @@
-// GET /health, GET /ready, GET /api/v1/upload/limits, GET / (dashboard); the route table.
+// GET /health, GET /ready, GET /api/v1/upload/limits, GET / and /assets/{name} (dashboard);
+// the route table.
 #include <nlohmann/json.hpp>
 
 #include "api/dashboard.h"
@@ -40,11 +41,12 @@ ApiResponse HandleUploadLimits(ApiContext& ctx, const ApiRequest& req) {
   return JsonResponse(200, body);
 }
 
-ApiResponse HandleDashboard(ApiContext&, const ApiRequest&) {
-  ApiResponse r;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = std::string(kDashboardHtml);
-  return r;
+ApiResponse HandleDashboard(ApiContext&, const ApiRequest& req) {
+  return AssetResponse("index.html", req.Header("if-none-match"), req.correlation_id);
+}
+
+ApiResponse HandleDashboardAsset(ApiContext&, const ApiRequest& req) {
+  return AssetResponse(req.params.at("name"), req.Header("if-none-match"), req.correlation_id);
 }
 
 std::vector<Route> ApiRoutes() {
@@ -65,6 +67,7 @@ std::vector<Route> ApiRoutes() {
   };
   return {
       open("GET", "/", HandleDashboard),
+      open("GET", "/assets/{name}", HandleDashboardAsset),
       open("GET", "/health", HandleHealth),
       open("GET", "/ready", HandleReady),
       open("GET", "/metrics", HandleMetrics),  // its own token check (metrics_handlers.cpp)
