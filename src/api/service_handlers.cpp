@@ -75,6 +75,7 @@ ApiResponse HandleCosts(ApiContext& ctx, const ApiRequest& req) {
   auto query = MakeCostQuery(QueryParam(req, "from"), QueryParam(req, "to"),
                              QueryParam(req, "group_by"), ctx.clock->NowMillis());
   if (!query.ok()) return ErrorResponse(query.status(), req.correlation_id);
+  query->service = QueryParam(req, "service");
   if (req.caller->role != "admin") query->user_id = req.caller->sub;
   auto report = ctx.ledger->Costs(*query);
   if (!report.ok()) return ErrorResponse(report.status(), req.correlation_id);

@@ -1,4 +1,5 @@
-// `ingestd costs [--from T] [--to T] [--group-by service|user|job|day|hour] [--user U]`:
+// `ingestd costs [--from T] [--to T] [--group-by service|user|job|day|hour] [--user U]
+// [--service S]`:
 // spend, open reservations, limits and what remains of them, as JSON — everyone's spend
 // (an operator's view; the API scopes it to the caller).
 #include <cstdio>
@@ -14,12 +15,13 @@
 namespace ingestd::cli {
 
 int RunCosts(const Args& args) {
-  std::string from, to, group_by, user;
+  std::string from, to, group_by, user, service;
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
     std::string* out = args[i] == "--from"       ? &from
                        : args[i] == "--to"       ? &to
                        : args[i] == "--group-by" ? &group_by
                        : args[i] == "--user"     ? &user
+                       : args[i] == "--service"  ? &service
                                                  : nullptr;
     if (out == nullptr) {
       std::fprintf(stderr, "ingestd costs: unknown option %s\n", args[i].c_str());
@@ -30,7 +32,7 @@ int RunCosts(const Args& args) {
   if (args.size() % 2 != 0) {
     std::fprintf(stderr,
                  "usage: ingestd costs [--from T] [--to T] "
-                 "[--group-by service|user|job|day|hour] [--user U]\n");
+                 "[--group-by service|user|job|day|hour] [--user U] [--service S]\n");
     return 2;
   }
   Clock* clock = SystemClock::Default();
@@ -41,6 +43,7 @@ int RunCosts(const Args& args) {
   auto query = MakeCostQuery(from, to, group_by, clock->NowMillis());
   if (!query.ok()) return FailStart("costs", query.status());
   query->user_id = user;
+  query->service = service;
   auto report = (*ledger)->Costs(*query);
   if (!report.ok()) return FailStart("costs", report.status());
   auto windows = (*ledger)->CurrentWindows();

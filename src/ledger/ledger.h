@@ -132,6 +132,7 @@ struct CostQuery {
   int64_t to_ms = 0;                 // exclusive
   std::string group_by = "service";  // service | user | day | hour | job
   std::string user_id;               // only this user's spend; empty: everyone's
+  std::string service;               // only this service's spend; empty: every service's
 };
 
 struct CostRow {

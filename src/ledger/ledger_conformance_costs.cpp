@@ -57,6 +57,14 @@ TEST_P(LedgerConformanceTest, CostsGroupByServiceUserAndHour) {
   ASSERT_EQ(u1->rows.size(), 1u);
   EXPECT_EQ(u1->rows[0].cost_nanos, 10);
 
+  CostQuery embed_hours = Query(start, clock_.NowMillis() + 1, "hour");
+  embed_hours.service = "embed";
+  auto embed_by_hour = ledger->Costs(embed_hours);
+  ASSERT_TRUE(embed_by_hour.ok());
+  ASSERT_EQ(embed_by_hour->rows.size(), 2u);
+  EXPECT_EQ(embed_by_hour->rows[0].cost_nanos, 10);
+  EXPECT_EQ(embed_by_hour->rows[1].cost_nanos, 5);
+
   auto later_only = ledger->Costs(Query(start + kHourMs, clock_.NowMillis() + 1, "service"));
   ASSERT_TRUE(later_only.ok());
   ASSERT_EQ(later_only->rows.size(), 1u);

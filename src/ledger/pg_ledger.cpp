@@ -357,7 +357,8 @@ Result<CostReport> PgLedger::Costs(const CostQuery& q) {
   const char* query = kByGroup[static_cast<int>(*group)];
   return pool_.Transaction([&](PgConn& c) -> Result<CostReport> {
     if (Status s = c.Exec(sql::kReadSnapshot); !s.ok()) return s;  // one snapshot for both
-    auto rows = c.Query(query, PgParams().Add(q.from_ms).Add(q.to_ms).Add(q.user_id));
+    auto rows =
+        c.Query(query, PgParams().Add(q.from_ms).Add(q.to_ms).Add(q.user_id).Add(q.service));
     if (!rows.ok()) return rows.status();
     CostReport report;
     for (int i = 0; i < rows->rows(); ++i) {

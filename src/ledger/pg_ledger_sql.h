@@ -258,7 +258,7 @@ inline constexpr char kOpenReservations[] =
   "SELECT " expr                                                                    \
   ", sum(cost_nanos), count(*), sum(units) FROM ledger_spend "                      \
   "WHERE at_ms >= $1::bigint AND at_ms < $2::bigint AND ($3 = '' OR user_id = $3) " \
-  "GROUP BY 1 ORDER BY 1"
+  "AND ($4 = '' OR service = $4) GROUP BY 1 ORDER BY 1"
 inline constexpr char kCostsByService[] = INGESTD_PG_LEDGER_COSTS_BY("service");
 inline constexpr char kCostsByUser[] = INGESTD_PG_LEDGER_COSTS_BY("user_id");
 inline constexpr char kCostsByJob[] = INGESTD_PG_LEDGER_COSTS_BY("job_id");

@@ -393,7 +393,7 @@ Result<CostReport> SqliteLedger::Costs(const CostQuery& q) {
   CostReport report;
   auto sel = conn_->Prepare(sql);
   if (!sel.ok()) return sel.status();
-  sel->Bind(1, q.from_ms).Bind(2, q.to_ms).Bind(3, q.user_id);
+  sel->Bind(1, q.from_ms).Bind(2, q.to_ms).Bind(3, q.user_id).Bind(4, q.service);
   Status rows = sel->ForEachRow([&] {
     report.rows.push_back({by_time ? FormatRfc3339(sel->Int(0)) : sel->Text(0), sel->Int(1),
                            sel->Int(2), sel->Int(3)});

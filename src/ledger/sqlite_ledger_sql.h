@@ -197,10 +197,11 @@ inline constexpr char kOpenReservations[] =
     "SELECT count(*), coalesce(sum(estimate_nanos), 0) FROM ledger_reservations "
     "WHERE lapsed_at_ms IS NULL";
 
-#define INGESTD_LEDGER_COSTS_BY(expr)                          \
-  "SELECT " expr                                               \
-  ", sum(cost_nanos), count(*), sum(units) FROM ledger_spend " \
-  "WHERE at_ms >= ?1 AND at_ms < ?2 AND (?3 = '' OR user_id = ?3) GROUP BY 1 ORDER BY 1"
+#define INGESTD_LEDGER_COSTS_BY(expr)                               \
+  "SELECT " expr                                                    \
+  ", sum(cost_nanos), count(*), sum(units) FROM ledger_spend "      \
+  "WHERE at_ms >= ?1 AND at_ms < ?2 AND (?3 = '' OR user_id = ?3) " \
+  "AND (?4 = '' OR service = ?4) GROUP BY 1 ORDER BY 1"
 inline constexpr char kCostsByService[] = INGESTD_LEDGER_COSTS_BY("service");
 inline constexpr char kCostsByUser[] = INGESTD_LEDGER_COSTS_BY("user_id");
 inline constexpr char kCostsByJob[] = INGESTD_LEDGER_COSTS_BY("job_id");

@@ -129,12 +129,13 @@ await step('search finds chunks; the chunk viewer shows page spans and heading p
       'no chunk has a heading path');
 });
 
-await step('the cost chart has data points and a budget line', async () => {
+await step('the cost chart has data points, a series per service and a budget line', async () => {
   await go('#/costs', '.chart[data-chart=hourly][data-points] canvas');
   check(Number(await page.$eval('.chart[data-chart=hourly]', (el) => el.dataset.points)) > 0,
       'no hourly data point');
   const legend = await page.$$eval('.chart[data-chart=hourly] .u-legend .u-label', (ls) => ls.map((l) => l.textContent));
-  check(legend.some((l) => l.includes('limit')), `no budget line in ${legend}`);
+  check(legend.some((l) => l.includes('embed limit')), `no budget line in ${legend}`);
+  check(legend.some((l) => l.startsWith('embed') && !l.includes('limit')), `no embed series in ${legend}`);
   await shot('costs-1280.png');
 });
 

@@ -1,12 +1,13 @@
-// Costs: spend per hour (last 24 h) and per day (last 30 days) as uPlot charts with the
-// budget limits as lines, spend per service (and, for admins, per user), limits with what
-// remains, and open reservations.
+// Costs: spend per hour (last 24 h) and per day (last 30 days) as uPlot charts, in all and
+// per paid service, with the budget limits as lines; spend per service (and, for admins, per
+// user) today; limits with what remains; open reservations.
 import {api, isAdmin} from './api.js';
 import {guarded, h, nodes, table, usd, when} from './ui.js';
 
 const kHour = 3600 * 1000;
 const kDay = 24 * kHour;
-const kLimitColors = ['#c0392b', '#d68910', '#7d3c98', '#1f618d'];
+const kServices = [{name: 'parse', color: '#2e8b57'}, {name: 'embed', color: '#e67e22'}];
+const kLimitColors = ['#c0392b', '#7d3c98', '#d68910', '#1f618d'];
 
 export function render(root) {
   const charts = [];
@@ -18,9 +19,13 @@ export function render(root) {
     const now = Date.now();
     const hourStart = now - (now % kHour) - 23 * kHour;
     const dayStart = now - (now % kDay) - 29 * kDay;
-    const get = (groupBy, from) => api('GET', `/api/v1/costs?group_by=${groupBy}&from=${from}`);
+    const get = (groupBy, from, service = '') => api('GET',
+        `/api/v1/costs?group_by=${groupBy}&from=${from}` + (service ? `&service=${service}` : ''));
+    // In all, then per paid service.
+    const spend = (groupBy, from) =>
+      Promise.all([get(groupBy, from), ...kServices.map((s) => get(groupBy, from, s.name))]);
     const [hourly, daily, services, users] = await Promise.all([
-      get('hour', hourStart), get('day', dayStart), get('service', now - (now % kDay)),
+      spend('hour', hourStart), spend('day', dayStart), get('service', now - (now % kDay)),
       isAdmin() ? get('user', now - (now % kDay)) : null]);
     const summary = h('div', {class: 'cards'},
         card('Spent today', usd(services.total_usd)),
@@ -47,10 +52,8 @@ export function render(root) {
           {label: 'Remaining', cell: (l) => amount(l, l.remaining)},
           {label: 'Ends', cell: (l) => when(l.window_end), wide: true},
         ], services.limits, () => ({}), 'No budget limits are configured.')));
-    charts.push(plot(hourChart.el, series(hourly.rows, 'hour', hourStart, kHour, 24),
-        limitsOf(hourly.limits, 'hour')));
-    charts.push(plot(dayChart.el, series(daily.rows, 'day', dayStart, kDay, 30),
-        limitsOf(daily.limits, 'day')));
+    charts.push(plot(hourChart.el, hourly, 'hour', buckets(hourStart, kHour, 24)));
+    charts.push(plot(dayChart.el, daily, 'day', buckets(dayStart, kDay, 30)));
     for (const c of charts) observer.observe(c.el);
   })();
   return () => {
@@ -68,35 +71,35 @@ function chartBox(name, title) {
   return {el, box: h('section', {}, h('h2', {}, title), el)};
 }
 
-// count buckets of size step from start: [x (unix seconds)], [usd] (0 where nothing was spent).
-function series(rows, key, start, step, count) {
-  const byStart = new Map(rows.map((r) => [Date.parse(r[key]), r.cost_usd]));
-  const xs = [];
-  const ys = [];
-  for (let i = 0; i < count; ++i) {
-    const t = start + i * step;
-    xs.push(t / 1000);
-    ys.push(byStart.get(t) ?? 0);
-  }
-  return [xs, ys];
+// count bucket starts (epoch ms) of size step from start.
+const buckets = (start, step, count) => Array.from({length: count}, (_, i) => start + i * step);
+
+// A report's spend per bucket (0 where nothing was spent); key is its group_by.
+function spentPer(report, key, starts) {
+  const byStart = new Map(report.rows.map((r) => [Date.parse(r[key]), r.cost_usd]));
+  return starts.map((t) => byStart.get(t) ?? 0);
 }
 
-const limitsOf = (limits, window) =>
-  limits.filter((l) => l.metric === 'usd' && l.window === window);
-
-function plot(el, [xs, ys], limits) {
-  const data = [xs, ys, ...limits.map((l) => xs.map(() => l.limit))];
+// reports: [in all, per service of kServices...]; the limits of that window as lines.
+function plot(el, [all, ...perService], key, starts) {
+  const limits = all.limits.filter((l) => l.metric === 'usd' && l.window === key);
+  const total = spentPer(all, key, starts);
+  const data = [starts.map((t) => t / 1000), total,
+    ...perService.map((r) => spentPer(r, key, starts)), ...limits.map((l) => starts.map(() => l.limit))];
+  const money = (u, v) => (v === null ? '—' : usd(v));
   const opts = {
     width: Math.max(280, el.clientWidth),
     height: 220,
     scales: {x: {time: true}},
     axes: [{}, {values: (u, vals) => vals.map((v) => '$' + v), size: 70}],
     series: [{},
-      {label: 'spend', stroke: '#1f77b4', fill: 'rgba(31,119,180,0.15)', width: 2,
-        value: (u, v) => (v === null ? '—' : usd(v)), points: {show: true, size: 6}},
+      {label: 'all', stroke: '#1f77b4', fill: 'rgba(31,119,180,0.15)', width: 2, value: money,
+        points: {show: true, size: 6}},
+      ...kServices.map((s) => ({label: s.name, stroke: s.color, width: 1.5, value: money,
+        points: {show: true, size: 4}})),
       ...limits.map((l, i) => ({label: `${l.scope} limit`, stroke: kLimitColors[i % kLimitColors.length],
-        dash: [6, 4], width: 1.5, points: {show: false}, value: (u, v) => usd(v)}))],
+        dash: [6, 4], width: 1.5, points: {show: false}, value: money}))],
   };
-  el.dataset.points = String(ys.filter((y) => y > 0).length);
+  el.dataset.points = String(total.filter((y) => y > 0).length);
   return {el, plot: new uPlot(opts, data, el)};  // eslint-disable-line no-undef
 }
