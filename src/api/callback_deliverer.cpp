@@ -86,7 +86,9 @@ Result<std::string> CallbackDeliverer::BodyOf(const CallbackMessage& m) {
   if (!m.body.empty()) return m.body;
   Result<Job> job = store_->GetJob(m.user_id, m.job_id);
   if (!job.ok()) return job.status();
-  return nlohmann::json{{"type", m.type}, {"job", JobJson(*job)}}.dump();
+  Result<nlohmann::json> view = JobView(*store_, *job);
+  if (!view.ok()) return view.status();
+  return nlohmann::json{{"type", m.type}, {"job", std::move(*view)}}.dump();
 }
 
 void CallbackDeliverer::Finish(const CallbackMessage& m, const char* code, nlohmann::json payload,

@@ -38,11 +38,9 @@ Status PageParams(const ApiRequest& req, int* limit, int* offset, const std::str
 ApiResponse HandleGetJob(ApiContext& ctx, const ApiRequest& req) {
   auto job = ctx.store->GetJob(req.caller->sub, req.params.at("id"));
   if (!job.ok()) return ErrorResponse(job.status(), req.correlation_id);
-  auto usage = ctx.store->GetEmbedUsage(job->document_id);
-  if (!usage.ok()) return ErrorResponse(usage.status(), req.correlation_id);
-  nlohmann::json view = JobJson(*job);
-  view["embed"] = EmbedUsageJson(*usage);
-  return JsonResponse(200, view);
+  auto view = JobView(*ctx.store, *job);
+  if (!view.ok()) return ErrorResponse(view.status(), req.correlation_id);
+  return JsonResponse(200, *view);
 }
 
 ApiResponse HandleListJobs(ApiContext& ctx, const ApiRequest& req) {

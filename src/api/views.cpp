@@ -49,8 +49,8 @@ nlohmann::json JobJson(const Job& job) {
           {"document_id", job.document_id},
           {"status", ToString(job.status)},
           {"state", ToString(job.state)},
-          {"progress", {{"stage_pct", done ? 100 : job.stage_pct},
-                        {"total_pct", TotalPercent(job.status)}}},
+          {"progress",
+           {{"stage_pct", done ? 100 : job.stage_pct}, {"total_pct", TotalPercent(job.status)}}},
           {"retry_count", job.retry_count},
           {"last_error", last_error},
           {"correlation_id", job.correlation_id},
@@ -67,26 +67,35 @@ nlohmann::json JobJson(const Job& job) {
           {"service_health_status", job.service_health},
           {"cost_tracking_enabled", job.cost_tracking_enabled},
           {"fallback_triggered", job.fallback_triggered},
-          {"actual_cost", {{"parse_nanos", job.actual_parse_cost_nanos},
-                           {"embed_nanos", job.actual_embed_cost_nanos},
-                           {"total_nanos", actual_total},
-                           {"total_usd", NanosToUsd(actual_total)}}},
+          {"actual_cost",
+           {{"parse_nanos", job.actual_parse_cost_nanos},
+            {"embed_nanos", job.actual_embed_cost_nanos},
+            {"total_nanos", actual_total},
+            {"total_usd", NanosToUsd(actual_total)}}},
           {"stage_routes", job.stage_routes}};
+}
+
+Result<nlohmann::json> JobView(Store& store, const Job& job) {
+  auto usage = store.GetEmbedUsage(job.document_id);
+  if (!usage.ok()) return usage.status();
+  nlohmann::json view = JobJson(job);
+  view["embed"] = EmbedUsageJson(*usage);
+  return view;
 }
 
 nlohmann::json DocumentJson(const Document& doc, const std::string& job_id, int64_t chunk_count,
                             int64_t vector_count) {
-  return {{"document_id", doc.id},
-          {"job_id", job_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(job_id)},
-          {"filename", doc.filename},
-          {"mime", doc.mime},
-          {"size_bytes", doc.size_bytes},
-          {"sha256", doc.sha256},
-          {"page_count", doc.page_count < 0 ? nlohmann::json(nullptr)
-                                            : nlohmann::json(doc.page_count)},
-          {"chunk_count", chunk_count},
-          {"vector_count", vector_count},
-          {"created_at", FormatRfc3339(doc.created_at_ms)}};
+  return {
+      {"document_id", doc.id},
+      {"job_id", job_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(job_id)},
+      {"filename", doc.filename},
+      {"mime", doc.mime},
+      {"size_bytes", doc.size_bytes},
+      {"sha256", doc.sha256},
+      {"page_count", doc.page_count < 0 ? nlohmann::json(nullptr) : nlohmann::json(doc.page_count)},
+      {"chunk_count", chunk_count},
+      {"vector_count", vector_count},
+      {"created_at", FormatRfc3339(doc.created_at_ms)}};
 }
 
 nlohmann::json DocumentSummaryJson(const DocumentSummary& s) {
@@ -118,9 +127,12 @@ nlohmann::json VectorJson(const VectorRecord& v) {
 }
 
 nlohmann::json EventJson(const Event& e) {
-  return {{"id", e.id},          {"type", e.type},
-          {"code", e.code},      {"stage", e.stage},
-          {"correlation_id", e.correlation_id}, {"payload", e.payload},
+  return {{"id", e.id},
+          {"type", e.type},
+          {"code", e.code},
+          {"stage", e.stage},
+          {"correlation_id", e.correlation_id},
+          {"payload", e.payload},
           {"at", FormatRfc3339(e.at_ms)}};
 }
 

@@ -98,9 +98,7 @@ TEST_F(CallbackRedeliveryTest, ACallbackSurvivesA500AndASigkillAndArrivesOnceSig
 
   const json delivered = WaitForEvent(*client_, token_, job_id, "CALLBACK_DELIVERED");
   ASSERT_FALSE(delivered.is_null()) << "redelivered after the restart";
-  json job = client_->Get("/api/v1/jobs/" + job_id, token_).Json();
-  // The callback's job view has no `embed` cache figures yet (issue 16 §1 left it out).
-  job.erase("embed");
+  const json job = client_->Get("/api/v1/jobs/" + job_id, token_).Json();
   const auto got = receiver_->deliveries();
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].answered, 500);
@@ -131,9 +129,7 @@ TEST_F(CallbackTest, TheSignedUrlUploadCarriesACallbackToo) {
   ASSERT_FALSE(WaitForEvent(*client_, token_, job_id, "CALLBACK_DELIVERED", 60'000).is_null());
   const auto got = receiver_->deliveries();
   ASSERT_EQ(got.size(), 1u);
-  json job = client_->Get("/api/v1/jobs/" + job_id, token_).Json();
-  // The callback's job view has no `embed` cache figures yet (issue 16 §1 left it out).
-  job.erase("embed");
+  const json job = client_->Get("/api/v1/jobs/" + job_id, token_).Json();
   ExpectSigned(got, job);
   const json body = json::parse(got[0].body, nullptr, false);
   EXPECT_EQ(body["type"], "job.completed");
