@@ -6,9 +6,7 @@
 // the fake OpenAI), an admin's mode switch, alerts and audit, phone width, no console error.
 // Screenshots go to the build dir (INGESTD_DASHBOARD_SHOTS).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <ctime>
 
 #include "core/jwt.h"
@@ -70,15 +68,10 @@ TEST_F(DashboardTest, WorksInChromium) {
                           MakeToken("dev") + "' ADMIN_TOKEN='" + admin + "' PDF='" + kRFaqPdf +
                           "' OUT_DIR='" + INGESTD_DASHBOARD_SHOTS + "' '" INGESTD_NODE "' '" +
                           INGESTD_DASHBOARD_SCRIPT + "' 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = ::pclose(p);
-  std::cout << out;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
-  EXPECT_NE(out.find(" passed, 0 failed"), std::string::npos);
+  const CommandResult run = RunCommand(cmd);
+  std::cout << run.output;
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find(" passed, 0 failed"), std::string::npos);
 }
 
 }  // namespace

@@ -5,22 +5,18 @@
 #pragma once
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 #include <string_view>
+
+#include "harness/run_command.h"
 
 namespace ingestd::itest {
 
 // The markdown `ingestd parse` (the local parser: the sandboxed MuPDF helper) makes of the
 // PDF at path; empty when it fails.
 inline std::string ParseLocally(const std::string& ingestd_binary, const std::string& path) {
-  const std::string cmd = "'" + ingestd_binary + "' parse '" + path + "' 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return "";
-  std::string out;
-  char buf[1 << 16];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  return pclose(p) == 0 ? out : "";
+  CommandResult r = RunCommand("'" + ingestd_binary + "' parse '" + path + "' 2>/dev/null");
+  return r.exit_code == 0 ? std::move(r.output) : "";
 }
 
 // markdown with one paragraph changed: the nth (0-based) plain-text paragraph of at least

@@ -13,6 +13,7 @@
 
 #include "harness/http_client.h"
 #include "harness/multipart_body.h"
+#include "harness/run_command.h"
 #include "harness/server_process.h"
 
 namespace ingestd::itest {

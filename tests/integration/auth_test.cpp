@@ -2,8 +2,6 @@
 // not exist for you (404), whatever the verb; routing errors have their own codes.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 
 #include "core/crypto.h"
@@ -57,12 +55,9 @@ TEST_F(AuthTest, TokenFromTheCliIsAccepted) {
   std::string cmd = "INGESTD_JWT_SECRET='" + std::string(kTestJwtSecret) + "' INGESTD_DATA_DIR='" +
                     server_->data_dir() + "' '" + ServerProcess::BinaryPath() +
                     "' token --user carol 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  std::array<char, 512> buf;
-  while (fgets(buf.data(), buf.size(), p) != nullptr) out += buf.data();
-  ASSERT_EQ(pclose(p), 0) << out;
+  CommandResult run = RunCommand(cmd);
+  std::string& out = run.output;
+  ASSERT_EQ(run.exit_code, 0) << out;
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   ASSERT_EQ(std::count(out.begin(), out.end(), '.'), 2) << "not a JWT: " << out;
   HttpResponse r = client_->Get("/api/v1/jobs", out);

@@ -4,10 +4,6 @@
 // re-run uploads nothing new (the server's duplicate detection); a refused file makes the exit
 // code 1 and is named in the summary with the server's error code.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <filesystem>
 
 #include "harness/test_support.h"
@@ -15,22 +11,7 @@
 namespace ingestd::itest {
 namespace {
 
-struct IngestCliResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-IngestCliResult RunIngestCli(const std::string& command) {
-  IngestCliResult result;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return result;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) result.output.append(buf.data(), n);
-  const int status = pclose(p);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+CommandResult RunIngestCli(const std::string& command) { return RunCommand(command + " 2>&1"); }
 
 size_t CountOf(const std::string& haystack, const std::string& needle) {
   size_t count = 0;
@@ -63,8 +44,8 @@ TEST_F(IngestCliTest, AFolderIsIngestedWithProgressOnATerminalAndARerunSendsNoth
   WriteFile(folder_ + "/nested/notes.txt", "not a PDF, and not named like one: skipped");
 
   // `script -e` runs the command on a pseudo-terminal and exits with its exit code.
-  const IngestCliResult tty = RunIngestCli("script -qefc \"" + Ingest("'" + folder_ + "'") +
-                                           " --wait --concurrency 2 --priority 7\" /dev/null");
+  const CommandResult tty = RunIngestCli("script -qefc \"" + Ingest("'" + folder_ + "'") +
+                                         " --wait --concurrency 2 --priority 7\" /dev/null");
   ASSERT_EQ(tty.exit_code, 0) << tty.output;
   EXPECT_NE(tty.output.find("\r\033[Kfiles "), std::string::npos) << tty.output;  // redrawn
   EXPECT_EQ(tty.output.find("uploaded, job"), std::string::npos) << tty.output;   // no log lines
@@ -85,7 +66,7 @@ TEST_F(IngestCliTest, AFolderIsIngestedWithProgressOnATerminalAndARerunSendsNoth
   }
 
   // Off a terminal: a log line per event, no redrawing; everything is a duplicate now.
-  const IngestCliResult again = RunIngestCli(Ingest("'" + folder_ + "'") + " --wait");
+  const CommandResult again = RunIngestCli(Ingest("'" + folder_ + "'") + " --wait");
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(again.output.find("\033[K"), std::string::npos) << again.output;
   EXPECT_EQ(CountOf(again.output, ": duplicate of job "), 2u) << again.output;
@@ -100,7 +81,7 @@ TEST_F(IngestCliTest, ARefusedFileIsNamedWithTheServersCodeAndTheExitCodeIsOne) 
   WriteFile(folder_ + "/good.pdf", ReadFile(kRFaqPdf));
   WriteFile(folder_ + "/nested/fake.pdf", "plain text wearing a .pdf name");
 
-  const IngestCliResult run = RunIngestCli(Ingest("'" + folder_ + "'"));
+  const CommandResult run = RunIngestCli(Ingest("'" + folder_ + "'"));
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("fake.pdf: refused: HTTP 415 NOT_A_PDF"), std::string::npos)
       << run.output;

@@ -4,10 +4,8 @@
 // Prometheus server (Debian's `prometheus`) scraping ingestd and answering the upload counter
 // through its HTTP API.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <chrono>
-#include <cstdio>
 #include <thread>
 
 #include "harness/prometheus_process.h"
@@ -28,13 +26,8 @@ bool HasLine(const std::string& text, const std::string& line) {
 std::pair<int, std::string> Promtool(const std::string& dir, const std::string& text) {
   const std::string path = dir + "/exposition.txt";
   WriteFile(path, text);
-  FILE* p = ::popen(("promtool check metrics < '" + path + "' 2>&1").c_str(), "r");
-  if (p == nullptr) return {-1, "cannot run promtool"};
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  CommandResult r = RunCommand("promtool check metrics < '" + path + "' 2>&1");
+  return {r.exit_code, std::move(r.output)};
 }
 
 // Three distinct PDFs through the one-shot flow; returns their job ids.

@@ -6,13 +6,10 @@
 // exhausted budget in REAL mode is the ledger's error; bad input; the per-user rate limit;
 // GET /api/v1/search/index; `ingestd search` from the shell.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <ctime>
 #include <set>
 #include <thread>
@@ -339,12 +336,9 @@ TEST_F(SearchTest, TheCliPrintsTheResults) {
                           "' search 'frequently asked questions' --top-k 2 --mode keyword "
                           "--server '" +
                           server_->base_url() + "' 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  std::array<char, 512> buf;
-  while (fgets(buf.data(), buf.size(), p) != nullptr) out += buf.data();
-  ASSERT_EQ(pclose(p), 0) << out;
+  const CommandResult good = RunCommand(cmd);
+  const std::string& out = good.output;
+  ASSERT_EQ(good.exit_code, 0) << out;
   EXPECT_NE(out.find("2 results · mode keyword"), std::string::npos) << out;
   EXPECT_NE(out.find(" 1. "), std::string::npos) << out;
   EXPECT_NE(out.find(" 2. "), std::string::npos) << out;
@@ -352,12 +346,9 @@ TEST_F(SearchTest, TheCliPrintsTheResults) {
   // A refusal is the server's code on stderr and exit status 1.
   const std::string bad = "INGESTD_TOKEN='" + token_ + "' '" + ServerProcess::BinaryPath() +
                           "' search x --mode fuzzy --server '" + server_->base_url() + "' 2>&1";
-  p = popen(bad.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  out.clear();
-  while (fgets(buf.data(), buf.size(), p) != nullptr) out += buf.data();
-  EXPECT_EQ(WEXITSTATUS(pclose(p)), 1) << out;
-  EXPECT_NE(out.find("HTTP 400 INVALID_FIELD"), std::string::npos) << out;
+  const CommandResult refused = RunCommand(bad);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("HTTP 400 INVALID_FIELD"), std::string::npos) << refused.output;
 }
 
 class SearchRateTest : public SearchTest {
