@@ -148,9 +148,8 @@ Result<std::vector<http::HttpResponse>> OpenAiEmbedder::Impl::SendWave(
   return out;
 }
 
-Result<std::unique_ptr<OpenAiEmbedder>> OpenAiEmbedder::Create(OpenAiEmbedderConfig config,
-                                                               OpenAiEmbedderDeps deps) {
-  if (config.api_key.empty() && deps.keys == nullptr) {
+Result<int> CheckOpenAiEmbedConfig(const OpenAiEmbedderConfig& config, bool has_key_ring) {
+  if (config.api_key.empty() && !has_key_ring) {
     return ConfigError("OPENAI_API_KEY is not set (nor OPENAI_API_KEYS / OPENAI_API_KEYS_FILE)");
   }
   if (!config.base_url.starts_with("http://") && !config.base_url.starts_with("https://")) {
@@ -170,8 +169,25 @@ Result<std::unique_ptr<OpenAiEmbedder>> OpenAiEmbedder::Create(OpenAiEmbedderCon
       config.limits.max_tokens < config.max_input_tokens) {
     return ConfigError("request limits are inconsistent");
   }
-  const int dims = config.dimensions.value_or(native);
-  return std::unique_ptr<OpenAiEmbedder>(new OpenAiEmbedder(std::move(config), deps, dims));
+  return config.dimensions.value_or(native);
+}
+
+std::string EmbeddingsRequestBody(const OpenAiEmbedderConfig& config,
+                                  const std::vector<std::string>& inputs) {
+  nlohmann::json body = {{"model", config.model}, {"input", inputs}, {"encoding_format", "base64"}};
+  if (config.dimensions) body["dimensions"] = *config.dimensions;
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string EmbedModelTag(const OpenAiEmbedderConfig& config) {
+  return config.dimensions ? config.model + "@" + std::to_string(*config.dimensions) : config.model;
+}
+
+Result<std::unique_ptr<OpenAiEmbedder>> OpenAiEmbedder::Create(OpenAiEmbedderConfig config,
+                                                               OpenAiEmbedderDeps deps) {
+  Result<int> dims = CheckOpenAiEmbedConfig(config, deps.keys != nullptr);
+  if (!dims.ok()) return dims.status();
+  return std::unique_ptr<OpenAiEmbedder>(new OpenAiEmbedder(std::move(config), deps, *dims));
 }
 
 OpenAiEmbedder::OpenAiEmbedder(OpenAiEmbedderConfig config, OpenAiEmbedderDeps deps, int dimensions)
@@ -197,10 +213,7 @@ OpenAiEmbedder::OpenAiEmbedder(OpenAiEmbedderConfig config, OpenAiEmbedderDeps d
 
 OpenAiEmbedder::~OpenAiEmbedder() = default;
 
-std::string OpenAiEmbedder::model() const {
-  const auto& c = impl_->config;
-  return c.dimensions ? c.model + "@" + std::to_string(*c.dimensions) : c.model;
-}
+std::string OpenAiEmbedder::model() const { return EmbedModelTag(impl_->config); }
 
 OpenAiEmbedder::Stats OpenAiEmbedder::stats() const {
   return {impl_->requests_sent.load(), impl_->retries.load()};
@@ -286,12 +299,9 @@ Result<EmbedOutput> OpenAiEmbedder::Embed(const std::vector<std::string>& texts,
     for (size_t p = first; p < end; ++p) {
       wave_tokens += request_tokens(p);
       counted.push_back(request_tokens(p));
-      nlohmann::json input = nlohmann::json::array();
+      std::vector<std::string> input;
       for (size_t i : packs[p]) input.push_back(text_of(i));
-      nlohmann::json body = {
-          {"model", cfg.model}, {"input", std::move(input)}, {"encoding_format", "base64"}};
-      if (cfg.dimensions) body["dimensions"] = *cfg.dimensions;
-      bodies.push_back(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      bodies.push_back(EmbeddingsRequestBody(cfg, input));
       inputs.push_back(static_cast<int64_t>(packs[p].size()));
     }
     const int64_t pause = std::min(ThrottleDelayMs(last_wave, bodies.size(), wave_tokens),

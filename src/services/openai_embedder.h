@@ -72,6 +72,16 @@ struct OpenAiEmbedderDeps {
   AuditSink* audit = nullptr;
 };
 
+// The checks of OpenAiEmbedder::Create (its errors): the vector length the configuration
+// gives. has_key_ring: the keys come from a KeyRing, not config.api_key.
+Result<int> CheckOpenAiEmbedConfig(const OpenAiEmbedderConfig& config, bool has_key_ring);
+// The body of one POST /v1/embeddings for these inputs, as this configuration sends it
+// (base64 vectors, dimensions when set). Also the body of a Batch API line.
+std::string EmbeddingsRequestBody(const OpenAiEmbedderConfig& config,
+                                  const std::vector<std::string>& inputs);
+// The stored model tag of a configuration: the model, plus "@<dims>" when dimensions are set.
+std::string EmbedModelTag(const OpenAiEmbedderConfig& config);
+
 class OpenAiEmbedder final : public Embedder {
  public:
   // kInvalidArgument "OPENAI_CONFIG": missing key, base URL not http(s), unknown model

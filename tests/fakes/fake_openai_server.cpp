@@ -9,6 +9,7 @@
 #include "services/det_random.h"
 #include "services/openai_wire.h"
 #include "tests/fakes/fake_http_server.h"
+#include "tests/fakes/fake_openai_batches.h"
 #include "text/tokenizer.h"
 
 namespace ingestd::fakes {
@@ -52,6 +53,11 @@ struct FakeOpenAiServer::Impl {
   uint64_t request_seq = 0;
   int billed_answers = 0;
   std::function<void(int)> before_billed_answer;
+  // Files and batches; their lines run through Embeddings (no faults, no log entry).
+  FakeOpenAiBatches batches{
+      [this](const std::string& body, int64_t* tokens) { return Embeddings(body, tokens); },
+      [](int status, const std::string& message, const std::string& type, const std::string& param,
+         const std::string& code) { return Error(status, message, type, param, code); }};
   std::unique_ptr<FakeHttpServer> http;  // last: its threads use the members above
 
   FakeReply Serve(const FakeRequest& req) {
@@ -135,7 +141,8 @@ struct FakeOpenAiServer::Impl {
 
   Reply Handle(const FakeRequest& req, size_t log_index, bool* slow) {
     const bool model_lookup = req.method == "GET" && req.target.starts_with(kModelsPrefix);
-    if (!model_lookup && (req.method != "POST" || req.target != "/v1/embeddings")) {
+    const bool batch_api = FakeOpenAiBatches::Serves(req.target);
+    if (!model_lookup && !batch_api && (req.method != "POST" || req.target != "/v1/embeddings")) {
       return Error(404, "Invalid URL (" + req.method + " " + req.target + ")",
                    "invalid_request_error");
     }
@@ -154,8 +161,9 @@ struct FakeOpenAiServer::Impl {
               ". You can find your API key at https://platform.openai.com/account/api-keys.",
           "invalid_request_error", "", "invalid_api_key");
     }
-    // Model lookups never take the faults queued for embeddings requests.
-    const FaultSpec fault = NextFault(/*take_queued=*/!model_lookup);
+    // Model lookups and the Batch API never take the faults queued for embeddings requests
+    // (a batch scripts its own: BatchPlan).
+    const FaultSpec fault = NextFault(/*take_queued=*/!model_lookup && !batch_api);
     switch (fault.fault) {
       case EmbedFault::kRateLimit: {
         Reply r = Error(429,
@@ -192,9 +200,17 @@ struct FakeOpenAiServer::Impl {
         break;
     }
     if (model_lookup) return Model(req.target.substr(kModelsPrefix.size()));
+    if (batch_api) return batches.Handle(req);
     *slow = fault.fault == EmbedFault::kSlowAnswer;
-    Reply ok = Embeddings(req.body, log_index);
+    int64_t tokens = 0;
+    size_t inputs = 0;
+    Reply ok = Embeddings(req.body, &tokens, &inputs);
     if (ok.status != 200) return ok;
+    {
+      std::lock_guard lock(mu);
+      log[log_index].inputs = inputs;
+      log[log_index].tokens = tokens;
+    }
     return ApplyDataFault(fault.fault, std::move(ok));
   }
 
@@ -209,7 +225,8 @@ struct FakeOpenAiServer::Impl {
     return FakeReply{FakeReply::kSend, 200, body.dump(), RateHeaders(0)};
   }
 
-  Reply Embeddings(const std::string& text, size_t log_index) {
+  // POST /v1/embeddings without faults: the answer, and for a 200 its input tokens and count.
+  Reply Embeddings(const std::string& text, int64_t* billed, size_t* count = nullptr) {
     json body = json::parse(text, nullptr, false);
     if (body.is_discarded() || !body.is_object()) {
       return Error(400,
@@ -287,11 +304,8 @@ struct FakeOpenAiServer::Impl {
       return Error(400, "'" + format + "' is not one of ['float', 'base64'] - 'encoding_format'",
                    "invalid_request_error", "encoding_format");
     }
-    {
-      std::lock_guard lock(mu);
-      log[log_index].inputs = inputs.size();
-      log[log_index].tokens = tokens;
-    }
+    *billed = tokens;
+    if (count != nullptr) *count = inputs.size();
     json data = json::array();
     for (size_t i = 0; i < inputs.size(); ++i) {
       std::vector<float> v = VectorFor(model, dims, inputs[i]);
@@ -399,6 +413,20 @@ int64_t FakeOpenAiServer::billed_tokens() const {
   }
   return sum;
 }
+
+void FakeOpenAiServer::PushBatchPlan(BatchPlan plan) { impl_->batches.PushPlan(std::move(plan)); }
+
+void FakeOpenAiServer::ReleaseBatch(const std::string& batch_id) {
+  impl_->batches.Release(batch_id);
+}
+
+int FakeOpenAiServer::batches_created() const { return impl_->batches.batches_created(); }
+
+int FakeOpenAiServer::batch_files_uploaded() const { return impl_->batches.files_uploaded(); }
+
+std::vector<FakeBatchView> FakeOpenAiServer::batches() const { return impl_->batches.batches(); }
+
+int64_t FakeOpenAiServer::batch_billed_tokens() const { return impl_->batches.billed_tokens(); }
 
 void FakeOpenAiServer::SetBeforeBilledAnswer(std::function<void(int billed)> hook) {
   std::lock_guard lock(impl_->mu);

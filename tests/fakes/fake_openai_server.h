@@ -21,6 +21,12 @@
 // "true"/"false" obeyed before the status. x-ratelimit-reset-* is "the time until the rate
 // limit resets to its initial state" (https://platform.openai.com/docs/guides/rate-limits
 // "Rate limits in headers"), sent with x-ratelimit-limit-* and x-ratelimit-remaining-*.
+//
+// The Files and Batch APIs (POST /v1/files, POST/GET /v1/batches, GET /v1/files/{id}/content)
+// are FakeOpenAiBatches (fake_openai_batches.h, which cites their contract): batches move one
+// step per poll, their lines run through the same embeddings handler, billed apart
+// (batch_billed_tokens) at the batch price; faults are scripted per batch (PushBatchPlan).
+// The fake outlives any number of clients: a test restarts ingestd against the same batches.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +37,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tests/fakes/fake_openai_batches.h"
 
 namespace ingestd::fakes {
 
@@ -119,6 +127,16 @@ class FakeOpenAiServer {
   // how many have been billed so far (1-based): a test may stop the client there (between the
   // provider's answer and the client's settle). Empty: none.
   void SetBeforeBilledAnswer(std::function<void(int billed)> hook);
+
+  // The Batch API. The next batch created takes the oldest plan pushed (default: completes).
+  void PushBatchPlan(BatchPlan plan);
+  // Lets a batch held in_progress (BatchPlan::hold_in_progress) move on at its next poll.
+  void ReleaseBatch(const std::string& batch_id);
+  int batches_created() const;
+  int batch_files_uploaded() const;            // purpose=batch uploads
+  std::vector<FakeBatchView> batches() const;  // oldest first
+  // The input tokens of every batch line run (each once), apart from billed_tokens().
+  int64_t batch_billed_tokens() const;
 
   // The vector the fake returns for text.
   static std::vector<float> VectorFor(std::string_view model, int dimensions,
