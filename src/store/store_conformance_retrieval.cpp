@@ -116,6 +116,22 @@ TEST_P(StoreRetrievalTest, TwoUsersWithTheSameTextSeeOnlyTheirOwn) {
   EXPECT_THAT(*ids, ElementsAre(theirs[0].document_id));
 }
 
+// Another user's (or a filtered-out document's) chunks may rank best in the whole index:
+// the caller still gets their own best, in order, however many others outrank them.
+TEST_P(StoreRetrievalTest, KeywordFindsTheCallersBestBelowManyBetterOfOthers) {
+  std::vector<std::string> strong(40, "apple apple apple");
+  StoreTexts("u1", strong, kT0, "theirs.pdf");
+  const auto mine = StoreTexts("u2", {"apple pie and some other words", "an apple"}, kT0 + 1);
+  EXPECT_THAT(Search("u2", "apple", {}, 1), ElementsAre(mine[1].id));
+  EXPECT_THAT(Search("u2", "apple", {}, 5), ElementsAre(mine[1].id, mine[0].id));
+  const auto own =
+      StoreTexts("u1", {"apple and many many more words to dilute"}, kT0 + 2, "own.pdf");
+  SearchFilter f;
+  f.filename_prefix = "own";
+  EXPECT_THAT(Search("u1", "apple", f, 3), ElementsAre(own[0].id));
+  EXPECT_EQ(Search("u1", "apple", {}, 50).size(), 41u);
+}
+
 TEST_P(StoreRetrievalTest, FiltersRestrictSearchAndDocumentIds) {
   const auto a = StoreTexts("u1", {"needle in a"}, kT0, "alpha.pdf");
   const auto b = StoreTexts("u1", {"needle in b"}, kT0 + 100, "beta.pdf");
