@@ -23,6 +23,19 @@ void DotRowsPortable(const float* query, const float* rows, size_t count, size_t
   for (size_t r = 0; r < count; ++r) out[r] = DotPortable(query, rows + r * dims, dims);
 }
 
+void DotRowsSparsePortable(const float* query, const uint32_t* nonzero, size_t nnz,
+                           const float* rows, size_t count, size_t dims, float* out) {
+  for (size_t r = 0; r < count; ++r) {
+    const float* row = rows + r * dims;
+    float s[8] = {};  // DotPortable's partial sums: element i goes to s[i % 8]
+    for (size_t n = 0; n < nnz; ++n) {
+      const uint32_t i = nonzero[n];
+      s[i & 7] += query[i] * row[i];
+    }
+    out[r] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  }
+}
+
 namespace {
 
 #ifdef INGESTD_DOT_X86
@@ -85,11 +98,32 @@ __attribute__((target("avx2,fma"))) void DotRowsAvx2(const float* query, const f
   }
   for (; r < count; ++r) out[r] = DotAvx2(query, rows + r * dims, dims);
 }
+
+// DotAvx2's lane i % 8 of the accumulator, one FMA per nonzero element, then its horizontal
+// sum: lanes (0+4) + (2+6), then + ((1+5) + (3+7)).
+__attribute__((target("avx2,fma"))) void DotRowsSparseAvx2(const float* query,
+                                                           const uint32_t* nonzero, size_t nnz,
+                                                           const float* rows, size_t count,
+                                                           size_t dims, float* out) {
+  for (size_t r = 0; r < count; ++r) {
+    const float* row = rows + r * dims;
+    float lane[8] = {};
+    for (size_t n = 0; n < nnz; ++n) {
+      const uint32_t i = nonzero[n];
+      lane[i & 7] = __builtin_fmaf(row[i], query[i], lane[i & 7]);
+    }
+    const float even = (lane[0] + lane[4]) + (lane[2] + lane[6]);
+    const float odd = (lane[1] + lane[5]) + (lane[3] + lane[7]);
+    out[r] = even + odd;
+  }
+}
 #endif
 
 struct Kernels {
   float (*dot)(const float*, const float*, size_t);
   void (*dot_rows)(const float*, const float*, size_t, size_t, float*);
+  void (*dot_rows_sparse)(const float*, const uint32_t*, size_t, const float*, size_t, size_t,
+                          float*);
   const char* name;
 };
 
@@ -98,10 +132,10 @@ const Kernels& Pick() {
 #ifdef INGESTD_DOT_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-      return Kernels{DotAvx2, DotRowsAvx2, "avx2+fma"};
+      return Kernels{DotAvx2, DotRowsAvx2, DotRowsSparseAvx2, "avx2+fma"};
     }
 #endif
-    return Kernels{DotPortable, DotRowsPortable, "portable"};
+    return Kernels{DotPortable, DotRowsPortable, DotRowsSparsePortable, "portable"};
   }();
   return kernels;
 }
@@ -112,6 +146,11 @@ float Dot(const float* a, const float* b, size_t n) { return Pick().dot(a, b, n)
 
 void DotRows(const float* query, const float* rows, size_t count, size_t dims, float* out) {
   Pick().dot_rows(query, rows, count, dims, out);
+}
+
+void DotRowsSparse(const float* query, const uint32_t* nonzero, size_t nnz, const float* rows,
+                   size_t count, size_t dims, float* out) {
+  Pick().dot_rows_sparse(query, nonzero, nnz, rows, count, dims, out);
 }
 
 const char* DotKernelName() { return Pick().name; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace ingestd::search {
 
@@ -14,6 +15,14 @@ float Dot(const float* a, const float* b, size_t n);
 // equals Dot(query, row i, dims) bit for bit, so every space scores a pair alike.
 void DotRows(const float* query, const float* rows, size_t count, size_t dims, float* out);
 
+// DotRows for a query that is zero outside `nonzero` (nnz ascending indices; dims a multiple
+// of 8): only those columns of each row are read. A short query of the local embedder
+// (ingestd-hash-v1) sets a few dozen of its 1024 dims, and a scan is bandwidth-bound. Equal
+// (==) to DotRows for every row: the same partial sums in the same order, and a zero term
+// changes no sum.
+void DotRowsSparse(const float* query, const uint32_t* nonzero, size_t nnz, const float* rows,
+                   size_t count, size_t dims, float* out);
+
 // "avx2+fma" or "portable": which kernel Dot and DotRows run (for the benchmark report).
 const char* DotKernelName();
 
@@ -21,5 +30,7 @@ const char* DotKernelName();
 // on a CPU that would pick the SIMD ones.
 float DotPortable(const float* a, const float* b, size_t n);
 void DotRowsPortable(const float* query, const float* rows, size_t count, size_t dims, float* out);
+void DotRowsSparsePortable(const float* query, const uint32_t* nonzero, size_t nnz,
+                           const float* rows, size_t count, size_t dims, float* out);
 
 }  // namespace ingestd::search

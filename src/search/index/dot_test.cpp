@@ -46,6 +46,35 @@ TEST(DotTest, MatchesADoublePrecisionSumForEveryLengthAndRowCount) {
   }
 }
 
+// A query with few nonzeros scores every row as the dense kernels do, through either entry.
+TEST(DotTest, SparseQueriesScoreEqualToTheDenseKernels) {
+  std::mt19937 rng(11);
+  for (size_t dims : {8, 16, 64, 1024}) {
+    for (size_t nnz : {0, 1, 2, 5, 8}) {
+      const size_t count = 9;
+      const auto rows = RandomFloats(dims * count, rng);
+      std::vector<float> query(dims, 0);
+      std::vector<uint32_t> nonzero;
+      for (size_t i = 0; i < dims && nonzero.size() < nnz; i += 1 + rng() % 7) {
+        query[i] = RandomFloats(1, rng)[0];
+        nonzero.push_back(static_cast<uint32_t>(i));
+      }
+      std::vector<float> dense(count, NAN), sparse(count, NAN), dense_portable(count, NAN),
+          sparse_portable(count, NAN);
+      DotRows(query.data(), rows.data(), count, dims, dense.data());
+      DotRowsSparse(query.data(), nonzero.data(), nonzero.size(), rows.data(), count, dims,
+                    sparse.data());
+      DotRowsPortable(query.data(), rows.data(), count, dims, dense_portable.data());
+      DotRowsSparsePortable(query.data(), nonzero.data(), nonzero.size(), rows.data(), count, dims,
+                            sparse_portable.data());
+      for (size_t r = 0; r < count; ++r) {
+        EXPECT_EQ(sparse[r], dense[r]) << "dims " << dims << " nnz " << nnz << " row " << r;
+        EXPECT_EQ(sparse_portable[r], dense_portable[r]) << "dims " << dims << " row " << r;
+      }
+    }
+  }
+}
+
 TEST(DotTest, NamesTheKernelItRuns) {
   const std::string name = DotKernelName();
   EXPECT_TRUE(name == "avx2+fma" || name == "portable") << name;

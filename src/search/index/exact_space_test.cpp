@@ -51,10 +51,11 @@ void ExpectSameHits(const std::vector<VectorHit>& got, const std::vector<VectorH
 
 // Random upserts (new keys and replacements) and removals, checked against the reference
 // after each step, at sizes around the scan's 4-row and 64-row blocks and with dims that
-// are not a multiple of the SIMD width.
+// are not a multiple of the SIMD width; queries dense and (dims 64 and 256) sparse enough for
+// the sparse kernel.
 TEST(ExactSpaceTest, TopKEqualsABruteForceReferenceThroughUpsertsAndRemovals) {
   std::mt19937 rng(42);
-  for (size_t dims : {1, 5, 13, 64, 100}) {
+  for (size_t dims : {1, 5, 13, 64, 100, 256}) {
     auto space = MakeExactSpace(static_cast<int>(dims));
     ASSERT_EQ(space->dims(), static_cast<int>(dims));
     BruteForceSpace reference(dims);
@@ -72,10 +73,13 @@ TEST(ExactSpaceTest, TopKEqualsABruteForceReferenceThroughUpsertsAndRemovals) {
       ASSERT_EQ(space->size(), reference.size());
       if (step % 7 == 0) {
         const auto q = RandomVector(dims, rng);
+        std::vector<float> sparse(dims, 0);
+        for (size_t i = 0; i < dims / 32; ++i) sparse[(i * 37) % dims] = q[i];
         for (int k : {1, 10, 65, 1000}) {
           SCOPED_TRACE("dims " + std::to_string(dims) + " step " + std::to_string(step) + " k " +
                        std::to_string(k));
           ExpectSameHits(space->Search(q.data(), k), reference.Search(q, k));
+          ExpectSameHits(space->Search(sparse.data(), k), reference.Search(sparse, k));
         }
       }
     }
