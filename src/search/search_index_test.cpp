@@ -2,7 +2,6 @@
 // (a deleted document's vectors leave their space), spaces per (user, model) never mix, a
 // space past hnsw_min_vectors is rebuilt by the approximate factory, and a filtered search
 // whose over-fetch comes up short falls back to an exact scan of the allowed documents.
-// Reciprocal-rank fusion's arithmetic and order.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,7 +12,6 @@
 
 #include "core/crypto.h"
 #include "core/ids.h"
-#include "search/rank_fusion.h"
 #include "search/search_index.h"
 
 namespace ingestd::search {
@@ -262,29 +260,6 @@ TEST_F(SearchIndexTest, UsersNeverShareASpace) {
   EXPECT_THAT(NearestIds(index, "alice", "m", {1, 0}, 10), ElementsAre(a_chunks[0]));
   EXPECT_THAT(NearestIds(index, "bob", "m", {1, 0}, 10), ElementsAre(b_chunks[0]));
   EXPECT_EQ(index.Report().spaces.size(), 2u);
-}
-
-TEST(RankFusionTest, SumsReciprocalRanksWithKSixty) {
-  const auto fused = FuseRanks({{"a", "b", "c"}, {"c", "d"}});
-  ASSERT_EQ(fused.size(), 4u);
-  // c: 1/63 + 1/61 beats a: 1/61; then b: 1/62 and d: 1/62 tie, broken by best rank then id.
-  EXPECT_EQ(fused[0].id, "c");
-  EXPECT_DOUBLE_EQ(fused[0].score, 1.0 / 63 + 1.0 / 61);
-  EXPECT_THAT(fused[0].ranks, ElementsAre(3, 1));
-  EXPECT_EQ(fused[1].id, "a");
-  EXPECT_DOUBLE_EQ(fused[1].score, 1.0 / 61);
-  EXPECT_THAT(fused[1].ranks, ElementsAre(1, 0));
-  EXPECT_EQ(fused[2].id, "b");
-  EXPECT_EQ(fused[3].id, "d");
-  EXPECT_THAT(fused[3].ranks, ElementsAre(0, 2));
-}
-
-TEST(RankFusionTest, EmptyListsFuseToNothingAndOneListKeepsItsOrder) {
-  EXPECT_THAT(FuseRanks({{}, {}}), IsEmpty());
-  std::vector<std::string> order;
-  for (const FusedItem& f : FuseRanks({{"z", "y", "x"}, {}})) order.push_back(f.id);
-  EXPECT_THAT(order, ElementsAre("z", "y", "x"));
-  EXPECT_THAT(FuseRanks({{"a"}}, 0)[0].score, 1.0);
 }
 
 }  // namespace

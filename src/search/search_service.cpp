@@ -146,12 +146,15 @@ Result<SearchAnswer> SearchService::Search(const SearchQuery& q) {
     std::unordered_map<std::string, size_t> vector_pos, keyword_pos;
     for (size_t i = 0; i < vector.ids.size(); ++i) vector_pos[vector.ids[i]] = i;
     for (size_t i = 0; i < keyword.ids.size(); ++i) keyword_pos[keyword.ids[i]] = i;
-    for (const FusedItem& f : FuseRanks({vector.ids, keyword.ids})) {
+    // Keyword first: on a tie it has the casting vote (rank_fusion.h). Its ranking is the
+    // same whichever embedder serves the query (the hybrid fallback may swap the model
+    // space), so a tie resolves alike before and after a switch.
+    for (const FusedItem& f : FuseRanks({keyword.ids, vector.ids})) {
       if (ranked.size() == static_cast<size_t>(q.top_k)) break;
       SearchHit h;
       h.score = f.score;
-      if (f.ranks[0] > 0) side(vector, vector_pos[f.id], &h.vector_score, &h.vector_rank);
-      if (f.ranks[1] > 0) side(keyword, keyword_pos[f.id], &h.keyword_score, &h.keyword_rank);
+      if (f.ranks[0] > 0) side(keyword, keyword_pos[f.id], &h.keyword_score, &h.keyword_rank);
+      if (f.ranks[1] > 0) side(vector, vector_pos[f.id], &h.vector_score, &h.vector_rank);
       ranked.push_back(std::move(h));
       ids.push_back(f.id);
     }

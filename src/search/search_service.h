@@ -5,7 +5,8 @@
 //   hybrid service mode) and searched in the space of the model that answered
 //   (EmbedOutput::model) only: spaces never mix.
 // - keyword: Store::KeywordSearch (SQLite FTS5 bm25; PostgreSQL ts_rank_cd, not BM25).
-// - hybrid: reciprocal-rank fusion (k = 60) of the top max(50, 5·top_k) of each.
+// - hybrid: reciprocal-rank fusion (k = 60) of the top max(50, 5·top_k) of each; equal
+//   fused scores by the best single rank, then the keyword rank (never by chunk id).
 // Filters restrict both sides: the keyword side in its statement, the vector side by the
 // filtered document ids (Store::ListDocumentIds). vector_pending_documents counts the
 // caller's filtered documents that have chunks but no vector in the query's model space
