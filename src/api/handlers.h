@@ -40,6 +40,7 @@ ApiResponse HandleReady(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleUploadLimits(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleDashboard(ApiContext& ctx, const ApiRequest& req);
 ApiResponse HandleDashboardAsset(ApiContext& ctx, const ApiRequest& req);
+ApiResponse HandleOpenApi(ApiContext& ctx, const ApiRequest& req);
 
 // services and costs (service_handlers.cpp)
 ApiResponse HandleServicesHealth(ApiContext& ctx, const ApiRequest& req);

@@ -1,10 +1,11 @@
-// GET /health, GET /ready, GET /api/v1/upload/limits, GET / and /assets/{name} (dashboard);
-// the route table.
+// GET /health, GET /ready, GET /api/v1/upload/limits, GET / and /assets/{name} (dashboard),
+// GET /api/v1/openapi.json; the route table.
 #include <nlohmann/json.hpp>
 
 #include "api/dashboard.h"
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "api/openapi.h"
 #include "api/router.h"
 #include "api/upload_limits.h"
 #include "api/validation.h"
@@ -42,11 +43,18 @@ ApiResponse HandleUploadLimits(ApiContext& ctx, const ApiRequest& req) {
 }
 
 ApiResponse HandleDashboard(ApiContext&, const ApiRequest& req) {
-  return AssetResponse("index.html", req.Header("if-none-match"), req.correlation_id);
+  return AssetResponse(DashboardAssets(), "index.html", req.Header("if-none-match"),
+                       req.correlation_id);
 }
 
 ApiResponse HandleDashboardAsset(ApiContext&, const ApiRequest& req) {
-  return AssetResponse(req.params.at("name"), req.Header("if-none-match"), req.correlation_id);
+  return AssetResponse(DashboardAssets(), req.params.at("name"), req.Header("if-none-match"),
+                       req.correlation_id);
+}
+
+ApiResponse HandleOpenApi(ApiContext&, const ApiRequest& req) {
+  return AssetResponse(OpenApiAssets(), "openapi.json", req.Header("if-none-match"),
+                       req.correlation_id);
 }
 
 std::vector<Route> ApiRoutes() {
@@ -71,6 +79,8 @@ std::vector<Route> ApiRoutes() {
       open("GET", "/health", HandleHealth),
       open("GET", "/ready", HandleReady),
       open("GET", "/metrics", HandleMetrics),  // its own token check (metrics_handlers.cpp)
+      // Every route has an entry in it (openapi_test.cpp).
+      open("GET", "/api/v1/openapi.json", HandleOpenApi),
       open("GET", "/api/v1/upload/limits", HandleUploadLimits),
       open("GET", "/api/v1/services/health", HandleServicesHealth),
       admin("PUT", "/api/v1/services/{service}/mode", HandleSetServiceMode),

@@ -1,4 +1,4 @@
-#include "api/dashboard.h"
+#include "api/static_assets.h"
 
 #include <algorithm>
 
@@ -7,8 +7,9 @@
 namespace ingestd::api {
 namespace {
 
-// Only the app's own files; no inline script or style, no frames, no plug-ins, no forms
-// posted elsewhere. uPlot styles its elements through the CSSOM, which style-src allows.
+// The dashboard's policy (the other assets are data): only the app's own files; no inline script or
+// style, no frames, no plug-ins, no forms posted elsewhere. uPlot styles its elements through the
+// CSSOM, which style-src allows.
 constexpr char kContentSecurityPolicy[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -31,14 +32,12 @@ bool Matches(std::string_view if_none_match, std::string_view etag) {
 
 }  // namespace
 
-ApiResponse AssetResponse(std::string_view name, std::string_view if_none_match,
-                          const std::string& correlation_id) {
-  auto assets = DashboardAssets();
+ApiResponse AssetResponse(std::span<const StaticAsset> assets, std::string_view name,
+                          std::string_view if_none_match, const std::string& correlation_id) {
   auto it = std::find_if(assets.begin(), assets.end(),
                          [&](const StaticAsset& a) { return a.name == name; });
   if (it == assets.end()) {
-    return ErrorResponse(Status::NotFound("ASSET_NOT_FOUND", "no such dashboard file"),
-                         correlation_id);
+    return ErrorResponse(Status::NotFound("ASSET_NOT_FOUND", "no such file"), correlation_id);
   }
   ApiResponse r;
   r.content_type = std::string(it->content_type);
