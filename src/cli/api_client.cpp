@@ -54,4 +54,16 @@ std::string DescribeRefusal(const ApiAnswer& answer) {
   return out;
 }
 
+Result<nlohmann::json> GetApiJson(http::HttpClient& client, const ApiTarget& target,
+                                  const std::string& path) {
+  http::HttpRequest request;
+  request.url = path;
+  auto answer = CallApi(client, target, std::move(request));
+  if (!answer.ok()) return answer.status();
+  if (answer->status != 200 || !answer->body.is_object()) {
+    return Status::Error(Kind::kUpstream, "HTTP_REFUSED", DescribeRefusal(*answer));
+  }
+  return std::move(answer->body);
+}
+
 }  // namespace ingestd::cli

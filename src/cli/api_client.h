@@ -1,5 +1,6 @@
-// The client side of the commands that talk to a running server (`search`, `ingest`): where
-// the server is, the bearer token, one JSON exchange, and how a refusal is printed.
+// The client side of the commands that talk to a running server (`search`, `ingest`, `jobs`,
+// `job`): where the server is, the bearer token, one JSON exchange, and how a refusal is
+// printed.
 #pragma once
 
 #include <optional>
@@ -33,5 +34,10 @@ Result<ApiAnswer> CallApi(http::HttpClient& client, const ApiTarget& target,
 
 // "HTTP 429 CODE: message (correlation id X)" for a refused exchange.
 std::string DescribeRefusal(const ApiAnswer& answer);
+
+// GET path: the JSON object of a 200. Otherwise the transport failure, or an error
+// HTTP_REFUSED whose message is DescribeRefusal's (a 200 that is no JSON object too).
+Result<nlohmann::json> GetApiJson(http::HttpClient& client, const ApiTarget& target,
+                                  const std::string& path);
 
 }  // namespace ingestd::cli

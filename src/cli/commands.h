@@ -16,5 +16,7 @@ int RunReembed(const Args& args);
 int RunServices(const Args& args);
 int RunSearch(const Args& args);
 int RunIngest(const Args& args);
+int RunJobs(const Args& args);
+int RunJob(const Args& args);
 
 }  // namespace ingestd::cli

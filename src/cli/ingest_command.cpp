@@ -239,11 +239,9 @@ class IngestRun {
   }
 
   std::optional<json> Get(http::HttpClient& client, const std::string& path) {
-    http::HttpRequest request;
-    request.url = path;
-    auto answer = CallApi(client, target_, std::move(request));
-    if (!answer.ok() || answer->status != 200 || !answer->body.is_object()) return std::nullopt;
-    return std::move(answer->body);
+    auto body = GetApiJson(client, target_, path);
+    if (!body.ok()) return std::nullopt;
+    return std::move(body.value());
   }
 
   // Off a terminal, one line per event (mu_ held). On one, the progress line carries it.

@@ -28,6 +28,10 @@ constexpr const char* kUsage =
     "                                 search the caller's chunks on a running server\n"
     "  ingest PATH... [--server URL] [--token T] [--concurrency N] [--wait] [--priority P]\n"
     "                                 upload files and folders (*.pdf) with progress\n"
+    "  jobs [--state S] [--status S] [--limit N] [--watch] [--server URL] [--token T]\n"
+    "                                 the caller's jobs as a table (--watch: follow them)\n"
+    "  job ID [--server URL] [--token T]\n"
+    "                                 a job's timeline: stages, routes, costs, events\n"
     "  token --user U [--role R] [--ttl-s N]\n"
     "                                 print a development bearer token\n"
     "  tokenize FILE|- [--count]      cl100k_base token ids (or their count)\n"
@@ -49,6 +53,8 @@ int main(int argc, char** argv) {
       {"services", ingestd::cli::RunServices},
       {"search", ingestd::cli::RunSearch},
       {"ingest", ingestd::cli::RunIngest},
+      {"jobs", ingestd::cli::RunJobs},
+      {"job", ingestd::cli::RunJob},
       {"tokenize",
        [](const Args& a) {
          return ingestd::RunTokenizeCommand(a, std::cin, std::cout, std::cerr);
