@@ -353,6 +353,14 @@ TEST_F(SqliteStoreTest, RetrievalReadsWalkTheirIndexes) {
   // all their chunks per page; the vector feed walks seq.
   const std::string search = plan_of(sqlite::sql::kKeywordSearch);
   EXPECT_NE(search.find("SCAN chunks_fts VIRTUAL TABLE INDEX"), std::string::npos) << search;
+  const std::string top = plan_of(sqlite::sql::kKeywordSearchTop);
+  EXPECT_NE(top.find("SCAN chunks_fts VIRTUAL TABLE INDEX"), std::string::npos) << top;
+  EXPECT_NE(top.find("chunks_by_seq"), std::string::npos) << top;
+  // Hydration reads the asked chunks by primary key, never every chunk of the user's
+  // documents (which the planner picked while it was free to start from documents).
+  const std::string views = plan_of(sqlite::sql::kGetChunkViews);
+  EXPECT_EQ(views.find("SEARCH c USING INDEX sqlite_autoindex_chunks_1 (id=?)"), 0u) << views;
+  EXPECT_EQ(views.find("user_id=?"), std::string::npos) << views;
   const std::string chunks = plan_of(sqlite::sql::kListChunkChanges);
   EXPECT_NE(chunks.find("chunks_by_user_seq"), std::string::npos) << chunks;
   const std::string vectors = plan_of(sqlite::sql::kListVectorChanges);
