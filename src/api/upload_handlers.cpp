@@ -126,6 +126,18 @@ Status Preflight(const ApiContext& ctx, int64_t size_bytes, int64_t pages, Job* 
   return s;
 }
 
+// "embed_via": "batch" (the OpenAI Batch API: half the price, within 24 h) or "sync" (the
+// default); kept in the job's router_config, which the embed stage reads. Set after the
+// pre-flight, which writes router_config afresh.
+Status SetEmbedVia(const std::optional<std::string>& via, Job* job) {
+  if (!via || *via == "sync") return Status();
+  if (*via != "batch") {
+    return Status::InvalidArgument("INVALID_FIELD", "field 'embed_via' must be 'batch' or 'sync'");
+  }
+  job->router_config["embed_via"] = "batch";
+  return Status();
+}
+
 void LogUpload(const char* msg, const CreateUploadResult& r) {
   log::Info(msg, {{"correlation_id", r.job.correlation_id},
                   {"job_id", r.job.id},
@@ -231,6 +243,7 @@ class MultipartUploadExchange final : public Exchange {
     part_name_ = h.name;
     if (h.name == "processing_priority") priority_text_.emplace();
     if (h.name == "callback_url") callback_url_.emplace();
+    if (h.name == "embed_via") embed_via_.emplace();
     if (h.name != "file") return Status();
     if (sink_) return Status::InvalidArgument("INVALID_MULTIPART", "more than one file field");
     document_id_ = NewUuidV4();
@@ -253,6 +266,7 @@ class MultipartUploadExchange final : public Exchange {
     }
     if (part_name_ == "processing_priority") priority_text_->append(data);
     if (part_name_ == "callback_url") callback_url_->append(data);
+    if (part_name_ == "embed_via") embed_via_->append(data);
     return Status();
   }
 
@@ -272,6 +286,14 @@ class MultipartUploadExchange final : public Exchange {
   std::optional<std::string> CallbackUrl() const {
     if (callback_url_) return callback_url_;
     auto it = req_.query.find("callback_url");
+    if (it == req_.query.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // The form field embed_via, else the query parameter; nullopt when neither is there.
+  std::optional<std::string> EmbedVia() const {
+    if (embed_via_) return embed_via_;
+    auto it = req_.query.find("embed_via");
     if (it == req_.query.end()) return std::nullopt;
     return it->second;
   }
@@ -303,6 +325,7 @@ class MultipartUploadExchange final : public Exchange {
     doc.page_count = *pages;
     Status checked =
         Preflight(*ctx_, doc.size_bytes, PagesForEstimate(*ctx_, doc.blob_key, *pages), &job);
+    if (checked.ok()) checked = SetEmbedVia(EmbedVia(), &job);
     if (!checked.ok()) {
       ctx_->blobs->Delete(doc.blob_key);
       return checked;
@@ -340,6 +363,7 @@ class MultipartUploadExchange final : public Exchange {
   std::string part_name_;  // of the part being read
   std::optional<std::string> priority_text_;
   std::optional<std::string> callback_url_;
+  std::optional<std::string> embed_via_;
   bool in_file_ = false;
   size_t other_bytes_ = 0;
 };
@@ -371,6 +395,11 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
   std::string callback_url;
   const bool has_callback = body.contains("callback_url") && !body["callback_url"].is_null();
   if (s.ok() && has_callback) s = Field(body, "callback_url", &callback_url);
+  std::optional<std::string> embed_via;
+  if (s.ok() && body.contains("embed_via") && !body["embed_via"].is_null()) {
+    embed_via.emplace();
+    s = Field(body, "embed_via", &*embed_via);
+  }
   Result<std::string> filename = SanitizeFilename(filename_raw);
   if (s.ok() && !filename.ok()) s = filename.status();
   if (s.ok()) s = CheckUploadSize(bytes_len, ctx.options.max_upload_bytes);
@@ -386,6 +415,7 @@ ApiResponse HandleCreateUpload(ApiContext& ctx, const ApiRequest& req) {
   }
   // Pages are unknown until the bytes arrive: the estimate goes by the declared size.
   if (s = Preflight(ctx, bytes_len, -1, &job); !s.ok()) return ErrorResponse(s, cid);
+  if (s = SetEmbedVia(embed_via, &job); !s.ok()) return ErrorResponse(s, cid);
   auto result = CreateLimitedUpload(ctx, doc, job, ctx.clock->NowMillis());
   if (!result.ok()) return ErrorResponse(result.status(), cid);
   LogUpload(result->duplicate ? "upload deduplicated" : "upload declared", *result);

@@ -8,7 +8,9 @@
 namespace ingestd::api {
 
 int TotalPercent(JobStatus status) {
-  // uploaded is 0%, complete is 100%, the stages in between evenly spaced.
+  // uploaded is 0%, complete is 100%, the stages in between evenly spaced. A job waiting on
+  // its Batch API batch stands where the embed stage begins.
+  if (status == JobStatus::kEmbeddingBatched) status = JobStatus::kEmbeddingQueued;
   int index = static_cast<int>(status) - static_cast<int>(JobStatus::kUploaded);
   int last = static_cast<int>(JobStatus::kComplete) - static_cast<int>(JobStatus::kUploaded);
   if (index <= 0) return 0;

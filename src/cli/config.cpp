@@ -64,6 +64,9 @@ Status ReadServiceLimits(const EnvLookup& env, const std::string& service, Servi
   return s;
 }
 
+// No INGESTD_BATCH_BELOW_PRIORITY: outside the range ReadInt accepts.
+constexpr int kUnsetPriority = 1'000'000;
+
 Status ReadEmbedCache(const EnvLookup& env, Config* c) {
   const std::optional<std::string> scope = env("INGESTD_EMBED_CACHE");
   if (scope && !scope->empty()) {
@@ -80,6 +83,31 @@ Status ReadEmbedCache(const EnvLookup& env, Config* c) {
   }
   return ReadInt<int64_t>(env, "INGESTD_EMBED_CACHE_MAX_VECTORS", 0, int64_t{1} << 40,
                           &c->embed_cache_max_vectors);
+}
+
+Status ReadBatchOptions(const EnvLookup& env, Config* c) {
+  int below = kUnsetPriority;
+  Status s = ReadInt<int>(env, "INGESTD_BATCH_BELOW_PRIORITY", -1000, 1000, &below);
+  if (s.ok() && below != kUnsetPriority) c->batch_below_priority = below;
+  if (s.ok())
+    s = ReadInt<int64_t>(env, "INGESTD_BATCH_FLUSH_MS", 0, 86'400'000, &c->batch_flush_ms);
+  if (s.ok()) s = ReadInt<int64_t>(env, "INGESTD_BATCH_POLL_MS", 10, 3'600'000, &c->batch_poll_ms);
+  if (s.ok()) {
+    s = ReadInt<int64_t>(env, "INGESTD_BATCH_LEASE_MS", 100, 3'600'000, &c->batch_lease_ms);
+  }
+  if (s.ok() && c->batch_lease_ms <= c->batch_poll_ms) {
+    return Status::InvalidArgument("BAD_CONFIG",
+                                   "INGESTD_BATCH_LEASE_MS must exceed INGESTD_BATCH_POLL_MS");
+  }
+  const std::optional<std::string> lines = env("INGESTD_BATCH_FAILED_LINES");
+  if (s.ok() && lines && !lines->empty()) {
+    if (*lines != "sync" && *lines != "batch") {
+      return Status::InvalidArgument("BAD_CONFIG",
+                                     "INGESTD_BATCH_FAILED_LINES must be 'sync' or 'batch'");
+    }
+    c->batch_failed_lines_again = *lines == "batch";
+  }
+  return s;
 }
 
 Status ReadLedgerOptions(const EnvLookup& env, LedgerOptions* out) {
@@ -345,6 +373,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     s = ReadInt<size_t>(env, "INGESTD_CHUNK_OVERLAP_TOKENS", 0, 4096, &c.chunk_overlap_tokens);
   }
   if (s.ok()) s = ReadEmbedCache(env, &c);
+  if (s.ok()) s = ReadBatchOptions(env, &c);
   if (s.ok()) s = ReadLedgerOptions(env, &c.ledger);
   if (s.ok()) s = ReadPrices(env, c.llamaparse_tier, c.openai_embed_model, &c.ledger.prices);
   if (s.ok()) s = ReadInt(env, "OPENAI_EMBED_DIMENSIONS", 1, 65'536, &c.openai_embed_dimensions);

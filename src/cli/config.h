@@ -48,6 +48,15 @@ struct Config {
   // The embedding cache: INGESTD_EMBED_CACHE=user|global|off, INGESTD_EMBED_CACHE_MAX_VECTORS.
   EmbedCacheScope embed_cache = EmbedCacheScope::kUser;
   int64_t embed_cache_max_vectors = 1'000'000;
+  // The OpenAI Batch API for work that can wait (batch/batcher.h; only with real
+  // embeddings): INGESTD_BATCH_BELOW_PRIORITY (unset: only uploads asking
+  // "embed_via": "batch"), INGESTD_BATCH_FLUSH_MS, INGESTD_BATCH_POLL_MS,
+  // INGESTD_BATCH_LEASE_MS, INGESTD_BATCH_FAILED_LINES=sync|batch.
+  std::optional<int> batch_below_priority;
+  int64_t batch_flush_ms = 60'000;
+  int64_t batch_poll_ms = 10'000;
+  int64_t batch_lease_ms = 60'000;        // INGESTD_BATCH_LEASE_MS: the one-batcher lease
+  bool batch_failed_lines_again = false;  // batch: failed lines go into a later batch
   bool pdf_sandbox = true;  // INGESTD_PDF_SANDBOX=off: the local parser's helper runs unconfined
   // Test-only, INGESTD_TEST_PDF_SANDBOX_PROBES="open,socket,execve,read:PATH": the local
   // parser's first parses each attempt one of these forbidden operations once sandboxed.

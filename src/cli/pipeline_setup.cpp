@@ -174,6 +174,7 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   options.backoff.max_delay_ms = config.retry_max_ms;
   options.embed_cache = config.embed_cache;
   options.embed_cache_max_vectors = config.embed_cache_max_vectors;
+  options.batch_below_priority = config.batch_below_priority;
   // A remote embedder packs each call into requests of up to 2048 inputs / 300k tokens:
   // give it enough texts per call to fill them (2048 is the most the options allow) whenever
   // the embed service can be switched to it.
@@ -194,6 +195,10 @@ Result<std::unique_ptr<Pipeline>> StartPipeline(const Config& config, Store* sto
   deps.embed_price = [prices = config.ledger.prices](const std::string& model, int64_t tokens) {
     return prices.EmbedCost(model, tokens);
   };
+  auto batch = StartBatcher(config, *embed_options, store, p->ledger_.get(), clock);
+  if (!batch.ok()) return batch.status();
+  p->batch_ = std::move(*batch);
+  deps.batches = p->batch_.queue.get();
   p->pool_ = std::make_unique<WorkerPool>(deps, options);
   p->pool_->Start();
   return p;

@@ -5,6 +5,7 @@
 
 #include "blob/blob_store.h"
 #include "cli/alerts_setup.h"
+#include "cli/batch_setup.h"
 #include "cli/config.h"
 #include "cli/provider_access.h"
 #include "cli/settings_setup.h"
@@ -72,6 +73,8 @@ class Pipeline {
   std::unique_ptr<HealthProber> prober_;  // probes router_'s real services; stops first
   LiveModes modes_;                       // switches router_; stops polling before router_ goes
   std::unique_ptr<Chunker> chunker_;
+  // The Batch API batcher and its queue: used by the pool's embed stages, so it outlives them.
+  BatchSetup batch_;
   std::unique_ptr<WorkerPool> pool_;
 };
 

@@ -21,7 +21,7 @@
 namespace ingestd::cli {
 namespace {
 
-constexpr char kUsage[] = "usage: ingestd services show | set-mode parse|embed MODE\n";
+constexpr char kServicesUsage[] = "usage: ingestd services show | set-mode parse|embed MODE\n";
 
 // Every mode name of the service, so only unknown modes are refused.
 Status CheckModeExists(std::string_view service, ServiceMode mode) {
@@ -53,7 +53,7 @@ int RunServices(const Args& args) {
   const bool show = args.size() == 1 && args[0] == "show";
   const bool set = args.size() == 3 && args[0] == "set-mode";
   if (!show && !set) {
-    std::fputs(kUsage, stderr);
+    std::fputs(kServicesUsage, stderr);
     return 2;
   }
   Clock* clock = SystemClock::Default();

@@ -5,10 +5,19 @@
 namespace ingestd {
 namespace {
 
-constexpr std::array<std::string_view, 12> kStatusNames = {
-    "awaiting_upload",   "uploaded", "parse_queued",  "parse_submitted",  "parsed",
-    "parse_validated",   "chunking", "chunks_stored", "embedding_queued", "embedding_in_progress",
-    "embeddings_stored", "complete"};
+constexpr std::array<std::string_view, 13> kStatusNames = {"awaiting_upload",
+                                                           "uploaded",
+                                                           "parse_queued",
+                                                           "parse_submitted",
+                                                           "parsed",
+                                                           "parse_validated",
+                                                           "chunking",
+                                                           "chunks_stored",
+                                                           "embedding_queued",
+                                                           "embedding_in_progress",
+                                                           "embeddings_stored",
+                                                           "complete",
+                                                           "embedding_batched"};
 
 constexpr std::array<std::string_view, 5> kStateNames = {"queued", "working", "retryable", "done",
                                                          "deadletter"};

@@ -29,6 +29,10 @@ enum class JobStatus {
   kEmbeddingInProgress,
   kEmbeddingsStored,
   kComplete,
+  // Parked: the embed stage handed the job's chunks to the Batch API batcher (work that can
+  // wait); no worker waits. State retryable; the batcher brings retry_at to now once the
+  // job's batch has ended (Store::WakeParkedJob), and the claim stores its results.
+  kEmbeddingBatched,
 };
 
 // Queue state: who may touch the job now.

@@ -7,6 +7,13 @@ namespace {
 
 std::string ModelOf(const std::string& tag) { return tag.substr(0, tag.find('@')); }
 
+int64_t TokenCost(const std::map<std::string, int64_t>& nanos_per_mtok, const std::string& model,
+                  int64_t tokens) {
+  auto it = nanos_per_mtok.find(ModelOf(model));
+  if (it == nanos_per_mtok.end() || tokens <= 0) return 0;
+  return (tokens * it->second + 999'999) / 1'000'000;
+}
+
 }  // namespace
 
 bool PriceTable::HasEmbedPrice(const std::string& model) const {
@@ -18,9 +25,11 @@ bool PriceTable::HasParsePrice(const std::string& tier) const {
 }
 
 int64_t PriceTable::EmbedCost(const std::string& model, int64_t tokens) const {
-  auto it = embed_nanos_per_mtok.find(ModelOf(model));
-  if (it == embed_nanos_per_mtok.end() || tokens <= 0) return 0;
-  return (tokens * it->second + 999'999) / 1'000'000;
+  return TokenCost(embed_nanos_per_mtok, model, tokens);
+}
+
+int64_t PriceTable::EmbedBatchCost(const std::string& model, int64_t tokens) const {
+  return TokenCost(embed_batch_nanos_per_mtok, model, tokens);
 }
 
 int64_t PriceTable::ParseNanosPerPage() const {

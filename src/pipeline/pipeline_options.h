@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,7 @@
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/status.h"
+#include "pipeline/embed_batch_queue.h"
 #include "services/embedder.h"
 #include "services/parser.h"
 #include "store/store.h"
@@ -59,6 +61,14 @@ struct PipelineOptions {
   // the least recently used beyond it from the index — never a vector. Larger saves more
   // re-embedding; each entry costs an index row.
   int64_t embed_cache_max_vectors = 1'000'000;
+  // The Batch API for work that can wait (INGESTD_BATCH_BELOW_PRIORITY): a job whose
+  // processing_priority is below this, or whose upload asked "embed_via": "batch", has its
+  // chunks embedded by the batcher (PipelineDeps::batches) at half the price, within 24 h,
+  // holding no worker meanwhile. Unset: only uploads that ask.
+  std::optional<int> batch_below_priority;
+  // How long a batched job stays parked before a worker looks at it again on its own (the
+  // batcher wakes it as soon as its batch ended): past the Batch API's 24 h window.
+  int64_t batch_park_ms = 25 * 3600 * 1000LL;
   // A long stage records its progress (job.stage_pct) at most this often; each record is a
   // small write and also notices a lost lease early, before more upstream calls are spent.
   int64_t progress_interval_ms = 1000;
@@ -94,6 +104,8 @@ struct PipelineDeps {
   // What a cache hit saves: the price of `tokens` in `model`, in nanos (the price table's).
   // Null: hits are recorded as saving nothing.
   std::function<int64_t(const std::string& model, int64_t tokens)> embed_price = nullptr;
+  // The Batch API batcher's queue (src/batch). Null: every embedding is synchronous.
+  EmbedBatchQueue* batches = nullptr;
 };
 
 }  // namespace ingestd

@@ -59,7 +59,8 @@ class PipelineTestEnv : public ::testing::Test {
   }
 
   // Creates a document and job for `pdf` through the two-step upload path; returns the job.
-  Job Upload(const std::string& pdf, const std::string& user = "user-1", int priority = 0) {
+  Job Upload(const std::string& pdf, const std::string& user = "user-1", int priority = 0,
+             nlohmann::json router_config = nlohmann::json::object()) {
     Document doc;
     doc.id = NewUuidV4();
     doc.user_id = user;
@@ -75,6 +76,7 @@ class PipelineTestEnv : public ::testing::Test {
     job.correlation_id = NewUuidV4();
     job.service_mode = "mock";
     job.processing_priority = priority;
+    job.router_config = std::move(router_config);
     auto created = store_->CreateUpload(doc, job, clock_.NowMillis());
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     EXPECT_TRUE(blobs_->Put(DocumentBlobKey(doc.id), pdf).ok());

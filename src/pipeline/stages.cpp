@@ -9,6 +9,7 @@
 
 #include "core/blob_names.h"
 #include "core/crypto.h"
+#include "core/json_read.h"
 #include "core/log.h"
 #include "pipeline/llamaparse_job_events.h"
 
@@ -122,6 +123,7 @@ std::optional<Stage> StageFor(JobStatus status) {
     case JobStatus::kChunksStored:
     case JobStatus::kEmbeddingQueued:
     case JobStatus::kEmbeddingInProgress:
+    case JobStatus::kEmbeddingBatched:
       return Stage::kEmbed;
     case JobStatus::kEmbeddingsStored:
       return Stage::kFinalize;
@@ -266,10 +268,17 @@ Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc,
   const size_t reused = chunks->size() - todo.size();
   const int dims = deps_.embedder->dimensions();
   size_t embedded = 0;
+  size_t batched = 0;  // vectors a Batch API batch made
   CacheCopies cached;
   const auto pct = [&] {
-    return static_cast<int>((reused + cached.chunks + embedded) * 100 / chunks->size());
+    return static_cast<int>((reused + cached.chunks + embedded + batched) * 100 / chunks->size());
   };
+  if (CanWait(job, space)) {
+    Result<std::optional<StageOutput>> parked =
+        ThroughBatch(job, doc, space, dims, hooks, pct, &todo, &batched, &cached);
+    if (!parked.ok()) return parked.status();
+    if (*parked) return std::move(**parked);
+  }
   int64_t tokens = 0;
   double cost = 0;
   size_t batches = 0;
@@ -303,8 +312,16 @@ Result<StageOutput> StageRunner::Embed(const Job& job, const Document& doc,
     log::Warn("embedding cache eviction failed",
               {{"job_id", job.id}, {"error", evicted.status().ToString()}});
   }
+  if (deps_.batches != nullptr) {
+    // The job's batch entries have served (their vectors are stored): best effort, a leftover
+    // entry only makes a later re-run store the same vectors again.
+    if (Status s = deps_.batches->Forget(job.id); !s.ok()) {
+      log::Warn("batch queue cleanup failed", {{"job_id", job.id}, {"error", s.ToString()}});
+    }
+  }
   StageOutput out;
   out.payload = {{"vectors", embedded},
+                 {"batched_vectors", batched},
                  {"reused_vectors", reused},
                  {"cached_vectors", cached.chunks},
                  {"cached_tokens", cached.tokens},
@@ -353,6 +370,62 @@ Status StageRunner::CopyCached(const Job& job, const Document& doc, const std::s
   *send = std::move(rest);
   *hashes = std::move(rest_hashes);
   return copies.empty() ? Status() : hooks.store_vectors(std::move(copies), pct());
+}
+
+bool StageRunner::CanWait(const Job& job, const std::string& space) const {
+  if (deps_.batches == nullptr || deps_.batches->model() != space) return false;
+  if (json_read::String(job.router_config, "embed_via") == "batch") return true;
+  return options_.batch_below_priority && job.processing_priority < *options_.batch_below_priority;
+}
+
+Result<std::optional<StageOutput>> StageRunner::ThroughBatch(
+    const Job& job, const Document& doc, const std::string& space, int dims,
+    const StageHooks& hooks, const std::function<int()>& pct, std::vector<const Chunk*>* todo,
+    size_t* batched, CacheCopies* cached) const {
+  Result<BatchTurn> turn = deps_.batches->Turn(job.id);
+  if (!turn.ok()) return turn.status();
+  StageOutput park;
+  park.park_for_ms = options_.batch_park_ms;
+  park.park_status = JobStatus::kEmbeddingBatched;
+  park.park_code = kEmbedBatchedCode;
+  if (turn->state == BatchTurn::State::kWaiting) {
+    park.payload = {{"model", space}, {"waiting", true}};
+    return std::optional<StageOutput>(std::move(park));
+  }
+  if (turn->state == BatchTurn::State::kSettled) {
+    // Stores what the batches made; the rest (failed lines, an expired batch) is embedded
+    // synchronously by the caller.
+    std::unordered_set<std::string> wanted;
+    for (const Chunk* c : *todo) wanted.insert(c->id);
+    std::vector<VectorRecord> records;
+    for (VectorRecord& v : turn->vectors) {
+      if (!wanted.erase(v.chunk_id) || v.model != space) continue;
+      v.document_id = doc.id;
+      records.push_back(std::move(v));
+    }
+    *batched = records.size();
+    if (!records.empty()) {
+      if (Status s = hooks.store_vectors(std::move(records), pct()); !s.ok()) return s;
+    }
+    std::erase_if(*todo, [&](const Chunk* c) { return !wanted.contains(c->id); });
+    return std::optional<StageOutput>();
+  }
+  // First turn: the cache first (hits are never sent), then the rest waits for a batch.
+  std::vector<std::string> hashes;
+  for (const Chunk* c : *todo) hashes.push_back(Sha256Hex(c->text));
+  if (Status s = CopyCached(job, doc, space, dims, hooks, pct, todo, &hashes, cached); !s.ok()) {
+    return s;
+  }
+  if (todo->empty()) return std::optional<StageOutput>();
+  std::vector<BatchedChunk> waiting;
+  for (size_t i = 0; i < todo->size(); ++i) {
+    waiting.push_back({(*todo)[i]->id, hashes[i], (*todo)[i]->token_count});
+  }
+  if (Status s = deps_.batches->Enqueue(job, waiting, deps_.clock->NowMillis()); !s.ok()) {
+    return s;
+  }
+  park.payload = {{"model", space}, {"chunks", waiting.size()}, {"cached_vectors", cached->chunks}};
+  return std::optional<StageOutput>(std::move(park));
 }
 
 Result<EmbedOutput> StageRunner::EmbedBatch(const Job& job, const Document& doc,

@@ -29,10 +29,20 @@ struct StageInfo {
 
 // The stage a job in `status` runs next: uploaded/parse_queued/parse_submitted → parse; parsed →
 // validate; parse_validated/chunking → chunk; chunks_stored/embedding_queued/embedding_in_progress
-// → embed (embedding_queued is not produced yet: it is for jobs deferred by a budget);
+// → embed (embedding_queued is not produced yet: it is for jobs deferred by a budget), and
+// embedding_batched (woken by the batcher) → embed too;
 // embeddings_stored → finalize. nullopt for awaiting_upload and complete.
 std::optional<Stage> StageFor(JobStatus status);
 const StageInfo& Info(Stage stage);
+
+// The event a parked parse leaves; its payload's reservation_id is handed back on resume.
+inline constexpr char kParseParkedCode[] = "PARSE_PARKED";
+// The event of an embed stage that handed its chunks to the batcher, and the batcher's
+// wake-ups: every chunk got its vector from the batch, or some are left to the synchronous
+// API (failed lines; an expired, failed or cancelled batch).
+inline constexpr char kEmbedBatchedCode[] = "EMBED_BATCHED";
+inline constexpr char kEmbedBatchDoneCode[] = "EMBED_BATCH_DONE";
+inline constexpr char kEmbedBatchFallbackCode[] = "EMBED_BATCH_FALLBACK";
 
 // A stage's durable effect (see StageCommit).
 struct StageOutput {
@@ -42,14 +52,14 @@ struct StageOutput {
   // Events committed with the stage, before its done event (type, code and payload set;
   // the worker fills in the job, stage and time).
   std::vector<Event> events;
-  // Set when the stage parked instead of finishing (parse: the provider still works): the
-  // job waits as parse_submitted this long, holding no worker, with payload (the parked
-  // reservation) on its PARSE_PARKED event; nothing else of the output applies.
+  // Set when the stage parked instead of finishing (parse: the provider still works; embed:
+  // the chunks wait for a Batch API batch): the job waits in park_status this long, holding
+  // no worker, with payload (a parse: the parked reservation) on its park_code event;
+  // nothing else of the output applies.
   std::optional<int64_t> park_for_ms;
+  JobStatus park_status = JobStatus::kParseSubmitted;
+  std::string park_code = kParseParkedCode;
 };
-
-// The event a parked parse leaves; its payload's reservation_id is handed back on resume.
-inline constexpr char kParseParkedCode[] = "PARSE_PARKED";
 
 // Normalizes parsed markdown: drops NUL bytes, turns CRLF and lone CR into LF, trims
 // surrounding whitespace.
@@ -102,6 +112,17 @@ class StageRunner {
                     const StageHooks& hooks, const std::function<int()>& pct,
                     std::vector<const Chunk*>* send, std::vector<std::string>* hashes,
                     CacheCopies* cached) const;
+  // Whether the job's embeddings can wait for the Batch API (PipelineDeps::batches).
+  bool CanWait(const Job& job, const std::string& space) const;
+  // The Batch API turn of a job that can wait: parks it (the output to return) while its
+  // chunks wait for a batch; once the batcher woke it, stores what the batches made and
+  // leaves in *todo the chunks still to embed synchronously (nullopt: go on).
+  Result<std::optional<StageOutput>> ThroughBatch(const Job& job, const Document& doc,
+                                                  const std::string& space, int dims,
+                                                  const StageHooks& hooks,
+                                                  const std::function<int()>& pct,
+                                                  std::vector<const Chunk*>* todo, size_t* batched,
+                                                  CacheCopies* cached) const;
   // One Embedder call over send, its vectors stored (keyed by hashes) as they arrive.
   Result<EmbedOutput> EmbedBatch(const Job& job, const Document& doc,
                                  const std::vector<const Chunk*>& send,

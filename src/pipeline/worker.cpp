@@ -196,15 +196,15 @@ void Worker::Park(const Job& job, const StageInfo& info, const StageOutput& out)
   StageCommit c;
   c.job_id = job.id;
   c.worker_id = id_;
-  c.to = JobStatus::kParseSubmitted;
+  c.to = out.park_status;
   c.next_state = QueueState::kRetryable;
   c.retry_at_ms = now + *out.park_for_ms;
-  c.events.push_back(StageEvent(job, info, "provider", kParseParkedCode, out.payload, now));
+  c.events.push_back(StageEvent(job, info, "provider", out.park_code, out.payload, now));
   c.now_ms = now;
   if (Status s = deps_.store->CommitStage(c); !s.ok()) return HandleFailure(job, info.name, s);
   nlohmann::json fields = JobFields(job, info.name, id_);
   fields["retry_in_ms"] = *out.park_for_ms;
-  log::Debug("parse parked; the provider works on", fields);
+  log::Debug("stage parked", fields);
 }
 
 Status Worker::BeginStage(const Job& job, Stage stage, int64_t started_at) {

@@ -215,6 +215,12 @@ Result<WebhookOutcome> FaultyStore::RecordWebhookDelivery(const WebhookDelivery&
               [&] { return inner_->RecordWebhookDelivery(d, wake, min_wake_interval_ms); });
 }
 
+Result<bool> FaultyStore::WakeParkedJob(std::string_view job_id, JobStatus status,
+                                        const Event& event, int64_t now_ms) {
+  return Call("WakeParkedJob",
+              [&] { return inner_->WakeParkedJob(job_id, status, event, now_ms); });
+}
+
 Result<std::vector<CallbackMessage>> FaultyStore::ClaimCallbacks(std::string_view deliverer_id,
                                                                  int64_t now_ms, int64_t lease_ms,
                                                                  int limit) {

@@ -102,6 +102,8 @@ class FaultyStore final : public Store {
   Result<Job> RequeueJob(std::string_view user_id, std::string_view job_id,
                          int64_t now_ms) override;
   Status RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) override;
+  Result<bool> WakeParkedJob(std::string_view job_id, JobStatus status, const Event& event,
+                             int64_t now_ms) override;
   Result<WebhookOutcome> RecordWebhookDelivery(const WebhookDelivery& d, const Event& wake,
                                                int64_t min_wake_interval_ms) override;
   Result<std::vector<CallbackMessage>> ClaimCallbacks(std::string_view deliverer_id, int64_t now_ms,

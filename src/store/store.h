@@ -360,6 +360,13 @@ class Store {
   virtual Result<WebhookOutcome> RecordWebhookDelivery(const WebhookDelivery& d, const Event& wake,
                                                        int64_t min_wake_interval_ms) = 0;
 
+  // The Batch API batcher's wake-up: when the job is parked (state retryable) in `status`,
+  // brings its retry_at forward to now and appends `event`, in one transaction; true when it
+  // woke. A job in any other status or state, or gone, is left alone: false. Not
+  // lease-guarded (a parked job has no lease).
+  virtual Result<bool> WakeParkedJob(std::string_view job_id, JobStatus status, const Event& event,
+                                     int64_t now_ms) = 0;
+
   // Completion callbacks. Claims up to limit (clamped to [0, 100]) outbox rows due by now
   // (oldest due first) that no live lease holds: claimed_by = deliverer_id, a lease until
   // now + lease_ms, attempts + 1. In one statement, so concurrent deliverers (any process)

@@ -1,5 +1,7 @@
 #include "tests/fakes/fake_openai_batches.h"
 
+#include <chrono>
+
 #include "core/crypto.h"
 #include "tests/fakes/fake_multipart.h"
 
@@ -312,6 +314,8 @@ FakeReply FakeOpenAiBatches::Poll(const std::string& id) {
   if (it == batches_.end()) return NotFound("batch", id);
   Batch& b = it->second;
   ++b.view.polls;
+  ++polls_;
+  polled_.notify_all();
   const std::string status = b.view.status;
   auto move_to = [&](const std::string& next) {
     b.view.status = next;
@@ -410,6 +414,12 @@ std::vector<FakeBatchView> FakeOpenAiBatches::batches() const {
   std::vector<FakeBatchView> out;
   for (const std::string& id : batch_order_) out.push_back(batches_.at(id).view);
   return out;
+}
+
+bool FakeOpenAiBatches::WaitForPolls(int polls, int64_t timeout_ms) const {
+  std::unique_lock lock(mu_);
+  return polled_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [&] { return polls_ >= polls; });
 }
 
 int64_t FakeOpenAiBatches::billed_tokens() const {

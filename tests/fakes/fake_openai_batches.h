@@ -21,6 +21,7 @@
 // Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -77,6 +78,9 @@ class FakeOpenAiBatches {
   int files_uploaded() const;
   std::vector<FakeBatchView> batches() const;
   int64_t billed_tokens() const;  // of the lines run, at the batch price
+  // Blocks until GET /v1/batches/{id} has been answered `polls` times in all (every batch's
+  // polls counted), or timeout_ms passed: whether it was.
+  bool WaitForPolls(int polls, int64_t timeout_ms) const;
 
   static constexpr size_t kMaxRequests = 50'000;
   static constexpr size_t kMaxFileBytes = 200u << 20;
@@ -115,6 +119,8 @@ class FakeOpenAiBatches {
   const EmbedFn embed_;
   const ErrorFn error_;
   mutable std::mutex mu_;
+  mutable std::condition_variable polled_;
+  int polls_ = 0;                 // guarded by mu_
   std::vector<BatchPlan> plans_;  // FIFO: the next batch created takes the front
   std::map<std::string, File> files_;
   std::map<std::string, Batch> batches_;

@@ -426,6 +426,8 @@ int FakeOpenAiServer::batch_files_uploaded() const { return impl_->batches.files
 
 std::vector<FakeBatchView> FakeOpenAiServer::batches() const { return impl_->batches.batches(); }
 
+const FakeOpenAiBatches& FakeOpenAiServer::batch_api() const { return impl_->batches; }
+
 int64_t FakeOpenAiServer::batch_billed_tokens() const { return impl_->batches.billed_tokens(); }
 
 void FakeOpenAiServer::SetBeforeBilledAnswer(std::function<void(int billed)> hook) {

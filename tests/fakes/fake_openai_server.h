@@ -137,6 +137,10 @@ class FakeOpenAiServer {
   std::vector<FakeBatchView> batches() const;  // oldest first
   // The input tokens of every batch line run (each once), apart from billed_tokens().
   int64_t batch_billed_tokens() const;
+  // Blocks until batches have been polled `polls` times in all, or timeout_ms passed.
+  bool WaitForBatchPolls(int polls, int64_t timeout_ms) const {
+    return batch_api().WaitForPolls(polls, timeout_ms);
+  }
 
   // The vector the fake returns for text.
   static std::vector<float> VectorFor(std::string_view model, int dimensions,
@@ -144,6 +148,7 @@ class FakeOpenAiServer {
   static int NativeDimensions(std::string_view model);  // 0 for an unknown model
 
  private:
+  const FakeOpenAiBatches& batch_api() const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

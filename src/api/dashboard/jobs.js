@@ -7,7 +7,7 @@ import {badge, code, fill, guarded, h, ms, nanosUsd, poll, progress, showError, 
 const kStates = ['queued', 'working', 'retryable', 'done', 'deadletter'];
 const kStatuses = ['awaiting_upload', 'uploaded', 'parse_queued', 'parse_submitted', 'parsed',
   'parse_validated', 'chunking', 'chunks_stored', 'embedding_queued', 'embedding_in_progress',
-  'embeddings_stored', 'complete'];
+  'embeddings_stored', 'complete', 'embedding_batched'];
 const kStages = ['parse', 'validate', 'chunk', 'embed', 'finalize'];
 const settled = (job) => job.state === 'done' || job.state === 'deadletter';
 const retryable = (job) => job.state === 'deadletter' || job.state === 'retryable';

@@ -210,6 +210,10 @@ inline constexpr char kWakeForWebhook[] =
     " AND status IN ('uploaded', 'parse_queued', 'parse_submitted')"
     " AND state NOT IN ('done', 'deadletter') AND webhook_woken_at <= $2::bigint - $3::bigint";
 inline constexpr char kJobExists[] = "SELECT count(*) FROM jobs WHERE id = $1";
+// Store::WakeParkedJob. $1 job, $2 status, $3 now.
+inline constexpr char kWakeParkedJob[] =
+    "UPDATE jobs SET retry_at = LEAST(retry_at, $3::bigint), updated_at = $3::bigint"
+    " WHERE id = $1 AND status = $2 AND state = 'retryable'";
 inline constexpr char kDeleteDocumentEvents[] =
     "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE document_id = $1)";
 

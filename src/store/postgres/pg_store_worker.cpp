@@ -231,4 +231,16 @@ Result<WebhookOutcome> PgStore::RecordWebhookDelivery(const WebhookDelivery& d, 
   });
 }
 
+Result<bool> PgStore::WakeParkedJob(std::string_view job_id, JobStatus status, const Event& event,
+                                    int64_t now_ms) {
+  return pool_.Transaction([&](PgConn& c) -> Result<bool> {
+    Result<int64_t> woke =
+        Execute(c, sql::kWakeParkedJob, PgParams().Add(job_id).Add(ToString(status)).Add(now_ms));
+    if (!woke.ok()) return woke.status();
+    if (*woke == 0) return false;
+    if (Status s = InsertEvent(c, event); !s.ok()) return s;
+    return true;
+  });
+}
+
 }  // namespace ingestd::pg

@@ -179,6 +179,10 @@ inline constexpr char kWakeForWebhook[] =
     " AND status IN ('uploaded', 'parse_queued', 'parse_submitted')"
     " AND state NOT IN ('done', 'deadletter') AND webhook_woken_at <= ?2 - ?3";
 inline constexpr char kJobExists[] = "SELECT count(*) FROM jobs WHERE id = ?1";
+// Store::WakeParkedJob. ?1 job, ?2 status, ?3 now.
+inline constexpr char kWakeParkedJob[] =
+    "UPDATE jobs SET retry_at = MIN(retry_at, ?3), updated_at = ?3"
+    " WHERE id = ?1 AND status = ?2 AND state = 'retryable'";
 inline constexpr char kDeleteDocumentEvents[] =
     "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE document_id = ?1)";
 

@@ -100,11 +100,12 @@ class SqliteStore final : public Store {
   Result<Job> RequeueJob(std::string_view user_id, std::string_view job_id,
                          int64_t now_ms) override;
   Status RecordRoute(std::string_view job_id, const RouteRecord& r, int64_t now_ms) override;
+  Result<bool> WakeParkedJob(std::string_view job_id, JobStatus status, const Event& event,
+                             int64_t now_ms) override;
   Result<WebhookOutcome> RecordWebhookDelivery(const WebhookDelivery& d, const Event& wake,
                                                int64_t min_wake_interval_ms) override;
-  Result<std::vector<CallbackMessage>> ClaimCallbacks(std::string_view deliverer_id,
-                                                      int64_t now_ms, int64_t lease_ms,
-                                                      int limit) override;
+  Result<std::vector<CallbackMessage>> ClaimCallbacks(std::string_view deliverer_id, int64_t now_ms,
+                                                      int64_t lease_ms, int limit) override;
   Status RescheduleCallback(int64_t id, std::string_view deliverer_id, int64_t next_attempt_at_ms,
                             std::string_view body) override;
   Status FinishCallback(int64_t id, std::string_view deliverer_id, const Event& event) override;

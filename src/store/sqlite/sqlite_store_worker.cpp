@@ -231,4 +231,17 @@ Result<WebhookOutcome> SqliteStore::RecordWebhookDelivery(const WebhookDelivery&
   });
 }
 
+Result<bool> SqliteStore::WakeParkedJob(std::string_view job_id, JobStatus status,
+                                        const Event& event, int64_t now_ms) {
+  return Write([&](SqliteConn& c) -> Result<bool> {
+    Result<int64_t> woke = Execute(c, sql::kWakeParkedJob, [&](Stmt& s) {
+      s.Bind(1, job_id).Bind(2, ToString(status)).Bind(3, now_ms);
+    });
+    if (!woke.ok()) return woke.status();
+    if (*woke == 0) return false;
+    if (Status s = InsertEvent(c, event); !s.ok()) return s;
+    return true;
+  });
+}
+
 }  // namespace ingestd::sqlite
