@@ -66,9 +66,11 @@ run: build
 	@exec $(BUILD)/release/src/cli/ingestd serve
 
 # -g1 (line tables) is all ASan/UBSan reports need; full -g doubles object sizes and link time.
+# -Og, not -O1: under ASan+UBSan it compiles in ~55% of -O1's CPU time and the tests run as fast
+# (README "Build times").
 test: deps
 	cmake -S . -B $(BUILD)/test $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DINGESTD_SANITIZE=ON \
-	  -DCMAKE_CXX_FLAGS="-O1" -DCMAKE_C_FLAGS="-O1" -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DCMAKE_C_FLAGS_DEBUG="-g1"
+	  -DCMAKE_CXX_FLAGS="-Og" -DCMAKE_C_FLAGS="-Og" -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DCMAKE_C_FLAGS_DEBUG="-g1"
 	cmake --build $(BUILD)/test -j$(JOBS)
 	@cd $(BUILD)/test && ctest --output-on-failure -j$(JOBS) --timeout 600; rc=$$?; \
 	  if [ $$rc -eq 0 ]; then echo "==> make test: ALL TESTS PASSED"; \

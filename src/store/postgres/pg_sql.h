@@ -266,7 +266,7 @@ inline constexpr char kKeywordSearch[] =
     "WITH q AS (SELECT to_tsquery('simple', string_agg('(' || t::text || ')', ' | ')) AS q"
     "   FROM (SELECT plainto_tsquery('simple', ingestd_search_text(w)) AS t"
     "     FROM json_array_elements_text($2::json) AS words(w)) x WHERE t::text <> '')"
-    " SELECT c.id, ts_rank_cd(c.tsv, q.q) AS score FROM q, chunks c"
+    " SELECT c.id, ts_rank_cd(c.tsv, q.q, 1) AS score FROM q, chunks c"
     " JOIN documents d ON d.id = c.document_id"
     " WHERE c.tsv @@ q.q AND d.user_id = $1" INGESTD_SEARCH_FILTER(
         "$3", "$4", "$5", "$6") " ORDER BY score DESC, c.id LIMIT $7::bigint";
