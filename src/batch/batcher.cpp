@@ -256,7 +256,21 @@ Status Batcher::Flush() {
   }
   std::vector<QueuedChunk> chunks;
   std::vector<RunReservation> reservations;
-  for (const auto& [job_id, list] : by_job) {
+  int64_t file_bytes = 0;
+  for (auto& [job_id, list] : by_job) {
+    // Within the file size: the chunks past it (this job's and the next jobs') wait for the
+    // next batch.
+    size_t fit = 0;
+    for (; fit < list.size(); ++fit) {
+      const int64_t line =
+          BatcherOptions::kLineBytes + BatcherOptions::kBytesPerToken * list[fit]->tokens;
+      if (!chunks.empty() || fit > 0) {
+        if (file_bytes + line > options_.max_file_bytes) break;
+      }
+      file_bytes += line;
+    }
+    list.resize(fit);
+    if (list.empty()) break;
     RunReservation r{job_id, ""};
     if (deps_.ledger != nullptr) {
       int64_t tokens = 0;

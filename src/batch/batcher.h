@@ -47,6 +47,11 @@ struct BatcherOptions {
   // 24 h window sooner.
   int64_t flush_ms = 60'000;
   size_t max_requests = OpenAiBatchClient::kMaxRequests;  // chunks per batch
+  // The input file's size, as packing estimates it (kLineBytes + kBytesPerToken per token of
+  // each chunk): within the API's 200 MB, so long chunks make smaller batches.
+  int64_t max_file_bytes = OpenAiBatchClient::kMaxFileBytes;
+  static constexpr int64_t kLineBytes = 256;    // custom_id, method, url, model, JSON
+  static constexpr int64_t kBytesPerToken = 6;  // cl100k averages ~4 bytes of text a token
   FailedLines failed_lines = FailedLines::kSync;
   int max_line_attempts = 3;  // kBatch: batches a chunk may go through
   int64_t lease_ms = 60'000;  // the batcher lease; a leader renews it every Tick

@@ -58,6 +58,7 @@ class BatchPipelineTest : public PipelineTestEnv {
     bo.holder = holder;
     bo.flush_ms = kFlushMs;
     bo.failed_lines = failed_lines_;
+    bo.max_file_bytes = max_file_bytes_;
     batcher_ =
         std::make_unique<Batcher>(BatcherDeps{queue_.get(), store_.get(), batch_client_.get(),
                                               ledger_.get(), &prices_, &clock_},
@@ -162,6 +163,7 @@ class BatchPipelineTest : public PipelineTestEnv {
   http::FakeRetryEnv env_;
   PriceTable prices_;
   FailedLines failed_lines_ = FailedLines::kSync;
+  int64_t max_file_bytes_ = BatcherOptions{}.max_file_bytes;
   std::unique_ptr<OpenAiEmbedder> embedder_real_;
   std::unique_ptr<OpenAiBatchClient> batch_client_;
   std::unique_ptr<SqliteLedger> ledger_;
@@ -282,6 +284,26 @@ TEST_F(BatchPipelineTest, FailedLinesGoThroughALaterBatchWhenAsked) {
   EXPECT_EQ(openai_.batches().back().custom_ids, std::vector<std::string>{first.id});
   EXPECT_EQ(openai_.billed_tokens(), 0);
   EXPECT_EQ(openai_.batch_billed_tokens(), TokensOf({job}));
+}
+
+TEST_F(BatchPipelineTest, ChunksPastTheFileSizeWaitForTheNextBatch) {
+  max_file_bytes_ = 1;  // every line is past it: one chunk a batch (the first always goes)
+  Restart("p1");
+  const std::vector<Job> jobs = UploadMany(2);
+  Drain();
+  clock_.Advance(kFlushMs);
+  TickUntilSettled();
+  Drain();
+  int64_t chunks = 0;
+  for (const Job& j : jobs) {
+    EXPECT_EQ(GetJob(j.id).status, JobStatus::kComplete);
+    ExpectOneVectorPerChunk(GetJob(j.id));
+    chunks += *store_->CountChunks(j.document_id);
+  }
+  EXPECT_EQ(openai_.batches_created(), chunks);
+  for (const auto& b : openai_.batches()) EXPECT_EQ(b.custom_ids.size(), 1u);
+  EXPECT_EQ(openai_.billed_tokens(), 0);
+  EXPECT_EQ(LedgerEmbedNanos(), prices_.EmbedBatchCost(kModel, TokensOf(jobs)));
 }
 
 TEST_F(BatchPipelineTest, AnUploadThatAsksForTheBatchWaitsWhateverItsPriority) {
