@@ -108,7 +108,7 @@ Status Batcher::Advance(BatchRun run) {
       return deps_.batches->FinishRun(run.id, "abandoned", {}).status();
     }
     Result<std::string> file = deps_.client->UploadInput(*inputs, ctx);
-    if (!file.ok()) return file.status();
+    if (!file.ok()) return Refused(run, file.status());
     run.input_file_id = *file;
     if (Status s = deps_.batches->UpdateRun(run); !s.ok()) return s;
   }
@@ -122,7 +122,7 @@ Status Batcher::Advance(BatchRun run) {
       state = **found;
     } else {
       Result<BatchState> created = deps_.client->CreateBatch(run.input_file_id, ctx);
-      if (!created.ok()) return created.status();
+      if (!created.ok()) return Refused(run, created.status());
       state = *created;
     }
     run.batch_id = state.id;
@@ -138,6 +138,18 @@ Status Batcher::Advance(BatchRun run) {
     return deps_.batches->UpdateRun(run);
   }
   return Settle(run, *state);
+}
+
+Status Batcher::Refused(const BatchRun& run, const Status& error) {
+  // A transient error is tried again next Tick; a refusal would be refused again forever
+  // (no batch exists), so the run ends as a failed batch: everything to the synchronous API.
+  if (error.retryable()) return error;
+  log::Warn("batch refused, its chunks go to the synchronous API",
+            {{"run_id", run.id}, {"error", error.ToString()}});
+  BatchState refused;
+  refused.status = "failed";
+  refused.error = error.ToString();
+  return Settle(run, refused);
 }
 
 Status Batcher::Settle(const BatchRun& run, const BatchState& state) {

@@ -6,6 +6,8 @@
 //      finished batch's lines are read, each vector checked, its chunks settled — done, again
 //      in a later batch (failed lines, failed_lines = kBatch, until max_line_attempts), or
 //      left to the synchronous API — and each job's reservation settled from its lines' usage;
+//      an upload or create the API refuses for good (a 4xx, e.g. a file past its limits)
+//      ends the run as a failed batch, so its chunks go to the synchronous API, never stuck;
 //      the jobs with nothing left waiting are woken (Store::WakeParkedJob) with an event:
 //      EMBED_BATCH_DONE, or EMBED_BATCH_FALLBACK naming the batch's status and what is left
 //      to the synchronous API (failed lines; an expired, failed or cancelled batch);
@@ -80,6 +82,9 @@ class Batcher {
 
  private:
   Status Advance(BatchRun run);
+  // An upload or create that failed: kept for the next Tick when retryable, else the run is
+  // settled as a failed batch.
+  Status Refused(const BatchRun& run, const Status& error);
   Status Settle(const BatchRun& run, const BatchState& state);
   Status Flush();
   Result<std::vector<BatchInput>> Inputs(const std::vector<QueuedChunk>& chunks);

@@ -306,6 +306,35 @@ TEST_F(BatchPipelineTest, ChunksPastTheFileSizeWaitForTheNextBatch) {
   EXPECT_EQ(LedgerEmbedNanos(), prices_.EmbedBatchCost(kModel, TokensOf(jobs)));
 }
 
+// The batcher's size estimate is below what the API takes here: the upload is refused (400)
+// and would be on every try, so the jobs go to the synchronous API instead of waiting forever.
+TEST_F(BatchPipelineTest, AFileTheApiRefusesSendsItsChunksToTheSyncApi) {
+  openai_.SetBatchMaxFileBytes(1);
+  const std::vector<Job> jobs = UploadMany(2);
+  Drain();
+  clock_.Advance(kFlushMs);
+  TickUntilSettled();
+  Drain();
+  for (const Job& j : jobs) {
+    const Job done = GetJob(j.id);
+    EXPECT_EQ(done.status, JobStatus::kComplete);
+    ExpectOneVectorPerChunk(done);
+    EXPECT_EQ(Count(EventCodes(done), kEmbedBatchFallbackCode), 1);
+  }
+  EXPECT_EQ(openai_.batch_files_uploaded(), 0);
+  EXPECT_EQ(openai_.batches_created(), 0);
+  EXPECT_EQ(openai_.billed_tokens(), TokensOf(jobs));
+  // The batch reservations went back unspent (this fixture's synchronous embedder has no
+  // ledger of its own: nothing else reserves here).
+  EXPECT_EQ(LedgerEmbedNanos(), 0);
+  CostQuery q;
+  q.from_ms = 0;
+  q.to_ms = clock_.NowMillis() + 1;
+  auto costs = ledger_->Costs(q);
+  ASSERT_TRUE(costs.ok()) << costs.status().ToString();
+  EXPECT_EQ(costs->open_reservations, 0);
+}
+
 TEST_F(BatchPipelineTest, AnUploadThatAsksForTheBatchWaitsWhateverItsPriority) {
   options_.batch_below_priority.reset();
   const Job urgent = Upload(SyntheticPdf(1, "urgent"), "user-1", 5);

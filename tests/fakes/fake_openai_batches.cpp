@@ -114,11 +114,11 @@ FakeReply FakeOpenAiBatches::Upload(const FakeRequest& req) {
     return error_(400, "Invalid file format for Batch API. Must be .jsonl", "invalid_request_error",
                   "file", "");
   }
-  if (purpose == "batch" && data.size() > kMaxFileBytes) {
+  std::lock_guard lock(mu_);
+  if (purpose == "batch" && data.size() > max_file_bytes_) {
     return error_(400, "File is too large: the Batch API accepts files up to 200 MB",
                   "invalid_request_error", "file", "");
   }
-  std::lock_guard lock(mu_);
   const size_t bytes = data.size();
   const std::string id = NewFile(purpose, filename, std::move(data));
   const File& f = files_[id];
@@ -395,6 +395,11 @@ void FakeOpenAiBatches::Release(const std::string& batch_id) {
   std::lock_guard lock(mu_);
   auto it = batches_.find(batch_id);
   if (it != batches_.end()) it->second.plan.hold_in_progress = false;
+}
+
+void FakeOpenAiBatches::SetMaxFileBytes(size_t bytes) {
+  std::lock_guard lock(mu_);
+  max_file_bytes_ = bytes;
 }
 
 int FakeOpenAiBatches::batches_created() const {

@@ -74,6 +74,8 @@ class FakeOpenAiBatches {
 
   void PushPlan(BatchPlan plan);
   void Release(const std::string& batch_id);
+  // Uploads past `bytes` are refused (400), as the API refuses a file past its 200 MB.
+  void SetMaxFileBytes(size_t bytes);
   int batches_created() const;
   int files_uploaded() const;
   std::vector<FakeBatchView> batches() const;
@@ -120,8 +122,9 @@ class FakeOpenAiBatches {
   const ErrorFn error_;
   mutable std::mutex mu_;
   mutable std::condition_variable polled_;
-  int polls_ = 0;                 // guarded by mu_
-  std::vector<BatchPlan> plans_;  // FIFO: the next batch created takes the front
+  int polls_ = 0;                          // guarded by mu_
+  size_t max_file_bytes_ = kMaxFileBytes;  // guarded by mu_
+  std::vector<BatchPlan> plans_;           // FIFO: the next batch created takes the front
   std::map<std::string, File> files_;
   std::map<std::string, Batch> batches_;
   std::vector<std::string> batch_order_;

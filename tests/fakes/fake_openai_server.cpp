@@ -420,6 +420,8 @@ void FakeOpenAiServer::ReleaseBatch(const std::string& batch_id) {
   impl_->batches.Release(batch_id);
 }
 
+void FakeOpenAiServer::SetBatchMaxFileBytes(size_t bytes) { impl_->batches.SetMaxFileBytes(bytes); }
+
 int FakeOpenAiServer::batches_created() const { return impl_->batches.batches_created(); }
 
 int FakeOpenAiServer::batch_files_uploaded() const { return impl_->batches.files_uploaded(); }

@@ -132,6 +132,8 @@ class FakeOpenAiServer {
   void PushBatchPlan(BatchPlan plan);
   // Lets a batch held in_progress (BatchPlan::hold_in_progress) move on at its next poll.
   void ReleaseBatch(const std::string& batch_id);
+  // Refuses batch input files past `bytes` (400), like one past the API's 200 MB.
+  void SetBatchMaxFileBytes(size_t bytes);
   int batches_created() const;
   int batch_files_uploaded() const;            // purpose=batch uploads
   std::vector<FakeBatchView> batches() const;  // oldest first

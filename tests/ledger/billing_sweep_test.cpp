@@ -161,7 +161,7 @@ class BillingSweepTest : public ::testing::Test {
   }
 
   int64_t Settled(const std::string& service) {
-    auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
+    auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", "", ""});
     EXPECT_TRUE(costs.ok());
     EXPECT_EQ(costs->open_reservations, 0) << "a reservation was left open";
     for (const CostRow& r : costs->rows) {

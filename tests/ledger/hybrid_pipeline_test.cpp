@@ -98,7 +98,7 @@ TEST_F(HybridPipelineTest, HalfTheRealCallsFailingCompletesEveryJobWithHonestTag
   EXPECT_GT(real_vectors, 0);
   EXPECT_GT(mock_vectors, 0);
   EXPECT_GT(fallbacks, 0);
-  auto costs = (*ledger)->Costs({0, clock_.NowMillis() + 1, "service", ""});
+  auto costs = (*ledger)->Costs({0, clock_.NowMillis() + 1, "service", "", ""});
   ASSERT_TRUE(costs.ok());
   EXPECT_EQ(costs->open_reservations, 0);
   ASSERT_EQ(costs->rows.size(), 1u);
