@@ -89,6 +89,14 @@ class BatchPipelineTest : public PipelineTestEnv {
     FAIL() << "a batch is still open";
   }
 
+  // Past the flush delay: the batcher sends what waits and runs it to the end; then the woken
+  // jobs run.
+  void FlushAndSettle() {
+    clock_.Advance(kFlushMs);
+    TickUntilSettled();
+    Drain();
+  }
+
   std::vector<Job> UploadMany(int n, int priority = 0) {
     std::vector<Job> jobs;
     for (int i = 0; i < n; ++i) {
@@ -126,9 +134,7 @@ class BatchPipelineTest : public PipelineTestEnv {
     BatchPlan failing;
     failing.failing_custom_ids = {chunks->front().id};
     openai_.PushBatchPlan(failing);
-    clock_.Advance(kFlushMs);
-    TickUntilSettled();
-    Drain();
+    FlushAndSettle();
     return chunks->front();
   }
 
@@ -142,15 +148,20 @@ class BatchPipelineTest : public PipelineTestEnv {
     return n;
   }
 
-  int64_t LedgerEmbedNanos() {
+  // The ledger's report up to now, of one service ("": every service).
+  CostReport LedgerCosts(const std::string& service) {
     CostQuery q;
     q.from_ms = 0;
     q.to_ms = clock_.NowMillis() + 1;
-    q.service = "embed";
+    q.service = service;
     auto costs = ledger_->Costs(q);
     EXPECT_TRUE(costs.ok()) << costs.status().ToString();
+    return costs.ok() ? *costs : CostReport{};
+  }
+
+  int64_t LedgerEmbedNanos() {
     int64_t sum = 0;
-    for (const CostRow& r : costs->rows) sum += r.cost_nanos;
+    for (const CostRow& r : LedgerCosts("embed").rows) sum += r.cost_nanos;
     return sum;
   }
 
@@ -181,9 +192,7 @@ TEST_F(BatchPipelineTest, TwentyLowPriorityDocumentsShareOneBatchAtHalfTheSyncPr
   }
   ASSERT_TRUE(batcher_->Tick().ok());
   EXPECT_EQ(openai_.batches_created(), 0);  // the oldest has not waited flush_ms yet
-  clock_.Advance(kFlushMs);
-  TickUntilSettled();
-  Drain();
+  FlushAndSettle();
   for (const Job& j : jobs) {
     const Job done = GetJob(j.id);
     EXPECT_EQ(done.status, JobStatus::kComplete);
@@ -241,9 +250,7 @@ TEST_F(BatchPipelineTest, AnExpiredBatchFallsBackToTheSyncApiWithAJobEvent) {
   openai_.PushBatchPlan(expiring);
   const std::vector<Job> jobs = UploadMany(2);
   Drain();
-  clock_.Advance(kFlushMs);
-  TickUntilSettled();
-  Drain();
+  FlushAndSettle();
   const int64_t tokens = TokensOf(jobs);
   int fallbacks = 0;
   for (const Job& j : jobs) {
@@ -291,9 +298,7 @@ TEST_F(BatchPipelineTest, ChunksPastTheFileSizeWaitForTheNextBatch) {
   Restart("p1");
   const std::vector<Job> jobs = UploadMany(2);
   Drain();
-  clock_.Advance(kFlushMs);
-  TickUntilSettled();
-  Drain();
+  FlushAndSettle();
   int64_t chunks = 0;
   for (const Job& j : jobs) {
     EXPECT_EQ(GetJob(j.id).status, JobStatus::kComplete);
@@ -312,9 +317,7 @@ TEST_F(BatchPipelineTest, AFileTheApiRefusesSendsItsChunksToTheSyncApi) {
   openai_.SetBatchMaxFileBytes(1);
   const std::vector<Job> jobs = UploadMany(2);
   Drain();
-  clock_.Advance(kFlushMs);
-  TickUntilSettled();
-  Drain();
+  FlushAndSettle();
   for (const Job& j : jobs) {
     const Job done = GetJob(j.id);
     EXPECT_EQ(done.status, JobStatus::kComplete);
@@ -327,12 +330,7 @@ TEST_F(BatchPipelineTest, AFileTheApiRefusesSendsItsChunksToTheSyncApi) {
   // The batch reservations went back unspent (this fixture's synchronous embedder has no
   // ledger of its own: nothing else reserves here).
   EXPECT_EQ(LedgerEmbedNanos(), 0);
-  CostQuery q;
-  q.from_ms = 0;
-  q.to_ms = clock_.NowMillis() + 1;
-  auto costs = ledger_->Costs(q);
-  ASSERT_TRUE(costs.ok()) << costs.status().ToString();
-  EXPECT_EQ(costs->open_reservations, 0);
+  EXPECT_EQ(LedgerCosts("").open_reservations, 0);
 }
 
 TEST_F(BatchPipelineTest, AnUploadThatAsksForTheBatchWaitsWhateverItsPriority) {
@@ -344,9 +342,7 @@ TEST_F(BatchPipelineTest, AnUploadThatAsksForTheBatchWaitsWhateverItsPriority) {
   const int64_t sync_tokens = openai_.billed_tokens();
   EXPECT_EQ(sync_tokens, TokensOf({urgent}));
   EXPECT_EQ(GetJob(asked.id).status, JobStatus::kEmbeddingBatched);
-  clock_.Advance(kFlushMs);
-  TickUntilSettled();
-  Drain();
+  FlushAndSettle();
   EXPECT_EQ(GetJob(asked.id).status, JobStatus::kComplete);
   EXPECT_EQ(openai_.billed_tokens(), sync_tokens);
   EXPECT_EQ(openai_.batch_billed_tokens(), TokensOf({asked}));
