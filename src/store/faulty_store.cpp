@@ -239,4 +239,13 @@ Status FaultyStore::FinishCallback(int64_t id, std::string_view deliverer_id, co
   return Call("FinishCallback", [&] { return inner_->FinishCallback(id, deliverer_id, event); });
 }
 
+Status FaultyStore::CreateSigninCode(const SigninCode& c) {
+  return Call("CreateSigninCode", [&] { return inner_->CreateSigninCode(c); });
+}
+
+Result<std::optional<SigninCode>> FaultyStore::RedeemSigninCode(std::string_view code_hash,
+                                                                int64_t now_ms) {
+  return Call("RedeemSigninCode", [&] { return inner_->RedeemSigninCode(code_hash, now_ms); });
+}
+
 }  // namespace ingestd

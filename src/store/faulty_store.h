@@ -111,6 +111,9 @@ class FaultyStore final : public Store {
   Status RescheduleCallback(int64_t id, std::string_view deliverer_id, int64_t next_attempt_at_ms,
                             std::string_view body) override;
   Status FinishCallback(int64_t id, std::string_view deliverer_id, const Event& event) override;
+  Status CreateSigninCode(const SigninCode& c) override;
+  Result<std::optional<SigninCode>> RedeemSigninCode(std::string_view code_hash,
+                                                     int64_t now_ms) override;
   // Forwarded without faults: wake-ups are hints, and their users poll anyway.
   std::unique_ptr<StoreSubscription> SubscribeJobQueued(std::function<void()> fn) override {
     return inner_->SubscribeJobQueued(std::move(fn));

@@ -171,6 +171,16 @@ struct CallbackMessage {
   int64_t created_at_ms = 0;
 };
 
+// A one-time sign-in code (`ingestd signin-code`, POST /api/v1/auth/signin), migration v13.
+// The store keeps only the SHA-256 of the code, so a copy of the database signs nobody in.
+struct SigninCode {
+  std::string code_hash;  // lower-case hex SHA-256 of the code
+  std::string user_id;
+  std::string role;  // of the session token a redemption mints: "user" | "admin"
+  int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;  // redeemable while now < expires_at
+};
+
 // Keeps a SubscribeJobQueued callback registered; destroying it unregisters the callback
 // (and waits for a call in progress to return).
 class StoreSubscription {
@@ -382,6 +392,18 @@ class Store {
   // Delivered or given up: removes the row and appends `event` (its job's), in one
   // transaction. kConflict ("LEASE_LOST") unless deliverer_id holds the row.
   virtual Status FinishCallback(int64_t id, std::string_view deliverer_id, const Event& event) = 0;
+
+  // One-time sign-in codes. Stores c, unused, and drops the codes that expired by
+  // c.created_at_ms (used or not: neither can be redeemed again), in one transaction.
+  // kInvalidArgument ("INVALID_STORE_RECORD") for an empty hash or user, kConflict
+  // ("SIGNIN_CODE_EXISTS") when a code with that hash exists.
+  virtual Status CreateSigninCode(const SigninCode& c) = 0;
+  // Redeems the code with that hash in one atomic UPDATE: when it exists, is unused and
+  // now_ms < expires_at, marks it used at now_ms and returns it; otherwise nullopt and
+  // nothing changes (unknown, used and expired are not told apart). Of concurrent
+  // redemptions of one code, in any processes, exactly one gets it.
+  virtual Result<std::optional<SigninCode>> RedeemSigninCode(std::string_view code_hash,
+                                                             int64_t now_ms) = 0;
 
   // Optional wake-ups for idle workers: a backend that hears of jobs made runnable by other
   // processes (PostgreSQL LISTEN/NOTIFY: CreateUpload, CompleteUpload, ReleaseClaim,

@@ -38,6 +38,9 @@ inline Status ActiveJobsLimitExceeded(int max_active_jobs) {
                            " active jobs, the most allowed; wait for one to finish",
                        /*retryable=*/true);
 }
+inline Status SigninCodeExists() {
+  return Status::Conflict("SIGNIN_CODE_EXISTS", "a sign-in code with this hash exists");
+}
 inline Status InvalidRecord(std::string message) {
   return Status::InvalidArgument("INVALID_STORE_RECORD", std::move(message));
 }

@@ -327,6 +327,19 @@ ALTER TABLE jobs
   ADD COLUMN tracestate text NOT NULL DEFAULT '';
 )sql";
 
+// v13: one-time sign-in codes (Store::RedeemSigninCode), kept as their SHA-256 only.
+constexpr char kV13SigninCodes[] = R"sql(
+CREATE TABLE signin_codes (
+  code_hash  text COLLATE "C" PRIMARY KEY,
+  user_id    text COLLATE "C" NOT NULL,
+  role       text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  used_at    bigint
+);
+CREATE INDEX signin_codes_by_expiry ON signin_codes (expires_at);
+)sql";
+
 // Runs fn inside one transaction holding the migration lock.
 template <typename F>
 Status Locked(PgConn& conn, F&& fn) {
@@ -372,6 +385,7 @@ const std::vector<Migration>& Migrations() {
       {10, "search_text", kV10SearchText},
       {11, "embed_cache", kV11EmbedCache},
       {12, "job_trace", kV12JobTrace},
+      {13, "signin_codes", kV13SigninCodes},
   };
   return kAll;
 }

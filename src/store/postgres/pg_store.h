@@ -102,6 +102,9 @@ class PgStore final : public Store {
   Status RescheduleCallback(int64_t id, std::string_view deliverer_id, int64_t next_attempt_at_ms,
                             std::string_view body) override;
   Status FinishCallback(int64_t id, std::string_view deliverer_id, const Event& event) override;
+  Status CreateSigninCode(const SigninCode& c) override;
+  Result<std::optional<SigninCode>> RedeemSigninCode(std::string_view code_hash,
+                                                     int64_t now_ms) override;
 
   std::unique_ptr<StoreSubscription> SubscribeJobQueued(std::function<void()> fn) override;
   std::unique_ptr<StoreSubscription> SubscribeVectorChanges(std::function<void()> fn) override;

@@ -309,6 +309,19 @@ ALTER TABLE jobs ADD COLUMN traceparent TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN tracestate TEXT NOT NULL DEFAULT '';
 )sql";
 
+// v13: one-time sign-in codes (Store::RedeemSigninCode), kept as their SHA-256 only.
+constexpr char kV13SigninCodes[] = R"sql(
+CREATE TABLE signin_codes (
+  code_hash  TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL,
+  role       TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER
+);
+CREATE INDEX signin_codes_by_expiry ON signin_codes (expires_at);
+)sql";
+
 Status ApplyOne(SqliteConn& conn, const Migration& m) {
   Result<Txn> txn = Txn::Begin(conn, Txn::Mode::kImmediate);
   if (!txn.ok()) return txn.status();
@@ -349,6 +362,7 @@ const std::vector<Migration>& Migrations() {
       {10, "search_text", kV10SearchText},
       {11, "embed_cache", kV11EmbedCache},
       {12, "job_trace", kV12JobTrace},
+      {13, "signin_codes", kV13SigninCodes},
   };
   return kAll;
 }

@@ -109,6 +109,9 @@ class SqliteStore final : public Store {
   Status RescheduleCallback(int64_t id, std::string_view deliverer_id, int64_t next_attempt_at_ms,
                             std::string_view body) override;
   Status FinishCallback(int64_t id, std::string_view deliverer_id, const Event& event) override;
+  Status CreateSigninCode(const SigninCode& c) override;
+  Result<std::optional<SigninCode>> RedeemSigninCode(std::string_view code_hash,
+                                                     int64_t now_ms) override;
 
  private:
   SqliteStore(std::string path, SqliteStoreOptions options, std::unique_ptr<SqliteConn> writer)
