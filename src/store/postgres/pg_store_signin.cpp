@@ -3,6 +3,7 @@
 // used_at IS NULL against the committed row (READ COMMITTED) and matches nothing.
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_store.h"
+#include "store/signin_codec.h"
 #include "store/store_codes.h"
 
 namespace ingestd::pg {
@@ -11,26 +12,18 @@ namespace {
 constexpr char kDropExpiredSigninCodes[] =
     "DELETE FROM signin_codes WHERE expires_at <= $1::bigint";
 constexpr char kInsertSigninCode[] =
-    "INSERT INTO signin_codes (code_hash, user_id, role, created_at, expires_at)"
-    " VALUES ($1, $2, $3, $4::bigint, $5::bigint) ON CONFLICT (code_hash) DO NOTHING";
+    "INSERT INTO signin_codes (" INGESTD_SIGNIN_COLUMNS
+    ") VALUES ($1, $2, $3, $4::bigint, $5::bigint) ON CONFLICT (code_hash) DO NOTHING";
 constexpr char kRedeemSigninCode[] =
     "UPDATE signin_codes SET used_at = $2::bigint WHERE code_hash = $1 AND used_at IS NULL"
-    " AND expires_at > $2::bigint RETURNING code_hash, user_id, role, created_at, expires_at";
+    " AND expires_at > $2::bigint RETURNING " INGESTD_SIGNIN_COLUMNS;
 
-Result<SigninCode> ReadSigninCode(const PgRow& r) {
-  return SigninCode{.code_hash = r.Text(0),
-                    .user_id = r.Text(1),
-                    .role = r.Text(2),
-                    .created_at_ms = r.Int(3),
-                    .expires_at_ms = r.Int(4)};
-}
+Result<SigninCode> ReadSigninCode(const PgRow& r) { return signin_codec::ReadSigninCode(r); }
 
 }  // namespace
 
 Status PgStore::CreateSigninCode(const SigninCode& c) {
-  if (c.code_hash.empty() || c.user_id.empty()) {
-    return store_codes::InvalidRecord("a sign-in code needs a hash and a user");
-  }
+  if (Status s = signin_codec::Check(c); !s.ok()) return s;
   return pool_.Transaction([&](PgConn& conn) -> Status {
     Status s = Run(conn, kDropExpiredSigninCodes, PgParams().Add(c.created_at_ms));
     if (!s.ok()) return s;

@@ -1,6 +1,7 @@
 // SqliteStore: one-time sign-in codes (store.h CreateSigninCode, RedeemSigninCode). The
 // redemption is one UPDATE whose WHERE only an unused, unexpired code passes, so of two
 // redemptions (one writer at a time holds the file) the second finds used_at set.
+#include "store/signin_codec.h"
 #include "store/sqlite/sqlite_query.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_codes.h"
@@ -10,26 +11,18 @@ namespace {
 
 constexpr char kDropExpiredSigninCodes[] = "DELETE FROM signin_codes WHERE expires_at <= ?1";
 constexpr char kInsertSigninCode[] =
-    "INSERT INTO signin_codes (code_hash, user_id, role, created_at, expires_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (code_hash) DO NOTHING";
+    "INSERT INTO signin_codes (" INGESTD_SIGNIN_COLUMNS
+    ") VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (code_hash) DO NOTHING";
 constexpr char kRedeemSigninCode[] =
     "UPDATE signin_codes SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL"
-    " AND expires_at > ?2 RETURNING code_hash, user_id, role, created_at, expires_at";
+    " AND expires_at > ?2 RETURNING " INGESTD_SIGNIN_COLUMNS;
 
-Result<SigninCode> ReadSigninCode(const Stmt& s) {
-  return SigninCode{.code_hash = s.Text(0),
-                    .user_id = s.Text(1),
-                    .role = s.Text(2),
-                    .created_at_ms = s.Int(3),
-                    .expires_at_ms = s.Int(4)};
-}
+Result<SigninCode> ReadSigninCode(const Stmt& r) { return signin_codec::ReadSigninCode(r); }
 
 }  // namespace
 
 Status SqliteStore::CreateSigninCode(const SigninCode& c) {
-  if (c.code_hash.empty() || c.user_id.empty()) {
-    return store_codes::InvalidRecord("a sign-in code needs a hash and a user");
-  }
+  if (Status s = signin_codec::Check(c); !s.ok()) return s;
   return Write([&](SqliteConn& conn) -> Status {
     Status s = Run(conn, kDropExpiredSigninCodes, [&](Stmt& st) { st.Bind(1, c.created_at_ms); });
     if (!s.ok()) return s;
