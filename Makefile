@@ -56,13 +56,16 @@ build: deps
 	cmake -S . -B $(BUILD)/release $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DINGESTD_TESTS=OFF
 	cmake --build $(BUILD)/release -j$(JOBS)
 
-# The dashboard URL signs `dev` in (role admin) with the token in the fragment, which the
-# browser never sends: it reaches no log. The page moves it to its storage and clears it.
+# The dashboard URL signs `dev` in (role admin) once: it carries a one-time code (10 minutes)
+# in the fragment, which the browser never sends, so it reaches no log; the page trades it for
+# a session token. A token for curl is printed too.
 run: build
 	@mkdir -p "$(INGESTD_DATA_DIR)"
 	@token=$$($(BUILD)/release/src/cli/ingestd token --user dev --role admin) && \
+	  url=$$(INGESTD_LOG_LEVEL=warn $(BUILD)/release/src/cli/ingestd signin-code --user dev \
+	    --role admin --url-base "http://$${INGESTD_HOST:-127.0.0.1}:$(INGESTD_PORT)") && \
 	  echo "==> development token (user 'dev', role admin):" && echo "$$token" && \
-	  echo "==> dashboard, signed in as dev: http://$${INGESTD_HOST:-127.0.0.1}:$(INGESTD_PORT)/#token=$$token"
+	  echo "==> dashboard, one-time sign-in as dev (ingestd signin-code makes another): $$url"
 	@exec $(BUILD)/release/src/cli/ingestd serve
 
 # -g1 (line tables) is all ASan/UBSan reports need; full -g doubles object sizes and link time.

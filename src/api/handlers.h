@@ -59,6 +59,9 @@ ApiResponse HandleMetrics(ApiContext& ctx, const ApiRequest& req);
 // alerts (alert_handlers.cpp); admin only
 ApiResponse HandleListAlerts(ApiContext& ctx, const ApiRequest& req);
 
+// one-time sign-in codes for session tokens (auth_handlers.cpp); the code is the credential
+ApiResponse HandleSignin(ApiContext& ctx, const ApiRequest& req);
+
 // provider webhooks (webhook_handlers.cpp); the signature is the credential
 ApiResponse HandleLlamaParseWebhook(ApiContext& ctx, const ApiRequest& req);
 

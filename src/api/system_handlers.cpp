@@ -81,6 +81,7 @@ std::vector<Route> ApiRoutes() {
       open("GET", "/metrics", HandleMetrics),  // its own token check (metrics_handlers.cpp)
       // Every route has an entry in it (openapi_test.cpp).
       open("GET", "/api/v1/openapi.json", HandleOpenApi),
+      open("POST", "/api/v1/auth/signin", HandleSignin),  // the one-time code is the credential
       open("GET", "/api/v1/upload/limits", HandleUploadLimits),
       open("GET", "/api/v1/services/health", HandleServicesHealth),
       admin("PUT", "/api/v1/services/{service}/mode", HandleSetServiceMode),

@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;  // after the subcommand name
 int RunServe(const Args& args);
 int RunWorker(const Args& args);
 int RunToken(const Args& args);
+int RunSigninCode(const Args& args);
 int RunCosts(const Args& args);
 int RunReembed(const Args& args);
 int RunServices(const Args& args);

@@ -34,6 +34,8 @@ constexpr const char* kUsage =
     "                                 a job's timeline: stages, routes, costs, events\n"
     "  token --user U [--role R] [--ttl-s N]\n"
     "                                 print a development bearer token\n"
+    "  signin-code --user U [--role R] [--ttl-ms N] [--url-base URL]\n"
+    "                                 a one-time sign-in code (or dashboard URL) for U\n"
     "  tokenize FILE|- [--count]      cl100k_base token ids (or their count)\n"
     "  chunk FILE|-                   markdown-tokens@1 chunks, one JSON object a line\n"
     "  parse FILE [--pages]           markdown of a PDF by the local parser (or its page count)\n"
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
       {"serve", ingestd::cli::RunServe},
       {"worker", ingestd::cli::RunWorker},
       {"token", ingestd::cli::RunToken},
+      {"signin-code", ingestd::cli::RunSigninCode},
       {"costs", ingestd::cli::RunCosts},
       {"reembed", ingestd::cli::RunReembed},
       {"services", ingestd::cli::RunServices},

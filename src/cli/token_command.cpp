@@ -12,7 +12,7 @@ namespace ingestd::cli {
 
 int RunToken(const Args& args) {
   std::string user, role = "user";
-  int64_t ttl_s = 7 * 24 * 3600;
+  int64_t ttl_s = kSessionTokenTtlS;
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
     if (args[i] == "--user") {
       user = args[i + 1];
@@ -36,10 +36,9 @@ int RunToken(const Args& args) {
     std::fprintf(stderr, "ingestd token: %s\n", s.ToString().c_str());
     return 1;
   }
-  int64_t now_s = SystemClock::Default()->NowMillis() / 1000;
-  std::printf("%s\n",
-              SignJwt({.sub = user, .role = role, .exp = now_s + ttl_s}, config->api.jwt_secret)
-                  .c_str());
+  const SessionToken session = MintSessionToken(user, role, SystemClock::Default()->NowMillis(),
+                                                ttl_s, config->api.jwt_secret);
+  std::printf("%s\n", session.token.c_str());
   return 0;
 }
 

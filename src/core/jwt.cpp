@@ -46,6 +46,12 @@ std::string SignJwt(const JwtClaims& claims, std::string_view secret) {
   return signing_input + "." + Base64UrlEncode(HmacSha256(secret, signing_input));
 }
 
+SessionToken MintSessionToken(std::string_view user, std::string_view role, int64_t now_ms,
+                              int64_t ttl_s, std::string_view secret) {
+  const int64_t exp = now_ms / 1000 + ttl_s;
+  return {SignJwt({.sub = std::string(user), .role = std::string(role), .exp = exp}, secret), exp};
+}
+
 Result<JwtClaims> VerifyJwt(std::string_view token, std::string_view secret, int64_t now_seconds) {
   size_t d1 = token.find('.');
   size_t d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);

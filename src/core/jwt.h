@@ -17,6 +17,18 @@ struct JwtClaims {
 
 std::string SignJwt(const JwtClaims& claims, std::string_view secret);
 
+// How long a session token lives unless told otherwise (`ingestd token`, a sign-in).
+inline constexpr int64_t kSessionTokenTtlS = 7 * 24 * 3600;
+
+struct SessionToken {
+  std::string token;
+  int64_t expires_at_s = 0;
+};
+// The bearer token of a session of user with role, valid ttl_s from now_ms: what
+// `ingestd token` prints and POST /api/v1/auth/signin answers with.
+SessionToken MintSessionToken(std::string_view user, std::string_view role, int64_t now_ms,
+                              int64_t ttl_s, std::string_view secret);
+
 // Checks structure, algorithm (HS256 only: "none" and others are refused), signature in
 // constant time, a non-empty `sub`, and `exp` > now. Errors are kUnauthenticated.
 Result<JwtClaims> VerifyJwt(std::string_view token, std::string_view secret, int64_t now_seconds);

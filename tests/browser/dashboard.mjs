@@ -2,7 +2,8 @@
 // puppeteer-core, against the ingestd that dashboard_test.cpp started. Every wait is on page
 // state (waitForSelector / waitForFunction), never a sleep.
 //
-// env: INGESTD_URL (http://127.0.0.1:PORT), USER_TOKEN, ADMIN_TOKEN, PDF (a file to upload),
+// env: INGESTD_URL (http://127.0.0.1:PORT), SIGNIN_URL (a one-time #code= URL for user dev),
+//      ADMIN_TOKEN, PDF (a file to upload),
 //      OUT_DIR (screenshots), CHROMIUM (default /usr/bin/chromium)
 // Prints one line per step and `N passed, N failed`; exits 1 on the first failure.
 import fs from 'node:fs';
@@ -68,13 +69,26 @@ const go = async (hash, selector) => {
 
 await page.setViewport({width: 1280, height: 900});
 
-await step('the #token= URL signs the user in and leaves the address bar', async () => {
-  await page.goto(`${base}/#token=${env('USER_TOKEN')}`);
+await step('the one-time #code= URL signs the user in and leaves the address bar', async () => {
+  await page.goto(env('SIGNIN_URL'));
   await page.waitForSelector('#view[data-view=jobs] #jobs-list', kWait);
-  check(!page.url().includes('token='), `token still in the URL: ${page.url()}`);
-  check(await page.evaluate(() => localStorage.getItem('ingestd_token')) === env('USER_TOKEN'),
-      'token not in storage');
+  check(!page.url().includes('code='), `code still in the URL: ${page.url()}`);
+  const stored = await page.evaluate(() => localStorage.getItem('ingestd_token'));
+  check(stored && stored.split('.').length === 3, `no session token in storage: ${stored}`);
   check((await text('#who-name')).startsWith('dev'), 'not signed in as dev');
+});
+
+await step('the same URL again is refused with its code and correlation id', async () => {
+  const before = await page.evaluate(() => localStorage.getItem('ingestd_token'));
+  expected = [/status of 401/];
+  await page.goto(env('SIGNIN_URL'));
+  await page.waitForSelector('#error:not([hidden]) .error-cid code', kWait);
+  check((await text('#error .error-code')) === 'SIGNIN_CODE_INVALID', await text('#error'));
+  check(!page.url().includes('code='), `code still in the URL: ${page.url()}`);
+  check(await page.evaluate(() => localStorage.getItem('ingestd_token')) === before,
+      'the refused code changed the session');
+  await page.click('#error .dismiss');
+  await page.waitForSelector('#view[data-view=jobs] #jobs-list', kWait);
 });
 
 let jobId = '';

@@ -1,9 +1,10 @@
 // The dashboard (src/api/dashboard) served by the real binary: its embedded files with their
 // types, validators and Content-Security-Policy, over sockets; then dashboard.mjs drives it
-// in Debian's Chromium (npm puppeteer-core): sign-in by the #token= URL, a real PDF uploaded
-// through the file input and followed to complete, its timeline, an API error with its code
-// and correlation id, search and chunks, a cost chart with data points (embeddings billed by
-// the fake OpenAI), an admin's mode switch, alerts and audit, phone width, no console error.
+// in Debian's Chromium (npm puppeteer-core): sign-in by the one-time #code= URL of `ingestd
+// signin-code` (a second visit refused), a real PDF uploaded through the file input and
+// followed to complete, its timeline, an API error with its code and correlation id, search
+// and chunks, a cost chart with data points (embeddings billed by the fake OpenAI), an
+// admin's mode switch, alerts and audit, phone width, no console error.
 // Screenshots go to the build dir (INGESTD_DASHBOARD_SHOTS).
 #include <gtest/gtest.h>
 
@@ -64,8 +65,11 @@ TEST_F(DashboardTest, ServesEmbeddedFilesWithTypesValidatorsAndPolicy) {
 TEST_F(DashboardTest, WorksInChromium) {
   const std::string admin =
       SignJwt({.sub = "ops", .role = "admin", .exp = std::time(nullptr) + 3600}, kTestJwtSecret);
-  const std::string cmd = std::string("INGESTD_URL='") + server_->base_url() + "' USER_TOKEN='" +
-                          MakeToken("dev") + "' ADMIN_TOKEN='" + admin + "' PDF='" + kRFaqPdf +
+  const std::string signin_url =
+      SigninCode(*server_, "--user dev --url-base '" + server_->base_url() + "'");
+  ASSERT_FALSE(signin_url.empty());
+  const std::string cmd = std::string("INGESTD_URL='") + server_->base_url() + "' SIGNIN_URL='" +
+                          signin_url + "' ADMIN_TOKEN='" + admin + "' PDF='" + kRFaqPdf +
                           "' OUT_DIR='" + INGESTD_DASHBOARD_SHOTS + "' '" INGESTD_NODE "' '" +
                           INGESTD_DASHBOARD_SCRIPT + "' 2>&1";
   const CommandResult run = RunCommand(cmd);

@@ -31,6 +31,15 @@ std::string MakeToken(const std::string& user, int64_t exp_offset_s, const std::
   return SignJwt({.sub = user, .exp = NowSeconds() + exp_offset_s}, secret);
 }
 
+std::string SigninCode(const ServerProcess& server, const std::string& args) {
+  CommandResult run =
+      RunCommand("INGESTD_DATA_DIR='" + server.data_dir() + "' '" + ServerProcess::BinaryPath() +
+                 "' signin-code " + args + " 2>/dev/null");
+  if (run.exit_code != 0) return "";
+  while (!run.output.empty() && run.output.back() == '\n') run.output.pop_back();
+  return run.output;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

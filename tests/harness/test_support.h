@@ -33,6 +33,10 @@ inline constexpr char kRExtsPdf[] = "/usr/share/R/doc/manual/R-exts.pdf";
 std::string MakeToken(const std::string& user, int64_t exp_offset_s = 3600,
                       const std::string& secret = kTestJwtSecret);
 
+// `ingestd signin-code ARGS` against server's database (its data dir): the printed line
+// (a code, or with --url-base the URL), without the newline; empty when the command failed.
+std::string SigninCode(const ServerProcess& server, const std::string& args);
+
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& bytes);
 std::string Sha256OfFile(const std::string& path);

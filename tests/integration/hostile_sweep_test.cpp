@@ -72,6 +72,7 @@ std::map<std::string, RouteShape> Shapes() {
          {"processing_priority", 0}},
         {}}},
       {"/api/v1/services/{service}/mode", {{{"mode", "mock"}}, {}}},
+      {"/api/v1/auth/signin", {{{"code", "not-a-code"}}, {}}},
       {"/api/v1/search",
        {{{"query", "r manual"},
          {"top_k", 5},

@@ -1,8 +1,8 @@
 // GET /api/v1/openapi.json on the real binary: the checked-in document, served open with its
 // type and validator; then a sample of real responses — both uploads, the job view, lists,
-// chunks, search, costs, operator views, and error bodies 400/401/403/404/409/429 — checked
-// against the schemas of the document the server serves by tests/openapi/check_responses.mjs
-// (npm ajv, JSON Schema 2020-12), in one node run.
+// chunks, search, costs, operator views, sign-in, and error bodies 400/401/403/404/409/429 —
+// checked against the schemas of the document the server serves by
+// tests/openapi/check_responses.mjs (npm ajv, JSON Schema 2020-12), in one node run.
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -107,6 +107,11 @@ TEST_F(OpenApiTest, RealResponsesMatchTheDocumentsSchemas) {
   Record("GET", "/api/v1/search/index", client_->Get("/api/v1/search/index", admin));
   Record("GET", "/api/v1/alerts", client_->Get("/api/v1/alerts", admin));
   Record("GET", "/api/v1/audit", client_->Get("/api/v1/audit", admin));
+  const std::string code = SigninCode(*server_, "--user dev");
+  const json signin = {{"code", code}};
+  EXPECT_EQ(Record("POST", "/api/v1/auth/signin", client_->PostJson("/api/v1/auth/signin", signin))
+                .status,
+            200);
   Record("GET", "/health", client_->Get("/health"));
   Record("GET", "/ready", client_->Get("/ready"));
   Record("GET", "/metrics", client_->Get("/metrics"));
@@ -118,7 +123,14 @@ TEST_F(OpenApiTest, RealResponsesMatchTheDocumentsSchemas) {
       Record("POST", "/api/v1/search", client_->PostJson("/api/v1/search", json::object(), token_))
           .status,
       400);
+  EXPECT_EQ(Record("POST", "/api/v1/auth/signin",
+                   client_->PostJson("/api/v1/auth/signin", json::object()))
+                .status,
+            400);
   EXPECT_EQ(Record("GET", "/api/v1/jobs", client_->Get("/api/v1/jobs")).status, 401);
+  EXPECT_EQ(Record("POST", "/api/v1/auth/signin", client_->PostJson("/api/v1/auth/signin", signin))
+                .status,
+            401);  // used
   EXPECT_EQ(Record("GET", "/api/v1/audit", client_->Get("/api/v1/audit", token_)).status, 403);
   EXPECT_EQ(
       Record("GET", "/api/v1/jobs/{id}", client_->Get("/api/v1/jobs/no-such-job", token_)).status,

@@ -28,20 +28,23 @@ export function claims() {
 
 export const isAdmin = () => claims()?.role === 'admin';
 
-// A `#token=…` fragment (the URL `make run` prints; a fragment never reaches the server or a
-// log) goes to storage and out of the address bar and the history.
-export function takeTokenFromFragment() {
-  const m = /^#token=([^&]+)/.exec(location.hash);
+// A `#code=…` fragment (the one-time URL `make run` prints; a fragment never reaches the
+// server or a log) leaves the address bar and the history at once, then is traded for a
+// session token (POST /api/v1/auth/signin) that goes to storage as a pasted one does.
+// Resolves to false when there is no code; rejects with the API's error.
+export async function signInFromFragment() {
+  const m = /^#code=([^&]+)/.exec(location.hash);
   if (!m) return false;
-  storeToken(decodeURIComponent(m[1]));
   history.replaceState(null, '', location.pathname + location.search + '#/jobs');
+  const answer = await api('POST', '/api/v1/auth/signin', {code: decodeURIComponent(m[1])}, '');
+  storeToken(answer.token);
   return true;
 }
 
 // body: undefined, FormData (multipart, as is) or a value sent as JSON. Resolves to the
-// parsed JSON answer (null for 204).
+// parsed JSON answer (null for 204). An empty bearer sends no Authorization (open routes).
 export async function api(method, path, body, bearer = token()) {
-  const headers = {Authorization: 'Bearer ' + bearer};
+  const headers = bearer ? {Authorization: 'Bearer ' + bearer} : {};
   let payload = body;
   if (body !== undefined && !(body instanceof FormData)) {
     headers['Content-Type'] = 'application/json';

@@ -1,7 +1,7 @@
-// The dashboard's shell: sign-in (a pasted token or the #token= URL `make run` prints), the
-// navigation and a hash router (#/jobs, #/jobs/<id>, #/documents, #/documents/<id>, #/costs,
-// #/services, #/admin). Each view's render(root, arg) may return a stop() for its polling.
-import {api, claims, forgetToken, isAdmin, storeToken, takeTokenFromFragment, token} from './api.js';
+// The dashboard's shell: sign-in (a pasted token or the one-time #code= URL `make run`
+// prints), the navigation and a hash router (#/jobs, #/jobs/<id>, #/documents,
+// #/documents/<id>, #/costs, #/services, #/admin). Each view's render(root, arg) may return a stop() for its polling.
+import {api, claims, forgetToken, isAdmin, signInFromFragment, storeToken, token} from './api.js';
 import {clearError, showError} from './ui.js';
 import * as jobs from './jobs.js';
 import * as documents from './documents.js';
@@ -56,9 +56,18 @@ $('sign-out').addEventListener('click', () => {
   route();
 });
 
-takeTokenFromFragment();
-window.addEventListener('hashchange', () => {
-  takeTokenFromFragment();
+// Redeems a #code= fragment, then shows the page; a refused code shows its error (after
+// route(), which clears the banner) on the sign-in form.
+async function start() {
+  let failure = null;
+  try {
+    await signInFromFragment();
+  } catch (err) {
+    failure = err;
+  }
   route();
-});
-route();
+  if (failure) showError(failure);
+}
+
+window.addEventListener('hashchange', start);
+start();
