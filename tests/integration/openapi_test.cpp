@@ -1,11 +1,13 @@
 // GET /api/v1/openapi.json on the real binary: the checked-in document, served open with its
 // type and validator; then a sample of real responses — both uploads, the job view, lists,
-// chunks, search, costs, operator views, sign-in, and error bodies 400/401/403/404/409/429 —
-// checked against the schemas of the document the server serves by
-// tests/openapi/check_responses.mjs (npm ajv, JSON Schema 2020-12), in one node run.
+// chunks, search, costs, operator views, sign-in, and error bodies
+// 400/401/403/404/409/413/415/422/429 — checked against the schemas of the document the
+// server serves by tests/openapi/check_responses.mjs (npm ajv, JSON Schema 2020-12), in one
+// node run.
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <tuple>
 
 #include "core/jwt.h"
 #include "harness/test_support.h"
@@ -139,6 +141,21 @@ TEST_F(OpenApiTest, RealResponsesMatchTheDocumentsSchemas) {
                    client_->PostJson("/api/v1/jobs/" + job_id + "/retry", json::object(), token_))
                 .status,
             409);
+  // Upload refusals: too large, not a PDF, a malformed hash.
+  const json declare = {{"filename", "big.pdf"},
+                        {"bytes_len", 1000},
+                        {"mime", "application/pdf"},
+                        {"sha256", std::string(64, 'a')}};
+  for (auto [field, value, status] : {std::tuple{"bytes_len", json(int64_t{1} << 40), 413},
+                                      {"mime", json("text/plain"), 415},
+                                      {"sha256", json("not-a-sha"), 422}}) {
+    json body = declare;
+    body[field] = value;
+    EXPECT_EQ(
+        Record("POST", "/api/v1/upload", client_->PostJson("/api/v1/upload", body, token_)).status,
+        status)
+        << field;
+  }
   EXPECT_EQ(Record("DELETE", "/api/v1/documents/{id}",
                    client_->Delete("/api/v1/documents/" + document_id, token_))
                 .status,
