@@ -16,11 +16,22 @@ search::SearchIndexOptions SearchIndexOptionsFor(const Config& config) {
   return o;
 }
 
-Search StartSearch(const Config& config, Store* store, Embedder* embedder, Clock* clock) {
+Result<Search> StartSearch(const Config& config, Store* store, Embedder* embedder, Clock* clock) {
   Search s;
+  if (config.database_url.starts_with("sqlite://")) {
+    auto tokenizer = sqlite::Unicode61Tokenizer::Open();
+    if (!tokenizer.ok()) return tokenizer.status();
+    s.tokenizer = std::move(*tokenizer);
+    search::KeywordIndexOptions o;
+    o.tokenize = [t = s.tokenizer.get()](std::string_view text) { return t->Tokens(text); };
+    o.catchup_ms = config.search_catchup_ms;
+    s.keyword = std::make_unique<search::KeywordIndex>(store, std::move(o));
+    s.keyword->Start();
+  }
   s.index = std::make_unique<search::SearchIndex>(store, SearchIndexOptionsFor(config));
   s.index->Start();
-  s.service = std::make_unique<search::SearchService>(store, s.index.get(), embedder, clock);
+  s.service = std::make_unique<search::SearchService>(store, s.index.get(), embedder, clock,
+                                                      s.keyword.get());
   return s;
 }
 

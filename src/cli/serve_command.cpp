@@ -129,7 +129,9 @@ int RunServe(const Args& args) {
   Search search;
   std::unique_ptr<limits::UploadLimiter> search_limiter;
   if (ctx.router != nullptr) {
-    search = StartSearch(config, store, ctx.router->embedder(), ctx.clock);
+    auto started = StartSearch(config, store, ctx.router->embedder(), ctx.clock);
+    if (!started.ok()) return Fail(started.status());
+    search = std::move(*started);
     ctx.search = search.service.get();
   }
   if (ctx.search != nullptr && config.searches_per_minute > 0) {

@@ -1,10 +1,8 @@
 #include "search/search_index.h"
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
-#include "core/last_resort.h"
 #include "core/log.h"
 
 namespace ingestd::search {
@@ -83,77 +81,30 @@ struct SearchIndex::Space {
 };
 
 SearchIndex::SearchIndex(Store* store, SearchIndexOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store), options_(std::move(options)), rounds_([this] { return Round(); }) {}
 
 SearchIndex::~SearchIndex() { Stop(); }
 
 void SearchIndex::Start() {
-  subscription_ = store_->SubscribeVectorChanges([this] {
-    {
-      std::lock_guard lock(wake_mu_);
-      wake_ = true;
-    }
-    wake_cv_.notify_one();
-  });
-  thread_ = std::thread([this] { Loop(); });
+  subscription_ = store_->SubscribeVectorChanges([this] { rounds_.Wake(); });
+  rounds_.Start(options_.catchup_ms, "search index catch-up");
 }
 
 void SearchIndex::Stop() {
-  {
-    std::lock_guard lock(wake_mu_);
-    stopping_ = true;
-  }
-  wake_cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  rounds_.Stop();
   subscription_.reset();
 }
 
-void SearchIndex::Loop() {
-  for (;;) {
-    RunGuarded("search index catch-up", [this] {
-      if (Status s = CatchUp(); !s.ok()) {
-        log::Warn("search index catch-up failed", {{"code", s.code()}, {"error", s.message()}});
-      }
-    });
-    std::unique_lock lock(wake_mu_);
-    wake_cv_.wait_for(lock, std::chrono::milliseconds(options_.catchup_ms),
-                      [this] { return wake_ || stopping_; });
-    if (stopping_) return;
-    wake_ = false;
-  }
-}
-
-Status SearchIndex::CatchUp() {
-  uint64_t ticket = 0;
-  {
-    std::lock_guard lock(tickets_mu_);
-    ticket = ++issued_;
-  }
-  std::lock_guard round(round_mu_);
-  uint64_t covers = 0;
-  {
-    std::lock_guard lock(tickets_mu_);
-    // A round that started after this call was made has read every change committed before.
-    if (completed_ >= ticket) return last_round_;
-    covers = issued_;
-  }
-  Status outcome;
+Status SearchIndex::Round() {
   for (;;) {
     auto page = store_->ListVectorChanges(last_seq_, options_.page_size);
-    if (!page.ok()) {
-      outcome = page.status();
-      break;
-    }
-    if (page->empty()) break;
+    if (!page.ok()) return page.status();
+    if (page->empty()) return Status();
     ApplyPage(*page);
     last_seq_ = page->back().seq;
     reported_seq_.store(last_seq_, std::memory_order_relaxed);
-    if (page->size() < static_cast<size_t>(options_.page_size)) break;
+    if (page->size() < static_cast<size_t>(options_.page_size)) return Status();
   }
-  std::lock_guard lock(tickets_mu_);
-  completed_ = covers;
-  last_round_ = outcome;
-  return outcome;
 }
 
 SearchIndex::Space* SearchIndex::FindSpace(const std::string& user_id,

@@ -7,7 +7,7 @@
 // (Start) calls it when the store signals a vector commit (Store::SubscribeVectorChanges,
 // PostgreSQL LISTEN/NOTIFY; none on SQLite) and every catchup_ms, so changes written by other
 // processes arrive within that long even when nobody searches. Concurrent CatchUp calls
-// share one round: a caller returns once a round that started after it was called is done.
+// share one round (catch_up_rounds.h).
 //
 // Spaces start exact (make_exact) and are rebuilt as approximate (make_approximate, an HNSW
 // graph built from the exact space) once they hold hnsw_min_vectors vectors; searches of the
@@ -18,7 +18,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,12 +25,12 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "core/status.h"
+#include "search/catch_up_rounds.h"
 #include "search/index/vector_space.h"
 #include "store/store.h"
 
@@ -93,7 +92,7 @@ class SearchIndex {
   void Stop();
 
   // Applies the store's changes since the last round (see the file comment).
-  Status CatchUp();
+  Status CatchUp() { return rounds_.Run(); }
 
   // The k chunks of the user's `model` space nearest `query` (dims floats; a query of other
   // dimensions finds nothing), best first. With allowed_documents, only chunks of those
@@ -116,7 +115,7 @@ class SearchIndex {
   Space* SpaceFor(const VectorChange& c);
   void ApplyPage(const std::vector<VectorChange>& changes);
   void MakeApproximate(Space* space);
-  void Loop();
+  Status Round();
 
   Store* const store_;
   const SearchIndexOptions options_;
@@ -126,21 +125,10 @@ class SearchIndex {
   mutable std::shared_mutex spaces_mu_;
   std::map<std::string, std::map<std::string, std::unique_ptr<Space>>> spaces_;
 
-  // One catch-up round at a time; rounds are numbered so concurrent callers share one.
-  std::mutex round_mu_;
-  int64_t last_seq_ = 0;  // guarded by round_mu_
-  std::mutex tickets_mu_;
-  uint64_t issued_ = 0;     // guarded by tickets_mu_
-  uint64_t completed_ = 0;  // guarded by tickets_mu_
-  Status last_round_;       // guarded by tickets_mu_
+  int64_t last_seq_ = 0;  // written by rounds only (one at a time)
   std::atomic<int64_t> reported_seq_{0};
-
-  std::mutex wake_mu_;
-  std::condition_variable wake_cv_;
-  bool wake_ = false;      // guarded by wake_mu_
-  bool stopping_ = false;  // guarded by wake_mu_
   std::unique_ptr<StoreSubscription> subscription_;
-  std::thread thread_;
+  CatchUpRounds rounds_;  // last: its thread uses the members above
 };
 
 }  // namespace ingestd::search

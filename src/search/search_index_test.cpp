@@ -6,18 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <functional>
 #include <map>
 
-#include "core/crypto.h"
-#include "core/ids.h"
 #include "search/search_index.h"
+#include "search/search_test_store.h"
 
 namespace ingestd::search {
 namespace {
 
-namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
@@ -81,64 +78,16 @@ SearchIndexOptions Options(RebuildFactory approximate = nullptr, size_t hnsw_min
   return o;
 }
 
-class SearchIndexTest : public ::testing::Test {
+class SearchIndexTest : public SearchStoreTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ingestd-search-" + HexEncode(RandomBytes(6)));
-    fs::create_directories(dir_);
-    auto store = OpenStore("sqlite://" + (dir_ / "ingestd.db").string());
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-    ASSERT_TRUE(store_->Migrate().ok());
-  }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
   // A document of user whose chunks carry `vectors` (one each) of `model`; returns the
   // document id and the chunk ids.
   std::pair<std::string, std::vector<std::string>> StoreDocument(
       const std::string& user, const std::string& model,
       const std::vector<std::vector<float>>& vectors) {
-    Document doc;
-    doc.id = NewUuidV4();
-    doc.user_id = user;
-    doc.filename = user + ".pdf";
-    doc.mime = "application/pdf";
-    doc.sha256 = Sha256Hex(RandomBytes(8));
-    Job job;
-    job.id = NewUuidV4();
-    job.document_id = doc.id;
-    job.user_id = user;
-    job.status = JobStatus::kUploaded;
-    job.correlation_id = NewUuidV4();
-    EXPECT_TRUE(store_->CreateUpload(doc, job, ++now_).ok());
-    auto claimed = store_->ClaimNext("w", now_, 60'000);
-    EXPECT_TRUE(claimed.ok() && claimed->has_value());
-    StageCommit c;
-    c.job_id = job.id;
-    c.worker_id = "w";
-    c.to = JobStatus::kComplete;
-    c.next_state = QueueState::kDone;
-    c.now_ms = now_;
-    std::vector<Chunk> chunks;
-    std::vector<std::string> ids;
-    for (size_t i = 0; i < vectors.size(); ++i) {
-      Chunk chunk;
-      chunk.id = UuidV5(doc.id, std::to_string(i));
-      chunk.document_id = doc.id;
-      chunk.ord = static_cast<int>(i);
-      chunk.text = "chunk " + std::to_string(i);
-      chunk.token_count = 2;
-      chunks.push_back(chunk);
-      ids.push_back(chunk.id);
-      c.vectors.push_back({chunk.id, doc.id, model, vectors[i]});
-    }
-    c.chunks = chunks;
-    Status s = store_->CommitStage(c);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return {doc.id, ids};
+    std::vector<std::string> texts;
+    for (size_t i = 0; i < vectors.size(); ++i) texts.push_back("chunk " + std::to_string(i));
+    return StoreChunks(user, model, texts, vectors);
   }
 
   std::vector<std::string> NearestIds(SearchIndex& index, const std::string& user,
@@ -152,10 +101,6 @@ class SearchIndexTest : public ::testing::Test {
     }
     return ids;
   }
-
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
-  int64_t now_ = 1'000;
 };
 
 TEST_F(SearchIndexTest, BuildsFromTheFeedAndRanksByInnerProduct) {

@@ -21,11 +21,6 @@ bool IsBlank(std::string_view s) {
   });
 }
 
-bool Restricts(const SearchFilter& f) {
-  return !f.document_ids.empty() || !f.filename_prefix.empty() || f.uploaded_after_ms ||
-         f.uploaded_before_ms;
-}
-
 }  // namespace
 
 Result<SearchMode> ParseSearchMode(std::string_view name) {
@@ -54,8 +49,13 @@ struct SearchService::Candidates {
 };
 
 SearchService::SearchService(Store* store, SearchIndex* index, Embedder* embedder,
-                             const Clock* clock)
-    : store_(store), index_(index), embedder_(embedder), clock_(clock) {}
+                             const Clock* clock, KeywordSearcher* keyword)
+    : store_(store),
+      index_(index),
+      embedder_(embedder),
+      clock_(clock),
+      store_keyword_(store),
+      keyword_(keyword != nullptr ? keyword : &store_keyword_) {}
 
 Status SearchService::VectorSide(const SearchQuery& q, int depth, SearchAnswer* answer,
                                  Candidates* out) {
@@ -76,7 +76,7 @@ Status SearchService::VectorSide(const SearchQuery& q, int depth, SearchAnswer* 
   answer->cost_nanos = UsdToNanos(embedded->cost_usd);
 
   std::optional<std::unordered_set<std::string>> allowed;
-  if (Restricts(q.filter)) allowed.emplace(documents->begin(), documents->end());
+  if (q.filter.restricts()) allowed.emplace(documents->begin(), documents->end());
   auto near = index_->Nearest(q.user_id, answer->model, embedded->vectors[0], depth,
                               allowed ? &*allowed : nullptr);
   if (!near.ok()) return near.status();
@@ -126,7 +126,7 @@ Result<SearchAnswer> SearchService::Search(const SearchQuery& q) {
     if (Status s = VectorSide(q, depth, &answer, &vector); !s.ok()) return s;
   }
   if (q.mode != SearchMode::kVector) {
-    auto hits = store_->KeywordSearch(q.user_id, q.text, q.filter, depth);
+    auto hits = keyword_->Search(q.user_id, q.text, q.filter, depth);
     if (!hits.ok()) return hits.status();
     for (const KeywordHit& h : *hits) {
       keyword.ids.push_back(h.chunk_id);

@@ -4,7 +4,8 @@
 //   (budget reservation, settle, audit row, the request's correlation id, the fallback in
 //   hybrid service mode) and searched in the space of the model that answered
 //   (EmbedOutput::model) only: spaces never mix.
-// - keyword: Store::KeywordSearch (SQLite FTS5 bm25; PostgreSQL ts_rank_cd, not BM25).
+// - keyword: the KeywordSearcher handed in (keyword_searcher.h: on SQLite the in-memory
+//   KeywordIndex, FTS5's bm25 order), else Store::KeywordSearch (PostgreSQL ts_rank_cd).
 // - hybrid: reciprocal-rank fusion (k = 60) of the top max(50, 5·top_k) of each; equal
 //   fused scores by the best single rank, then the keyword rank (never by chunk id).
 // Filters restrict both sides: the keyword side in its statement, the vector side by the
@@ -23,6 +24,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "search/keyword_searcher.h"
 #include "search/search_index.h"
 #include "services/embedder.h"
 #include "store/store.h"
@@ -71,7 +73,9 @@ struct SearchAnswer {
 class SearchService {
  public:
   // All borrowed; they must outlive the service. embedder is the router's (RoutedEmbedder).
-  SearchService(Store* store, SearchIndex* index, Embedder* embedder, const Clock* clock);
+  // Without keyword, the store answers the keyword side.
+  SearchService(Store* store, SearchIndex* index, Embedder* embedder, const Clock* clock,
+                KeywordSearcher* keyword = nullptr);
 
   // kInvalidArgument INVALID_QUERY (empty, or over kMaxQueryTokens), INVALID_FIELD (top_k);
   // the embedder's errors as they are (in REAL mode an exhausted budget is the ledger's
@@ -92,6 +96,8 @@ class SearchService {
   SearchIndex* const index_;
   Embedder* const embedder_;
   const Clock* const clock_;
+  StoreKeywordSearcher store_keyword_;
+  KeywordSearcher* const keyword_;
 };
 
 }  // namespace ingestd::search

@@ -132,6 +132,10 @@ Result<std::vector<ChunkChange>> FaultyStore::ListChunkChanges(std::string_view 
               [&] { return inner_->ListChunkChanges(user_id, after_seq, limit); });
 }
 
+Result<std::vector<ChunkChange>> FaultyStore::ListAllChunkChanges(int64_t after_seq, int limit) {
+  return Call("ListAllChunkChanges", [&] { return inner_->ListAllChunkChanges(after_seq, limit); });
+}
+
 Result<std::vector<std::string>> FaultyStore::ListDocumentsWithOtherVectors(std::string_view model,
                                                                             int limit) {
   return Call("ListDocumentsWithOtherVectors",

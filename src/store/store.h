@@ -69,6 +69,12 @@ struct SearchFilter {
   std::vector<std::string> document_ids;
   std::string filename_prefix;  // a literal, case-sensitive prefix of Document::filename
   std::optional<int64_t> uploaded_after_ms, uploaded_before_ms;
+
+  // Whether any field is set (an empty filter passes every document).
+  bool restricts() const {
+    return !document_ids.empty() || !filename_prefix.empty() || uploaded_after_ms ||
+           uploaded_before_ms;
+  }
 };
 
 struct KeywordHit {
@@ -274,6 +280,9 @@ class Store {
   // The user's chunk changes after after_seq, by seq, at most limit (clamped to [0, 10000]).
   virtual Result<std::vector<ChunkChange>> ListChunkChanges(std::string_view user_id,
                                                             int64_t after_seq, int limit) = 0;
+  // Every user's chunk changes after after_seq, by seq, at most limit (clamped to
+  // [0, 10000]): what an index over all chunks (search::KeywordIndex) catches up from.
+  virtual Result<std::vector<ChunkChange>> ListAllChunkChanges(int64_t after_seq, int limit) = 0;
   // Re-embedding (ingestd reembed): ids of documents holding a vector whose model is not
   // `model` (a fallback's), in id order, at most limit (clamped to [0, 10000]).
   virtual Result<std::vector<std::string>> ListDocumentsWithOtherVectors(std::string_view model,

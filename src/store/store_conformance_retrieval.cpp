@@ -2,6 +2,7 @@
 // hostile query text), GetChunkViews, ListDocumentIds, and the change feeds
 // ListVectorChanges / ListChunkChanges (one monotonic seq, tombstones on every removal).
 #include <algorithm>
+#include <map>
 #include <string>
 
 #include "core/ids.h"
@@ -305,6 +306,23 @@ TEST_P(StoreRetrievalTest, EveryWriteTakesTheNextSeqAndPagesSeeEachOnce) {
   EXPECT_NE((*u2)[0].seq, (*u1)[0].seq);
   EXPECT_NE((*u2)[0].seq, (*u1)[1].seq);
   EXPECT_EQ(store_->ListChunkChanges("u1", (*u1)[0].seq, 100)->size(), 1u);
+
+  // The all-users feed holds both users' rows in seq order, each with its user.
+  auto every = store_->ListAllChunkChanges(0, 100);
+  ASSERT_TRUE(every.ok()) << every.status().ToString();
+  ASSERT_EQ(every->size(), 3u);
+  std::map<std::string, std::string> user_of;
+  for (size_t i = 0; i < every->size(); ++i) {
+    if (i > 0) {
+      EXPECT_LT((*every)[i - 1].seq, (*every)[i].seq);
+    }
+    ASSERT_TRUE((*every)[i].chunk.has_value());
+    user_of[(*every)[i].chunk_id] = (*every)[i].user_id;
+  }
+  EXPECT_EQ(user_of[a[0].id], "u1");
+  EXPECT_EQ(user_of[b[0].id], "u2");
+  EXPECT_EQ(store_->ListAllChunkChanges((*every)[1].seq, 100)->size(), 1u);
+  EXPECT_EQ(store_->ListAllChunkChanges(0, 2)->size(), 2u);
 }
 
 TEST_P(StoreRetrievalTest, DeleteRemovesFromTheIndexAndLeavesTombstonesInBothFeeds) {
@@ -351,6 +369,13 @@ TEST_P(StoreRetrievalTest, DeleteRemovesFromTheIndexAndLeavesTombstonesInBothFee
   std::sort(seqs.begin(), seqs.end());
   EXPECT_EQ(std::unique(seqs.begin(), seqs.end()), seqs.end());
   EXPECT_THAT(store_->ListChunkChanges("u2", before, 100).value(), IsEmpty());
+  std::vector<std::string> all_deleted;
+  const std::vector<ChunkChange> removed = store_->ListAllChunkChanges(before, 100).value();
+  for (const ChunkChange& c : removed) {
+    EXPECT_FALSE(c.chunk.has_value());
+    all_deleted.push_back(c.chunk_id);
+  }
+  EXPECT_THAT(all_deleted, UnorderedElementsAre(gone[0].id, gone[1].id));
   EXPECT_THAT(Search("u2", "ephemeral"), ElementsAre(other[0].id));
 }
 

@@ -303,6 +303,17 @@ inline constexpr char kListChunkChanges[] =
     "   AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = t.chunk_id AND c.seq > t.seq)"
     "   ORDER BY t.seq LIMIT $3::bigint) r) u"
     " ORDER BY 1 LIMIT $3::bigint";
+// Every user's rows. $1 after seq, $2 limit.
+inline constexpr char kListAllChunkChanges[] =
+    "SELECT * FROM (SELECT * FROM (SELECT c.seq, d.user_id, c.id, 0, " INGESTD_CHUNK_VIEW_COLUMNS
+    "   FROM chunks c JOIN documents d ON d.id = c.document_id"
+    "   WHERE c.seq > $1::bigint ORDER BY c.seq LIMIT $2::bigint) s"
+    " UNION ALL SELECT * FROM (SELECT t.seq, t.user_id, t.chunk_id, 1, NULL, NULL, NULL::integer,"
+    "   NULL, NULL, NULL::integer, NULL::bigint, NULL::bigint, NULL::integer, NULL::integer, NULL,"
+    "   NULL::bigint FROM chunk_tombstones t WHERE t.seq > $1::bigint"
+    "   AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = t.chunk_id AND c.seq > t.seq)"
+    "   ORDER BY t.seq LIMIT $2::bigint) r) u"
+    " ORDER BY 1 LIMIT $2::bigint";
 #undef INGESTD_SEARCH_FILTER
 #undef INGESTD_CHUNK_VIEW_COLUMNS
 

@@ -97,6 +97,14 @@ Result<std::vector<ChunkChange>> PgStore::ListChunkChanges(std::string_view user
   });
 }
 
+Result<std::vector<ChunkChange>> PgStore::ListAllChunkChanges(int64_t after_seq, int limit) {
+  limit = record::ClampChangeLimit(limit);
+  return Autocommit([&](PgConn& c) {
+    return QueryAll<ChunkChange>(c, sql::kListAllChunkChanges, PgParams().Add(after_seq).Add(limit),
+                                 ReadChunkChangeRow);
+  });
+}
+
 std::unique_ptr<StoreSubscription> PgStore::SubscribeVectorChanges(std::function<void()> fn) {
   return vector_listener_.Subscribe(std::move(fn));
 }

@@ -273,6 +273,16 @@ inline constexpr char kListChunkChanges[] =
     "   WHERE t.user_id = ?1 AND t.seq > ?2 AND NOT EXISTS (SELECT 1 FROM chunks c"
     "   WHERE c.id = t.chunk_id AND c.seq > t.seq) ORDER BY t.seq LIMIT ?3))"
     " ORDER BY 1 LIMIT ?3";
+// Every user's rows by chunks_by_seq (migration v6). ?1 after seq, ?2 limit.
+inline constexpr char kListAllChunkChanges[] =
+    "SELECT * FROM (SELECT * FROM (SELECT c.seq, d.user_id, c.id, 0, " INGESTD_CHUNK_VIEW_COLUMNS
+    "   FROM chunks c JOIN documents d ON d.id = c.document_id"
+    "   WHERE c.seq > ?1 ORDER BY c.seq LIMIT ?2)"
+    " UNION ALL SELECT * FROM (SELECT t.seq, t.user_id, t.chunk_id, 1, NULL, NULL, NULL, NULL,"
+    "   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM chunk_tombstones t"
+    "   WHERE t.seq > ?1 AND NOT EXISTS (SELECT 1 FROM chunks c"
+    "   WHERE c.id = t.chunk_id AND c.seq > t.seq) ORDER BY t.seq LIMIT ?2))"
+    " ORDER BY 1 LIMIT ?2";
 #undef INGESTD_SEARCH_FILTER
 #undef INGESTD_CHUNK_VIEW_COLUMNS
 

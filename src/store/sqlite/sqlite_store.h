@@ -70,6 +70,7 @@ class SqliteStore final : public Store {
   Result<std::vector<VectorChange>> ListVectorChanges(int64_t after_seq, int limit) override;
   Result<std::vector<ChunkChange>> ListChunkChanges(std::string_view user_id, int64_t after_seq,
                                                     int limit) override;
+  Result<std::vector<ChunkChange>> ListAllChunkChanges(int64_t after_seq, int limit) override;
   Result<std::vector<std::string>> ListDocumentsWithOtherVectors(std::string_view model,
                                                                  int limit) override;
   Status ReplaceDocumentVectors(std::string_view doc_id,

@@ -136,4 +136,13 @@ Result<std::vector<ChunkChange>> SqliteStore::ListChunkChanges(std::string_view 
   });
 }
 
+Result<std::vector<ChunkChange>> SqliteStore::ListAllChunkChanges(int64_t after_seq, int limit) {
+  limit = record::ClampChangeLimit(limit);
+  return Read([&](SqliteConn& c) {
+    return QueryAll<ChunkChange>(
+        c, sql::kListAllChunkChanges, [&](Stmt& s) { s.Bind(1, after_seq).Bind(2, limit); },
+        ReadChunkChangeRow);
+  });
+}
+
 }  // namespace ingestd::sqlite
