@@ -1,12 +1,13 @@
 // GET /api/v1/openapi.json on the real binary: the checked-in document, served open with its
 // type and validator; then a sample of real responses — both uploads, the job view, lists,
-// chunks, search, costs, operator views, sign-in, and error bodies
-// 400/401/403/404/409/413/415/422/429 — checked against the schemas of the document the
-// server serves by tests/openapi/check_responses.mjs (npm ajv, JSON Schema 2020-12), in one
-// node run.
+// chunks, search, costs, operator views, sign-in, error bodies
+// 400/401/403/404/409/413/415/422/429 and a 503 of /ready — checked against the schemas of the
+// document the server serves by tests/openapi/check_responses.mjs (npm ajv, JSON Schema 2020-12),
+// in one node run.
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <filesystem>
 #include <tuple>
 
 #include "core/jwt.h"
@@ -160,6 +161,15 @@ TEST_F(OpenApiTest, RealResponsesMatchTheDocumentsSchemas) {
                    client_->Delete("/api/v1/documents/" + document_id, token_))
                 .status,
             204);
+
+  // Not ready: the blob root gone (moved away, then back) while no job writes to it.
+  const std::string two_step_job = declared.Json()["job_id"];
+  ASSERT_TRUE(WaitForJob(*client_, token_, two_step_job, IsSettled).met);
+  const std::string moved = server_->blobs_dir() + ".moved";
+  std::filesystem::rename(server_->blobs_dir(), moved);
+  EXPECT_EQ(Record("GET", "/ready", client_->Get("/ready")).status, 503);
+  std::filesystem::rename(moved, server_->blobs_dir());
+  EXPECT_EQ(client_->Get("/ready").status, 200);
 
   const std::string doc_path = server_->root_dir() + "/openapi.json";
   const std::string samples_path = server_->root_dir() + "/samples.json";
