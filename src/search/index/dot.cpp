@@ -36,6 +36,22 @@ void DotRowsSparsePortable(const float* query, const uint32_t* nonzero, size_t n
   }
 }
 
+void DotBlockSparsePortable(const float* query, const uint32_t* nonzero, size_t nnz,
+                            const float* block, float* out) {
+  float s[8][kDimMajorRows] = {};  // DotRowsSparsePortable's s[i % 8], for every row
+  for (size_t n = 0; n < nnz; ++n) {
+    const uint32_t i = nonzero[n];
+    const float q = query[i];
+    const float* column = block + i * kDimMajorRows;
+    float* lane = s[i & 7];
+    for (size_t r = 0; r < kDimMajorRows; ++r) lane[r] += q * column[r];
+  }
+  for (size_t r = 0; r < kDimMajorRows; ++r) {
+    out[r] =
+        ((s[0][r] + s[1][r]) + (s[2][r] + s[3][r])) + ((s[4][r] + s[5][r]) + (s[6][r] + s[7][r]));
+  }
+}
+
 namespace {
 
 #ifdef INGESTD_DOT_X86
@@ -117,6 +133,24 @@ __attribute__((target("avx2,fma"))) void DotRowsSparseAvx2(const float* query,
     out[r] = even + odd;
   }
 }
+
+// DotRowsSparseAvx2 for eight rows at a time: vector lane r of acc[j] is row r's lane[j].
+__attribute__((target("avx2,fma"))) void DotBlockSparseAvx2(const float* query,
+                                                            const uint32_t* nonzero, size_t nnz,
+                                                            const float* block, float* out) {
+  for (size_t r = 0; r < kDimMajorRows; r += 8) {
+    __m256 acc[8];
+    for (__m256& a : acc) a = _mm256_setzero_ps();
+    for (size_t n = 0; n < nnz; ++n) {
+      const uint32_t i = nonzero[n];
+      acc[i & 7] = _mm256_fmadd_ps(_mm256_loadu_ps(block + i * kDimMajorRows + r),
+                                   _mm256_set1_ps(query[i]), acc[i & 7]);
+    }
+    const __m256 even = _mm256_add_ps(_mm256_add_ps(acc[0], acc[4]), _mm256_add_ps(acc[2], acc[6]));
+    const __m256 odd = _mm256_add_ps(_mm256_add_ps(acc[1], acc[5]), _mm256_add_ps(acc[3], acc[7]));
+    _mm256_storeu_ps(out + r, _mm256_add_ps(even, odd));
+  }
+}
 #endif
 
 struct Kernels {
@@ -124,6 +158,7 @@ struct Kernels {
   void (*dot_rows)(const float*, const float*, size_t, size_t, float*);
   void (*dot_rows_sparse)(const float*, const uint32_t*, size_t, const float*, size_t, size_t,
                           float*);
+  void (*dot_block_sparse)(const float*, const uint32_t*, size_t, const float*, float*);
   const char* name;
 };
 
@@ -132,10 +167,11 @@ const Kernels& Pick() {
 #ifdef INGESTD_DOT_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-      return Kernels{DotAvx2, DotRowsAvx2, DotRowsSparseAvx2, "avx2+fma"};
+      return Kernels{DotAvx2, DotRowsAvx2, DotRowsSparseAvx2, DotBlockSparseAvx2, "avx2+fma"};
     }
 #endif
-    return Kernels{DotPortable, DotRowsPortable, DotRowsSparsePortable, "portable"};
+    return Kernels{DotPortable, DotRowsPortable, DotRowsSparsePortable, DotBlockSparsePortable,
+                   "portable"};
   }();
   return kernels;
 }
@@ -151,6 +187,11 @@ void DotRows(const float* query, const float* rows, size_t count, size_t dims, f
 void DotRowsSparse(const float* query, const uint32_t* nonzero, size_t nnz, const float* rows,
                    size_t count, size_t dims, float* out) {
   Pick().dot_rows_sparse(query, nonzero, nnz, rows, count, dims, out);
+}
+
+void DotBlockSparse(const float* query, const uint32_t* nonzero, size_t nnz, const float* block,
+                    float* out) {
+  Pick().dot_block_sparse(query, nonzero, nnz, block, out);
 }
 
 const char* DotKernelName() { return Pick().name; }

@@ -75,6 +75,40 @@ TEST(DotTest, SparseQueriesScoreEqualToTheDenseKernels) {
   }
 }
 
+// A dimension-major block scores each of its rows as DotRowsSparse scores the row-major row.
+TEST(DotTest, DimensionMajorBlocksScoreEqualToTheSparseRowKernels) {
+  std::mt19937 rng(13);
+  for (size_t dims : {8, 64, 1024}) {
+    for (size_t nnz : {0, 1, 5, 32}) {
+      const auto rows = RandomFloats(dims * kDimMajorRows, rng);
+      std::vector<float> block(dims * kDimMajorRows);
+      for (size_t r = 0; r < kDimMajorRows; ++r) {
+        for (size_t d = 0; d < dims; ++d) block[d * kDimMajorRows + r] = rows[r * dims + d];
+      }
+      std::vector<float> query(dims, 0);
+      std::vector<uint32_t> nonzero;
+      for (size_t i = 0; i < dims && nonzero.size() < nnz; i += 1 + rng() % 7) {
+        query[i] = RandomFloats(1, rng)[0];
+        nonzero.push_back(static_cast<uint32_t>(i));
+      }
+      std::vector<float> by_row(kDimMajorRows, NAN), by_block(kDimMajorRows, NAN),
+          by_row_portable(kDimMajorRows, NAN), by_block_portable(kDimMajorRows, NAN);
+      DotRowsSparse(query.data(), nonzero.data(), nonzero.size(), rows.data(), kDimMajorRows, dims,
+                    by_row.data());
+      DotBlockSparse(query.data(), nonzero.data(), nonzero.size(), block.data(), by_block.data());
+      DotRowsSparsePortable(query.data(), nonzero.data(), nonzero.size(), rows.data(),
+                            kDimMajorRows, dims, by_row_portable.data());
+      DotBlockSparsePortable(query.data(), nonzero.data(), nonzero.size(), block.data(),
+                             by_block_portable.data());
+      for (size_t r = 0; r < kDimMajorRows; ++r) {
+        EXPECT_EQ(by_block[r], by_row[r]) << "dims " << dims << " nnz " << nnz << " row " << r;
+        EXPECT_EQ(by_block_portable[r], by_row_portable[r])
+            << "dims " << dims << " nnz " << nnz << " row " << r;
+      }
+    }
+  }
+}
+
 TEST(DotTest, NamesTheKernelItRuns) {
   const std::string name = DotKernelName();
   EXPECT_TRUE(name == "avx2+fma" || name == "portable") << name;

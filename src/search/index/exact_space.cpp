@@ -10,13 +10,13 @@
 namespace ingestd::search {
 namespace {
 
-// Rows scored per kernel call: small enough that the scores stay in L1, large enough that
-// the per-call overhead vanishes.
-constexpr size_t kBlockRows = 64;
+// Rows scored per kernel call, one block of the dimension-major copy: small enough that the
+// scores stay in L1, large enough that the per-call overhead vanishes.
+constexpr size_t kBlockRows = kDimMajorRows;
 
-// A query with at most dims / kSparseShare nonzero elements is scored by DotRowsSparse. Its
-// nonzeros are spread over the row (hashed features): 32 of 1024 floats touch ~25 of a
-// row's 64 cache lines, so sparser than that the scan reads less memory than a full one.
+// A query with at most dims / kSparseShare nonzero elements is scored by DotBlockSparse over
+// the dimension-major copy: each nonzero reads kDimMajorRows contiguous floats per block,
+// so it reads nnz / dims of what a full scan reads.
 constexpr size_t kSparseShare = 32;
 
 // Better-first order of hits: higher score, then smaller key.
@@ -49,8 +49,13 @@ class ExactSpace final : public VectorSpace {
     if (inserted) {
       keys_.push_back(key);
       data_.resize(data_.size() + dims_);
+      if (sparse_capable() && columns_.size() < keys_.size() * dims_) {
+        columns_.resize(columns_.size() + kDimMajorRows * dims_);
+      }
     }
-    std::memcpy(data_.data() + it->second * dims_, values, dims_ * sizeof(float));
+    const size_t slot = it->second;
+    std::memcpy(data_.data() + slot * dims_, values, dims_ * sizeof(float));
+    WriteColumns(slot, values);
   }
 
   void Remove(VectorKey key) override {
@@ -60,12 +65,16 @@ class ExactSpace final : public VectorSpace {
     const size_t last = keys_.size() - 1;
     if (slot != last) {
       std::memcpy(data_.data() + slot * dims_, data_.data() + last * dims_, dims_ * sizeof(float));
+      WriteColumns(slot, data_.data() + slot * dims_);
       keys_[slot] = keys_[last];
       slot_of_[keys_[slot]] = static_cast<uint32_t>(slot);
     }
     slot_of_.erase(it);
     keys_.pop_back();
     data_.resize(last * dims_);
+    if (sparse_capable()) {
+      columns_.resize((last + kDimMajorRows - 1) / kDimMajorRows * kDimMajorRows * dims_);
+    }
   }
 
   std::vector<VectorHit> Search(const float* query, int k) const override {
@@ -75,20 +84,21 @@ class ExactSpace final : public VectorSpace {
     if (want == 0) return heap;
     heap.reserve(want);
     std::vector<uint32_t> nonzero;
-    if (dims_ % 8 == 0) {
+    if (sparse_capable()) {
       for (size_t i = 0; i < dims_ && nonzero.size() <= dims_ / kSparseShare; ++i) {
         if (query[i] != 0) nonzero.push_back(static_cast<uint32_t>(i));
       }
     }
-    const bool sparse = dims_ % 8 == 0 && nonzero.size() <= dims_ / kSparseShare;
+    const bool sparse = sparse_capable() && nonzero.size() <= dims_ / kSparseShare;
     float scores[kBlockRows];
     for (size_t start = 0; start < n; start += kBlockRows) {
       const size_t rows = std::min(kBlockRows, n - start);
-      const float* block = data_.data() + start * dims_;
       if (sparse) {
-        DotRowsSparse(query, nonzero.data(), nonzero.size(), block, rows, dims_, scores);
+        // Scores all kDimMajorRows rows of the block; those past the last slot are ignored.
+        DotBlockSparse(query, nonzero.data(), nonzero.size(), columns_.data() + start * dims_,
+                       scores);
       } else {
-        DotRows(query, block, rows, dims_, scores);
+        DotRows(query, data_.data() + start * dims_, rows, dims_, scores);
       }
       for (size_t r = 0; r < rows; ++r) {
         const VectorHit hit{keys_[start + r], scores[r]};
@@ -116,14 +126,29 @@ class ExactSpace final : public VectorSpace {
     // The hash table: its bucket array plus one node (key, slot, next pointer) per entry.
     const size_t table = slot_of_.bucket_count() * sizeof(void*) +
                          slot_of_.size() * (sizeof(void*) + 2 * sizeof(uint32_t));
-    return data_.capacity() * sizeof(float) + keys_.capacity() * sizeof(VectorKey) + table;
+    return (data_.capacity() + columns_.capacity()) * sizeof(float) +
+           keys_.capacity() * sizeof(VectorKey) + table;
   }
 
  private:
+  // DotRowsSparse (and so the dimension-major copy) needs dims a multiple of 8.
+  bool sparse_capable() const { return dims_ % 8 == 0; }
+
+  // Copies a slot's vector into its block of columns_.
+  void WriteColumns(size_t slot, const float* values) {
+    if (!sparse_capable()) return;
+    float* block = columns_.data() + slot / kDimMajorRows * kDimMajorRows * dims_;
+    const size_t row = slot % kDimMajorRows;
+    for (size_t d = 0; d < dims_; ++d) block[d * kDimMajorRows + row] = values[d];
+  }
+
   const size_t dims_;
   std::vector<float, CacheLineAllocator<float>> data_;  // slot s holds data_[s·dims, (s+1)·dims)
-  std::vector<VectorKey> keys_;                         // slot → key
-  std::unordered_map<VectorKey, uint32_t> slot_of_;     // key → slot
+  // The same vectors dimension-major per block of kDimMajorRows slots (dot.h), for sparse
+  // queries: dim d of slot s is columns_[(s / R)·R·dims + d·R + s % R], R = kDimMajorRows.
+  std::vector<float, CacheLineAllocator<float>> columns_;
+  std::vector<VectorKey> keys_;                      // slot → key
+  std::unordered_map<VectorKey, uint32_t> slot_of_;  // key → slot
 };
 
 }  // namespace
