@@ -52,7 +52,12 @@ LedgerOptions LedgerConformanceTest::EmbedDaily(double usd) {
 
 CostQuery LedgerConformanceTest::Query(int64_t from, int64_t to, std::string group_by,
                                        std::string user) {
-  return CostQuery{from, to, std::move(group_by), std::move(user)};
+  CostQuery q;
+  q.from_ms = from;
+  q.to_ms = to;
+  q.group_by = std::move(group_by);
+  q.user_id = std::move(user);
+  return q;
 }
 
 WindowState LedgerConformanceTest::Window(Ledger& ledger, const std::string& scope,

@@ -123,7 +123,14 @@ class ServiceRouterTest : public ::testing::Test {
     return decisions_.empty() ? RouteDecision{} : decisions_.back();
   }
 
-  int64_t OpenReservations() { return ledger_->Costs({0, 1, "service", ""})->open_reservations; }
+  // Every service's spend before to_ms, grouped by service.
+  Result<CostReport> CostsBefore(int64_t to_ms) {
+    CostQuery q;
+    q.to_ms = to_ms;
+    return ledger_->Costs(q);
+  }
+
+  int64_t OpenReservations() { return CostsBefore(1)->open_reservations; }
 
   std::filesystem::path dir_;
   FakeClock clock_;
@@ -214,7 +221,7 @@ TEST_F(ServiceRouterTest, RealCallIsReservedThenSettledFromReportedUsage) {
   auto out = Embed(text);
   ASSERT_TRUE(out.ok());
   EXPECT_DOUBLE_EQ(out->cost_usd, 100 * 20 / 1e9);
-  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
+  auto costs = CostsBefore(clock_.NowMillis() + 1);
   ASSERT_EQ(costs->rows.size(), 1u);
   EXPECT_EQ(costs->rows[0].cost_nanos, 2000);
   EXPECT_EQ(costs->rows[0].units, 100);
@@ -229,7 +236,7 @@ TEST_F(ServiceRouterTest, RealModeNeverServesMockOutput) {
   EXPECT_EQ(out.status().code(), "UPSTREAM_TRANSIENT");
   EXPECT_TRUE(out.status().retryable());
   EXPECT_EQ(OpenReservations(), 0);  // released
-  EXPECT_TRUE(ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""})->rows.empty());
+  EXPECT_TRUE(CostsBefore(clock_.NowMillis() + 1)->rows.empty());
 }
 
 TEST_F(ServiceRouterTest, HybridFallsBackOnServiceFaultsButNotOnBadInput) {
@@ -264,7 +271,7 @@ TEST_F(ServiceRouterTest, HybridWithHalfTheRealCallsFailingServesEveryCallWithHo
   }
   EXPECT_EQ(real, 20);
   EXPECT_EQ(mock, 20);
-  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
+  auto costs = CostsBefore(clock_.NowMillis() + 1);
   ASSERT_EQ(costs->rows.size(), 1u);
   EXPECT_EQ(costs->rows[0].calls, 20);  // only served real calls are spend
   EXPECT_EQ(costs->open_reservations, 0);
@@ -298,7 +305,7 @@ TEST_F(ServiceRouterTest, ParseCacheHitIsSettledFree) {
   auto out = router_->parser()->Parse({pdf_path, 64, "doc"}, {"c", "j", "u"});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->cost_usd, 0);
-  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
+  auto costs = CostsBefore(clock_.NowMillis() + 1);
   ASSERT_EQ(costs->rows.size(), 1u);
   EXPECT_EQ(costs->rows[0].cost_nanos, 0);
   EXPECT_TRUE(ledger_->RecentAlerts(0)->empty());
@@ -332,7 +339,7 @@ TEST_F(ServiceRouterTest, ParseReservesByPageCountAndFallsBackInHybrid) {
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->implementation, "mock");
   EXPECT_TRUE(LastDecision().fallback_triggered);
-  EXPECT_EQ(ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""})->rows[0].cost_nanos,
+  EXPECT_EQ(CostsBefore(clock_.NowMillis() + 1)->rows[0].cost_nanos,
             3 * 3'750'000);  // the cost-effective tier
 }
 
@@ -354,7 +361,7 @@ TEST_F(ServiceRouterTest, AParkedParseKeepsItsReservationPastTheTimeoutAndItsRes
 
   clock_.Advance(30 * 60'000);
   ASSERT_TRUE(ledger_->SweepExpired().ok());
-  auto costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
+  auto costs = CostsBefore(clock_.NowMillis() + 1);
   ASSERT_TRUE(costs.ok());
   EXPECT_EQ(costs->open_reservations, 1) << "the parked reservation lapsed";
 
@@ -362,7 +369,7 @@ TEST_F(ServiceRouterTest, AParkedParseKeepsItsReservationPastTheTimeoutAndItsRes
   auto done = router_->parser()->Parse(in, ctx);
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_TRUE(parked.empty());
-  costs = ledger_->Costs({0, clock_.NowMillis() + 1, "service", ""});
+  costs = CostsBefore(clock_.NowMillis() + 1);
   EXPECT_EQ(costs->open_reservations, 0);
   ASSERT_EQ(costs->rows.size(), 1u);
   EXPECT_EQ(costs->rows[0].cost_nanos, 3 * 3'750'000);  // the 3 pages, settled once
