@@ -176,7 +176,8 @@ int main(int argc, char** argv) try {
   }
   const Data data = ReadData(data_path);
 
-  auto exact = ingestd::search::MakeExactSpace(static_cast<int>(data.dims));
+  auto exact = ingestd::search::MakeExactSpace(static_cast<int>(data.dims),
+                                               ingestd::search::QueryDensity::kDense);
   auto t = std::chrono::steady_clock::now();
   for (uint32_t i = 0; i < data.base; ++i) exact->Upsert(i, data.row(i));
   const double exact_build_s = Seconds(t);

@@ -2,12 +2,19 @@
 
 #include "search/index/exact_space.h"
 #include "search/index/hnsw_space.h"
+#include "services/local_embedder.h"
 
 namespace ingestd::cli {
 
 search::SearchIndexOptions SearchIndexOptionsFor(const Config& config) {
   search::SearchIndexOptions o;
-  o.make_exact = [](int dims) { return search::MakeExactSpace(dims); };
+  // The local embedder's queries set a few dozen of their dims: its spaces keep the
+  // dimension-major copy that scans them contiguously. An API model's queries are dense.
+  o.make_exact = [](std::string_view model, int dims) {
+    return search::MakeExactSpace(dims, model.starts_with(LocalEmbedder::kModelPrefix)
+                                            ? search::QueryDensity::kSparse
+                                            : search::QueryDensity::kDense);
+  };
   o.make_approximate = [hnsw = config.hnsw](const search::VectorSpace& exact) {
     return search::MakeHnswSpaceFrom(exact, hnsw);
   };

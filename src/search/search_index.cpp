@@ -25,7 +25,7 @@ struct SearchIndex::Space {
   std::unordered_map<std::string, size_t> document_vectors;  // live vectors per document
 
   void Put(const VectorChange& c, const SpaceFactory& make_exact) {
-    if (!vectors) vectors = make_exact(static_cast<int>(c.values.size()));
+    if (!vectors) vectors = make_exact(model, static_cast<int>(c.values.size()));
     if (c.values.size() != static_cast<size_t>(vectors->dims())) {
       log::Warn("search index: vector of other dimensions skipped",
                 {{"model", model},
@@ -212,7 +212,7 @@ Result<std::vector<NearChunk>> SearchIndex::Nearest(
     }
   }
   // The over-fetch left too few: the allowed documents' vectors, exactly, from the store.
-  std::unique_ptr<VectorSpace> exact = options_.make_exact(dims);
+  std::unique_ptr<VectorSpace> exact = options_.make_exact(model, dims);
   std::vector<NearChunk> scanned;
   for (size_t begin = 0; begin < scan.size(); begin += kReadBatch) {
     const size_t end = std::min(scan.size(), begin + kReadBatch);

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -36,8 +37,8 @@
 
 namespace ingestd::search {
 
-// Makes an empty space of `dims` floats per vector.
-using SpaceFactory = std::function<std::unique_ptr<VectorSpace>(int dims)>;
+// Makes an empty space for `model`'s vectors of `dims` floats.
+using SpaceFactory = std::function<std::unique_ptr<VectorSpace>(std::string_view model, int dims)>;
 // Makes a space holding every live vector of `exact` under the same keys.
 using RebuildFactory = std::function<std::unique_ptr<VectorSpace>(const VectorSpace& exact)>;
 

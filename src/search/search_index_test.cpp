@@ -55,7 +55,8 @@ class ScanSpace final : public VectorSpace {
 };
 
 SpaceFactory Scan(size_t at_most = SIZE_MAX) {
-  return [at_most](int dims) { return std::make_unique<ScanSpace>(dims, at_most); };
+  return
+      [at_most](std::string_view, int dims) { return std::make_unique<ScanSpace>(dims, at_most); };
 }
 
 // A copy of every vector of `exact` in a ScanSpace answering at most `at_most` hits.

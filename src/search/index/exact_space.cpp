@@ -40,7 +40,9 @@ struct CacheLineAllocator {
 
 class ExactSpace final : public VectorSpace {
  public:
-  explicit ExactSpace(int dims) : dims_(static_cast<size_t>(dims)) {}
+  ExactSpace(int dims, QueryDensity queries)
+      : dims_(static_cast<size_t>(dims)),
+        sparse_capable_(queries == QueryDensity::kSparse && dims_ % 8 == 0) {}
 
   int dims() const override { return static_cast<int>(dims_); }
 
@@ -131,8 +133,7 @@ class ExactSpace final : public VectorSpace {
   }
 
  private:
-  // DotRowsSparse (and so the dimension-major copy) needs dims a multiple of 8.
-  bool sparse_capable() const { return dims_ % 8 == 0; }
+  bool sparse_capable() const { return sparse_capable_; }
 
   // Copies a slot's vector into its block of columns_.
   void WriteColumns(size_t slot, const float* values) {
@@ -143,6 +144,9 @@ class ExactSpace final : public VectorSpace {
   }
 
   const size_t dims_;
+  // Keeps the dimension-major copy: made for sparse queries, and dims a multiple of 8
+  // (DotBlockSparse's lanes).
+  const bool sparse_capable_;
   std::vector<float, CacheLineAllocator<float>> data_;  // slot s holds data_[s·dims, (s+1)·dims)
   // The same vectors dimension-major per block of kDimMajorRows slots (dot.h), for sparse
   // queries: dim d of slot s is columns_[(s / R)·R·dims + d·R + s % R], R = kDimMajorRows.
@@ -153,6 +157,8 @@ class ExactSpace final : public VectorSpace {
 
 }  // namespace
 
-std::unique_ptr<VectorSpace> MakeExactSpace(int dims) { return std::make_unique<ExactSpace>(dims); }
+std::unique_ptr<VectorSpace> MakeExactSpace(int dims, QueryDensity queries) {
+  return std::make_unique<ExactSpace>(dims, queries);
+}
 
 }  // namespace ingestd::search

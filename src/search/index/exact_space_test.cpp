@@ -52,34 +52,37 @@ void ExpectSameHits(const std::vector<VectorHit>& got, const std::vector<VectorH
 // Random upserts (new keys and replacements) and removals, checked against the reference
 // after each step, at sizes around the scan's 4-row and 64-row blocks and with dims that
 // are not a multiple of the SIMD width; queries dense and (dims 64 and 256) sparse enough for
-// the sparse kernel.
+// the sparse kernel; spaces with and without the dimension-major copy.
 TEST(ExactSpaceTest, TopKEqualsABruteForceReferenceThroughUpsertsAndRemovals) {
   std::mt19937 rng(42);
-  for (size_t dims : {1, 5, 13, 64, 100, 256}) {
-    auto space = MakeExactSpace(static_cast<int>(dims));
-    ASSERT_EQ(space->dims(), static_cast<int>(dims));
-    BruteForceSpace reference(dims);
-    std::uniform_int_distribution<VectorKey> pick_key(0, 299);
-    for (int step = 0; step < 600; ++step) {
-      const VectorKey key = pick_key(rng);
-      if (step % 3 == 2) {
-        space->Remove(key);
-        reference.Remove(key);
-      } else {
-        const auto v = RandomVector(dims, rng);
-        space->Upsert(key, v.data());
-        reference.Upsert(key, v);
-      }
-      ASSERT_EQ(space->size(), reference.size());
-      if (step % 7 == 0) {
-        const auto q = RandomVector(dims, rng);
-        std::vector<float> sparse(dims, 0);
-        for (size_t i = 0; i < dims / 32; ++i) sparse[(i * 37) % dims] = q[i];
-        for (int k : {1, 10, 65, 1000}) {
-          SCOPED_TRACE("dims " + std::to_string(dims) + " step " + std::to_string(step) + " k " +
-                       std::to_string(k));
-          ExpectSameHits(space->Search(q.data(), k), reference.Search(q, k));
-          ExpectSameHits(space->Search(sparse.data(), k), reference.Search(sparse, k));
+  for (QueryDensity queries : {QueryDensity::kDense, QueryDensity::kSparse}) {
+    for (size_t dims : {1, 5, 13, 64, 100, 256}) {
+      auto space = MakeExactSpace(static_cast<int>(dims), queries);
+      ASSERT_EQ(space->dims(), static_cast<int>(dims));
+      BruteForceSpace reference(dims);
+      std::uniform_int_distribution<VectorKey> pick_key(0, 299);
+      for (int step = 0; step < 600; ++step) {
+        const VectorKey key = pick_key(rng);
+        if (step % 3 == 2) {
+          space->Remove(key);
+          reference.Remove(key);
+        } else {
+          const auto v = RandomVector(dims, rng);
+          space->Upsert(key, v.data());
+          reference.Upsert(key, v);
+        }
+        ASSERT_EQ(space->size(), reference.size());
+        if (step % 7 == 0) {
+          const auto q = RandomVector(dims, rng);
+          std::vector<float> sparse(dims, 0);
+          for (size_t i = 0; i < dims / 32; ++i) sparse[(i * 37) % dims] = q[i];
+          for (int k : {1, 10, 65, 1000}) {
+            SCOPED_TRACE("sparse copy " + std::to_string(queries == QueryDensity::kSparse) +
+                         " dims " + std::to_string(dims) + " step " + std::to_string(step) + " k " +
+                         std::to_string(k));
+            ExpectSameHits(space->Search(q.data(), k), reference.Search(q, k));
+            ExpectSameHits(space->Search(sparse.data(), k), reference.Search(sparse, k));
+          }
         }
       }
     }
@@ -93,7 +96,7 @@ TEST(ExactSpaceTest, TopKEqualsABruteForceReferenceThroughUpsertsAndRemovals) {
 TEST(ExactSpaceTest, SparseQueriesMatchTheDenseReferenceAcrossBlockBoundaries) {
   std::mt19937 rng(7);
   const size_t dims = 1024;
-  auto space = MakeExactSpace(static_cast<int>(dims));
+  auto space = MakeExactSpace(static_cast<int>(dims), QueryDensity::kSparse);
   BruteForceSpace reference(dims);
   std::vector<float> sparse(dims, 0);
   for (size_t i = 0; i < 24; ++i) sparse[(i * 331 + 5) % dims] = RandomVector(1, rng)[0];
@@ -133,7 +136,7 @@ TEST(ExactSpaceTest, SparseQueriesMatchTheDenseReferenceAcrossBlockBoundaries) {
 }
 
 TEST(ExactSpaceTest, EqualScoresRankBySmallerKeyWhateverTheStorageOrder) {
-  auto space = MakeExactSpace(3);
+  auto space = MakeExactSpace(3, QueryDensity::kDense);
   const float same[3] = {0.5f, 0.5f, 0.0f};
   const float best[3] = {1, 1, 0};
   for (VectorKey key : {9u, 4u, 7u, 1u, 8u}) space->Upsert(key, same);
@@ -150,7 +153,7 @@ TEST(ExactSpaceTest, EqualScoresRankBySmallerKeyWhateverTheStorageOrder) {
 }
 
 TEST(ExactSpaceTest, KAboveTheSizeReturnsEveryVectorAndKZeroNone) {
-  auto space = MakeExactSpace(2);
+  auto space = MakeExactSpace(2, QueryDensity::kDense);
   const float q[2] = {1, 0};
   EXPECT_TRUE(space->Search(q, 10).empty());
   const float a[2] = {1, 0}, b[2] = {0, 1};
@@ -162,7 +165,7 @@ TEST(ExactSpaceTest, KAboveTheSizeReturnsEveryVectorAndKZeroNone) {
 }
 
 TEST(ExactSpaceTest, UpsertOfAStoredKeyReplacesItsVector) {
-  auto space = MakeExactSpace(2);
+  auto space = MakeExactSpace(2, QueryDensity::kDense);
   const float a[2] = {1, 0}, b[2] = {0, 1};
   space->Upsert(3, a);
   space->Upsert(3, b);
@@ -175,7 +178,7 @@ TEST(ExactSpaceTest, UpsertOfAStoredKeyReplacesItsVector) {
 
 TEST(ExactSpaceTest, RemovedKeysAreNeverReturnedAndUnknownKeysAreANoOp) {
   std::mt19937 rng(3);
-  auto space = MakeExactSpace(16);
+  auto space = MakeExactSpace(16, QueryDensity::kDense);
   for (VectorKey key = 0; key < 100; ++key) space->Upsert(key, RandomVector(16, rng).data());
   for (VectorKey key = 0; key < 100; key += 2) space->Remove(key);
   space->Remove(12345);
@@ -186,7 +189,7 @@ TEST(ExactSpaceTest, RemovedKeysAreNeverReturnedAndUnknownKeysAreANoOp) {
 }
 
 TEST(ExactSpaceTest, ForEachVisitsEveryLiveVectorOnce) {
-  auto space = MakeExactSpace(2);
+  auto space = MakeExactSpace(2, QueryDensity::kDense);
   for (VectorKey key = 0; key < 10; ++key) {
     const float v[2] = {static_cast<float>(key), 1};
     space->Upsert(key, v);
@@ -199,13 +202,22 @@ TEST(ExactSpaceTest, ForEachVisitsEveryLiveVectorOnce) {
   for (const auto& [key, first] : seen) EXPECT_EQ(first, static_cast<float>(key));
 }
 
-TEST(ExactSpaceTest, MemoryGrowsWithTheVectorsHeld) {
+TEST(ExactSpaceTest, MemoryGrowsWithTheVectorsHeldAndOnlySparseSpacesKeepTheCopy) {
   std::mt19937 rng(5);
-  auto space = MakeExactSpace(256);
-  const size_t empty = space->memory_bytes();
-  for (VectorKey key = 0; key < 1000; ++key) space->Upsert(key, RandomVector(256, rng).data());
-  // The rows plus their dimension-major copy for sparse queries.
-  EXPECT_GE(space->memory_bytes(), empty + 2 * 1000 * 256 * sizeof(float));
+  auto dense = MakeExactSpace(256, QueryDensity::kDense);
+  auto sparse = MakeExactSpace(256, QueryDensity::kSparse);
+  const size_t empty = dense->memory_bytes();
+  for (VectorKey key = 0; key < 1000; ++key) {
+    const std::vector<float> v = RandomVector(256, rng);
+    dense->Upsert(key, v.data());
+    sparse->Upsert(key, v.data());
+  }
+  const size_t rows = 1000 * 256 * sizeof(float);
+  EXPECT_GE(dense->memory_bytes(), empty + rows);
+  // The rows once; a second copy would be another `rows`.
+  EXPECT_LT(dense->memory_bytes(), empty + 2 * rows);
+  // The rows plus their dimension-major copy.
+  EXPECT_GE(sparse->memory_bytes(), empty + 2 * rows);
 }
 
 }  // namespace

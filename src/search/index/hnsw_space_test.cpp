@@ -53,7 +53,7 @@ double RecallAt10(const VectorSpace& exact, const VectorSpace& space, uint32_t s
 TEST(HnswSpaceTest, RecallAt10AgainstTheExactScanIsAtLeast95Percent) {
   constexpr size_t kDims = 40;
   std::mt19937 rng(11);
-  auto exact = MakeExactSpace(kDims);
+  auto exact = MakeExactSpace(kDims, QueryDensity::kDense);
   auto hnsw = MakeHnswSpace(kDims, HnswOptions{});
   for (VectorKey key = 0; key < 3000; ++key) {
     const auto v = UnitVector(kDims, rng);
@@ -68,7 +68,7 @@ TEST(HnswSpaceTest, RecallAt10AgainstTheExactScanIsAtLeast95Percent) {
 TEST(HnswSpaceTest, SetEfSearchWidensTheSearchOfTheBuiltGraph) {
   constexpr size_t kDims = 40;
   std::mt19937 rng(13);
-  auto exact = MakeExactSpace(kDims);
+  auto exact = MakeExactSpace(kDims, QueryDensity::kDense);
   for (VectorKey key = 0; key < 3000; ++key) exact->Upsert(key, UnitVector(kDims, rng).data());
   auto hnsw = MakeHnswSpaceFrom(*exact, HnswOptions{.ef_search = 10});
   const double narrow = RecallAt10(*exact, *hnsw, 14);
@@ -80,7 +80,7 @@ TEST(HnswSpaceTest, SetEfSearchWidensTheSearchOfTheBuiltGraph) {
 
 TEST(HnswSpaceTest, ScoresAreTheInnerProductsTheExactScanGives) {
   std::mt19937 rng(2);
-  auto exact = MakeExactSpace(24);
+  auto exact = MakeExactSpace(24, QueryDensity::kDense);
   auto hnsw = MakeHnswSpace(24, HnswOptions{});
   for (VectorKey key = 0; key < 50; ++key) {
     const auto v = UnitVector(24, rng);
@@ -155,7 +155,7 @@ TEST(HnswSpaceTest, AnEmptyOrSmallSpaceReturnsWhatItHolds) {
 TEST(HnswSpaceTest, MakeHnswSpaceFromCopiesEveryLiveVector) {
   constexpr size_t kDims = 12;
   std::mt19937 rng(9);
-  auto exact = MakeExactSpace(kDims);
+  auto exact = MakeExactSpace(kDims, QueryDensity::kDense);
   for (VectorKey key = 0; key < 200; ++key) exact->Upsert(key, UnitVector(kDims, rng).data());
   exact->Remove(17);
   auto hnsw = MakeHnswSpaceFrom(*exact, HnswOptions{});
