@@ -28,13 +28,6 @@ class BatchServerTest : public ServerTest {
             // A killed batcher's lease lapses soon, so the restarted one takes over quickly.
             {"INGESTD_BATCH_LEASE_MS", "500"}};
   }
-  // A one-shot upload at the default priority, 0: below INGESTD_BATCH_BELOW_PRIORITY.
-  std::string Upload(const std::string& tag) {
-    HttpResponse up = UploadOneShot(*client_, token_, "R-FAQ.pdf", TaggedPdf(kRFaqPdf, tag));
-    EXPECT_EQ(up.status, 202) << up.Describe();
-    return up.Json().value("job_id", "");
-  }
-
   FakeOpenAiServer fake_;
 };
 
@@ -43,7 +36,8 @@ TEST_F(BatchServerTest, ABatchInProgressOutlivesAKillOfIngestdAndIsNeverCreatedT
   held.hold_in_progress = true;
   fake_.PushBatchPlan(held);
   // One job: with INGESTD_BATCH_FLUSH_MS=0 each job that parks goes out in a batch of its own.
-  const std::string a = Upload("batch-restart-a");
+  // At the default priority, 0: below INGESTD_BATCH_BELOW_PRIORITY.
+  const std::string a = UploadTaggedFaq("batch-restart-a");
   ASSERT_TRUE(WaitForJob(*client_, token_, a, IsBatched, 60'000).met);
   // Polled in_progress at least once by this process, then it dies.
   ASSERT_TRUE(fake_.WaitForBatchPolls(2, 60'000));

@@ -30,11 +30,6 @@ class RealEmbedTest : public ServerTest {
             {"INGESTD_RETRY_BASE_MS", "100"},
             {"INGESTD_RETRY_MAX_MS", "200"}};
   }
-  std::string Upload(const std::string& tag) {
-    HttpResponse up = UploadOneShot(*client_, token_, "R-FAQ.pdf", TaggedPdf(kRFaqPdf, tag));
-    EXPECT_EQ(up.status, 202) << up.Describe();
-    return up.Json().value("job_id", "");
-  }
   int64_t VectorsOf(const json& view) {
     DbInspector db(server_->db_path());
     return db.Count("vectors", "document_id = ?1", {view["document_id"].get<std::string>()});
@@ -47,7 +42,7 @@ class RealEmbedTest : public ServerTest {
 };
 
 TEST_F(RealEmbedTest, JobCompletesWithTheProvidersVectors) {
-  const std::string job_id = Upload("real-1");
+  const std::string job_id = UploadTaggedFaq("real-1");
   WaitResult done = WaitForJob(*client_, token_, job_id, IsComplete, 60000);
   ASSERT_TRUE(done.met) << done.view.dump();
 
@@ -78,7 +73,7 @@ TEST_F(RealEmbedTest, TransientFaultsAreRetriedAndTheJobCompletes) {
   fake_.PushFaults({{EmbedFault::kRateLimit, "", "200", ""},
                     {EmbedFault::kUnavailable, "", "", ""},
                     {EmbedFault::kWrongDimension, "", "", ""}});
-  const std::string job_id = Upload("real-2");
+  const std::string job_id = UploadTaggedFaq("real-2");
   WaitResult done = WaitForJob(*client_, token_, job_id, IsComplete, 60000);
   ASSERT_TRUE(done.met) << done.view.dump();
   const auto log = fake_.requests();
@@ -91,7 +86,7 @@ TEST_F(RealEmbedTest, TransientFaultsAreRetriedAndTheJobCompletes) {
 TEST_F(RealEmbedTest, InvalidVectorsNeverCompleteAJob) {
   std::vector<fakes::FaultSpec> nan(64, {EmbedFault::kNaN, "", "", ""});
   fake_.PushFaults(nan);
-  const std::string job_id = Upload("real-3");
+  const std::string job_id = UploadTaggedFaq("real-3");
   WaitResult dead = WaitForJob(*client_, token_, job_id, IsSettled, 90000);
   ASSERT_TRUE(dead.met) << dead.view.dump();
   EXPECT_EQ(dead.view["state"], "deadletter") << dead.view.dump();
@@ -101,7 +96,7 @@ TEST_F(RealEmbedTest, InvalidVectorsNeverCompleteAJob) {
 
 TEST_F(RealEmbedTest, QuotaDeadLettersWithoutRetrying) {
   fake_.PushFault(EmbedFault::kQuota);
-  const std::string job_id = Upload("real-4");
+  const std::string job_id = UploadTaggedFaq("real-4");
   WaitResult dead = WaitForJob(*client_, token_, job_id, IsSettled, 60000);
   ASSERT_TRUE(dead.met) << dead.view.dump();
   EXPECT_EQ(dead.view["state"], "deadletter") << dead.view.dump();

@@ -238,4 +238,10 @@ void ServerTest::Restart() {
   client_ = std::make_unique<HttpClient>(server_->base_url());
 }
 
+std::string ServerTest::UploadTaggedFaq(const std::string& tag) {
+  HttpResponse up = UploadOneShot(*client_, token_, "R-FAQ.pdf", TaggedPdf(kRFaqPdf, tag));
+  EXPECT_EQ(up.status, 202) << up.Describe();
+  return up.Json().value("job_id", "");
+}
+
 }  // namespace ingestd::itest

@@ -102,6 +102,9 @@ class ServerTest : public ::testing::Test {
 
   // Starts (again) after a Kill()/Stop() and re-points client_ at the new port.
   void Restart();
+  // A one-shot upload of R-FAQ.pdf made unique by tag (TaggedPdf) as alice; expects 202 and
+  // returns the job id.
+  std::string UploadTaggedFaq(const std::string& tag);
 
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> client_;
